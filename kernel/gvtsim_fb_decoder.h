@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * gvtsim framebuffer decoder: turns a vGPU's display registers into plane
+ * descriptions, the way i915 GVT-g's fb_decoder.c does, with every guest
+ * value treated as hostile.
+ *
+ * Pure C, no kernel header: the same file is compiled into gvtsim.ko, into
+ * libgvtdmabuf's sim backend, into the host unit tests and into a libFuzzer
+ * target.
+ */
+#ifndef GVTSIM_FB_DECODER_H
+#define GVTSIM_FB_DECODER_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#endif
+
+#include "gvtsim_hw.h"
+
+/* Which register layout the vGPU's primary plane uses. */
+enum gvtsim_gen {
+	GVTSIM_GEN8 = 8,	/* DSPCNTR layout (Broadwell) */
+	GVTSIM_GEN9 = 9,	/* PLANE_CTL layout (Skylake and later) */
+};
+
+enum gvtsim_plane_id {
+	GVTSIM_PLANE_PRIMARY = 0,	/* pipe A plane 1 */
+	GVTSIM_PLANE_CURSOR = 1,	/* pipe A cursor */
+	GVTSIM_PLANE_SPRITE = 2,	/* pipe A plane 2 (Gen9) / sprite A (Gen8) */
+};
+
+/*
+ * What the decoder reads: the MMIO register file (BAR0 contents, indexed by
+ * byte offset / 4) and the size of graphics memory (BAR2).  Graphics memory
+ * addresses in the registers are offsets into BAR2.
+ */
+struct gvtsim_decoder_input {
+	const uint32_t *mmio;		/* register file */
+	uint32_t mmio_size;		/* bytes */
+	uint64_t gm_size;		/* bytes of graphics memory */
+	enum gvtsim_gen gen;
+	uint32_t max_width;		/* mode limit from EDID / vGPU type */
+	uint32_t max_height;
+};
+
+/*
+ * A decoded plane.  Everything a QUERY_GFX_PLANE answer and a dma-buf
+ * export need; gm_offset + size is checked to lie inside graphics memory.
+ */
+struct gvtsim_plane {
+	bool enabled;
+	uint32_t drm_format;	/* DRM_FORMAT_* */
+	uint64_t modifier;	/* DRM_FORMAT_MOD_LINEAR, I915_FORMAT_MOD_* */
+	uint32_t width;
+	uint32_t height;
+	uint32_t stride;	/* bytes */
+	uint32_t cpp;		/* bytes per pixel */
+	uint64_t gm_offset;	/* surface address in graphics memory */
+	uint32_t size;		/* stride * roundup(height, tile height), page aligned */
+	int32_t x_pos;		/* plane / cursor position, signed */
+	int32_t y_pos;
+	uint32_t x_hot;		/* GVTSIM_HOTSPOT_UNKNOWN when unknown */
+	uint32_t y_hot;
+};
+
+#define GVTSIM_HOTSPOT_UNKNOWN 0xffffffffu
+
+/*
+ * Decode one plane.
+ *
+ * Returns 0 with out->enabled = false (all other fields zero) for a disabled
+ * plane or no active pipe; 0 with a filled @out for an enabled one;
+ * -EINVAL for register values that describe no valid surface (reserved
+ * format or tiling bits, zero or overflowing geometry) and -EFAULT for a
+ * surface that does not lie inside graphics memory.  Never reads outside
+ * in->mmio[0 .. mmio_size).
+ *
+ * @why, if not NULL, receives a static string naming the offending
+ * register and value class (for rate-limited logs); untouched on success.
+ */
+int gvtsim_decode_plane(const struct gvtsim_decoder_input *in,
+			enum gvtsim_plane_id id, struct gvtsim_plane *out,
+			const char **why);
+
+#endif /* GVTSIM_FB_DECODER_H */

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private: the interface between the device core (cache, plane decoding,
+ * public API; device.c) and the backends that answer the VFIO display
+ * ioctls (vfio.c for real mdevs, sim.c for the user-space vGPU).
+ */
+#ifndef GVTDMABUF_BACKEND_H
+#define GVTDMABUF_BACKEND_H
+
+#include <linux/vfio.h>
+
+#include "gvt-dmabuf/gvt-dmabuf.h"
+
+#define GVTDMABUF_EXPORT __attribute__((visibility("default")))
+
+struct gvtdmabuf_backend;
+
+struct gvtdmabuf_backend_ops {
+	const char *name;	/* "vfio-group", "vfio-cdev", "sim" */
+	/* Exactly VFIO_DEVICE_QUERY_GFX_PLANE: fills *info (argsz, flags and
+	 * drm_plane_type set by the caller); returns 0 or -errno. */
+	int (*query_plane)(struct gvtdmabuf_backend *b,
+			   struct vfio_device_gfx_plane_info *info);
+	/* Exactly VFIO_DEVICE_GET_GFX_DMABUF: a new fd or -errno.  *is_dmabuf
+	 * tells whether the fd is a real dma-buf (false: a memfd). */
+	int (*get_dmabuf)(struct gvtdmabuf_backend *b, uint32_t dmabuf_id,
+			  bool *is_dmabuf);
+	/* The refresh eventfd, or -ENOTSUP.  Owned by the backend. */
+	int (*get_event_fd)(struct gvtdmabuf_backend *b);
+	/* The VFIO device fd, or -ENOTSUP. */
+	int (*get_fd)(struct gvtdmabuf_backend *b);
+	void (*destroy)(struct gvtdmabuf_backend *b);
+};
+
+struct gvtdmabuf_backend {
+	const struct gvtdmabuf_backend_ops *ops;
+};
+
+struct gvtdmabuf_context;
+
+/* Paths of a context (NULL ctx = defaults). */
+const char *gvtdmabuf_context_sysfs_root(const struct gvtdmabuf_context *ctx);
+const char *gvtdmabuf_context_dev_root(const struct gvtdmabuf_context *ctx);
+
+/* vfio.c: open an mdev by UUID.  On failure writes a message to errbuf. */
+int gvtdmabuf_vfio_open(struct gvtdmabuf_context *ctx, const char *uuid,
+			struct gvtdmabuf_backend **ret_backend,
+			char *errbuf, size_t errbuf_size);
+
+/* sim.c: open "sim" / "sim:OPTIONS".  On failure writes a message. */
+int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
+		       char *errbuf, size_t errbuf_size);
+bool gvtdmabuf_backend_is_sim(const struct gvtdmabuf_backend *b);
+int gvtdmabuf_sim_backend_set_frame(struct gvtdmabuf_backend *b, uint64_t frame);
+int gvtdmabuf_sim_backend_get_frame(struct gvtdmabuf_backend *b, uint64_t *ret_frame);
+
+/* errbuf helper: printf into errbuf if it is not NULL. */
+void gvtdmabuf_set_error(char *errbuf, size_t errbuf_size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* GVTDMABUF_BACKEND_H */
