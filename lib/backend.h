@@ -22,9 +22,11 @@ struct gvtdmabuf_backend_ops {
 	int (*query_plane)(struct gvtdmabuf_backend *b,
 			   struct vfio_device_gfx_plane_info *info);
 	/* Exactly VFIO_DEVICE_GET_GFX_DMABUF: a new fd or -errno.  *is_dmabuf
-	 * tells whether the fd is a real dma-buf (false: a memfd). */
+	 * tells whether the fd is a real dma-buf (false: a memfd), *offset
+	 * where the surface starts in it (0 for a dma-buf; the surface's
+	 * graphics memory offset for the sim's whole-memory memfd). */
 	int (*get_dmabuf)(struct gvtdmabuf_backend *b, uint32_t dmabuf_id,
-			  bool *is_dmabuf);
+			  bool *is_dmabuf, uint32_t *offset);
 	/* The refresh eventfd, or -ENOTSUP.  Owned by the backend. */
 	int (*get_event_fd)(struct gvtdmabuf_backend *b);
 	/* The VFIO device fd, or -ENOTSUP. */
@@ -53,6 +55,11 @@ int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
 bool gvtdmabuf_backend_is_sim(const struct gvtdmabuf_backend *b);
 int gvtdmabuf_sim_backend_set_frame(struct gvtdmabuf_backend *b, uint64_t frame);
 int gvtdmabuf_sim_backend_get_frame(struct gvtdmabuf_backend *b, uint64_t *ret_frame);
+
+/* device.c: wrap a backend into a device (takes ownership of it, also on
+ * failure).  Used by device_open and by unit tests with fake backends. */
+int gvtdmabuf_device_new(struct gvtdmabuf_backend *backend, const char *name,
+			 struct gvtdmabuf_device **ret_device);
 
 /* errbuf helper: printf into errbuf if it is not NULL. */
 void gvtdmabuf_set_error(char *errbuf, size_t errbuf_size, const char *fmt, ...)
