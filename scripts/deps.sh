@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Install the Debian packages gvt-dmabuf needs to build and test (Debian 12
+# or later, as root).  Only what is missing is installed.
+#
+#   scripts/deps.sh build    library, tool, unit tests, benchmarks
+#   scripts/deps.sh test     build + kernel module, vm suite, fuzzing
+set -euo pipefail
+
+build_pkgs=(
+	gcc libc6-dev make meson ninja-build pkg-config
+	libdrm-dev libglib2.0-dev libpng-dev libspa-0.2-dev libva-dev
+	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+)
+test_pkgs=(
+	"${build_pkgs[@]}"
+	linux-headers-amd64 linux-image-amd64 kmod
+	qemu-system-x86 busybox-static cpio zstd mmdebstrap
+	clang libclang-rt-14-dev
+)
+
+case "${1:-build}" in
+build) pkgs=("${build_pkgs[@]}") ;;
+test) pkgs=("${test_pkgs[@]}") ;;
+*) echo "deps.sh: unknown set '$1' (expected 'build' or 'test')" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]}" >&2
+	echo "deps.sh: run as root (or install them with apt-get) and try again" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
