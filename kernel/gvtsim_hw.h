@@ -55,6 +55,11 @@
 #define     GVTSIM_PLANE_CTL_ALPHA_HW_PREMULTIPLY (0x3u << 4)
 
 #define   GVTSIM_PLANE_STRIDE_MASK		0x3ffu	/* units: 64/512/128 bytes */
+/* PLANE_POS / SPRPOS: y << 16 | x; PLANE_SIZE / SPRSIZE: (h-1) << 16 | (w-1) */
+#define   GVTSIM_PLANE_POS_MASK			0x1fffu
+#define   GVTSIM_PLANE_POS_Y_SHIFT		16
+#define   GVTSIM_PLANE_SIZE_MASK		0x1fffu
+#define   GVTSIM_PLANE_SIZE_H_SHIFT		16
 #define   GVTSIM_PLANE_SURF_ADDR_MASK		0xfffff000u
 
 /* ---- Gen8 primary plane A (DSPCNTR layout) and sprite A ---- */
@@ -88,6 +93,11 @@
 #define     GVTSIM_SPRITE_FORMAT_RGBX101010	(0x1u << 25)
 #define     GVTSIM_SPRITE_FORMAT_RGBX888	(0x2u << 25)
 #define   GVTSIM_SPRITE_RGB_ORDER_RGBX		(1u << 20)
+#define   GVTSIM_SPRITE_YUV_ORDER_MASK		(0x3u << 16)
+#define     GVTSIM_SPRITE_YUV_ORDER_YUYV	(0x0u << 16)
+#define     GVTSIM_SPRITE_YUV_ORDER_UYVY	(0x1u << 16)
+#define     GVTSIM_SPRITE_YUV_ORDER_YVYU	(0x2u << 16)
+#define     GVTSIM_SPRITE_YUV_ORDER_VYUY	(0x3u << 16)
 #define   GVTSIM_SPRITE_TILED			(1u << 10)
 
 /* ---- cursor A ---- */
