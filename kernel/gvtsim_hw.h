@@ -78,7 +78,7 @@
 #define     GVTSIM_DISPPLANE_RGBX888		(0xeu << 26)
 #define     GVTSIM_DISPPLANE_RGBA888		(0xfu << 26)
 #define   GVTSIM_DISPPLANE_TILED		(1u << 10)
-#define   GVTSIM_DSPSTRIDE_MASK			0x7fffffc0u	/* bytes, 64-aligned */
+#define   GVTSIM_DSPSTRIDE_MASK			0xffc0u	/* bytes, 64-aligned (i915 GVT: 0x3ff << 6) */
 
 #define GVTSIM_SPRACTL			0x70280u
 #define GVTSIM_SPRALINOFF		0x70284u
@@ -109,7 +109,7 @@
 #define     GVTSIM_CURSOR_MODE_64_ARGB_AX	0x27u
 #define     GVTSIM_CURSOR_MODE_128_ARGB_AX	0x22u
 #define     GVTSIM_CURSOR_MODE_256_ARGB_AX	0x23u
-#define   GVTSIM_CURSOR_POS_MASK		0x0fffu
+#define   GVTSIM_CURSOR_POS_MASK		0x1fffu	/* magnitude, per axis (i915 GVT: x 13 bits) */
 #define   GVTSIM_CURSOR_POS_SIGN		0x8000u
 #define   GVTSIM_CURSOR_X_SHIFT			0
 #define   GVTSIM_CURSOR_Y_SHIFT			16

@@ -1,2 +1,929 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/*
+ * The guest model: programs gvtsim display registers and paints an
+ * animated desktop (see guest-model.h).
+ *
+ * The picture is built one row at a time from a small "scene" (window
+ * rectangles, gradient steps) computed once per frame, so painting needs
+ * no per-pixel division; the same row function answers the per-pixel
+ * expected-value queries, which keeps painter and expectations identical
+ * by construction.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <drm_fourcc.h>
+
+#include "gvtsim_hw.h"
+#include "guest-model.h"
+
+#define PAGE_SIZE_4K	4096u
+#define N_WINDOWS	3u
+#define TITLE_HEIGHT	20u
+#define BORDER		2u
+
+#define ARGB(r, g, b)	(0xff000000u | ((uint32_t)(r) << 16) | ((uint32_t)(g) << 8) | (uint32_t)(b))
+#define WHITE		0xffffffffu
+#define BLACK		0xff000000u
+
+static uint64_t align_up64(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+/* Triangle wave 0..range..0 with period 2 * range. */
+static uint32_t tri(uint64_t t, uint32_t range)
+{
+	uint64_t p;
+
+	if (range == 0)
+		return 0;
+	p = t % (2ull * range);
+	return (uint32_t)(p < range ? p : 2ull * range - p);
+}
+
+/* ---- config and layout ---------------------------------------------- */
+
+void gvtsim_guest_config_default(struct gvtsim_guest_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->width = 1280;
+	cfg->height = 720;
+	cfg->fourcc = DRM_FORMAT_XRGB8888;
+	cfg->modifier = DRM_FORMAT_MOD_LINEAR;
+	cfg->n_buffers = 2;
+	cfg->gen = 9;
+	cfg->cursor_size = 64;
+	cfg->sprite = false;
+	cfg->fps = 60;
+}
+
+static uint32_t format_cpp(uint32_t fourcc)
+{
+	switch (fourcc) {
+	case DRM_FORMAT_XRGB8888:
+	case DRM_FORMAT_ARGB8888:
+	case DRM_FORMAT_XBGR8888:
+	case DRM_FORMAT_ABGR8888:
+	case DRM_FORMAT_XRGB2101010:
+	case DRM_FORMAT_XBGR2101010:
+		return 4;
+	case DRM_FORMAT_RGB565:
+	case DRM_FORMAT_YUYV:
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+/* Tile width in bytes and height in rows; stride unit of PLANE_STRIDE. */
+static int modifier_tile(uint64_t modifier, uint32_t *tw, uint32_t *th)
+{
+	if (modifier == DRM_FORMAT_MOD_LINEAR) {
+		*tw = 64;
+		*th = 1;
+	} else if (modifier == I915_FORMAT_MOD_X_TILED) {
+		*tw = 512;
+		*th = 8;
+	} else if (modifier == I915_FORMAT_MOD_Y_TILED) {
+		*tw = 128;
+		*th = 32;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+int gvtsim_guest_config_check(const struct gvtsim_guest_config *cfg, const char **why)
+{
+	const char *reason = NULL;
+	int ret = -EINVAL;
+	uint32_t tw = 64, th = 1;
+
+	if (cfg->width < GVTSIM_GUEST_MIN_WIDTH || cfg->height < GVTSIM_GUEST_MIN_HEIGHT)
+		reason = "mode smaller than 256x160 (the block code would not fit)";
+	else if (cfg->width > GVTSIM_GUEST_MAX_WIDTH || cfg->height > GVTSIM_GUEST_MAX_HEIGHT)
+		reason = "mode larger than the hardware's 8192x8192";
+	else if (cfg->gen != 8 && cfg->gen != 9)
+		reason = "gen must be 8 or 9";
+	else if (!format_cpp(cfg->fourcc))
+		reason = "format not one of XRGB8888, ARGB8888, XBGR8888, ABGR8888, RGB565, XRGB2101010, XBGR2101010, YUYV";
+	else if (cfg->fourcc == DRM_FORMAT_YUYV && cfg->gen == 8)
+		reason = "gen 8 primary planes have no packed YUV";
+	else if (cfg->fourcc == DRM_FORMAT_YUYV && (cfg->width & 1))
+		reason = "YUYV needs an even width";
+	else if (cfg->modifier == I915_FORMAT_MOD_Yf_TILED) {
+		reason = "Yf tiling is decoded but not painted by the guest model";
+		ret = -ENOTSUP;
+	} else if (modifier_tile(cfg->modifier, &tw, &th))
+		reason = "tiling must be linear, X or Y";
+	else if (cfg->gen == 8 && cfg->modifier == I915_FORMAT_MOD_Y_TILED)
+		reason = "gen 8 has no Y tiling (linear or X only)";
+	else if (cfg->n_buffers < 2 || cfg->n_buffers > GVTSIM_GUEST_MAX_BUFFERS)
+		reason = "buffers must be 2 or 3";
+	else if (cfg->cursor_size != 0 && cfg->cursor_size != 64 &&
+		 cfg->cursor_size != 128 && cfg->cursor_size != 256)
+		reason = "cursor size must be 64, 128, 256 or 0 (off)";
+	else
+		ret = 0;
+
+	if (ret && why)
+		*why = reason;
+	return ret;
+}
+
+int gvtsim_guest_compute_layout(const struct gvtsim_guest_config *cfg,
+				struct gvtsim_guest_layout *ret_layout)
+{
+	struct gvtsim_guest_layout l;
+	uint32_t tw = 64, th = 1;
+	uint64_t off, stride;
+	unsigned int i;
+	int ret;
+
+	ret = gvtsim_guest_config_check(cfg, NULL);
+	if (ret)
+		return ret;
+
+	memset(&l, 0, sizeof(l));
+	modifier_tile(cfg->modifier, &tw, &th);
+	l.cpp = format_cpp(cfg->fourcc);
+	stride = align_up64((uint64_t)cfg->width * l.cpp, tw);
+	/* Gen9 PLANE_STRIDE has 10 bits of tile units, Gen8 DSPSTRIDE 16 bits
+	 * of bytes: only the latter can run out (never for <= 8192 px). */
+	if (cfg->gen == 8 && stride > GVTSIM_DSPSTRIDE_MASK)
+		return -EINVAL;
+	if (cfg->gen == 9 && stride / tw > GVTSIM_PLANE_STRIDE_MASK)
+		return -EINVAL;
+	l.stride = (uint32_t)stride;
+	l.tile_height = th;
+	l.fb_size = (uint32_t)align_up64(stride * align_up64(cfg->height, th), PAGE_SIZE_4K);
+
+	off = 0;
+	for (i = 0; i < cfg->n_buffers; i++) {
+		l.fb_offset[i] = off;
+		off += l.fb_size;
+	}
+	if (cfg->cursor_size) {
+		l.cursor_offset = off;
+		l.cursor_bytes = (uint32_t)align_up64((uint64_t)cfg->cursor_size *
+						     cfg->cursor_size * 4, PAGE_SIZE_4K);
+		off += l.cursor_bytes;
+	}
+	if (cfg->sprite) {
+		l.sprite_offset = off;
+		l.sprite_stride = GVTSIM_GUEST_SPRITE_WIDTH * 4;
+		l.sprite_bytes = (uint32_t)align_up64((uint64_t)l.sprite_stride *
+						     GVTSIM_GUEST_SPRITE_HEIGHT, PAGE_SIZE_4K);
+		off += l.sprite_bytes;
+	}
+	l.gm_size = off;
+
+	*ret_layout = l;
+	return 0;
+}
+
+/* ---- the picture ----------------------------------------------------- */
+
+struct window {
+	uint32_t x, y, w, h;
+	uint32_t title, body, body_dark;
+};
+
+struct scene {
+	uint32_t w, h;
+	uint32_t rstep, gstep;	/* 16.16 gradient steps */
+	uint32_t bshift;	/* blue ramp offset for this frame */
+	uint64_t frame, time_us;
+	struct window win[N_WINDOWS];
+};
+
+static void scene_init(struct scene *s, const struct gvtsim_guest_config *cfg,
+		       uint64_t frame, uint64_t time_us)
+{
+	static const uint32_t title[N_WINDOWS] = {
+		ARGB(0x20, 0x40, 0x90), ARGB(0x90, 0x30, 0x30), ARGB(0x30, 0x80, 0x40),
+	};
+	static const uint32_t body[N_WINDOWS] = {
+		ARGB(0xe8, 0xe8, 0xf0), ARGB(0xf8, 0xe0, 0xc0), ARGB(0xd0, 0xf0, 0xd0),
+	};
+	static const uint32_t body_dark[N_WINDOWS] = {
+		ARGB(0xc8, 0xc8, 0xd8), ARGB(0xe0, 0xc0, 0xa0), ARGB(0xb0, 0xd8, 0xb0),
+	};
+	unsigned int i;
+
+	s->w = cfg->width;
+	s->h = cfg->height;
+	s->rstep = (255u << 16) / (s->w - 1);
+	s->gstep = (255u << 16) / (s->h - 1);
+	s->bshift = (uint32_t)(frame * 4);
+	s->frame = frame;
+	s->time_us = time_us;
+	for (i = 0; i < N_WINDOWS; i++) {
+		struct window *wi = &s->win[i];
+
+		wi->w = s->w / 4 + i * (s->w / 16);
+		wi->h = s->h / 4 + i * (s->h / 16);
+		wi->x = tri(frame * (3 + 2 * i) + i * 97u, s->w - wi->w);
+		wi->y = tri(frame * (2 + i) + i * 53u, s->h - wi->h);
+		wi->title = title[i];
+		wi->body = body[i];
+		wi->body_dark = body_dark[i];
+	}
+}
+
+/* CRC-16/CCITT-FALSE over the 16 payload bytes (frame, time big-endian). */
+static uint16_t blockcode_crc(uint64_t frame, uint64_t time_us)
+{
+	uint16_t crc = 0xffff;
+	unsigned int i, b;
+
+	for (i = 0; i < 16; i++) {
+		uint64_t v = i < 8 ? frame : time_us;
+		uint8_t byte = (uint8_t)(v >> (56 - 8 * (i & 7)));
+
+		crc ^= (uint16_t)byte << 8;
+		for (b = 0; b < 8; b++)
+			crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
+	}
+	return crc;
+}
+
+/* Bit of cell (col, row): true = white. */
+static bool blockcode_cell(uint64_t frame, uint64_t time_us, uint16_t crc,
+			   uint32_t col, uint32_t row)
+{
+	uint32_t bit;
+
+	if (row == 0)
+		return !(col & 1);
+	if (row <= 4) {
+		bit = (row - 1) * GVTSIM_BLOCKCODE_COLS + col;	/* 0 = MSB */
+		return (frame >> (63 - bit)) & 1;
+	}
+	if (row <= 8) {
+		bit = (row - 5) * GVTSIM_BLOCKCODE_COLS + col;
+		return (time_us >> (63 - bit)) & 1;
+	}
+	return (crc >> (15 - col)) & 1;
+}
+
+bool gvtsim_guest_blockcode_bit(uint64_t frame, uint64_t time_us, uint32_t x, uint32_t y)
+{
+	if (x >= GVTSIM_BLOCKCODE_WIDTH || y >= GVTSIM_BLOCKCODE_HEIGHT)
+		return false;
+	return blockcode_cell(frame, time_us, blockcode_crc(frame, time_us),
+			      x / GVTSIM_BLOCKCODE_CELL, y / GVTSIM_BLOCKCODE_CELL);
+}
+
+/* Row y, pixels [x0, x1) as ARGB8888 into out[0 .. x1 - x0). */
+static void scene_row(const struct scene *s, uint32_t y, uint32_t x0, uint32_t x1,
+		      uint32_t *out)
+{
+	uint32_t g = (y * s->gstep) >> 16;
+	uint32_t x, i;
+
+	/* background: red ramp left to right, green top to bottom, blue
+	 * diagonal ramp that scrolls with the frame number */
+	for (x = x0; x < x1; x++)
+		out[x - x0] = ARGB((x * s->rstep) >> 16, g, (x + y + s->bshift) & 0xff);
+
+	for (i = 0; i < N_WINDOWS; i++) {
+		const struct window *wi = &s->win[i];
+		uint32_t ly, a, b;
+
+		if (y < wi->y || y >= wi->y + wi->h)
+			continue;
+		a = wi->x > x0 ? wi->x : x0;
+		b = wi->x + wi->w < x1 ? wi->x + wi->w : x1;
+		ly = y - wi->y;
+		for (x = a; x < b; x++) {
+			uint32_t lx = x - wi->x, c;
+
+			if (lx < BORDER || ly < BORDER || lx >= wi->w - BORDER ||
+			    ly >= wi->h - BORDER)
+				c = ARGB(0x20, 0x20, 0x20);
+			else if (ly < TITLE_HEIGHT)
+				c = wi->title;
+			else
+				c = ((lx >> 3) ^ (ly >> 3)) & 1 ? wi->body_dark : wi->body;
+			out[x - x0] = c;
+		}
+	}
+
+	if (y < GVTSIM_BLOCKCODE_HEIGHT && x0 < GVTSIM_BLOCKCODE_WIDTH) {
+		uint16_t crc = blockcode_crc(s->frame, s->time_us);
+		uint32_t row = y / GVTSIM_BLOCKCODE_CELL;
+		uint32_t end = x1 < GVTSIM_BLOCKCODE_WIDTH ? x1 : GVTSIM_BLOCKCODE_WIDTH;
+
+		for (x = x0; x < end; x++)
+			out[x - x0] = blockcode_cell(s->frame, s->time_us, crc,
+						     x / GVTSIM_BLOCKCODE_CELL, row) ?
+				      WHITE : BLACK;
+	}
+}
+
+/* ---- native formats -------------------------------------------------- */
+
+static uint32_t to_10(uint32_t c)
+{
+	return (c << 2) | (c >> 6);
+}
+
+static void rgb_to_yuv(uint32_t argb, uint8_t *y, uint8_t *u, uint8_t *v)
+{
+	int32_t r = (argb >> 16) & 0xff, g = (argb >> 8) & 0xff, b = argb & 0xff;
+
+	/* BT.601 limited range; offsets added before the shift keep the
+	 * intermediate values positive */
+	*y = (uint8_t)(((66 * r + 129 * g + 25 * b + 128) >> 8) + 16);
+	*u = (uint8_t)((-38 * r - 74 * g + 112 * b + 128 + (128 << 8)) >> 8);
+	*v = (uint8_t)((112 * r - 94 * g - 18 * b + 128 + (128 << 8)) >> 8);
+}
+
+static uint32_t to_native32(uint32_t fourcc, uint32_t argb)
+{
+	uint32_t r = (argb >> 16) & 0xff, g = (argb >> 8) & 0xff, b = argb & 0xff;
+
+	switch (fourcc) {
+	case DRM_FORMAT_XBGR8888:
+	case DRM_FORMAT_ABGR8888:
+		return (argb & 0xff000000u) | (b << 16) | (g << 8) | r;
+	case DRM_FORMAT_XRGB2101010:
+		return (3u << 30) | (to_10(r) << 20) | (to_10(g) << 10) | to_10(b);
+	case DRM_FORMAT_XBGR2101010:
+		return (3u << 30) | (to_10(b) << 20) | (to_10(g) << 10) | to_10(r);
+	case DRM_FORMAT_RGB565:
+		return ((r >> 3) << 11) | ((g >> 2) << 5) | (b >> 3);
+	default:
+		return argb;
+	}
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static void convert_row(uint32_t fourcc, const uint32_t *argb, uint32_t n, uint8_t *dst)
+{
+	uint32_t x;
+
+	switch (fourcc) {
+	case DRM_FORMAT_RGB565:
+		for (x = 0; x < n; x++) {
+			uint32_t v = to_native32(fourcc, argb[x]);
+
+			dst[2 * x] = (uint8_t)v;
+			dst[2 * x + 1] = (uint8_t)(v >> 8);
+		}
+		break;
+	case DRM_FORMAT_YUYV:
+		for (x = 0; x + 1 < n; x += 2) {
+			uint8_t y0, y1, u, v, u1, v1;
+
+			rgb_to_yuv(argb[x], &y0, &u, &v);
+			rgb_to_yuv(argb[x + 1], &y1, &u1, &v1);
+			dst[2 * x] = y0;
+			dst[2 * x + 1] = u;
+			dst[2 * x + 2] = y1;
+			dst[2 * x + 3] = v;
+		}
+		break;
+	default:
+		for (x = 0; x < n; x++)
+			put_le32(dst + 4 * x, to_native32(fourcc, argb[x]));
+		break;
+	}
+}
+
+/* ---- pure expected values -------------------------------------------- */
+
+static uint32_t expand565(uint32_t v)
+{
+	uint32_t r = (v >> 11) & 0x1f, g = (v >> 5) & 0x3f, b = v & 0x1f;
+
+	return ARGB((r << 3) | (r >> 2), (g << 2) | (g >> 4), (b << 3) | (b >> 2));
+}
+
+static uint32_t scene_pixel(const struct gvtsim_guest_config *cfg, uint64_t frame,
+			    uint64_t time_us, uint32_t x, uint32_t y)
+{
+	struct scene s;
+	uint32_t v;
+
+	if (x >= cfg->width || y >= cfg->height || cfg->width < 2 || cfg->height < 2)
+		return 0;
+	scene_init(&s, cfg, frame, time_us);
+	scene_row(&s, y, x, x + 1, &v);
+	return v;
+}
+
+uint32_t gvtsim_guest_expected_argb(const struct gvtsim_guest_config *cfg,
+				    uint64_t frame, uint64_t time_us,
+				    uint32_t x, uint32_t y)
+{
+	uint32_t v = scene_pixel(cfg, frame, time_us, x, y);
+
+	if (cfg->fourcc == DRM_FORMAT_RGB565)
+		return expand565(to_native32(cfg->fourcc, v));
+	/* 8888 and 2101010 (bit-replicated to 10 bits) round-trip exactly */
+	return v;
+}
+
+uint32_t gvtsim_guest_expected_native(const struct gvtsim_guest_config *cfg,
+				      uint64_t frame, uint64_t time_us,
+				      uint32_t x, uint32_t y)
+{
+	if (cfg->fourcc == DRM_FORMAT_YUYV) {
+		uint32_t even = x & ~1u;
+		uint32_t p[2];
+		uint8_t buf[4];
+
+		p[0] = scene_pixel(cfg, frame, time_us, even, y);
+		p[1] = scene_pixel(cfg, frame, time_us, even + 1, y);
+		convert_row(cfg->fourcc, p, 2, buf);
+		return (x & 1) ? buf[2] | (uint32_t)buf[3] << 8 : buf[0] | (uint32_t)buf[1] << 8;
+	}
+	return to_native32(cfg->fourcc, scene_pixel(cfg, frame, time_us, x, y));
+}
+
+uint32_t gvtsim_guest_expected_cursor_pixel(const struct gvtsim_guest_config *cfg,
+					    uint32_t x, uint32_t y)
+{
+	uint32_t shift, ux, uy;
+	bool inside, shadow;
+
+	if (!cfg->cursor_size || x >= cfg->cursor_size || y >= cfg->cursor_size)
+		return 0;
+	shift = cfg->cursor_size == 256 ? 2 : cfg->cursor_size == 128 ? 1 : 0;
+	ux = x >> shift;
+	uy = y >> shift;
+
+	/* an arrow: triangle with a vertical left edge, tip at (0,0) */
+	inside = uy < 36 && ux * 3 <= uy * 2;
+	if (inside) {
+		bool edge = ux == 0 || uy >= 34 || ux * 3 + 3 > uy * 2;
+
+		return edge ? BLACK : WHITE;
+	}
+	shadow = ux >= 2 && uy >= 2 && uy - 2 < 36 && (ux - 2) * 3 <= (uy - 2) * 2;
+	return shadow ? 0x80000000u : 0;
+}
+
+void gvtsim_guest_expected_cursor_pos(const struct gvtsim_guest_config *cfg,
+				      uint64_t frame, int32_t *ret_x, int32_t *ret_y)
+{
+	int32_t half = (int32_t)(cfg->cursor_size / 2);
+
+	*ret_x = (int32_t)tri(frame * 7, cfg->width) - half;
+	*ret_y = (int32_t)tri(frame * 5, cfg->height) - half;
+}
+
+uint32_t gvtsim_guest_expected_sprite_pixel(const struct gvtsim_guest_config *cfg,
+					    uint32_t x, uint32_t y)
+{
+	static const uint32_t bars[8] = {
+		ARGB(0xc0, 0xc0, 0xc0), ARGB(0xc0, 0xc0, 0x00), ARGB(0x00, 0xc0, 0xc0),
+		ARGB(0x00, 0xc0, 0x00), ARGB(0xc0, 0x00, 0xc0), ARGB(0xc0, 0x00, 0x00),
+		ARGB(0x00, 0x00, 0xc0), ARGB(0x10, 0x10, 0x10),
+	};
+
+	if (x >= GVTSIM_GUEST_SPRITE_WIDTH || y >= GVTSIM_GUEST_SPRITE_HEIGHT)
+		return 0;
+	if (y < GVTSIM_GUEST_SPRITE_HEIGHT * 3 / 4)
+		return bars[x / (GVTSIM_GUEST_SPRITE_WIDTH / 8)];
+	/* grey ramp below the bars */
+	return ARGB(x * 2, x * 2, x * 2);
+}
+
+void gvtsim_guest_expected_sprite_pos(const struct gvtsim_guest_config *cfg,
+				      uint64_t frame, int32_t *ret_x, int32_t *ret_y)
+{
+	*ret_x = (int32_t)tri(frame * 3, cfg->width - GVTSIM_GUEST_SPRITE_WIDTH);
+	*ret_y = (int32_t)tri(frame * 2, cfg->height - GVTSIM_GUEST_SPRITE_HEIGHT);
+}
+
+static uint32_t blend(uint32_t dst, uint32_t src)
+{
+	uint32_t a = src >> 24, r, g, b;
+
+	/* The cursor's coloured pixels are opaque and its translucent ones
+	 * black, so straight and premultiplied alpha give the same result. */
+	r = (((src >> 16) & 0xff) * a + ((dst >> 16) & 0xff) * (255 - a) + 127) / 255;
+	g = (((src >> 8) & 0xff) * a + ((dst >> 8) & 0xff) * (255 - a) + 127) / 255;
+	b = ((src & 0xff) * a + (dst & 0xff) * (255 - a) + 127) / 255;
+	return ARGB(r, g, b);
+}
+
+uint32_t gvtsim_guest_expected_composited(const struct gvtsim_guest_config *cfg,
+					  uint64_t frame, uint64_t time_us,
+					  uint32_t x, uint32_t y)
+{
+	uint32_t v = gvtsim_guest_expected_argb(cfg, frame, time_us, x, y);
+	int32_t px, py;
+	int64_t lx, ly;
+
+	if (cfg->sprite) {
+		gvtsim_guest_expected_sprite_pos(cfg, frame, &px, &py);
+		lx = (int64_t)x - px;
+		ly = (int64_t)y - py;
+		if (lx >= 0 && ly >= 0 && lx < GVTSIM_GUEST_SPRITE_WIDTH &&
+		    ly < GVTSIM_GUEST_SPRITE_HEIGHT)
+			v = gvtsim_guest_expected_sprite_pixel(cfg, (uint32_t)lx, (uint32_t)ly);
+	}
+	if (cfg->cursor_size) {
+		gvtsim_guest_expected_cursor_pos(cfg, frame, &px, &py);
+		lx = (int64_t)x - px;
+		ly = (int64_t)y - py;
+		if (lx >= 0 && ly >= 0 && lx < cfg->cursor_size && ly < cfg->cursor_size)
+			v = blend(v, gvtsim_guest_expected_cursor_pixel(cfg, (uint32_t)lx,
+									(uint32_t)ly));
+	}
+	return v;
+}
+
+/* ---- block code decoding --------------------------------------------- */
+
+static uint32_t luma_at(const uint32_t *xrgb, uint32_t stride, uint32_t x, uint32_t y)
+{
+	uint32_t p = *(const uint32_t *)((const uint8_t *)xrgb + (size_t)y * stride + 4u * x);
+
+	return (((p >> 16) & 0xff) * 77 + ((p >> 8) & 0xff) * 150 + (p & 0xff) * 29) >> 8;
+}
+
+int gvtsim_guest_decode_blockcode(const uint32_t *xrgb, uint32_t stride,
+				  uint32_t w, uint32_t h,
+				  uint64_t *ret_frame, uint64_t *ret_time_us)
+{
+	const uint32_t c = GVTSIM_BLOCKCODE_CELL;
+	uint64_t frame = 0, time_us = 0;
+	uint16_t crc = 0;
+	uint32_t col, row, dx, dy;
+
+	if (!xrgb || w < GVTSIM_BLOCKCODE_WIDTH || h < GVTSIM_BLOCKCODE_HEIGHT ||
+	    stride < 4 * w)
+		return -EINVAL;
+
+	for (row = 0; row < GVTSIM_BLOCKCODE_ROWS; row++) {
+		for (col = 0; col < GVTSIM_BLOCKCODE_COLS; col++) {
+			uint32_t sum = 0;
+			bool bit;
+
+			/* average the central half of the cell */
+			for (dy = c / 4; dy < c - c / 4; dy++)
+				for (dx = c / 4; dx < c - c / 4; dx++)
+					sum += luma_at(xrgb, stride, col * c + dx, row * c + dy);
+			bit = sum >= 128u * (c / 2) * (c / 2);
+
+			if (row == 0) {
+				if (bit != !(col & 1))
+					return -EBADMSG;
+			} else if (row <= 4) {
+				frame = (frame << 1) | bit;
+			} else if (row <= 8) {
+				time_us = (time_us << 1) | bit;
+			} else {
+				crc = (uint16_t)((crc << 1) | bit);
+			}
+		}
+	}
+	if (crc != blockcode_crc(frame, time_us))
+		return -EBADMSG;
+
+	if (ret_frame)
+		*ret_frame = frame;
+	if (ret_time_us)
+		*ret_time_us = time_us;
+	return 0;
+}
+
+/* ---- the live guest -------------------------------------------------- */
+
+int gvtsim_guest_init(struct gvtsim_guest *g, const struct gvtsim_guest_config *cfg,
+		      gvtsim_guest_write_reg_fn write_reg,
+		      gvtsim_guest_read_reg_fn read_reg, void *user,
+		      void *gm, uint64_t gm_size)
+{
+	struct gvtsim_guest_layout layout;
+	uint8_t *row = NULL;
+	uint32_t *argb_row = NULL;
+	int ret;
+
+	ret = gvtsim_guest_compute_layout(cfg, &layout);
+	if (ret)
+		goto error;
+	if (!write_reg || !gm || gm_size < layout.gm_size) {
+		ret = -EINVAL;
+		goto error;
+	}
+	/* calloc: the padding at the end of each row stays zero */
+	row = calloc(1, layout.stride);
+	argb_row = calloc(cfg->width, sizeof(*argb_row));
+	if (!row || !argb_row) {
+		ret = -ENOMEM;
+		goto error;
+	}
+
+	memset(g, 0, sizeof(*g));
+	g->cfg = *cfg;
+	g->layout = layout;
+	g->write_reg = write_reg;
+	g->read_reg = read_reg;
+	g->user = user;
+	g->gm = gm;
+	g->gm_size = gm_size;
+	g->row = row;
+	g->argb_row = argb_row;
+	return 0;
+
+error:
+	free(row);
+	free(argb_row);
+	return ret;
+}
+
+void gvtsim_guest_finish(struct gvtsim_guest *g)
+{
+	if (!g)
+		return;
+	free(g->row);
+	free(g->argb_row);
+	g->row = NULL;
+	g->argb_row = NULL;
+}
+
+static void wr(struct gvtsim_guest *g, uint32_t off, uint32_t val)
+{
+	g->write_reg(g->user, off, val);
+}
+
+unsigned int gvtsim_guest_buffer_of(const struct gvtsim_guest *g, uint64_t frame)
+{
+	return (unsigned int)(frame % g->cfg.n_buffers);
+}
+
+/* Scatter one native row into the framebuffer at fb in the tiled layout
+ * (no bit-6 swizzling: the vGPU has none). */
+static void store_row(struct gvtsim_guest *g, uint8_t *fb, uint32_t y)
+{
+	const struct gvtsim_guest_layout *l = &g->layout;
+	uint64_t mod = g->cfg.modifier;
+	uint32_t i;
+
+	if (mod == I915_FORMAT_MOD_X_TILED) {
+		/* 512 bytes x 8 rows per 4 KiB tile, rows of tiles */
+		uint8_t *base = fb + (size_t)(y >> 3) * l->stride * 8 + (y & 7) * 512u;
+
+		for (i = 0; i < l->stride / 512; i++)
+			memcpy(base + (size_t)i * 4096, g->row + i * 512u, 512);
+	} else if (mod == I915_FORMAT_MOD_Y_TILED) {
+		/* 128 bytes x 32 rows per tile, stored as 8 columns of 16-byte
+		 * x 32-row OWord stacks */
+		uint8_t *base = fb + (size_t)(y >> 5) * l->stride * 32 + (y & 31) * 16u;
+
+		for (i = 0; i < l->stride / 16; i++)
+			memcpy(base + (size_t)(i >> 3) * 4096 + (i & 7) * 512u,
+			       g->row + i * 16u, 16);
+	} else {
+		memcpy(fb + (size_t)y * l->stride, g->row, l->stride);
+	}
+}
+
+void gvtsim_guest_paint(struct gvtsim_guest *g, uint64_t frame, uint64_t time_us)
+{
+	uint8_t *fb = g->gm + g->layout.fb_offset[gvtsim_guest_buffer_of(g, frame)];
+	struct scene s;
+	uint32_t y;
+
+	scene_init(&s, &g->cfg, frame, time_us);
+	for (y = 0; y < g->cfg.height; y++) {
+		scene_row(&s, y, 0, g->cfg.width, g->argb_row);
+		convert_row(g->cfg.fourcc, g->argb_row, g->cfg.width, g->row);
+		store_row(g, fb, y);
+	}
+}
+
+static uint32_t primary_ctl(const struct gvtsim_guest_config *cfg)
+{
+	uint32_t ctl;
+
+	if (cfg->gen == 8) {
+		ctl = GVTSIM_DISPPLANE_ENABLE;
+		switch (cfg->fourcc) {
+		case DRM_FORMAT_RGB565:
+			ctl |= GVTSIM_DISPPLANE_BGRX565;
+			break;
+		case DRM_FORMAT_ARGB8888:
+			ctl |= GVTSIM_DISPPLANE_BGRA888;
+			break;
+		case DRM_FORMAT_XBGR8888:
+			ctl |= GVTSIM_DISPPLANE_RGBX888;
+			break;
+		case DRM_FORMAT_ABGR8888:
+			ctl |= GVTSIM_DISPPLANE_RGBA888;
+			break;
+		case DRM_FORMAT_XRGB2101010:
+			ctl |= GVTSIM_DISPPLANE_BGRX101010;
+			break;
+		case DRM_FORMAT_XBGR2101010:
+			ctl |= GVTSIM_DISPPLANE_RGBX101010;
+			break;
+		default:
+			ctl |= GVTSIM_DISPPLANE_BGRX888;
+			break;
+		}
+		if (cfg->modifier == I915_FORMAT_MOD_X_TILED)
+			ctl |= GVTSIM_DISPPLANE_TILED;
+		return ctl;
+	}
+
+	ctl = GVTSIM_PLANE_CTL_ENABLE;
+	switch (cfg->fourcc) {
+	case DRM_FORMAT_RGB565:
+		ctl |= GVTSIM_PLANE_CTL_FORMAT_RGB_565;
+		break;
+	case DRM_FORMAT_ARGB8888:
+		ctl |= GVTSIM_PLANE_CTL_FORMAT_XRGB_8888 | GVTSIM_PLANE_CTL_ALPHA_SW_PREMULTIPLY;
+		break;
+	case DRM_FORMAT_XBGR8888:
+		ctl |= GVTSIM_PLANE_CTL_FORMAT_XRGB_8888 | GVTSIM_PLANE_CTL_ORDER_RGBX;
+		break;
+	case DRM_FORMAT_ABGR8888:
+		ctl |= GVTSIM_PLANE_CTL_FORMAT_XRGB_8888 | GVTSIM_PLANE_CTL_ORDER_RGBX |
+		       GVTSIM_PLANE_CTL_ALPHA_SW_PREMULTIPLY;
+		break;
+	case DRM_FORMAT_XRGB2101010:
+		ctl |= GVTSIM_PLANE_CTL_FORMAT_XRGB_2101010;
+		break;
+	case DRM_FORMAT_XBGR2101010:
+		ctl |= GVTSIM_PLANE_CTL_FORMAT_XRGB_2101010 | GVTSIM_PLANE_CTL_ORDER_RGBX;
+		break;
+	case DRM_FORMAT_YUYV:
+		ctl |= GVTSIM_PLANE_CTL_FORMAT_YUV422 | GVTSIM_PLANE_CTL_YUV422_YUYV;
+		break;
+	default:
+		ctl |= GVTSIM_PLANE_CTL_FORMAT_XRGB_8888;
+		break;
+	}
+	if (cfg->modifier == I915_FORMAT_MOD_X_TILED)
+		ctl |= GVTSIM_PLANE_CTL_TILED_X;
+	else if (cfg->modifier == I915_FORMAT_MOD_Y_TILED)
+		ctl |= GVTSIM_PLANE_CTL_TILED_Y;
+	return ctl;
+}
+
+static uint32_t cursor_mode(uint32_t size)
+{
+	switch (size) {
+	case 64:
+		return GVTSIM_CURSOR_MODE_64_ARGB_AX;
+	case 128:
+		return GVTSIM_CURSOR_MODE_128_ARGB_AX;
+	case 256:
+		return GVTSIM_CURSOR_MODE_256_ARGB_AX;
+	default:
+		return GVTSIM_CURSOR_MODE_DISABLE;
+	}
+}
+
+static uint32_t curpos_field(int32_t v)
+{
+	return v < 0 ? GVTSIM_CURSOR_POS_SIGN | ((uint32_t)-v & GVTSIM_CURSOR_POS_MASK) :
+		       ((uint32_t)v & GVTSIM_CURSOR_POS_MASK);
+}
+
+static void paint_cursor_and_sprite(struct gvtsim_guest *g)
+{
+	const struct gvtsim_guest_config *cfg = &g->cfg;
+	uint32_t x, y;
+
+	if (cfg->cursor_size) {
+		uint8_t *p = g->gm + g->layout.cursor_offset;
+
+		for (y = 0; y < cfg->cursor_size; y++)
+			for (x = 0; x < cfg->cursor_size; x++)
+				put_le32(p + ((size_t)y * cfg->cursor_size + x) * 4,
+					 gvtsim_guest_expected_cursor_pixel(cfg, x, y));
+	}
+	if (cfg->sprite) {
+		uint8_t *p = g->gm + g->layout.sprite_offset;
+
+		for (y = 0; y < GVTSIM_GUEST_SPRITE_HEIGHT; y++)
+			for (x = 0; x < GVTSIM_GUEST_SPRITE_WIDTH; x++)
+				put_le32(p + (size_t)y * g->layout.sprite_stride + 4 * x,
+					 gvtsim_guest_expected_sprite_pixel(cfg, x, y));
+	}
+}
+
+void gvtsim_guest_program_mode(struct gvtsim_guest *g)
+{
+	const struct gvtsim_guest_config *cfg = &g->cfg;
+	const struct gvtsim_guest_layout *l = &g->layout;
+	/* PIPESRC is (w-1) << 16 | (h-1), PLANE_SIZE the other way round */
+	uint32_t src = ((cfg->width - 1) << GVTSIM_PIPESRC_W_SHIFT) | (cfg->height - 1);
+	uint32_t size = ((cfg->height - 1) << GVTSIM_PLANE_SIZE_H_SHIFT) | (cfg->width - 1);
+	uint32_t tw = 64, th = 1;
+
+	paint_cursor_and_sprite(g);
+	modifier_tile(cfg->modifier, &tw, &th);
+
+	wr(g, GVTSIM_PIPEASRC, src);
+	wr(g, GVTSIM_PIPEACONF, GVTSIM_PIPECONF_ENABLE);
+
+	if (cfg->gen == 9) {
+		wr(g, GVTSIM_PLANE_OFFSET(1), 0);
+		wr(g, GVTSIM_PLANE_POS(1), 0);
+		wr(g, GVTSIM_PLANE_SIZE(1), size);
+		wr(g, GVTSIM_PLANE_STRIDE(1), l->stride / tw);
+		wr(g, GVTSIM_PLANE_CTL(1), primary_ctl(cfg));
+	} else {
+		wr(g, GVTSIM_DSPALINOFF, 0);
+		wr(g, GVTSIM_DSPATILEOFF, 0);
+		wr(g, GVTSIM_DSPASTRIDE, l->stride);
+		wr(g, GVTSIM_DSPACNTR, primary_ctl(cfg));
+	}
+
+	if (cfg->sprite) {
+		uint32_t ssize = ((GVTSIM_GUEST_SPRITE_HEIGHT - 1) << 16) |
+				 (GVTSIM_GUEST_SPRITE_WIDTH - 1);
+
+		if (cfg->gen == 9) {
+			wr(g, GVTSIM_PLANE_OFFSET(2), 0);
+			wr(g, GVTSIM_PLANE_SIZE(2), ssize);
+			wr(g, GVTSIM_PLANE_STRIDE(2), l->sprite_stride / 64);
+			wr(g, GVTSIM_PLANE_CTL(2), GVTSIM_PLANE_CTL_ENABLE |
+			   GVTSIM_PLANE_CTL_FORMAT_XRGB_8888 | GVTSIM_PLANE_CTL_TILED_LINEAR);
+		} else {
+			wr(g, GVTSIM_SPRALINOFF, 0);
+			wr(g, GVTSIM_SPRATILEOFF, 0);
+			wr(g, GVTSIM_SPRASIZE, ssize);
+			wr(g, GVTSIM_SPRASTRIDE, l->sprite_stride);
+			wr(g, GVTSIM_SPRACTL, GVTSIM_SPRITE_ENABLE | GVTSIM_SPRITE_FORMAT_RGBX888);
+		}
+	}
+	if (cfg->cursor_size)
+		wr(g, GVTSIM_CURACNTR, cursor_mode(cfg->cursor_size));
+
+	gvtsim_guest_move_cursor(g, 0);
+}
+
+void gvtsim_guest_disable(struct gvtsim_guest *g)
+{
+	if (g->cfg.gen == 9) {
+		wr(g, GVTSIM_PLANE_CTL(1), 0);
+		wr(g, GVTSIM_PLANE_CTL(2), 0);
+	} else {
+		wr(g, GVTSIM_DSPACNTR, 0);
+		wr(g, GVTSIM_SPRACTL, 0);
+	}
+	wr(g, GVTSIM_CURACNTR, 0);
+	wr(g, GVTSIM_PIPEACONF, 0);
+	g->have_frame = false;
+}
+
+void gvtsim_guest_flip(struct gvtsim_guest *g, uint64_t frame)
+{
+	unsigned int buf = gvtsim_guest_buffer_of(g, frame);
+	uint32_t surf = (uint32_t)g->layout.fb_offset[buf];
+
+	wr(g, g->cfg.gen == 9 ? GVTSIM_PLANE_SURF(1) : GVTSIM_DSPASURF, surf);
+	g->front = buf;
+	g->frame = frame;
+	g->have_frame = true;
+}
+
+void gvtsim_guest_move_cursor(struct gvtsim_guest *g, uint64_t frame)
+{
+	const struct gvtsim_guest_config *cfg = &g->cfg;
+	int32_t x, y;
+
+	if (cfg->cursor_size) {
+		gvtsim_guest_expected_cursor_pos(cfg, frame, &x, &y);
+		wr(g, GVTSIM_CURAPOS, (curpos_field(y) << GVTSIM_CURSOR_Y_SHIFT) |
+		   (curpos_field(x) << GVTSIM_CURSOR_X_SHIFT));
+		/* the CURBASE write latches the cursor update */
+		wr(g, GVTSIM_CURABASE, (uint32_t)g->layout.cursor_offset);
+	}
+	if (cfg->sprite) {
+		gvtsim_guest_expected_sprite_pos(cfg, frame, &x, &y);
+		if (cfg->gen == 9) {
+			wr(g, GVTSIM_PLANE_POS(2), ((uint32_t)y << 16) | (uint32_t)x);
+			wr(g, GVTSIM_PLANE_SURF(2), (uint32_t)g->layout.sprite_offset);
+		} else {
+			wr(g, GVTSIM_SPRAPOS, ((uint32_t)y << 16) | (uint32_t)x);
+			wr(g, GVTSIM_SPRASURF, (uint32_t)g->layout.sprite_offset);
+		}
+	}
+}
+
+void gvtsim_guest_show_frame(struct gvtsim_guest *g, uint64_t frame, uint64_t time_us)
+{
+	gvtsim_guest_paint(g, frame, time_us);
+	gvtsim_guest_flip(g, frame);
+	gvtsim_guest_move_cursor(g, frame);
+}
