@@ -1,2 +1,863 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/*
+ * Opening a mediated device through VFIO, and the backend that answers the
+ * display ioctls on it.
+ *
+ * Two ways in, chosen by what the kernel offers:
+ *  - cdev + iommufd (Linux >= 6.6 with CONFIG_IOMMUFD and
+ *    CONFIG_VFIO_DEVICE_CDEV): /dev/vfio/devices/vfioN bound to /dev/iommu;
+ *  - the VFIO group and container (every kernel since 3.6, the only one on
+ *    Debian's kernels): /dev/vfio/vfio + /dev/vfio/<group>.
+ * Documentation/driver-api/vfio.rst describes both sequences.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "gvt-dmabuf/gvtsim-uapi.h"
+#include "vfio-compat.h"
+#include "vfio-private.h"
+
+/* Longest capability chain we follow before deciding it is corrupt. */
+#define MAX_IRQ_CAPS 16
+/* Largest IRQ info answer we accept (header plus capability chain). */
+#define MAX_IRQ_INFO_SIZE 4096
+
+struct vfio_backend {
+	struct gvtdmabuf_backend base;
+	int container_fd;	/* group path */
+	int group_fd;		/* group path */
+	int iommufd;		/* cdev path */
+	int device_fd;
+	int event_fd;		/* -1 until attached */
+	uint32_t event_index;	/* IRQ index event_fd is attached to */
+	int event_err;		/* cached -ENOTSUP, 0 while unknown */
+};
+
+static inline struct vfio_backend *
+to_vfio(struct gvtdmabuf_backend *b)
+{
+	return (struct vfio_backend *)b;
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+static const char *const step_names[GVTDMABUF_VFIO_N_STEPS] = {
+	[GVTDMABUF_VFIO_OPEN_CONTAINER] = "open",
+	[GVTDMABUF_VFIO_API_VERSION] = "VFIO_GET_API_VERSION",
+	[GVTDMABUF_VFIO_OPEN_GROUP] = "open",
+	[GVTDMABUF_VFIO_GROUP_STATUS] = "VFIO_GROUP_GET_STATUS",
+	[GVTDMABUF_VFIO_SET_CONTAINER] = "VFIO_GROUP_SET_CONTAINER",
+	[GVTDMABUF_VFIO_SET_IOMMU] = "VFIO_SET_IOMMU",
+	[GVTDMABUF_VFIO_GET_DEVICE] = "VFIO_GROUP_GET_DEVICE_FD",
+	[GVTDMABUF_VFIO_OPEN_CDEV] = "open",
+	[GVTDMABUF_VFIO_OPEN_IOMMUFD] = "open",
+	[GVTDMABUF_VFIO_BIND] = "VFIO_DEVICE_BIND_IOMMUFD",
+	[GVTDMABUF_VFIO_IOAS_ALLOC] = "IOMMU_IOAS_ALLOC",
+	[GVTDMABUF_VFIO_ATTACH] = "VFIO_DEVICE_ATTACH_IOMMUFD_PT",
+	[GVTDMABUF_VFIO_PROBE] = "VFIO_DEVICE_QUERY_GFX_PLANE",
+};
+
+const char *
+gvtdmabuf_vfio_step_name(enum gvtdmabuf_vfio_step step)
+{
+	if ((unsigned int)step >= GVTDMABUF_VFIO_N_STEPS)
+		return "?";
+	return step_names[step];
+}
+
+static bool
+step_is_open(enum gvtdmabuf_vfio_step step)
+{
+	return step == GVTDMABUF_VFIO_OPEN_CONTAINER ||
+	       step == GVTDMABUF_VFIO_OPEN_GROUP ||
+	       step == GVTDMABUF_VFIO_OPEN_CDEV ||
+	       step == GVTDMABUF_VFIO_OPEN_IOMMUFD;
+}
+
+int
+gvtdmabuf_vfio_explain(enum gvtdmabuf_vfio_step step, int err,
+		       const char *path, const char *uuid,
+		       char *errbuf, size_t errbuf_size)
+{
+	const char *op = gvtdmabuf_vfio_step_name(step);
+	char ebuf[128];
+	const char *es;
+	int r;
+
+	if (!path)
+		path = "?";
+	if (!uuid)
+		uuid = "?";
+	if (err <= 0)
+		err = EIO;
+	es = strerror_r(err, ebuf, sizeof(ebuf));
+
+	if (step == GVTDMABUF_VFIO_PROBE && (err == EINVAL || err == ENOTTY)) {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+			"vGPU %s (%s) is not a display device (it does not export its framebuffer as dma-buf; is it a GVT-g vGPU with display=on?)",
+			uuid, path);
+		r = -ENOTTY;
+		goto out;
+	}
+
+	switch (err) {
+	case EACCES:
+	case EPERM:
+		if (step_is_open(step))
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+				"cannot open %s: %s (is the user in group kvm, or does a udev rule give access to %s?)",
+				path, es, path);
+		else
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+				"%s on %s for vGPU %s: %s (is the user in group kvm, and is its locked-memory limit large enough?)",
+				op, path, uuid, es);
+		r = -EACCES;
+		goto out;
+	case EBUSY:
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+			"vGPU %s (%s) is in use by another process (QEMU?); a vGPU can be opened by one process at a time",
+			uuid, path);
+		r = -EBUSY;
+		goto out;
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		r = -ENODEV;
+		switch (step) {
+		case GVTDMABUF_VFIO_OPEN_CONTAINER:
+			if (err == ENOENT)
+				gvtdmabuf_set_error(errbuf, errbuf_size,
+					"the kernel has no VFIO (no %s: modprobe vfio_iommu_type1 / vfio-mdev?)",
+					path);
+			else
+				gvtdmabuf_set_error(errbuf, errbuf_size,
+					"the kernel has no VFIO (cannot open %s: %s; modprobe vfio_iommu_type1 / vfio-mdev?)",
+					path, es);
+			goto out;
+		case GVTDMABUF_VFIO_OPEN_GROUP:
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+				"no VFIO group node %s for vGPU %s (%s; is the vfio module loaded and does udev populate /dev/vfio?)",
+				path, uuid, es);
+			goto out;
+		case GVTDMABUF_VFIO_OPEN_CDEV:
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+				"no VFIO device node %s for vGPU %s (%s; does udev populate /dev/vfio/devices?)",
+				path, uuid, es);
+			goto out;
+		case GVTDMABUF_VFIO_OPEN_IOMMUFD:
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+				"the kernel has no IOMMUFD (cannot open %s: %s; modprobe iommufd)",
+				path, es);
+			goto out;
+		case GVTDMABUF_VFIO_GET_DEVICE:
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+				"VFIO group %s has no device %s (%s: %s; was the vGPU removed?)",
+				path, uuid, op, es);
+			r = -ENOENT;
+			goto out;
+		default:
+			break;
+		}
+		break;
+	case ENOTTY:
+	case EINVAL:
+		r = -ENODEV;
+		switch (step) {
+		case GVTDMABUF_VFIO_API_VERSION:
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+				"%s is not a VFIO container (%s: %s); it must be the character device of the vfio module",
+				path, op, es);
+			goto out;
+		case GVTDMABUF_VFIO_GROUP_STATUS:
+		case GVTDMABUF_VFIO_SET_CONTAINER:
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+				"%s is not a VFIO group (%s: %s); it must be the group node the vfio module creates",
+				path, op, es);
+			goto out;
+		case GVTDMABUF_VFIO_SET_IOMMU:
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+				"the VFIO container %s refused the Type1v2 IOMMU for vGPU %s (%s: %s; modprobe vfio_iommu_type1)",
+				path, uuid, op, es);
+			goto out;
+		case GVTDMABUF_VFIO_BIND:
+		case GVTDMABUF_VFIO_ATTACH:
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+				"%s cannot be bound to iommufd (%s: %s); the kernel's VFIO cdev does not support this device",
+				path, op, es);
+			goto out;
+		case GVTDMABUF_VFIO_IOAS_ALLOC:
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+				"%s is not an iommufd (%s: %s)",
+				path, op, es);
+			goto out;
+		default:
+			break;
+		}
+		break;
+	default:
+		break;
+	}
+
+	if (step_is_open(step))
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+			"cannot open %s for vGPU %s: %s", path, uuid, es);
+	else
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+			"%s on %s for vGPU %s failed: %s", op, path, uuid, es);
+	r = -err;
+out:
+	return r;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+bool
+gvtdmabuf_uuid_parse(const char *s, char ret_lower[GVTDMABUF_UUID_LEN + 1])
+{
+	static const char pattern[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	char lower[GVTDMABUF_UUID_LEN + 1];
+	size_t i;
+
+	if (!s || strlen(s) != GVTDMABUF_UUID_LEN)
+		return false;
+	for (i = 0; i < GVTDMABUF_UUID_LEN; i++) {
+		char c = s[i];
+
+		if (pattern[i] == '-') {
+			if (c != '-')
+				return false;
+		} else if (c >= '0' && c <= '9') {
+			/* fine */
+		} else if (c >= 'a' && c <= 'f') {
+			/* fine */
+		} else if (c >= 'A' && c <= 'F') {
+			c = (char)(c - 'A' + 'a');
+		} else {
+			return false;
+		}
+		lower[i] = c;
+	}
+	lower[GVTDMABUF_UUID_LEN] = '\0';
+	if (ret_lower)
+		memcpy(ret_lower, lower, sizeof(lower));
+	return true;
+}
+
+static int __attribute__((format(printf, 3, 4)))
+path_printf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+static int
+xioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	do {
+		r = ioctl(fd, req, arg);
+	} while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static int
+xopen(const char *path)
+{
+	int fd;
+
+	do {
+		fd = open(path, O_RDWR | O_CLOEXEC);
+	} while (fd < 0 && errno == EINTR);
+	return fd;
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* "…/kernel/iommu_groups/12" -> 12; -1 if not a group link. */
+static int
+read_iommu_group(const char *devdir)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	const char *base;
+	char *end;
+	ssize_t n;
+	long v;
+	int r = -1;
+
+	if (path_printf(link, sizeof(link), "%s/iommu_group", devdir) < 0)
+		goto out;
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		goto out;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (*base < '0' || *base > '9')
+		goto out;
+	errno = 0;
+	v = strtol(base, &end, 10);
+	if (errno || *end || v < 0 || v > INT_MAX)
+		goto out;
+	r = (int)v;
+out:
+	return r;
+}
+
+/* The "vfioN" name below DEVDIR/vfio-dev (Linux >= 6.6 with a VFIO cdev),
+ * or -ENOENT. */
+static int
+find_vfio_cdev(const char *devdir, char *ret_name, size_t size)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *dir = NULL;
+	int r = -ENOENT;
+
+	if (path_printf(path, sizeof(path), "%s/vfio-dev", devdir) < 0)
+		goto out;
+	dir = opendir(path);
+	if (!dir)
+		goto out;
+	while ((de = readdir(dir))) {
+		const char *d = de->d_name;
+
+		if (strncmp(d, "vfio", 4) != 0 || !d[4] ||
+		    strspn(d + 4, "0123456789") != strlen(d + 4))
+			continue;
+		if (strlen(d) < size) {
+			strcpy(ret_name, d);
+			r = 0;
+		}
+		break;
+	}
+out:
+	if (dir)
+		closedir(dir);
+	return r;
+}
+
+/* ---- backend ops ------------------------------------------------------- */
+
+static int
+vfio_query_plane(struct gvtdmabuf_backend *b,
+		 struct vfio_device_gfx_plane_info *info)
+{
+	struct vfio_backend *vb = to_vfio(b);
+
+	return xioctl(vb->device_fd, VFIO_DEVICE_QUERY_GFX_PLANE, info) < 0 ?
+		-errno : 0;
+}
+
+static int
+vfio_get_dmabuf(struct gvtdmabuf_backend *b, uint32_t dmabuf_id,
+		bool *is_dmabuf, uint32_t *offset)
+{
+	struct vfio_backend *vb = to_vfio(b);
+	uint32_t id = dmabuf_id;
+	int fd;
+
+	fd = xioctl(vb->device_fd, VFIO_DEVICE_GET_GFX_DMABUF, &id);
+	if (fd < 0)
+		return -errno;
+	/* Drivers differ on O_CLOEXEC; our fds must not leak into children. */
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	*is_dmabuf = true;
+	*offset = 0;
+	return fd;
+}
+
+static int
+vfio_get_fd(struct gvtdmabuf_backend *b)
+{
+	return to_vfio(b)->device_fd;
+}
+
+/* Whether IRQ @p index carries gvtsim's display-refresh capability. */
+static bool
+irq_is_display(int device_fd, uint32_t index)
+{
+	struct gvtsim_irq_info *info;
+	size_t size = 256, valid;
+	uint32_t off;
+	bool found = false;
+	int tries, n;
+
+	info = calloc(1, size);
+	if (!info)
+		goto out;
+	for (tries = 0; tries < 2; tries++) {
+		memset(info, 0, size);
+		info->argsz = (uint32_t)size;
+		info->index = index;
+		if (xioctl(device_fd, VFIO_DEVICE_GET_IRQ_INFO, info) < 0)
+			goto out;
+		if (info->argsz <= size)
+			break;
+		/* The chain did not fit: the kernel says how much it needs. */
+		if (info->argsz > MAX_IRQ_INFO_SIZE)
+			goto out;
+		size = info->argsz;
+		free(info);
+		info = calloc(1, size);
+		if (!info)
+			goto out;
+	}
+	if (info->argsz > size)
+		goto out;
+	if (!(info->flags & VFIO_IRQ_INFO_EVENTFD) ||
+	    !(info->flags & GVTSIM_IRQ_INFO_FLAG_CAPS))
+		goto out;
+
+	valid = info->argsz;
+	off = info->cap_offset;
+	for (n = 0; off && n < MAX_IRQ_CAPS; n++) {
+		struct gvtsim_irq_info_cap_type cap;
+
+		if (off < sizeof(*info) || off > valid ||
+		    valid - off < sizeof(cap))
+			break;
+		memcpy(&cap, (const char *)info + off, sizeof(cap));
+		if (cap.id == GVTSIM_IRQ_INFO_CAP_TYPE &&
+		    cap.type == GVTSIM_IRQ_TYPE_GFX &&
+		    cap.subtype == GVTSIM_IRQ_SUBTYPE_GFX_DISPLAY_IRQ) {
+			found = true;
+			break;
+		}
+		off = cap.next;
+	}
+out:
+	free(info);
+	return found;
+}
+
+static int
+set_irq_eventfd(int device_fd, uint32_t index, int32_t efd)
+{
+	union {
+		struct vfio_irq_set set;
+		uint8_t bytes[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	u.set.argsz = sizeof(u.bytes);
+	u.set.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	u.set.index = index;
+	u.set.start = 0;
+	u.set.count = 1;
+	memcpy(u.bytes + sizeof(struct vfio_irq_set), &efd, sizeof(efd));
+	return xioctl(device_fd, VFIO_DEVICE_SET_IRQS, &u) < 0 ? -errno : 0;
+}
+
+static int
+vfio_get_event_fd(struct gvtdmabuf_backend *b)
+{
+	struct vfio_backend *vb = to_vfio(b);
+	struct vfio_device_info dinfo;
+	uint32_t index;
+	int efd = -1, r;
+
+	if (vb->event_fd >= 0) {
+		r = vb->event_fd;
+		goto out;
+	}
+	if (vb->event_err) {
+		r = vb->event_err;
+		goto out;
+	}
+
+	memset(&dinfo, 0, sizeof(dinfo));
+	dinfo.argsz = sizeof(dinfo);
+	r = -ENOTSUP;
+	if (xioctl(vb->device_fd, VFIO_DEVICE_GET_INFO, &dinfo) < 0 ||
+	    dinfo.num_irqs <= VFIO_PCI_NUM_IRQS) {
+		vb->event_err = r;
+		goto out;
+	}
+	for (index = VFIO_PCI_NUM_IRQS; index < dinfo.num_irqs; index++)
+		if (irq_is_display(vb->device_fd, index))
+			break;
+	if (index == dinfo.num_irqs) {
+		vb->event_err = r;
+		goto out;
+	}
+
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = set_irq_eventfd(vb->device_fd, index, efd);
+	if (r < 0) {
+		/* The driver announced the IRQ but refuses it: treat as absent
+		 * rather than failing the same way on every call. */
+		if (r == -EINVAL || r == -ENOTTY)
+			vb->event_err = r = -ENOTSUP;
+		goto out;
+	}
+	vb->event_fd = efd;
+	vb->event_index = index;
+	efd = -1;
+	r = vb->event_fd;
+out:
+	if (efd >= 0)
+		close(efd);
+	return r;
+}
+
+static void
+vfio_backend_free(struct vfio_backend *vb)
+{
+	if (!vb)
+		return;
+	if (vb->event_fd >= 0 && vb->device_fd >= 0)
+		set_irq_eventfd(vb->device_fd, vb->event_index, -1);
+	close_fd(&vb->event_fd);
+	close_fd(&vb->device_fd);
+	close_fd(&vb->group_fd);
+	close_fd(&vb->container_fd);
+	close_fd(&vb->iommufd);
+	free(vb);
+}
+
+static void
+vfio_destroy(struct gvtdmabuf_backend *b)
+{
+	vfio_backend_free(to_vfio(b));
+}
+
+static const struct gvtdmabuf_backend_ops vfio_group_ops = {
+	.name = "vfio-group",
+	.query_plane = vfio_query_plane,
+	.get_dmabuf = vfio_get_dmabuf,
+	.get_event_fd = vfio_get_event_fd,
+	.get_fd = vfio_get_fd,
+	.destroy = vfio_destroy,
+};
+
+static const struct gvtdmabuf_backend_ops vfio_cdev_ops = {
+	.name = "vfio-cdev",
+	.query_plane = vfio_query_plane,
+	.get_dmabuf = vfio_get_dmabuf,
+	.get_event_fd = vfio_get_event_fd,
+	.get_fd = vfio_get_fd,
+	.destroy = vfio_destroy,
+};
+
+/* ---- opening ----------------------------------------------------------- */
+
+/* VFIO group + container (vfio.rst, "VFIO Usage Example"). */
+static int
+open_group(struct vfio_backend *vb, const struct gvtdmabuf_context *ctx,
+	   const char *uuid, const char *devdir, char *dev_path,
+	   size_t dev_path_size, char *errbuf, size_t errbuf_size)
+{
+	const char *devroot = gvtdmabuf_context_dev_root(ctx);
+	struct vfio_group_status status;
+	char container[PATH_MAX];
+	int group, r, fd;
+
+	group = read_iommu_group(devdir);
+	if (group < 0) {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+			"vGPU %s has no IOMMU group (no %s/iommu_group): its parent driver did not register it with VFIO (is kvmgt or gvtsim loaded?)",
+			uuid, devdir);
+		r = -ENODEV;
+		goto out;
+	}
+
+	r = path_printf(container, sizeof(container), "%s/vfio/vfio", devroot);
+	if (r < 0)
+		goto err_path;
+	r = path_printf(dev_path, dev_path_size, "%s/vfio/%d", devroot, group);
+	if (r < 0)
+		goto err_path;
+
+	vb->container_fd = xopen(container);
+	if (vb->container_fd < 0) {
+		r = gvtdmabuf_vfio_explain(GVTDMABUF_VFIO_OPEN_CONTAINER, errno,
+					   container, uuid, errbuf, errbuf_size);
+		goto out;
+	}
+	r = xioctl(vb->container_fd, VFIO_GET_API_VERSION, NULL);
+	if (r < 0) {
+		r = gvtdmabuf_vfio_explain(GVTDMABUF_VFIO_API_VERSION, errno,
+					   container, uuid, errbuf, errbuf_size);
+		goto out;
+	}
+	if (r != VFIO_API_VERSION) {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+			"%s speaks VFIO API version %d, the library knows %d",
+			container, r, VFIO_API_VERSION);
+		r = -ENODEV;
+		goto out;
+	}
+	r = ioctl(vb->container_fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU);
+	if (r <= 0) {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+			"the VFIO container %s offers no Type1v2 IOMMU (modprobe vfio_iommu_type1)",
+			container);
+		r = -ENODEV;
+		goto out;
+	}
+
+	vb->group_fd = xopen(dev_path);
+	if (vb->group_fd < 0) {
+		r = gvtdmabuf_vfio_explain(GVTDMABUF_VFIO_OPEN_GROUP, errno,
+					   dev_path, uuid, errbuf, errbuf_size);
+		goto out;
+	}
+	memset(&status, 0, sizeof(status));
+	status.argsz = sizeof(status);
+	if (xioctl(vb->group_fd, VFIO_GROUP_GET_STATUS, &status) < 0) {
+		r = gvtdmabuf_vfio_explain(GVTDMABUF_VFIO_GROUP_STATUS, errno,
+					   dev_path, uuid, errbuf, errbuf_size);
+		goto out;
+	}
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+			"VFIO group %s of vGPU %s is not viable: some device in IOMMU group %d is not bound to a VFIO driver",
+			dev_path, uuid, group);
+		r = -EPERM;
+		goto out;
+	}
+	if (xioctl(vb->group_fd, VFIO_GROUP_SET_CONTAINER, &vb->container_fd) < 0) {
+		r = gvtdmabuf_vfio_explain(GVTDMABUF_VFIO_SET_CONTAINER, errno,
+					   dev_path, uuid, errbuf, errbuf_size);
+		goto out;
+	}
+	if (ioctl(vb->container_fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0) {
+		r = gvtdmabuf_vfio_explain(GVTDMABUF_VFIO_SET_IOMMU, errno,
+					   container, uuid, errbuf, errbuf_size);
+		goto out;
+	}
+	fd = xioctl(vb->group_fd, VFIO_GROUP_GET_DEVICE_FD, (void *)uuid);
+	if (fd < 0) {
+		r = gvtdmabuf_vfio_explain(GVTDMABUF_VFIO_GET_DEVICE, errno,
+					   dev_path, uuid, errbuf, errbuf_size);
+		goto out;
+	}
+	vb->device_fd = fd;
+	vb->base.ops = &vfio_group_ops;
+	r = 0;
+	goto out;
+
+err_path:
+	gvtdmabuf_set_error(errbuf, errbuf_size,
+		"path of the VFIO nodes below %s is too long", devroot);
+out:
+	return r;
+}
+
+/* cdev + iommufd (vfio.rst, "VFIO Device cdev"): bind the device to a
+ * fresh iommufd and attach it to an empty IO address space; the display
+ * ioctls need no DMA mappings. */
+static int
+open_cdev(struct vfio_backend *vb, const struct gvtdmabuf_context *ctx,
+	  const char *uuid, const char *cdev_name, char *dev_path,
+	  size_t dev_path_size, char *errbuf, size_t errbuf_size)
+{
+	const char *devroot = gvtdmabuf_context_dev_root(ctx);
+	struct vfio_device_bind_iommufd bind;
+	struct vfio_device_attach_iommufd_pt attach;
+	struct iommu_ioas_alloc alloc;
+	char iommu[PATH_MAX];
+	int r;
+
+	r = path_printf(iommu, sizeof(iommu), "%s/iommu", devroot);
+	if (r == 0)
+		r = path_printf(dev_path, dev_path_size, "%s/vfio/devices/%s",
+				devroot, cdev_name);
+	if (r < 0) {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+			"path of the VFIO nodes below %s is too long", devroot);
+		goto out;
+	}
+
+	vb->device_fd = xopen(dev_path);
+	if (vb->device_fd < 0) {
+		r = gvtdmabuf_vfio_explain(GVTDMABUF_VFIO_OPEN_CDEV, errno,
+					   dev_path, uuid, errbuf, errbuf_size);
+		goto out;
+	}
+	vb->iommufd = xopen(iommu);
+	if (vb->iommufd < 0) {
+		r = gvtdmabuf_vfio_explain(GVTDMABUF_VFIO_OPEN_IOMMUFD, errno,
+					   iommu, uuid, errbuf, errbuf_size);
+		goto out;
+	}
+
+	memset(&bind, 0, sizeof(bind));
+	bind.argsz = sizeof(bind);
+	bind.iommufd = vb->iommufd;
+	if (xioctl(vb->device_fd, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0) {
+		r = gvtdmabuf_vfio_explain(GVTDMABUF_VFIO_BIND, errno,
+					   dev_path, uuid, errbuf, errbuf_size);
+		goto out;
+	}
+	memset(&alloc, 0, sizeof(alloc));
+	alloc.size = sizeof(alloc);
+	if (xioctl(vb->iommufd, IOMMU_IOAS_ALLOC, &alloc) < 0) {
+		r = gvtdmabuf_vfio_explain(GVTDMABUF_VFIO_IOAS_ALLOC, errno,
+					   iommu, uuid, errbuf, errbuf_size);
+		goto out;
+	}
+	memset(&attach, 0, sizeof(attach));
+	attach.argsz = sizeof(attach);
+	attach.pt_id = alloc.out_ioas_id;
+	if (xioctl(vb->device_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) < 0) {
+		r = gvtdmabuf_vfio_explain(GVTDMABUF_VFIO_ATTACH, errno,
+					   dev_path, uuid, errbuf, errbuf_size);
+		goto out;
+	}
+	vb->base.ops = &vfio_cdev_ops;
+	r = 0;
+out:
+	return r;
+}
+
+/* Does SYSFS/bus/mdev/devices/UUID exist?  Fills devdir. */
+static int
+check_mdev(const struct gvtdmabuf_context *ctx, const char *uuid,
+	   char *devdir, size_t devdir_size, char *errbuf, size_t errbuf_size)
+{
+	const char *sysfs = gvtdmabuf_context_sysfs_root(ctx);
+	char bus[PATH_MAX];
+	int r;
+
+	r = path_printf(bus, sizeof(bus), "%s/bus/mdev", sysfs);
+	if (r == 0)
+		r = path_printf(devdir, devdir_size, "%s/bus/mdev/devices/%s",
+				sysfs, uuid);
+	if (r < 0) {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+			"sysfs path below %s is too long", sysfs);
+		goto out;
+	}
+	if (access(devdir, F_OK) == 0)
+		goto out;
+	if (errno != ENOENT) {
+		r = -errno;
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+			"cannot look up vGPU %s in sysfs (%s): %s",
+			uuid, devdir, strerror(-r));
+		goto out;
+	}
+	if (access(bus, F_OK) != 0) {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+			"the kernel has no mediated device support (no %s: modprobe mdev, and kvmgt or gvtsim for a vGPU)",
+			bus);
+		r = -ENODEV;
+		goto out;
+	}
+	gvtdmabuf_set_error(errbuf, errbuf_size,
+		"no vGPU with UUID %s (no %s; see 'gvt-dmabuf list'; create one with echo %s > %s/class/mdev_bus/PARENT/mdev_supported_types/TYPE/create)",
+		uuid, devdir, uuid, sysfs);
+	r = -ENOENT;
+out:
+	return r;
+}
+
+/* Ask the device whether it exports its planes as dma-bufs. */
+static int
+probe_display(struct vfio_backend *vb, const char *uuid, const char *dev_path,
+	      char *errbuf, size_t errbuf_size)
+{
+	struct vfio_device_gfx_plane_info probe;
+	int r = 0;
+
+	memset(&probe, 0, sizeof(probe));
+	probe.argsz = sizeof(probe);
+	probe.flags = VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF;
+	probe.drm_plane_type = DRM_PLANE_TYPE_PRIMARY;
+	if (xioctl(vb->device_fd, VFIO_DEVICE_QUERY_GFX_PLANE, &probe) < 0)
+		r = gvtdmabuf_vfio_explain(GVTDMABUF_VFIO_PROBE, errno,
+					   dev_path, uuid, errbuf, errbuf_size);
+	return r;
+}
+
+int
+gvtdmabuf_vfio_open(struct gvtdmabuf_context *ctx, const char *uuid_in,
+		    struct gvtdmabuf_backend **ret_backend,
+		    char *errbuf, size_t errbuf_size)
+{
+	char uuid[GVTDMABUF_UUID_LEN + 1];
+	char devdir[PATH_MAX], dev_path[PATH_MAX], iommu[PATH_MAX];
+	char cdev_name[64];
+	struct vfio_backend *vb = NULL;
+	bool use_cdev;
+	int r;
+
+	if (!ret_backend) {
+		gvtdmabuf_set_error(errbuf, errbuf_size, "no place to return the device");
+		r = -EINVAL;
+		goto out;
+	}
+	if (!gvtdmabuf_uuid_parse(uuid_in, uuid)) {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+			"'%s' is not a UUID or sim spec (expected an mdev UUID like 01234567-89ab-cdef-0123-456789abcdef, or sim[:OPTIONS])",
+			uuid_in ? uuid_in : "(null)");
+		r = -EINVAL;
+		goto out;
+	}
+	r = check_mdev(ctx, uuid, devdir, sizeof(devdir), errbuf, errbuf_size);
+	if (r < 0)
+		goto out;
+
+	vb = calloc(1, sizeof(*vb));
+	if (!vb) {
+		gvtdmabuf_set_error(errbuf, errbuf_size, "out of memory opening vGPU %s", uuid);
+		r = -ENOMEM;
+		goto out;
+	}
+	vb->container_fd = vb->group_fd = vb->iommufd = -1;
+	vb->device_fd = vb->event_fd = -1;
+
+	/* Prefer the cdev when both it and iommufd exist: it is the only way
+	 * on kernels built without the group interface (VFIO_GROUP=n). */
+	use_cdev = find_vfio_cdev(devdir, cdev_name, sizeof(cdev_name)) == 0 &&
+		   path_printf(iommu, sizeof(iommu), "%s/iommu",
+			       gvtdmabuf_context_dev_root(ctx)) == 0 &&
+		   access(iommu, F_OK) == 0;
+	if (use_cdev)
+		r = open_cdev(vb, ctx, uuid, cdev_name, dev_path, sizeof(dev_path),
+			      errbuf, errbuf_size);
+	else
+		r = open_group(vb, ctx, uuid, devdir, dev_path, sizeof(dev_path),
+			       errbuf, errbuf_size);
+	if (r < 0)
+		goto out;
+
+	r = probe_display(vb, uuid, dev_path, errbuf, errbuf_size);
+	if (r < 0)
+		goto out;
+
+	*ret_backend = &vb->base;
+	vb = NULL;
+out:
+	vfio_backend_free(vb);
+	return r;
+}
