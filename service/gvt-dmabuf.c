@@ -1,2 +1,551 @@
 /* SPDX-License-Identifier: MIT */
-int main(void) { return 0; }
+/*
+ * gvt-dmabuf: list vGPUs, show their VFIO regions and display planes, save
+ * their screen as PNG and watch their flips.  The modern counterpart of the
+ * example program that came with the GVT-g dma-buf series.
+ *
+ * This file: main(), help, shared helpers, and the "list" command.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gvt-dmabuf-tool.h"
+
+#ifndef GVT_DMABUF_VERSION
+#define GVT_DMABUF_VERSION "unknown"
+#endif
+
+static const struct tool_command *const commands[] = {
+	&tool_list_command,
+	&tool_info_command,
+	&tool_snapshot_command,
+	&tool_watch_command,
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char exit_status_help[] =
+	"Exit status:\n"
+	"  0  success\n"
+	"  1  failure (I/O error, unexpected error from the kernel or library)\n"
+	"  2  usage error (unknown command or option, bad or missing argument)\n"
+	"  3  device not found (no such mdev, no VFIO or mdev in the kernel)\n"
+	"  4  permission denied on the device's VFIO nodes\n"
+	"  5  device busy (another process, e.g. QEMU, holds it)\n"
+	"  6  no picture (not a display device, plane disabled or not\n"
+	"     supported by the kernel)\n";
+
+/* The name of the running command, for messages. */
+static const char *current_command;
+
+void tool_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (current_command)
+		fprintf(stderr, "%s %s: ", TOOL_NAME, current_command);
+	else
+		fprintf(stderr, "%s: ", TOOL_NAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int tool_usage_error(const struct tool_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s %s: ", TOOL_NAME, cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s %s --help'.\n", TOOL_NAME, cmd->name);
+	return TOOL_EXIT_USAGE;
+}
+
+static void print_device_help(FILE *f)
+{
+	const char *sim = gvtdmabuf_sim_spec_help();
+
+	fputs("DEVICE is the UUID of a mediated device (see 'gvt-dmabuf list')\n"
+	      "or a simulated vGPU, always available:\n", f);
+	if (sim && *sim) {
+		size_t n = strlen(sim);
+
+		fputs(sim, f);
+		if (sim[n - 1] != '\n')
+			fputc('\n', f);
+	} else {
+		fputs("  sim   the built-in simulated vGPU\n", f);
+	}
+}
+
+void tool_print_command_help(const struct tool_command *cmd, FILE *f)
+{
+	fputs(cmd->usage, f);
+	if (cmd->takes_device) {
+		fputc('\n', f);
+		print_device_help(f);
+	}
+}
+
+static void print_main_help(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"Usage: %s [--help] [--version] COMMAND [ARGS...]\n"
+		"\n"
+		"Show and capture the display of Intel GVT-g vGPUs (VFIO mediated\n"
+		"devices), of gvtsim vGPUs and of the built-in simulated vGPU.\n"
+		"\n"
+		"Commands:\n", TOOL_NAME);
+	for (i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(f, "  %-10s %s\n", "help",
+		"show the help of a command ('gvt-dmabuf help COMMAND')");
+	fputs("\n"
+	      "Options:\n"
+	      "  -h, --help     show this help\n"
+	      "  -V, --version  show the version\n"
+	      "\n"
+	      "Run 'gvt-dmabuf COMMAND --help' for a command's options.\n"
+	      "\n", f);
+	print_device_help(f);
+	fputc('\n', f);
+	fputs(exit_status_help, f);
+}
+
+int tool_exit_code(int err)
+{
+	switch (err) {
+	case 0:
+		return TOOL_EXIT_OK;
+	case -ENOENT:
+	case -ENODEV:
+	case -ENXIO:
+		return TOOL_EXIT_NOT_FOUND;
+	case -EACCES:
+	case -EPERM:
+		return TOOL_EXIT_PERMISSION;
+	case -EBUSY:
+		return TOOL_EXIT_BUSY;
+	case -ENOTTY:
+	case -ENODATA:
+		return TOOL_EXIT_NO_PICTURE;
+	case -EINVAL:
+		return TOOL_EXIT_USAGE;
+	default:
+		return TOOL_EXIT_FAILURE;
+	}
+}
+
+int tool_getopt(const struct tool_command *cmd, int argc, char **argv,
+		const char *shortopts, const struct option *longopts,
+		int *ret_exit)
+{
+	int c;
+	const char *arg;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	switch (c) {
+	case 'h':
+		tool_print_command_help(cmd, stdout);
+		*ret_exit = TOOL_EXIT_OK;
+		return -1;
+	case '?':
+		/* For a long option getopt leaves optopt at 0; the option is
+		 * the argument it just consumed. */
+		if (optopt)
+			*ret_exit = tool_usage_error(cmd, "unknown option '-%c'", optopt);
+		else {
+			arg = argv[optind - 1];
+			*ret_exit = tool_usage_error(cmd, "unknown option '%.*s'",
+						     (int)strcspn(arg, "="), arg);
+		}
+		return -1;
+	case ':':
+		arg = argv[optind - 1];
+		if (optopt && arg[0] == '-' && arg[1] != '-')
+			*ret_exit = tool_usage_error(cmd, "option '-%c' needs a value",
+						     optopt);
+		else
+			*ret_exit = tool_usage_error(cmd, "option '%.*s' needs a value",
+						     (int)strcspn(arg, "="), arg);
+		return -1;
+	case -1:
+		*ret_exit = TOOL_EXIT_OK;
+		return -2;	/* end of options */
+	default:
+		return c;
+	}
+}
+
+bool tool_parse_double(const struct tool_command *cmd, const char *opt,
+		       const char *s, double min, double max, double *ret)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max) {
+		tool_usage_error(cmd, "bad number for %s: '%s' (expected %g to %g)",
+				 opt, s, min, max);
+		return false;
+	}
+	*ret = v;
+	return true;
+}
+
+bool tool_parse_u64(const struct tool_command *cmd, const char *opt,
+		    const char *s, uint64_t min, uint64_t max, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+		tool_usage_error(cmd, "bad number for %s: '%s' (expected an integer from %llu to %llu)",
+				 opt, s, (unsigned long long)min,
+				 (unsigned long long)max);
+		return false;
+	}
+	*ret = v;
+	return true;
+}
+
+int tool_open_device(const char *name, struct gvtdmabuf_device **ret_dev)
+{
+	char errbuf[GVTDMABUF_ERROR_MAX] = "";
+	int r;
+
+	r = gvtdmabuf_device_open(NULL, name, ret_dev, errbuf, sizeof(errbuf));
+	if (r < 0) {
+		if (errbuf[0])
+			tool_error("%s", errbuf);
+		else
+			tool_error("cannot open %s: %s", name, strerror(-r));
+		return tool_exit_code(r);
+	}
+	return TOOL_EXIT_OK;
+}
+
+const char *tool_plane_name(enum gvtdmabuf_plane plane)
+{
+	switch (plane) {
+	case GVTDMABUF_PLANE_PRIMARY:
+		return "primary";
+	case GVTDMABUF_PLANE_CURSOR:
+		return "cursor";
+	case GVTDMABUF_PLANE_SPRITE:
+		return "sprite";
+	}
+	return "unknown";
+}
+
+const char *tool_fourcc_name(uint32_t fourcc, char *buf)
+{
+	const struct gvtdmabuf_format_info *fi = gvtdmabuf_format_lookup(fourcc);
+	int i;
+
+	if (fi && fi->name)
+		return fi->name;
+	for (i = 0; i < 4; i++) {
+		char c = (char)((fourcc >> (8 * i)) & 0xff);
+
+		buf[i] = (c >= 0x20 && c < 0x7f) ? c : '?';
+	}
+	buf[4] = '\0';
+	return buf;
+}
+
+void tool_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+double tool_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- list ------------------------------------------------------------- */
+
+static const char list_usage[] =
+	"Usage: gvt-dmabuf list [--no-probe] [--json]\n"
+	"\n"
+	"List the mediated devices (mdevs) of this machine: UUID, parent device,\n"
+	"mdev type and its name, IOMMU group, and whether the device exports its\n"
+	"display as dma-bufs (found out by opening it, unless --no-probe).\n"
+	"The simulated vGPU \"sim\" is always available and is not listed.\n"
+	"\n"
+	"Options:\n"
+	"  --no-probe  do not open the devices (DISPLAY shows \"?\")\n"
+	"  --json      print a JSON array instead of a table\n"
+	"  -h, --help  show this help\n";
+
+static const char *display_text(const struct gvtdmabuf_mdev_info *m, bool probe,
+				char *buf, size_t size)
+{
+	if (!probe)
+		return "?";
+	if (m->display > 0)
+		return "yes";
+	if (m->display == 0)
+		return "no";
+	switch (m->display) {
+	case -EBUSY:
+		return "busy";
+	case -EACCES:
+	case -EPERM:
+		return "no-access";
+	default:
+		snprintf(buf, size, "error:%s", strerror(-m->display));
+		return buf;
+	}
+}
+
+/* Where to create an mdev: the parents that offer types.  Reads sysfs
+ * directly because this is only a hint for the user. */
+static void print_create_hint(void)
+{
+	const char *bus = "/sys/class/mdev_bus";
+	DIR *d = opendir(bus);
+	struct dirent *e;
+	bool any = false;
+
+	printf("No mediated devices found.\n");
+	if (d) {
+		while ((e = readdir(d))) {
+			char path[PATH_MAX];
+			DIR *t;
+			struct dirent *te;
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/mdev_supported_types",
+				 bus, e->d_name);
+			t = opendir(path);
+			if (!t)
+				continue;
+			while ((te = readdir(t))) {
+				if (te->d_name[0] == '.')
+					continue;
+				if (!any)
+					printf("Create one with (as root):\n");
+				any = true;
+				printf("  echo \"$(uuidgen)\" > %s/%s/create\n",
+				       path, te->d_name);
+			}
+			closedir(t);
+		}
+		closedir(d);
+	}
+	if (!any)
+		printf("No mdev parent device either: load i915 with enable_gvt=1 on a\n"
+		       "GVT-g capable Intel GPU (Gen8 to Gen10), or load the gvtsim module,\n"
+		       "then create one with\n"
+		       "  echo \"$(uuidgen)\" > /sys/class/mdev_bus/PARENT/mdev_supported_types/TYPE/create\n");
+	printf("The simulated vGPU is always available: use DEVICE \"sim\" "
+	       "(see 'gvt-dmabuf help device').\n");
+}
+
+static int list_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "no-probe", no_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct gvtdmabuf_mdev_info *list = NULL;
+	bool probe = true, json = false;
+	size_t n = 0, i;
+	int c, ret = TOOL_EXIT_OK, r;
+	char buf[64];
+
+	while ((c = tool_getopt(&tool_list_command, argc, argv, ":h", opts, &ret)) >= 0) {
+		switch (c) {
+		case 'P':
+			probe = false;
+			break;
+		case 'j':
+			json = true;
+			break;
+		}
+	}
+	if (c == -1)
+		return ret;
+	if (optind < argc)
+		return tool_usage_error(&tool_list_command,
+					"unexpected argument '%s'", argv[optind]);
+
+	r = gvtdmabuf_list_mdevs(NULL, probe, &list, &n);
+	if (r < 0) {
+		tool_error("cannot list mediated devices in /sys/bus/mdev/devices: %s",
+			   strerror(-r));
+		return tool_exit_code(r) == TOOL_EXIT_USAGE ? TOOL_EXIT_FAILURE
+							   : tool_exit_code(r);
+	}
+
+	if (json) {
+		printf("[");
+		for (i = 0; i < n; i++) {
+			const struct gvtdmabuf_mdev_info *m = &list[i];
+
+			printf("%s\n  {\"uuid\": ", i ? "," : "");
+			tool_json_string(stdout, m->uuid);
+			printf(", \"parent\": ");
+			tool_json_string(stdout, m->parent);
+			printf(", \"type\": ");
+			tool_json_string(stdout, m->type_id);
+			printf(", \"type_name\": ");
+			tool_json_string(stdout, m->type_name);
+			printf(", \"iommu_group\": %d, \"display\": ", m->iommu_group);
+			if (!probe)
+				printf("null");
+			else if (m->display >= 0)
+				printf("%s", m->display ? "true" : "false");
+			else
+				tool_json_string(stdout, display_text(m, probe, buf, sizeof(buf)));
+			printf("}");
+		}
+		printf("%s]\n", n ? "\n" : "");
+		goto out;
+	}
+
+	if (n == 0) {
+		print_create_hint();
+		goto out;
+	}
+	printf("%-36s  %-14s  %-20s  %-16s  %5s  %s\n",
+	       "UUID", "PARENT", "TYPE", "TYPE NAME", "GROUP", "DISPLAY");
+	for (i = 0; i < n; i++) {
+		const struct gvtdmabuf_mdev_info *m = &list[i];
+		char group[16];
+
+		if (m->iommu_group >= 0)
+			snprintf(group, sizeof(group), "%d", m->iommu_group);
+		else
+			snprintf(group, sizeof(group), "-");
+		printf("%-36s  %-14s  %-20s  %-16s  %5s  %s\n", m->uuid,
+		       m->parent[0] ? m->parent : "-",
+		       m->type_id[0] ? m->type_id : "-",
+		       m->type_name[0] ? m->type_name : "-", group,
+		       display_text(m, probe, buf, sizeof(buf)));
+	}
+	printf("The simulated vGPU \"sim\" is also available (see 'gvt-dmabuf help device').\n");
+out:
+	free(list);
+	return ret;
+}
+
+const struct tool_command tool_list_command = {
+	.name = "list",
+	.summary = "list mediated devices and whether they export their display",
+	.usage = list_usage,
+	.takes_device = false,
+	.run = list_run,
+};
+
+/* ---- main ------------------------------------------------------------- */
+
+static const struct tool_command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(commands[i]->name, name))
+			return commands[i];
+	return NULL;
+}
+
+static int help_run(int argc, char **argv)
+{
+	const struct tool_command *cmd;
+
+	if (argc < 2) {
+		print_main_help(stdout);
+		return TOOL_EXIT_OK;
+	}
+	if (argc > 2) {
+		tool_error("help: unexpected argument '%s'\nTry 'gvt-dmabuf --help'.",
+			   argv[2]);
+		return TOOL_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "device")) {
+		print_device_help(stdout);
+		return TOOL_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help")) {
+		print_main_help(stdout);
+		return TOOL_EXIT_OK;
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		tool_error("help: unknown command '%s'\nTry 'gvt-dmabuf --help'.",
+			   argv[1]);
+		return TOOL_EXIT_USAGE;
+	}
+	tool_print_command_help(cmd, stdout);
+	return TOOL_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct tool_command *cmd;
+	const char *arg;
+
+	if (argc < 2) {
+		print_main_help(stderr);
+		return TOOL_EXIT_USAGE;
+	}
+	arg = argv[1];
+	if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
+		return help_run(argc - 1, argv + 1);
+	if (!strcmp(arg, "-V") || !strcmp(arg, "--version")) {
+		printf("%s %s\n", TOOL_NAME, GVT_DMABUF_VERSION);
+		return TOOL_EXIT_OK;
+	}
+	if (arg[0] == '-') {
+		tool_error("unknown option '%.*s'\nTry 'gvt-dmabuf --help'.",
+			   (int)strcspn(arg, "="), arg);
+		return TOOL_EXIT_USAGE;
+	}
+	if (!strcmp(arg, "help"))
+		return help_run(argc - 1, argv + 1);
+	cmd = find_command(arg);
+	if (!cmd) {
+		tool_error("unknown command '%s'\nTry 'gvt-dmabuf --help'.", arg);
+		return TOOL_EXIT_USAGE;
+	}
+	current_command = cmd->name;
+	/* The command sees its own name as argv[0]. */
+	optind = 1;
+	return cmd->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gvt-dmabuf watch: how a vGPU's display changes over time.  Counts flips
+ * (the primary plane's dmabuf_id changes), distinct frames (the surface's
+ * content changes, seen by hashing the mapped buffer), the dma-buf cache's
+ * behaviour and the latency of VFIO_DEVICE_QUERY_GFX_PLANE.  Waits on the
+ * device's display event fd when it has one, else polls.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+
+#include "gvt-dmabuf-tool.h"
+
+static const char watch_usage[] =
+	"Usage: gvt-dmabuf watch DEVICE [--interval SEC] [--count N]\n"
+	"                        [--duration SEC] [--poll MS]\n"
+	"\n"
+	"Watch DEVICE's primary plane and report, every interval: flips per second\n"
+	"(dmabuf_id changes), frames per second (distinct contents), the dmabuf\n"
+	"ids seen and the dma-buf cache's entries, hits and misses, and the\n"
+	"latency of each plane query (min/avg/max in microseconds).\n"
+	"On a terminal the report is one line updated in place, otherwise one\n"
+	"line per interval.  Ctrl-C (SIGINT) or SIGTERM ends it with a summary.\n"
+	"\n"
+	"Options:\n"
+	"  --interval SEC   report every SEC seconds (default 1)\n"
+	"  --count N        stop after N reports\n"
+	"  --duration SEC   stop after SEC seconds\n"
+	"  --poll MS        query every MS milliseconds instead of waiting for\n"
+	"                   the device's display events (default: wait for\n"
+	"                   events when the device has them, else poll every 1)\n"
+	"  -h, --help       show this help\n";
+
+#define MAX_IDS 32
+
+struct stats {
+	double start;
+	uint64_t queries;
+	uint64_t errors;
+	uint64_t events;
+	uint64_t flips;
+	uint64_t frames;
+	double lat_min;
+	double lat_max;
+	double lat_sum;
+	uint32_t ids[MAX_IDS];
+	unsigned int n_ids;
+	bool ids_overflow;
+};
+
+struct watch {
+	struct gvtdmabuf_device *dev;
+	bool have_last;
+	uint32_t last_id;
+	bool have_hash;
+	uint64_t last_hash;
+	bool hash_failed;
+	int last_error;
+	struct gvtdmabuf_plane_info last_info;
+	struct stats interval;
+	struct stats total;
+};
+
+static void stats_reset(struct stats *s, double now)
+{
+	memset(s, 0, sizeof(*s));
+	s->start = now;
+	s->lat_min = INFINITY;
+}
+
+static void stats_add_id(struct stats *s, uint32_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n_ids; i++)
+		if (s->ids[i] == id)
+			return;
+	if (s->n_ids < MAX_IDS)
+		s->ids[s->n_ids++] = id;
+	else
+		s->ids_overflow = true;
+}
+
+static void stats_latency(struct stats *s, double us)
+{
+	s->queries++;
+	s->lat_sum += us;
+	if (us < s->lat_min)
+		s->lat_min = us;
+	if (us > s->lat_max)
+		s->lat_max = us;
+}
+
+/* A 64-bit hash of the surface's bytes (no need for a good one: any change
+ * of content changes it with overwhelming likelihood). */
+static int hash_surface(struct gvtdmabuf_device *dev,
+			const struct gvtdmabuf_plane_info *pi, uint64_t *ret_hash)
+{
+	const struct gvtdmabuf_dmabuf *buf;
+	struct dma_buf_sync sync;
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t h = 0x9e3779b97f4a7c15ull, w;
+	size_t off, len, i;
+	const uint8_t *p;
+	void *map;
+	int r;
+
+	r = gvtdmabuf_device_get_dmabuf(dev, pi, &buf);
+	if (r < 0)
+		return r;
+	off = buf->offset[0] & ~((size_t)page - 1);
+	len = buf->offset[0] - off + pi->size;
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, buf->fd[0], (off_t)off);
+	if (map == MAP_FAILED)
+		return -errno;
+	if (buf->is_dmabuf) {
+		sync.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ;
+		ioctl(buf->fd[0], DMA_BUF_IOCTL_SYNC, &sync);
+	}
+	p = (const uint8_t *)map + (buf->offset[0] - off);
+	for (i = 0; i + 8 <= pi->size; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	if (buf->is_dmabuf) {
+		sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+		ioctl(buf->fd[0], DMA_BUF_IOCTL_SYNC, &sync);
+	}
+	munmap(map, len);
+	*ret_hash = h;
+	return 0;
+}
+
+static void sample(struct watch *w)
+{
+	struct gvtdmabuf_plane_info pi;
+	double t0, us;
+	uint64_t h = 0;
+	int r;
+
+	t0 = tool_now();
+	r = gvtdmabuf_device_query_plane(w->dev, GVTDMABUF_PLANE_PRIMARY, &pi);
+	us = (tool_now() - t0) * 1e6;
+	stats_latency(&w->interval, us);
+	stats_latency(&w->total, us);
+	if (r < 0) {
+		w->interval.errors++;
+		w->total.errors++;
+		w->last_error = r;
+		return;
+	}
+	w->last_error = 0;
+	w->last_info = pi;
+	if (!pi.enabled) {
+		w->have_last = false;
+		w->have_hash = false;
+		return;
+	}
+	stats_add_id(&w->interval, pi.dmabuf_id);
+	stats_add_id(&w->total, pi.dmabuf_id);
+	if (w->have_last && pi.dmabuf_id != w->last_id) {
+		w->interval.flips++;
+		w->total.flips++;
+	}
+	w->have_last = true;
+	w->last_id = pi.dmabuf_id;
+
+	if (w->hash_failed)
+		return;
+	r = hash_surface(w->dev, &pi, &h);
+	if (r < 0) {
+		/* Without a mapping, flips stand in for frames. */
+		w->hash_failed = true;
+		return;
+	}
+	if (w->have_hash && h != w->last_hash) {
+		w->interval.frames++;
+		w->total.frames++;
+	}
+	w->have_hash = true;
+	w->last_hash = h;
+}
+
+static void format_line(const struct watch *w, const struct stats *s, double now,
+			char *line, size_t size)
+{
+	struct gvtdmabuf_cache_stats cs;
+	double dt = now - s->start;
+	char fbuf[16], frames[32], lat[64], state[96];
+	size_t n = 0;
+
+	if (dt <= 0)
+		dt = 1e-9;
+	gvtdmabuf_device_get_cache_stats(w->dev, &cs);
+	if (w->hash_failed)
+		snprintf(frames, sizeof(frames), "n/a");
+	else
+		snprintf(frames, sizeof(frames), "%.1f", (double)s->frames / dt);
+	if (s->queries)
+		snprintf(lat, sizeof(lat), "%.1f/%.1f/%.1f",
+			 s->lat_min, s->lat_sum / (double)s->queries, s->lat_max);
+	else
+		snprintf(lat, sizeof(lat), "-/-/-");
+	if (w->last_error)
+		snprintf(state, sizeof(state), "error: %s", strerror(-w->last_error));
+	else if (!w->last_info.enabled)
+		snprintf(state, sizeof(state), "primary disabled");
+	else
+		snprintf(state, sizeof(state), "%ux%u %s %s", w->last_info.width,
+			 w->last_info.height,
+			 tool_fourcc_name(w->last_info.fourcc, fbuf),
+			 gvtdmabuf_modifier_name(w->last_info.modifier));
+
+	n += (size_t)snprintf(line + n, size - n,
+			      "%7.1fs  flips/s %6.1f  fps %6s  ids %u%s (cache %u/%u hit %" PRIu64 " miss %" PRIu64 ")  query us %s  %s",
+			      now - w->total.start, (double)s->flips / dt, frames,
+			      s->n_ids, s->ids_overflow ? "+" : "", cs.entries,
+			      cs.capacity, cs.hits, cs.misses, lat, state);
+	if (s->errors && n < size)
+		snprintf(line + n, size - n, "  errors %" PRIu64, s->errors);
+}
+
+static int watch_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "poll", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct tool_command *cmd = &tool_watch_command;
+	double interval = 1.0, duration = 0, poll_ms = 0, now, next, end, deadline;
+	uint64_t count = 0, reports = 0;
+	struct watch w;
+	struct pollfd pfd[2];
+	sigset_t mask, oldmask;
+	bool tty, stop = false, interrupted = false;
+	char line[512];
+	int c, r, ret = TOOL_EXIT_OK, sfd = -1, efd = -1, timeout;
+
+	memset(&w, 0, sizeof(w));
+	while ((c = tool_getopt(cmd, argc, argv, ":h", opts, &ret)) >= 0) {
+		switch (c) {
+		case 'i':
+			if (!tool_parse_double(cmd, "--interval", optarg, 0.001, 86400, &interval))
+				return TOOL_EXIT_USAGE;
+			break;
+		case 'n':
+			if (!tool_parse_u64(cmd, "--count", optarg, 1, UINT64_MAX, &count))
+				return TOOL_EXIT_USAGE;
+			break;
+		case 'd':
+			if (!tool_parse_double(cmd, "--duration", optarg, 0.001, 1e9, &duration))
+				return TOOL_EXIT_USAGE;
+			break;
+		case 'p':
+			if (!tool_parse_double(cmd, "--poll", optarg, 0.01, 60000, &poll_ms))
+				return TOOL_EXIT_USAGE;
+			break;
+		}
+	}
+	if (c == -1)
+		return ret;
+	if (optind >= argc)
+		return tool_usage_error(cmd, "missing DEVICE");
+	if (optind + 1 < argc)
+		return tool_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
+
+	/* SIGINT/SIGTERM through a signalfd: the loop sees them between two
+	 * queries and ends with the summary. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		tool_error("cannot create a signalfd: %s", strerror(errno));
+		ret = TOOL_EXIT_FAILURE;
+		goto out;
+	}
+
+	ret = tool_open_device(argv[optind], &w.dev);
+	if (ret)
+		goto out;
+	if (poll_ms <= 0) {
+		r = gvtdmabuf_device_get_event_fd(w.dev);
+		if (r >= 0)
+			efd = r;
+		else
+			poll_ms = 1;
+	}
+	tty = isatty(STDOUT_FILENO);
+
+	now = tool_now();
+	stats_reset(&w.total, now);
+	stats_reset(&w.interval, now);
+	next = now + interval;
+	end = duration > 0 ? now + duration : INFINITY;
+	printf("Watching %s (%s backend, %s)%s\n", gvtdmabuf_device_get_name(w.dev),
+	       gvtdmabuf_device_get_backend(w.dev),
+	       efd >= 0 ? "waiting for display events" : "polling",
+	       tty ? ", Ctrl-C to stop" : "");
+	fflush(stdout);
+	sample(&w);
+
+	while (!stop) {
+		now = tool_now();
+		deadline = next < end ? next : end;
+		if (efd < 0 && now + poll_ms / 1000.0 < deadline)
+			deadline = now + poll_ms / 1000.0;
+		timeout = deadline > now ? (int)ceil((deadline - now) * 1000.0) : 0;
+
+		pfd[0].fd = sfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = efd;
+		pfd[1].events = POLLIN;
+		r = poll(pfd, efd >= 0 ? 2 : 1, timeout);
+		if (r < 0 && errno != EINTR) {
+			tool_error("poll: %s", strerror(errno));
+			ret = TOOL_EXIT_FAILURE;
+			break;
+		}
+		if (r > 0 && (pfd[0].revents & POLLIN)) {
+			interrupted = true;
+			break;
+		}
+		if (efd >= 0 && r > 0 && (pfd[1].revents & POLLIN)) {
+			uint64_t v;
+
+			if (read(efd, &v, sizeof(v)) == (ssize_t)sizeof(v)) {
+				w.interval.events += v;
+				w.total.events += v;
+			}
+			sample(&w);
+		} else if (efd < 0) {
+			sample(&w);
+		}
+
+		now = tool_now();
+		if (now >= next || now >= end) {
+			/* In event mode, also look once at report time so that
+			 * a missed event does not freeze the line. */
+			if (efd >= 0)
+				sample(&w);
+			format_line(&w, &w.interval, now, line, sizeof(line));
+			if (tty)
+				printf("\r\033[K%s", line);
+			else
+				printf("%s\n", line);
+			fflush(stdout);
+			reports++;
+			stats_reset(&w.interval, now);
+			next += interval;
+			if (next < now)
+				next = now + interval;
+			if ((count && reports >= count) || now >= end)
+				stop = true;
+		}
+	}
+
+	now = tool_now();
+	format_line(&w, &w.total, now, line, sizeof(line));
+	if (tty && reports)
+		printf("\n");
+	printf("Summary%s: %" PRIu64 " queries, %" PRIu64 " flips, %" PRIu64 " %s, %" PRIu64 " display events in %.1f s\n",
+	       interrupted ? " (interrupted)" : "", w.total.queries, w.total.flips,
+	       w.total.frames, w.hash_failed ? "frames (unknown: cannot map the buffer)" : "distinct frames",
+	       w.total.events, now - w.total.start);
+	printf("Summary: %s\n", line);
+out:
+	gvtdmabuf_device_close(w.dev);
+	if (sfd >= 0)
+		close(sfd);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	return ret;
+}
+
+const struct tool_command tool_watch_command = {
+	.name = "watch",
+	.summary = "show flips, frame rate and query latency of a vGPU live",
+	.usage = watch_usage,
+	.takes_device = true,
+	.run = watch_run,
+};
