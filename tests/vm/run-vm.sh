@@ -1,0 +1,195 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The vm suite: boot a Debian kernel in QEMU (software emulation) with an
+# initramfs holding VFIO, mdev, 9p and gvtsim.ko, mount the host's root
+# read-only over 9p and run the in-VM test programs of the meson build dir
+# against the real kernel path.
+#
+#   tests/vm/run-vm.sh KERNEL BUILDDIR
+#
+#   KERNEL    "6.1"  Debian 12's kernel of this host (/boot, /lib/modules,
+#                    /usr/src/linux-headers-6.1*)
+#             "6.12" Debian 13's kernel from the tree mkroot-debian13.sh builds
+#   BUILDDIR  meson build dir holding lib/libgvtdmabuf.so, tests/vm/vm-* and
+#             service/gvt-dmabuf
+#
+# Environment: GVT_VM_TIMEOUT (seconds for QEMU, default 600), GVT_VM_KEEP=1
+# keeps the work dir, GVT_DMABUF_DEBIAN13_ROOT overrides the Debian 13 tree.
+#
+# Exit status: 0 pass, 1 fail, 77 skip (no QEMU or no kernel image).
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+srcdir=$(cd "$here/../.." && pwd)
+kernel=${1:-${GVT_VM_KERNEL:-6.1}}
+builddir=${2:-${GVT_VM_BUILDDIR:-}}
+qemu_timeout=${GVT_VM_TIMEOUT:-600}
+tag="vm-$kernel"
+
+log() { echo "$tag: $*"; }
+skip() { log "SKIP: $*"; exit 77; }
+fail() { log "FAIL: $*"; log "0 passed, 1 failed"; exit 1; }
+
+[ -n "$builddir" ] || fail "usage: run-vm.sh KERNEL BUILDDIR"
+builddir=$(cd "$builddir" && pwd) || fail "no build dir $2"
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+command -v cpio >/dev/null || fail "cpio is not installed"
+
+# ---- the kernel -----------------------------------------------------------
+# root: where /boot and /lib/modules of that kernel live ("" = this host);
+# chroot_build: whether the module must be built inside that root.
+case "$kernel" in
+6.1)
+	root=""
+	kver=$(cd /lib/modules 2>/dev/null && ls -d 6.1.*-amd64 2>/dev/null | sort -V | tail -n1)
+	[ -n "$kver" ] && [ -f "/boot/vmlinuz-$kver" ] ||
+		skip "no Debian 6.1 kernel image (apt-get install linux-image-amd64 linux-headers-amd64)"
+	;;
+6.12)
+	root=$("$here/mkroot-debian13.sh") || skip "could not build the Debian 13 tree (mkroot-debian13.sh)"
+	kver=$(cd "$root/lib/modules" 2>/dev/null && ls -d 6.12*-amd64 2>/dev/null | sort -V | tail -n1)
+	[ -n "$kver" ] && [ -f "$root/boot/vmlinuz-$kver" ] ||
+		skip "the Debian 13 tree $root has no 6.12 kernel image"
+	;;
+*)
+	fail "unknown kernel '$kernel' (6.1 or 6.12)"
+	;;
+esac
+vmlinuz="$root/boot/vmlinuz-$kver"
+kdir="/usr/src/linux-headers-$kver"
+[ -d "$root$kdir" ] || fail "no kernel headers at $root$kdir (apt-get install linux-headers-amd64)"
+log "kernel $kver ($vmlinuz)"
+
+work=$(mktemp -d /tmp/gvt-vm-XXXXXX)
+cleanup() {
+	[ -n "${modsrc_chroot:-}" ] && rm -rf "$modsrc_chroot"
+	if [ "${GVT_VM_KEEP:-0}" = 1 ]; then log "work dir kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+# ---- gvtsim.ko --------------------------------------------------------------
+# Built from a copy of kernel/ (and the public headers it includes) so the
+# source tree stays clean.  For 6.12 the build runs inside the Debian 13
+# tree: its kbuild helpers are linked against that tree's libc.
+gvtsim_ko=""
+build_module() {
+	local msrc mlog="$work/module-build.log"
+	if [ ! -f "$srcdir/kernel/Kbuild" ] && [ ! -f "$srcdir/kernel/Makefile" ]; then
+		log "kernel/ has no Kbuild or Makefile yet: no gvtsim.ko"
+		return 1
+	fi
+	if [ -z "$root" ]; then
+		msrc="$work/src"
+	else
+		modsrc_chroot=$(mktemp -d "$root/tmp/gvtsim-XXXXXX")
+		msrc="$modsrc_chroot"
+	fi
+	mkdir -p "$msrc"
+	cp -a "$srcdir/kernel" "$srcdir/include" "$msrc/"
+	if [ -z "$root" ] && [ -x "$srcdir/kernel/build-module.sh" ]; then
+		"$srcdir/kernel/build-module.sh" "$kdir" "$work/ko" >"$mlog" 2>&1 ||
+			{ cat "$mlog"; return 1; }
+		gvtsim_ko=$(find "$work/ko" -name gvtsim.ko | head -n1)
+	elif [ -z "$root" ]; then
+		make -C "$kdir" M="$msrc/kernel" modules >"$mlog" 2>&1 ||
+			{ cat "$mlog"; return 1; }
+		gvtsim_ko="$msrc/kernel/gvtsim.ko"
+	else
+		chroot "$root" make -C "$kdir" M="${msrc#"$root"}/kernel" modules >"$mlog" 2>&1 ||
+			{ cat "$mlog"; return 1; }
+		gvtsim_ko="$msrc/kernel/gvtsim.ko"
+	fi
+	[ -f "$gvtsim_ko" ] || { cat "$mlog"; return 1; }
+	grep -iE 'warning:' "$mlog" | sed "s/^/$tag: module build: /"
+	return 0
+}
+module_status="ok"
+if ! build_module; then
+	module_status="could not build gvtsim.ko for $kver"
+	gvtsim_ko=""
+fi
+[ -n "$gvtsim_ko" ] && log "built $gvtsim_ko"
+
+# ---- initramfs ----------------------------------------------------------------
+initrd_dir="$work/initramfs"
+mkdir -p "$initrd_dir"/{bin,dev,proc,sys,host,tmp,lib/modules}
+cp /bin/busybox "$initrd_dir/bin/busybox" 2>/dev/null || fail "busybox-static is not installed"
+file -L /bin/busybox | grep -q 'statically linked' || fail "/bin/busybox is not static (apt-get install busybox-static)"
+for a in sh mount umount insmod rmmod mkdir cat echo sleep poweroff dmesg grep \
+	chroot tee ls sed cut kill wc ps seq uuidgen tr head tail lsmod; do
+	ln -s busybox "$initrd_dir/bin/$a"
+done
+
+# Modules with their dependencies, in load order, decompressed (busybox
+# insmod is not built with xz support everywhere).
+modules_wanted="vfio vfio_iommu_type1 mdev 9p 9pnet_virtio virtio_pci"
+if [ -n "$gvtsim_ko" ]; then
+	for d in $(modinfo -F depends "$gvtsim_ko" | tr ',' ' '); do
+		modules_wanted="$modules_wanted $d"
+	done
+fi
+: >"$initrd_dir/modules.list"
+for m in $modules_wanted; do
+	deps=$(modprobe -S "$kver" -d "${root:-/}" --show-depends "$m" 2>&1) ||
+		fail "module $m of $kver: $deps"
+	while read -r kind path _; do
+		[ "$kind" = insmod ] || continue
+		name=$(basename "$path")
+		name=${name%.xz}; name=${name%.zst}; name=${name%.gz}
+		grep -qx "$name" "$initrd_dir/modules.list" && continue
+		case "$path" in
+		*.xz) xz -dc "$path" >"$initrd_dir/lib/modules/$name" ;;
+		*.zst) zstd -qdc "$path" >"$initrd_dir/lib/modules/$name" ;;
+		*.gz) gzip -dc "$path" >"$initrd_dir/lib/modules/$name" ;;
+		*) cp "$path" "$initrd_dir/lib/modules/$name" ;;
+		esac || fail "could not copy $path"
+		echo "$name" >>"$initrd_dir/modules.list"
+	done <<<"$deps"
+done
+[ -n "$gvtsim_ko" ] && cp "$gvtsim_ko" "$initrd_dir/lib/modules/gvtsim.ko"
+
+cp "$here/vm-init.sh" "$initrd_dir/init"
+chmod 755 "$initrd_dir/init"
+cat >"$initrd_dir/vm.conf" <<EOF
+KERNEL='$kernel'
+KVER='$kver'
+SRCDIR='$srcdir'
+BUILDDIR='$builddir'
+MODULE_STATUS='$module_status'
+EOF
+
+(cd "$initrd_dir" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz" ||
+	fail "could not pack the initramfs"
+
+# ---- boot -------------------------------------------------------------------------
+# Serial 0 carries the kernel console (the readable log), serial 1 only the
+# test lines, so printk can never garble what gets counted.
+console="$work/console.log"
+tap="$work/tap.log"
+log "booting QEMU (TCG, 2 vCPUs, timeout ${qemu_timeout}s)"
+timeout --foreground -k 10 "$qemu_timeout" qemu-system-x86_64 \
+	-machine q35 -cpu max -smp 2 -m 2048 \
+	-display none -monitor none -no-reboot \
+	-serial "file:$console" -serial "file:$tap" \
+	-kernel "$vmlinuz" -initrd "$work/initrd.gz" \
+	-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init" \
+	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+	</dev/null
+qemu_rc=$?
+
+cat "$console"
+if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
+	log "QEMU did not finish within ${qemu_timeout}s"
+fi
+
+passed=$(grep -c '^ok ' "$tap" 2>/dev/null)
+failed=$(grep -c '^not ok ' "$tap" 2>/dev/null)
+if ! grep -q '^GVT-VM-DONE' "$tap" 2>/dev/null; then
+	log "the VM did not reach the end of its test run (QEMU exit $qemu_rc)"
+	failed=$((failed + 1))
+fi
+echo "---- test lines ($tag) ----"
+grep -E '^(ok|not ok|#) ' "$tap" 2>/dev/null
+echo "$tag: $passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,177 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# /init of the vm suite's initramfs (busybox sh).  run-vm.sh writes
+# /vm.conf (KERNEL, KVER, SRCDIR, BUILDDIR, MODULE_STATUS) beside it.
+#
+# Test lines ("ok N - ..." / "not ok N - ...") go to the console and to
+# /dev/ttyS1, which run-vm.sh counts; the last line there is GVT-VM-DONE.
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+. /vm.conf
+
+exec 3>/dev/ttyS1
+n=0
+failed=0
+say() { echo "$*"; echo "$*" >&3; }
+ok() { n=$((n + 1)); say "ok $n - init: $*"; }
+notok() { n=$((n + 1)); failed=$((failed + 1)); say "not ok $n - init: $*"; }
+check() {	# check "name" command...: ok when the command succeeds
+	name=$1; shift
+	if out=$("$@" 2>&1); then ok "$name"; else notok "$name: $out"; fi
+}
+finish() {
+	dmesg >/tmp/dmesg.txt
+	if grep -E 'WARNING:|BUG:|Oops|refcount|general protection|KASAN|UBSAN|list_add corruption|kernel BUG|Call Trace' \
+		/tmp/dmesg.txt >/tmp/dmesg.bad; then
+		notok "kernel log is clean: $(head -n 3 /tmp/dmesg.bad | tr '\n' ' ')"
+	else
+		ok "kernel log is clean (no WARNING, BUG, Oops, refcount...)"
+	fi
+	if [ "$failed" != 0 ]; then
+		echo "---- dmesg ----"
+		cat /tmp/dmesg.txt
+		echo "---- end of dmesg ----"
+	fi
+	say "# vm-$KERNEL: $failed failed checks in init"
+	say "GVT-VM-DONE"
+	sync
+	poweroff -f
+	sleep 10
+}
+
+say "# vm-$KERNEL: kernel $(cat /proc/sys/kernel/osrelease)"
+
+# ---- modules: VFIO, mdev, 9p --------------------------------------------
+for m in $(cat /modules.list); do
+	if ! out=$(insmod "/lib/modules/$m" 2>&1); then
+		notok "insmod $m: $out"
+	fi
+done
+[ "$failed" = 0 ] && ok "VFIO, mdev and 9p modules load"
+[ -c /dev/vfio/vfio ] && ok "/dev/vfio/vfio exists" || notok "/dev/vfio/vfio exists"
+
+# ---- the host's root, read-only, as /host ----------------------------------
+if ! out=$(mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /host 2>&1); then
+	notok "mount the host root over 9p: $out"
+	finish
+fi
+ok "host root mounted over 9p"
+mount --bind /dev /host/dev
+mount -t proc proc /host/proc
+mount -t sysfs sysfs /host/sys
+mount -t tmpfs tmpfs /host/tmp
+mount -t tmpfs tmpfs /host/run 2>/dev/null
+
+# Run a program inside the host root with the build dir's library; its own
+# test lines are passed on, and its exit status becomes one more line.
+run_test() {	# run_test NAME PROGRAM ARGS...
+	name=$1; shift
+	rm -f /tmp/rc
+	{ chroot /host /usr/bin/env LD_LIBRARY_PATH="$BUILDDIR/lib" \
+		GVT_VM_KERNEL="$KERNEL" "$@" 2>&1; echo $? >/tmp/rc; } |
+		while IFS= read -r line; do say "$line"; done
+	rc=$(cat /tmp/rc)
+	if [ "$rc" = 0 ]; then ok "$name exits 0"
+	elif [ "$rc" = 77 ]; then ok "$name # SKIP exit 77"
+	else notok "$name exits $rc"; fi
+}
+
+# ---- gvtsim ---------------------------------------------------------------------
+if [ ! -f /lib/modules/gvtsim.ko ]; then
+	notok "gvtsim.ko: $MODULE_STATUS"
+	finish
+fi
+if ! out=$(insmod /lib/modules/gvtsim.ko 2>&1); then
+	notok "insmod gvtsim.ko: $out"
+	finish
+fi
+ok "insmod gvtsim.ko"
+parent=/sys/devices/virtual/gvtsim/gvtsim
+types=$parent/mdev_supported_types
+if [ -d "$types" ]; then
+	ok "parent $parent has mdev_supported_types: $(ls "$types" | tr '\n' ' ')"
+else
+	notok "parent $parent has no mdev_supported_types"
+	finish
+fi
+
+tests=$BUILDDIR/tests/vm
+for p in vm-uapi; do
+	if [ -x "/host$tests/$p" ]; then
+		run_test "$p" "$tests/$p"
+	else
+		notok "$p: not built ($tests/$p)"
+	fi
+done
+
+# Two vGPUs for the library and the tool.
+U1=6a3c5b1e-4f0a-4c1b-9d3e-000000000001
+U2=6a3c5b1e-4f0a-4c1b-9d3e-000000000002
+check "create vGPU $U1 (GVTg_V5_4)" sh -c "echo $U1 > $types/gvtsim-GVTg_V5_4/create"
+check "create vGPU $U2 (GVTg_V4_4)" sh -c "echo $U2 > $types/gvtsim-GVTg_V4_4/create"
+[ -d /sys/bus/mdev/devices/$U1 ] && ok "$U1 in /sys/bus/mdev/devices" ||
+	notok "$U1 in /sys/bus/mdev/devices"
+
+if [ -x "/host$tests/vm-lib" ]; then
+	run_test vm-lib "$tests/vm-lib" "$U1" "$U2"
+else
+	notok "vm-lib: not built ($tests/vm-lib)"
+fi
+
+tool=$BUILDDIR/service/gvt-dmabuf
+if [ -x "/host$tool" ]; then
+	# The tool needs a painted screen: vm-lib's guest keeps one on $U1.
+	run_test "vm-lib paint $U1" "$tests/vm-lib" --paint "$U1"
+	run_test "gvt-dmabuf list" "$tool" list
+	run_test "gvt-dmabuf info" "$tool" info "$U1"
+	run_test "gvt-dmabuf snapshot" "$tool" snapshot "$U1" /tmp/x.png
+	if [ -s /host/tmp/x.png ] && [ "$(head -c 4 /host/tmp/x.png | tail -c 3)" = PNG ]; then
+		ok "snapshot wrote a PNG ($(wc -c </host/tmp/x.png) bytes)"
+	else
+		notok "snapshot wrote a PNG"
+	fi
+else
+	say "# gvt-dmabuf tool not built: tool checks skipped"
+fi
+
+# ---- teardown: remove the vGPUs while a process still holds a dma-buf -----
+if [ -x "/host$tests/vm-lib" ]; then
+	rm -f /host/tmp/removed /host/tmp/release
+	( chroot /host /usr/bin/env LD_LIBRARY_PATH="$BUILDDIR/lib" \
+		"$tests/vm-lib" --hold "$U1" >/tmp/hold.out 2>&1; echo $? >/tmp/hold.rc ) &
+	i=0
+	while ! grep -q '^# holding' /tmp/hold.out 2>/dev/null && [ ! -f /tmp/hold.rc ] && [ $i -lt 600 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	grep -q '^# holding' /tmp/hold.out && ok "a process holds a dma-buf of $U1" ||
+		notok "a process holds a dma-buf of $U1: $(cat /tmp/hold.out)"
+fi
+check "remove vGPU $U1" sh -c "echo 1 > /sys/bus/mdev/devices/$U1/remove"
+check "remove vGPU $U2" sh -c "echo 1 > /sys/bus/mdev/devices/$U2/remove"
+[ ! -e /sys/bus/mdev/devices/$U1 ] && ok "$U1 is gone" || notok "$U1 is gone"
+if [ -x "/host$tests/vm-lib" ]; then
+	touch /host/tmp/removed
+	i=0
+	while ! grep -q '^# verified' /tmp/hold.out 2>/dev/null && [ ! -f /tmp/hold.rc ] && [ $i -lt 600 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	if [ ! -f /tmp/hold.rc ] && rmmod gvtsim 2>/dev/null; then
+		notok "rmmod gvtsim is refused while a dma-buf is held"
+	else
+		ok "rmmod gvtsim is refused while a dma-buf is held"
+	fi
+	touch /host/tmp/release
+	i=0
+	while [ ! -f /tmp/hold.rc ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	while IFS= read -r line; do say "$line"; done </tmp/hold.out
+	[ "$(cat /tmp/hold.rc 2>/dev/null)" = 0 ] && ok "vm-lib --hold exits 0" ||
+		notok "vm-lib --hold exits $(cat /tmp/hold.rc 2>/dev/null)"
+fi
+if grep -q '^gvtsim ' /proc/modules; then
+	check "rmmod gvtsim" rmmod gvtsim
+fi
+grep -q '^gvtsim ' /proc/modules && notok "gvtsim unloaded" || ok "gvtsim unloaded"
+finish

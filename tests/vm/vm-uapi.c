@@ -1,0 +1,832 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vm-uapi: gvtsim's VFIO display uAPI through raw VFIO, no library (only
+ * gvtdmabuf_detile() to compare tiled pixels).  Runs inside the vm suite's
+ * VM with gvtsim loaded: creates two vGPUs, drives them with the guest
+ * model through VFIO region accesses, checks every rule of the uAPI
+ * contract (DESIGN.md) and removes a vGPU while one of its dma-bufs is
+ * still held.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+
+#include "gvt-dmabuf/gvt-dmabuf.h"
+#include "gvt-dmabuf/gvtsim-uapi.h"
+#include "gvtsim_hw.h"
+#include "vm-common.h"
+
+#define UUID_A "d1b2a6c0-0000-4000-8000-0000000000a1"	/* GVTg_V5_4, Gen9 */
+#define UUID_B "d1b2a6c0-0000-4000-8000-0000000000b1"	/* GVTg_V4_4, Gen8 */
+
+#define PROBE_DMABUF (VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF)
+
+static char why[512];
+
+static bool is_zero_plane(const struct vfio_device_gfx_plane_info *p)
+{
+	return p->drm_format == 0 && p->size == 0 && p->width == 0 && p->height == 0;
+}
+
+static void guest_config(struct gvtsim_guest_config *cfg, unsigned int gen, uint64_t modifier,
+			 uint32_t w, uint32_t h)
+{
+	gvtsim_guest_config_default(cfg);
+	cfg->gen = gen;
+	cfg->modifier = modifier;
+	cfg->width = w;
+	cfg->height = h;
+	cfg->n_buffers = 2;
+	cfg->cursor_size = 64;
+	cfg->sprite = true;
+	cfg->fourcc = DRM_FORMAT_XRGB8888;
+}
+
+static bool start_guest(struct vm_display *d, const struct gvtsim_guest_config *cfg)
+{
+	int ret = vm_guest_start(d, cfg);
+
+	if (ret)
+		vm_fail("guest model starts %ux%u gen %u modifier 0x%llx: %s", cfg->width,
+			cfg->height, cfg->gen, (unsigned long long)cfg->modifier, strerror(-ret));
+	return ret == 0;
+}
+
+/* ---- sysfs and device info ---- */
+
+static void test_types(void)
+{
+	static const char *const types[] = { "GVTg_V5_4", "GVTg_V5_2", "GVTg_V4_4" };
+	char path[256], buf[256];
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), VM_GVTSIM_TYPES "/gvtsim-%s/device_api", types[i]);
+		vm_check(vm_sysfs_read(path, buf, sizeof(buf)) == 0 && !strcmp(buf, "vfio-pci"),
+			 "type gvtsim-%s: device_api is vfio-pci", types[i]);
+		snprintf(path, sizeof(path), VM_GVTSIM_TYPES "/gvtsim-%s/available_instances",
+			 types[i]);
+		vm_check(vm_sysfs_read(path, buf, sizeof(buf)) == 0 && atoi(buf) > 0,
+			 "type gvtsim-%s: available_instances > 0 (%s)", types[i], buf);
+		snprintf(path, sizeof(path), VM_GVTSIM_TYPES "/gvtsim-%s/description", types[i]);
+		vm_check(vm_sysfs_read(path, buf, sizeof(buf)) == 0 && strstr(buf, "resolution"),
+			 "type gvtsim-%s: description names the resolution", types[i]);
+	}
+}
+
+static void test_device_info(int dev, unsigned int gen)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vfio_region_info *r;
+	uint16_t ids[2] = { 0, 0 };
+	uint8_t class[3] = { 0 };
+	uint64_t want_gm = 64ull << 20;
+
+	if (!vm_check(ioctl(dev, VFIO_DEVICE_GET_INFO, &info) == 0, "gen%u: VFIO_DEVICE_GET_INFO", gen))
+		return;
+	vm_check(info.flags & VFIO_DEVICE_FLAGS_PCI, "gen%u: device flags say PCI (0x%x)", gen,
+		 info.flags);
+	vm_check(info.num_regions >= VFIO_PCI_NUM_REGIONS + 2,
+		 "gen%u: num_regions %u >= VFIO_PCI_NUM_REGIONS + 2", gen, info.num_regions);
+	vm_check(info.num_irqs == VFIO_PCI_NUM_IRQS + 1, "gen%u: num_irqs %u == VFIO_PCI_NUM_IRQS + 1",
+		 gen, info.num_irqs);
+
+	r = vm_region_info(dev, VFIO_PCI_CONFIG_REGION_INDEX);
+	if (vm_check(r != NULL, "gen%u: config region info", gen)) {
+		vm_check(pread(dev, ids, 4, r->offset) == 4 && ids[0] == GVTSIM_PCI_VENDOR_ID &&
+			 ids[1] == (gen == 9 ? GVTSIM_PCI_DEVICE_ID_GEN9 : GVTSIM_PCI_DEVICE_ID_GEN8),
+			 "gen%u: PCI config vendor:device %04x:%04x", gen, ids[0], ids[1]);
+		vm_check(pread(dev, class, 3, r->offset + 9) == 3 && class[2] == 0x03 && class[1] == 0x00,
+			 "gen%u: PCI class is VGA (%02x%02x%02x)", gen, class[2], class[1], class[0]);
+	}
+	free(r);
+	r = vm_region_info(dev, VFIO_PCI_BAR0_REGION_INDEX);
+	vm_check(r && r->size == GVTSIM_MMIO_SIZE &&
+		 (r->flags & VFIO_REGION_INFO_FLAG_READ) && (r->flags & VFIO_REGION_INFO_FLAG_WRITE),
+		 "gen%u: BAR0 is %u bytes, rw (size %llu flags 0x%x)", gen, GVTSIM_MMIO_SIZE,
+		 r ? (unsigned long long)r->size : 0, r ? r->flags : 0);
+	free(r);
+	r = vm_region_info(dev, VFIO_PCI_BAR2_REGION_INDEX);
+	vm_check(r && r->size == want_gm && (r->flags & VFIO_REGION_INFO_FLAG_MMAP),
+		 "gen%u: BAR2 is 64 MiB and mmap-able (size %llu flags 0x%x)", gen,
+		 r ? (unsigned long long)r->size : 0, r ? r->flags : 0);
+	free(r);
+}
+
+static void test_regions(int dev, unsigned int gen)
+{
+	const struct vfio_region_info_cap_type *ct;
+	struct vfio_region_gfx_edid edid;
+	struct vfio_region_info *r;
+	char sig[17] = { 0 };
+	char junk[16] = "0123456789abcdef";
+
+	r = vm_region_info(dev, VFIO_PCI_NUM_REGIONS + 0);
+	if (vm_check(r != NULL, "gen%u: OpRegion region info (%s)", gen, r ? "ok" : strerror(errno))) {
+		ct = (const void *)vm_region_cap(r, VFIO_REGION_INFO_CAP_TYPE);
+		vm_check(ct && ct->type == ((uint32_t)VFIO_REGION_TYPE_PCI_VENDOR_TYPE | 0x8086u) &&
+			 ct->subtype == VFIO_REGION_SUBTYPE_INTEL_IGD_OPREGION,
+			 "gen%u: OpRegion cap type 0x%x subtype %u", gen, ct ? ct->type : 0,
+			 ct ? ct->subtype : 0);
+		vm_check(r->size == 8192 && (r->flags & VFIO_REGION_INFO_FLAG_READ) &&
+			 !(r->flags & VFIO_REGION_INFO_FLAG_WRITE),
+			 "gen%u: OpRegion is 8 KiB read-only (size %llu flags 0x%x)", gen,
+			 (unsigned long long)r->size, r->flags);
+		vm_check(pread(dev, sig, 16, r->offset) == 16 && !memcmp(sig, "IntelGraphicsMem", 16),
+			 "gen%u: OpRegion signature \"%s\"", gen, sig);
+		errno = 0;
+		vm_check(pwrite(dev, junk, 16, r->offset) < 0,
+			 "gen%u: OpRegion write is refused (%s)", gen, strerror(errno));
+		vm_check(pread(dev, sig, 16, r->offset) == 16 && !memcmp(sig, "IntelGraphicsMem", 16),
+			 "gen%u: OpRegion unchanged after the refused write", gen);
+	}
+	free(r);
+
+	r = vm_region_info(dev, VFIO_PCI_NUM_REGIONS + 1);
+	if (vm_check(r != NULL, "gen%u: EDID region info", gen)) {
+		ct = (const void *)vm_region_cap(r, VFIO_REGION_INFO_CAP_TYPE);
+		vm_check(ct && ct->type == VFIO_REGION_TYPE_GFX &&
+			 ct->subtype == VFIO_REGION_SUBTYPE_GFX_EDID,
+			 "gen%u: EDID cap type %u subtype %u", gen, ct ? ct->type : 0,
+			 ct ? ct->subtype : 0);
+		memset(&edid, 0, sizeof(edid));
+		if (vm_check(pread(dev, &edid, sizeof(edid), r->offset) == sizeof(edid),
+			     "gen%u: EDID region header readable", gen)) {
+			vm_check(edid.edid_offset >= sizeof(edid) && edid.edid_max_size >= 128 &&
+				 edid.edid_offset + edid.edid_max_size <= r->size,
+				 "gen%u: EDID header offset %u max_size %u inside region of %llu", gen,
+				 edid.edid_offset, edid.edid_max_size, (unsigned long long)r->size);
+			vm_check(edid.max_xres == 1920 && edid.max_yres == 1080,
+				 "gen%u: EDID max_xres x max_yres = %ux%u (type maximum 1920x1080)",
+				 gen, edid.max_xres, edid.max_yres);
+		}
+	}
+	free(r);
+}
+
+/* ---- the query rules ---- */
+
+static void test_flags(int dev)
+{
+	static const struct { uint32_t flags; const char *name; } bad[] = {
+		{ 0, "flags 0" },
+		{ VFIO_GFX_PLANE_TYPE_REGION, "REGION" },
+		{ VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_REGION, "PROBE|REGION" },
+		{ VFIO_GFX_PLANE_TYPE_PROBE, "PROBE alone" },
+		{ VFIO_GFX_PLANE_TYPE_DMABUF | VFIO_GFX_PLANE_TYPE_REGION, "DMABUF|REGION" },
+		{ PROBE_DMABUF | VFIO_GFX_PLANE_TYPE_REGION, "PROBE|DMABUF|REGION" },
+		{ VFIO_GFX_PLANE_TYPE_DMABUF | (1u << 3), "DMABUF|unknown bit 3" },
+		{ PROBE_DMABUF | (1u << 31), "PROBE|DMABUF|unknown bit 31" },
+	};
+	static const uint32_t bad_planes[] = { 0 /* overlay */, 3, 99 };
+	struct vfio_device_gfx_plane_info p;
+	unsigned int i;
+	int ret;
+
+	ret = vm_query(dev, PROBE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p);
+	vm_check(ret == 0, "QUERY_GFX_PLANE PROBE|DMABUF -> 0 (%s)", strerror(-ret));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ret = vm_query(dev, bad[i].flags, DRM_PLANE_TYPE_PRIMARY, &p);
+		vm_check(ret == -EINVAL, "QUERY_GFX_PLANE %s -> -EINVAL (got %d)", bad[i].name, ret);
+	}
+	memset(&p, 0, sizeof(p));
+	p.argsz = 8;
+	p.flags = VFIO_GFX_PLANE_TYPE_DMABUF;
+	p.drm_plane_type = DRM_PLANE_TYPE_PRIMARY;
+	errno = 0;
+	vm_check(ioctl(dev, VFIO_DEVICE_QUERY_GFX_PLANE, &p) < 0 && errno == EINVAL,
+		 "QUERY_GFX_PLANE argsz 8 -> -EINVAL (%s)", strerror(errno));
+	memset(&p, 0, sizeof(p));
+	p.argsz = offsetof(struct vfio_device_gfx_plane_info, dmabuf_id);
+	p.flags = VFIO_GFX_PLANE_TYPE_DMABUF;
+	p.drm_plane_type = DRM_PLANE_TYPE_PRIMARY;
+	errno = 0;
+	vm_check(ioctl(dev, VFIO_DEVICE_QUERY_GFX_PLANE, &p) < 0 && errno == EINVAL,
+		 "QUERY_GFX_PLANE argsz without dmabuf_id -> -EINVAL (%s)", strerror(errno));
+	for (i = 0; i < 3; i++) {
+		ret = vm_query(dev, VFIO_GFX_PLANE_TYPE_DMABUF, bad_planes[i], &p);
+		vm_check(ret == -EINVAL, "QUERY_GFX_PLANE plane type %u -> -EINVAL (got %d)",
+			 bad_planes[i], ret);
+	}
+}
+
+static void test_no_pipe(int dev)
+{
+	static const uint32_t planes[] = { DRM_PLANE_TYPE_PRIMARY, DRM_PLANE_TYPE_CURSOR,
+					   GVTSIM_GFX_PLANE_TYPE_SPRITE };
+	struct vfio_device_gfx_plane_info p;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < 3; i++) {
+		ret = vm_query(dev, VFIO_GFX_PLANE_TYPE_DMABUF, planes[i], &p);
+		vm_check(ret == 0 && is_zero_plane(&p),
+			 "no active pipe: plane 0x%x -> 0 with zeros (ret %d format 0x%x %ux%u size %u)",
+			 planes[i], ret, p.drm_format, p.width, p.height, p.size);
+	}
+}
+
+/* Primary query, ids, fresh fds, unknown id, disabled plane. */
+static void test_ids(struct vm_display *d)
+{
+	struct gvtsim_guest_config cfg;
+	struct vfio_device_gfx_plane_info p1, p2, p3, p4;
+	struct stat st1, st2;
+	int fd1, fd2, ret;
+
+	guest_config(&cfg, 9, DRM_FORMAT_MOD_LINEAR, 640, 480);
+	if (!start_guest(d, &cfg))
+		return;
+	vm_guest_show(d, 0);
+	ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p1);
+	if (!vm_check(ret == 0, "primary query after the guest's first frame (%s)", strerror(-ret)))
+		return;
+	vm_check(p1.drm_format == DRM_FORMAT_XRGB8888 && p1.drm_format_mod == DRM_FORMAT_MOD_LINEAR &&
+		 p1.width == 640 && p1.height == 480 && p1.stride == 640 * 4 &&
+		 p1.size >= 640u * 4 * 480,
+		 "primary: XRGB8888 linear 640x480 stride 2560 (got 0x%x mod 0x%llx %ux%u stride %u size %u)",
+		 p1.drm_format, (unsigned long long)p1.drm_format_mod, p1.width, p1.height,
+		 p1.stride, p1.size);
+	vm_check(p1.dmabuf_id == 1, "first dmabuf_id is 1 (got %u)", p1.dmabuf_id);
+	ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p2);
+	vm_check(ret == 0 && p2.dmabuf_id == p1.dmabuf_id,
+		 "dmabuf_id stable while the surface is unchanged (%u, %u)", p1.dmabuf_id, p2.dmabuf_id);
+
+	fd1 = vm_get_dmabuf(d->device, p1.dmabuf_id);
+	fd2 = vm_get_dmabuf(d->device, p1.dmabuf_id);
+	vm_check(fd1 >= 0 && fd2 >= 0 && fd1 != fd2 && fstat(fd1, &st1) == 0 && fstat(fd2, &st2) == 0,
+		 "GET_GFX_DMABUF hands out a fresh fd each call (%d, %d)", fd1, fd2);
+	if (fd1 >= 0 && fd2 >= 0) {
+		vm_note("the two fds are %s dma-buf (inodes %lu, %lu)",
+			st1.st_ino == st2.st_ino ? "the same" : "different",
+			(unsigned long)st1.st_ino, (unsigned long)st2.st_ino);
+		ret = vm_check_primary_pixels(fd1, &p1, &cfg, 0, why, sizeof(why));
+		vm_check(ret == 0, "first fd: pixels of frame 0 exact (%s)", ret ? why : "ok");
+		close(fd1);
+		ret = vm_check_primary_pixels(fd2, &p1, &cfg, 0, why, sizeof(why));
+		vm_check(ret == 0, "second fd still valid after closing the first (%s)", ret ? why : "ok");
+		close(fd2);
+	} else {
+		if (fd1 >= 0)
+			close(fd1);
+		if (fd2 >= 0)
+			close(fd2);
+	}
+	ret = vm_get_dmabuf(d->device, 0xdeadbeef);
+	vm_check(ret == -EINVAL || ret == -ENOENT, "GET_GFX_DMABUF unknown id -> -EINVAL/-ENOENT (%d)",
+		 ret);
+	if (ret >= 0)
+		close(ret);
+
+	vm_guest_show(d, 1);	/* the other buffer */
+	ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p3);
+	vm_check(ret == 0 && p3.dmabuf_id != 0 && p3.dmabuf_id != p1.dmabuf_id,
+		 "flip to another buffer: new dmabuf_id (%u -> %u)", p1.dmabuf_id, p3.dmabuf_id);
+
+	guest_config(&cfg, 9, DRM_FORMAT_MOD_LINEAR, 800, 600);
+	if (start_guest(d, &cfg)) {
+		vm_guest_show(d, 1);
+		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p4);
+		vm_check(ret == 0 && p4.width == 800 && p4.dmabuf_id != 0 &&
+			 p4.dmabuf_id != p3.dmabuf_id && p4.dmabuf_id != p1.dmabuf_id,
+			 "mode change: new dmabuf_id (%u -> %u, %ux%u)", p3.dmabuf_id, p4.dmabuf_id,
+			 p4.width, p4.height);
+	}
+
+	/* Disabled cursor with the pipe on. */
+	vm_reg_write(d, GVTSIM_CURACNTR, 0);
+	ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_CURSOR, &p4);
+	vm_check(ret == 0 && is_zero_plane(&p4),
+		 "disabled cursor -> 0 with zeros (ret %d format 0x%x %ux%u)", ret, p4.drm_format,
+		 p4.width, p4.height);
+	vm_reg_write(d, GVTSIM_PLANE_CTL(1), 0);
+	ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p4);
+	vm_check(ret == 0 && is_zero_plane(&p4),
+		 "disabled primary -> 0 with zeros (ret %d format 0x%x %ux%u)", ret, p4.drm_format,
+		 p4.width, p4.height);
+}
+
+static void test_pixels(struct vm_display *d, unsigned int gen, uint64_t modifier, const char *name)
+{
+	struct gvtsim_guest_config cfg;
+	struct vfio_device_gfx_plane_info p;
+	uint64_t frame;
+	int fd, ret;
+
+	guest_config(&cfg, gen, modifier, 640, 480);
+	if (!start_guest(d, &cfg))
+		return;
+	for (frame = 2; frame < 4; frame++) {
+		vm_guest_show(d, frame);
+		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p);
+		if (!vm_check(ret == 0 && p.drm_format_mod == modifier && p.width == 640 &&
+			      p.height == 480,
+			      "gen%u %s frame %llu: query says modifier 0x%llx %ux%u stride %u (ret %d)",
+			      gen, name, (unsigned long long)frame,
+			      (unsigned long long)p.drm_format_mod, p.width, p.height, p.stride, ret))
+			continue;
+		fd = vm_get_dmabuf(d->device, p.dmabuf_id);
+		if (!vm_check(fd >= 0, "gen%u %s: GET_GFX_DMABUF (%d)", gen, name, fd))
+			continue;
+		ret = vm_check_primary_pixels(fd, &p, &cfg, frame, why, sizeof(why));
+		vm_check(ret == 0, "gen%u %s frame %llu: pixels exact after detiling (%s)", gen, name,
+			 (unsigned long long)frame, ret ? why : "ok");
+		close(fd);
+	}
+}
+
+static int check_plane_image(int dev, const struct vfio_device_gfx_plane_info *p, bool cursor,
+			     const struct gvtsim_guest_config *cfg)
+{
+	uint32_t x, y, bad = 0, got = 0, want = 0;
+	const uint32_t *px;
+	void *map;
+	int fd;
+
+	fd = vm_get_dmabuf(dev, p->dmabuf_id);
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "GET_GFX_DMABUF: %s", strerror(-fd));
+		return -1;
+	}
+	map = mmap(NULL, p->size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		snprintf(why, sizeof(why), "mmap: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	for (y = 0; y < p->height; y++) {
+		px = (const uint32_t *)((const uint8_t *)map + (size_t)y * p->stride);
+		for (x = 0; x < p->width; x++) {
+			uint32_t g = px[x], w;
+
+			if (cursor) {
+				w = gvtsim_guest_expected_cursor_pixel(cfg, x, y);
+			} else {
+				w = gvtsim_guest_expected_sprite_pixel(cfg, x, y) & 0xffffff;
+				g &= 0xffffff;
+			}
+			if (g != w && !bad++) {
+				got = g;
+				want = w;
+			}
+		}
+	}
+	munmap(map, p->size);
+	close(fd);
+	if (bad) {
+		snprintf(why, sizeof(why), "%u pixels differ, first 0x%08x expected 0x%08x", bad, got,
+			 want);
+		return -1;
+	}
+	return 0;
+}
+
+static void test_cursor_sprite(struct vm_display *d)
+{
+	struct gvtsim_guest_config cfg;
+	struct vfio_device_gfx_plane_info p;
+	int32_t ex, ey;
+	uint64_t frame, neg = UINT64_MAX, pos = UINT64_MAX, shown = 0;
+	int ret;
+
+	guest_config(&cfg, 9, DRM_FORMAT_MOD_LINEAR, 640, 480);
+	if (!start_guest(d, &cfg))
+		return;
+	for (frame = 0; frame < 100000 && (neg == UINT64_MAX || pos == UINT64_MAX); frame++) {
+		gvtsim_guest_expected_cursor_pos(&cfg, frame, &ex, &ey);
+		if ((ex < 0 || ey < 0) && neg == UINT64_MAX)
+			neg = frame;
+		if (ex > 0 && ey > 0 && pos == UINT64_MAX)
+			pos = frame;
+	}
+	if (pos != UINT64_MAX) {
+		vm_guest_show(d, pos);
+		shown = pos;
+		gvtsim_guest_expected_cursor_pos(&cfg, pos, &ex, &ey);
+		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_CURSOR, &p);
+		vm_check(ret == 0 && p.drm_format == DRM_FORMAT_ARGB8888 && p.width == 64 &&
+			 p.height == 64 && p.drm_format_mod == DRM_FORMAT_MOD_LINEAR &&
+			 (int32_t)p.x_pos == ex && (int32_t)p.y_pos == ey,
+			 "cursor: ARGB8888 64x64 linear at (%d,%d), expected (%d,%d) (ret %d)",
+			 (int32_t)p.x_pos, (int32_t)p.y_pos, ex, ey, ret);
+		vm_check(p.x_hot == 0xffffffffu && p.y_hot == 0xffffffffu,
+			 "cursor hotspot unknown: 0x%x,0x%x", p.x_hot, p.y_hot);
+		if (ret == 0 && p.dmabuf_id) {
+			ret = check_plane_image(d->device, &p, true, &cfg);
+			vm_check(ret == 0, "cursor image exact (%s)", ret ? why : "ok");
+		}
+	} else {
+		vm_fail("guest model has a cursor position inside the screen");
+	}
+	if (neg != UINT64_MAX) {
+		vm_guest_show(d, neg);
+		shown = neg;
+		gvtsim_guest_expected_cursor_pos(&cfg, neg, &ex, &ey);
+		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_CURSOR, &p);
+		vm_check(ret == 0 && (int32_t)p.x_pos == ex && (int32_t)p.y_pos == ey,
+			 "cursor partly off screen: position (%d,%d) keeps its sign, expected (%d,%d)",
+			 (int32_t)p.x_pos, (int32_t)p.y_pos, ex, ey);
+	} else {
+		vm_fail("guest model moves the cursor to a negative position");
+	}
+
+	ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, GVTSIM_GFX_PLANE_TYPE_SPRITE, &p);
+	gvtsim_guest_expected_sprite_pos(&cfg, shown, &ex, &ey);
+	if (vm_check(ret == 0 && p.width == GVTSIM_GUEST_SPRITE_WIDTH &&
+		     p.height == GVTSIM_GUEST_SPRITE_HEIGHT &&
+		     (p.drm_format == DRM_FORMAT_XRGB8888 || p.drm_format == DRM_FORMAT_ARGB8888) &&
+		     (int32_t)p.x_pos == ex && (int32_t)p.y_pos == ey,
+		     "sprite plane: %ux%u format 0x%x at (%d,%d), expected %ux%u at (%d,%d) (ret %d)",
+		     p.width, p.height, p.drm_format, (int32_t)p.x_pos, (int32_t)p.y_pos,
+		     GVTSIM_GUEST_SPRITE_WIDTH, GVTSIM_GUEST_SPRITE_HEIGHT, ex, ey, ret)) {
+		ret = check_plane_image(d->device, &p, false, &cfg);
+		vm_check(ret == 0, "sprite image exact (%s)", ret ? why : "ok");
+	}
+}
+
+/* Guest-controlled values are hostile: the query refuses them, no oops. */
+static void test_hostile(struct vm_display *d)
+{
+	static const struct { uint32_t reg, value; uint32_t plane; const char *name; } cases[] = {
+		{ GVTSIM_PLANE_SURF(1), 0xfffff000u, DRM_PLANE_TYPE_PRIMARY, "PLANE_SURF beyond BAR2" },
+		{ GVTSIM_PLANE_SURF(1), (64u << 20) - 4096, DRM_PLANE_TYPE_PRIMARY,
+		  "PLANE_SURF: surface runs past the end of BAR2" },
+		{ GVTSIM_PLANE_STRIDE(1), GVTSIM_PLANE_STRIDE_MASK, DRM_PLANE_TYPE_PRIMARY,
+		  "huge PLANE_STRIDE: stride * height beyond BAR2" },
+		{ GVTSIM_PLANE_CTL(1), GVTSIM_PLANE_CTL_ENABLE | (0x7u << 24), DRM_PLANE_TYPE_PRIMARY,
+		  "reserved PLANE_CTL format 0x7" },
+		{ GVTSIM_PLANE_CTL(1), GVTSIM_PLANE_CTL_ENABLE | GVTSIM_PLANE_CTL_FORMAT_XRGB_8888 |
+		  (0x7u << 10), DRM_PLANE_TYPE_PRIMARY, "reserved PLANE_CTL tiling 0x7" },
+		{ GVTSIM_PIPEASRC, (1920u << 16) | 1079, DRM_PLANE_TYPE_PRIMARY,
+		  "PIPESRC 1921 wide, above the mode limit" },
+		{ GVTSIM_PIPEASRC, 0x1fff1fffu, DRM_PLANE_TYPE_PRIMARY, "PIPESRC 8192x8192" },
+		{ GVTSIM_CURABASE, 0xfffff000u, DRM_PLANE_TYPE_CURSOR, "CURBASE beyond BAR2" },
+		{ GVTSIM_PLANE_SURF(2), 0xfffff000u, GVTSIM_GFX_PLANE_TYPE_SPRITE,
+		  "sprite PLANE_SURF beyond BAR2" },
+	};
+	struct gvtsim_guest_config cfg;
+	struct vfio_device_gfx_plane_info p;
+	unsigned int i;
+	int ret, fd;
+
+	guest_config(&cfg, 9, DRM_FORMAT_MOD_LINEAR, 640, 480);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (!start_guest(d, &cfg))
+			return;
+		vm_guest_show(d, 5);
+		vm_reg_write(d, cases[i].reg, cases[i].value);
+		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, cases[i].plane, &p);
+		vm_check(ret == -EINVAL || ret == -EFAULT,
+			 "hostile %s -> -EINVAL/-EFAULT (got %d%s)", cases[i].name, ret,
+			 ret == 0 && is_zero_plane(&p) ? ", a disabled plane" : "");
+		if (ret == 0 && p.dmabuf_id) {
+			fd = vm_get_dmabuf(d->device, p.dmabuf_id);
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	/* Overflow: X tiling's largest stride times the largest height that
+	 * still passes the mode check, at the very end of 32-bit space. */
+	if (start_guest(d, &cfg)) {
+		vm_guest_show(d, 5);
+		vm_reg_write(d, GVTSIM_PLANE_CTL(1), GVTSIM_PLANE_CTL_ENABLE |
+			     GVTSIM_PLANE_CTL_FORMAT_XRGB_8888 | GVTSIM_PLANE_CTL_TILED_X);
+		vm_reg_write(d, GVTSIM_PLANE_STRIDE(1), GVTSIM_PLANE_STRIDE_MASK);
+		vm_reg_write(d, GVTSIM_PIPEASRC, (1919u << 16) | 1079);
+		vm_reg_write(d, GVTSIM_PLANE_SURF(1), 0xfffff000u);
+		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p);
+		vm_check(ret == -EINVAL || ret == -EFAULT,
+			 "hostile surface + stride * height past 4 GiB -> -EINVAL/-EFAULT (got %d)", ret);
+	}
+	/* The device still works afterwards. */
+	if (start_guest(d, &cfg)) {
+		vm_guest_show(d, 6);
+		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p);
+		vm_check(ret == 0 && p.width == 640, "sane registers again: query answers (%d)", ret);
+	}
+	vm_check(d->io_errors == 0, "BAR0 register accesses all succeeded (%d failed)", d->io_errors);
+}
+
+/* ---- EDID ---- */
+
+static void make_edid(uint8_t e[128], uint32_t w, uint32_t h)
+{
+	uint32_t hblank = 160, vblank = 30, sum = 0;
+	uint32_t clock = (w + hblank) * (h + vblank) * 60 / 10000;	/* 10 kHz units */
+	unsigned int i;
+
+	memset(e, 0, 128);
+	e[1] = e[2] = e[3] = e[4] = e[5] = e[6] = 0xff;
+	e[8] = 0x1e;	/* "GVT" */
+	e[9] = 0xd4;
+	e[17] = 30;	/* 2020 */
+	e[18] = 1;
+	e[19] = 4;
+	e[20] = 0xa5;
+	e[21] = 53;
+	e[22] = 30;
+	e[23] = 0x78;
+	e[24] = 0x06;
+	for (i = 38; i < 54; i++)
+		e[i] = 0x01;
+	e[54] = clock & 0xff;
+	e[55] = clock >> 8;
+	e[56] = w & 0xff;
+	e[57] = hblank & 0xff;
+	e[58] = ((w >> 8) & 0xf) << 4 | ((hblank >> 8) & 0xf);
+	e[59] = h & 0xff;
+	e[60] = vblank & 0xff;
+	e[61] = ((h >> 8) & 0xf) << 4 | ((vblank >> 8) & 0xf);
+	e[62] = 48;
+	e[63] = 32;
+	e[64] = 3 << 4 | 5;
+	e[71] = 0x1e;
+	for (i = 72; i < 126; i += 18)
+		e[i + 3] = 0x10;	/* dummy descriptors */
+	for (i = 0; i < 127; i++)
+		sum += e[i];
+	e[127] = (256 - (sum & 0xff)) & 0xff;
+}
+
+static int edid_set(int dev, uint64_t region, uint32_t w, uint32_t h)
+{
+	struct vfio_region_gfx_edid hdr;
+	uint32_t v;
+	uint8_t blob[128];
+
+	if (pread(dev, &hdr, sizeof(hdr), region) != sizeof(hdr))
+		return -errno;
+	make_edid(blob, w, h);
+	v = VFIO_DEVICE_GFX_LINK_STATE_DOWN;
+	if (pwrite(dev, &v, 4, region + offsetof(struct vfio_region_gfx_edid, link_state)) != 4)
+		return -errno;
+	if (pwrite(dev, blob, sizeof(blob), region + hdr.edid_offset) != sizeof(blob))
+		return -errno;
+	v = sizeof(blob);
+	if (pwrite(dev, &v, 4, region + offsetof(struct vfio_region_gfx_edid, edid_size)) != 4)
+		return -errno;
+	v = VFIO_DEVICE_GFX_LINK_STATE_UP;
+	if (pwrite(dev, &v, 4, region + offsetof(struct vfio_region_gfx_edid, link_state)) != 4)
+		return -errno;
+	return 0;
+}
+
+static void test_edid(struct vm_display *d)
+{
+	struct vfio_region_info *r = vm_region_info(d->device, VFIO_PCI_NUM_REGIONS + 1);
+	struct gvtsim_guest_config cfg;
+	struct vfio_device_gfx_plane_info p;
+	uint32_t mm, hp, win[2];
+	int ret;
+
+	if (!vm_check(r != NULL, "EDID region for the resize test"))
+		return;
+	vm_note("MAX_MODE before any EDID: %ux%u, HOTPLUG 0x%x",
+		vm_reg_read(d, GVTSIM_REG_MAX_MODE) >> 16, vm_reg_read(d, GVTSIM_REG_MAX_MODE) & 0xffff,
+		vm_reg_read(d, GVTSIM_REG_HOTPLUG));
+	vm_reg_write(d, GVTSIM_REG_HOTPLUG, GVTSIM_HOTPLUG_EVENT);
+
+	ret = edid_set(d->device, r->offset, 1024, 768);
+	vm_check(ret == 0, "EDID with preferred mode 1024x768 written (link down, blob, size, up) (%s)",
+		 strerror(-ret));
+	mm = vm_reg_read(d, GVTSIM_REG_MAX_MODE);
+	vm_check(mm == (1024u << 16 | 768), "guest sees MAX_MODE 1024x768 (0x%08x)", mm);
+	hp = vm_reg_read(d, GVTSIM_REG_HOTPLUG);
+	vm_check((hp & GVTSIM_HOTPLUG_CONNECTED) && (hp & GVTSIM_HOTPLUG_EVENT),
+		 "guest sees HOTPLUG connected + event (0x%x)", hp);
+	vm_reg_write(d, GVTSIM_REG_HOTPLUG, GVTSIM_HOTPLUG_EVENT);
+	hp = vm_reg_read(d, GVTSIM_REG_HOTPLUG);
+	vm_check((hp & GVTSIM_HOTPLUG_CONNECTED) && !(hp & GVTSIM_HOTPLUG_EVENT),
+		 "writing 1 clears the hotplug event (0x%x)", hp);
+	vm_check(vm_reg_read(d, GVTSIM_REG_EDID_SIZE) == 128, "guest sees EDID_SIZE 128");
+	win[0] = vm_reg_read(d, GVTSIM_REG_EDID_WINDOW);
+	win[1] = vm_reg_read(d, GVTSIM_REG_EDID_WINDOW + 4);
+	vm_check(win[0] == 0xffffff00u && win[1] == 0x00ffffffu,
+		 "guest reads the EDID header through the window (%08x %08x)", win[0], win[1]);
+
+	guest_config(&cfg, 9, DRM_FORMAT_MOD_LINEAR, 1280, 720);
+	if (start_guest(d, &cfg)) {
+		vm_guest_show(d, 7);
+		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p);
+		vm_check(ret == -EINVAL, "mode 1280x720 above the EDID's 1024x768 -> -EINVAL (%d)", ret);
+	}
+	guest_config(&cfg, 9, DRM_FORMAT_MOD_LINEAR, 1024, 768);
+	if (start_guest(d, &cfg)) {
+		vm_guest_show(d, 7);
+		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p);
+		vm_check(ret == 0 && p.width == 1024 && p.height == 768,
+			 "mode 1024x768 at the EDID's limit is accepted (%d, %ux%u)", ret, p.width,
+			 p.height);
+	}
+	ret = edid_set(d->device, r->offset, 2560, 1440);
+	mm = vm_reg_read(d, GVTSIM_REG_MAX_MODE);
+	vm_check(ret == 0 && mm == (1920u << 16 | 1080),
+		 "EDID preferring 2560x1440 is clamped to the type's 1920x1080 (0x%08x)", mm);
+	guest_config(&cfg, 9, DRM_FORMAT_MOD_LINEAR, 1280, 720);
+	if (start_guest(d, &cfg)) {
+		vm_guest_show(d, 8);
+		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p);
+		vm_check(ret == 0 && p.width == 1280, "1280x720 accepted again after the larger EDID (%d)",
+			 ret);
+	}
+	free(r);
+}
+
+/* ---- refresh IRQ ---- */
+
+static bool wait_event(int efd, int ms)
+{
+	struct pollfd pfd = { .fd = efd, .events = POLLIN };
+	uint64_t v;
+
+	if (poll(&pfd, 1, ms) != 1)
+		return false;
+	return read(efd, &v, 8) == 8 && v > 0;
+}
+
+static void test_irq(struct vm_display *d)
+{
+	union { struct gvtsim_irq_info info; uint8_t raw[256]; } u;
+	const struct gvtsim_irq_info_cap_type *cap = NULL;
+	struct { struct vfio_irq_set set; int32_t fd; } s;
+	struct gvtsim_guest_config cfg;
+	int efd, ret;
+	uint64_t v;
+
+	memset(&u, 0, sizeof(u));
+	u.info.argsz = sizeof(u);
+	u.info.index = VFIO_PCI_NUM_IRQS;
+	ret = ioctl(d->device, VFIO_DEVICE_GET_IRQ_INFO, &u.info);
+	if (!vm_check(ret == 0, "GET_IRQ_INFO of the display IRQ (%s)", ret ? strerror(errno) : "ok"))
+		return;
+	vm_check((u.info.flags & VFIO_IRQ_INFO_EVENTFD) && (u.info.flags & GVTSIM_IRQ_INFO_FLAG_CAPS) &&
+		 u.info.count == 1,
+		 "display IRQ: flags 0x%x has EVENTFD and CAPS, count %u", u.info.flags, u.info.count);
+	if (u.info.cap_offset >= sizeof(u.info) && u.info.cap_offset + sizeof(*cap) <= sizeof(u))
+		cap = (const void *)(u.raw + u.info.cap_offset);
+	vm_check(cap && cap->id == GVTSIM_IRQ_INFO_CAP_TYPE && cap->type == GVTSIM_IRQ_TYPE_GFX &&
+		 cap->subtype == GVTSIM_IRQ_SUBTYPE_GFX_DISPLAY_IRQ,
+		 "display IRQ cap chain: type GFX / DISPLAY_IRQ (cap_offset %u id %u type %u subtype %u)",
+		 u.info.cap_offset, cap ? cap->id : 0, cap ? cap->type : 0, cap ? cap->subtype : 0);
+
+	guest_config(&cfg, 9, DRM_FORMAT_MOD_LINEAR, 640, 480);
+	if (!start_guest(d, &cfg))
+		return;
+	vm_guest_show(d, 10);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	memset(&s, 0, sizeof(s));
+	s.set.argsz = sizeof(s);
+	s.set.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	s.set.index = VFIO_PCI_NUM_IRQS;
+	s.set.start = 0;
+	s.set.count = 1;
+	s.fd = efd;
+	ret = ioctl(d->device, VFIO_DEVICE_SET_IRQS, &s);
+	if (!vm_check(ret == 0, "SET_IRQS attaches an eventfd (%s)", ret ? strerror(errno) : "ok")) {
+		close(efd);
+		return;
+	}
+	usleep(100000);
+	while (read(efd, &v, 8) == 8)
+		;
+	vm_check(!wait_event(efd, 300), "no refresh event without a flip");
+	vm_guest_show(d, 11);
+	vm_check(wait_event(efd, 2000), "refresh event after a flip");
+	vm_guest_show(d, 12);
+	vm_check(wait_event(efd, 2000), "refresh event after the next flip");
+	s.fd = -1;
+	ret = ioctl(d->device, VFIO_DEVICE_SET_IRQS, &s);
+	vm_check(ret == 0, "SET_IRQS with fd -1 detaches (%s)", ret ? strerror(errno) : "ok");
+	usleep(100000);
+	while (read(efd, &v, 8) == 8)
+		;
+	vm_guest_show(d, 13);
+	vm_check(!wait_event(efd, 300), "no event after detaching");
+	close(efd);
+}
+
+/* ---- removal while a dma-buf is held ---- */
+
+static void test_remove_held(struct vm_vfio *v, struct vm_display *d, const char *uuid)
+{
+	struct gvtsim_guest_config cfg;
+	struct vfio_device_gfx_plane_info p;
+	void *map;
+	int fd, ret;
+
+	guest_config(&cfg, 8, I915_FORMAT_MOD_X_TILED, 640, 480);
+	if (!start_guest(d, &cfg))
+		return;
+	vm_guest_show(d, 20);
+	ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p);
+	if (!vm_check(ret == 0 && p.dmabuf_id, "held buffer: query (%d)", ret))
+		return;
+	fd = vm_get_dmabuf(d->device, p.dmabuf_id);
+	if (!vm_check(fd >= 0, "held buffer: GET_GFX_DMABUF (%d)", fd))
+		return;
+	map = mmap(NULL, p.size, PROT_READ, MAP_SHARED, fd, 0);
+	vm_check(map != MAP_FAILED, "held buffer mapped");
+	vm_display_finish(d);
+	vm_vfio_close(v);
+	ret = vm_mdev_remove(uuid);
+	vm_check(ret == 0 && !vm_mdev_exists(uuid),
+		 "vGPU removed while its dma-buf is held and mapped (%s)", strerror(-ret));
+	if (map != MAP_FAILED) {
+		ret = vm_check_primary_map(map, p.size, &p, &cfg, 20, why, sizeof(why));
+		vm_check(ret == 0, "after removal: the old mapping still shows frame 20 (%s)",
+			 ret ? why : "ok");
+		munmap(map, p.size);
+	}
+	ret = vm_check_primary_pixels(fd, &p, &cfg, 20, why, sizeof(why));
+	vm_check(ret == 0, "after removal: a new mapping of the held fd shows frame 20 (%s)",
+		 ret ? why : "ok");
+	close(fd);
+}
+
+int main(void)
+{
+	struct vm_vfio va = { -1, -1, -1 }, vb = { -1, -1, -1 }, again;
+	struct vm_display da, db;
+	char err[256];
+	uint32_t id;
+	int ret;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	vm_note("vm-uapi: gvtsim's uAPI through raw VFIO (kernel %s)",
+		getenv("GVT_VM_KERNEL") ? getenv("GVT_VM_KERNEL") : "?");
+	if (access(VM_GVTSIM_TYPES, F_OK) != 0) {
+		vm_fail("gvtsim is not loaded (%s missing)", VM_GVTSIM_TYPES);
+		return vm_done("vm-uapi");
+	}
+	test_types();
+	ret = vm_mdev_create("GVTg_V5_4", UUID_A);
+	vm_check(ret == 0 && vm_mdev_exists(UUID_A), "create %s (GVTg_V5_4) (%s)", UUID_A,
+		 strerror(-ret));
+	ret = vm_mdev_create("GVTg_V4_4", UUID_B);
+	vm_check(ret == 0 && vm_mdev_exists(UUID_B), "create %s (GVTg_V4_4) (%s)", UUID_B,
+		 strerror(-ret));
+	ret = vm_mdev_create("GVTg_V5_4", UUID_A);
+	vm_check(ret < 0, "creating the same UUID twice fails (%s)", strerror(-ret));
+
+	ret = vm_vfio_open(UUID_A, &va, err, sizeof(err));
+	if (!vm_check(ret == 0, "open %s through group + container (%s)", UUID_A, ret ? err : "ok"))
+		goto out;
+	ret = vm_vfio_open(UUID_A, &again, err, sizeof(err));
+	vm_check(ret == -EBUSY, "opening the same vGPU twice -> -EBUSY (%d: %s)", ret,
+		 ret ? err : "opened");
+	if (ret == 0)
+		vm_vfio_close(&again);
+	ret = vm_vfio_open(UUID_B, &vb, err, sizeof(err));
+	vm_check(ret == 0, "open %s through group + container (%s)", UUID_B, ret ? err : "ok");
+
+	test_device_info(va.device, 9);
+	test_regions(va.device, 9);
+	if (vb.device >= 0) {
+		test_device_info(vb.device, 8);
+		test_regions(vb.device, 8);
+	}
+	ret = vm_display_init(&da, va.device);
+	if (!vm_check(ret == 0, "gen9: BAR0/BAR2 set up, BAR2 mapped (%s)", strerror(-ret)))
+		goto out;
+	id = vm_reg_read(&da, GVTSIM_REG_ID);
+	vm_check(id == GVTSIM_ID_VALUE, "GVTSIM_REG_ID reads \"GVTS\" (0x%08x)", id);
+
+	test_no_pipe(va.device);
+	test_flags(va.device);
+	test_ids(&da);
+	test_pixels(&da, 9, DRM_FORMAT_MOD_LINEAR, "linear");
+	test_pixels(&da, 9, I915_FORMAT_MOD_X_TILED, "X-tiled");
+	test_pixels(&da, 9, I915_FORMAT_MOD_Y_TILED, "Y-tiled");
+	test_cursor_sprite(&da);
+	test_hostile(&da);
+	test_edid(&da);
+	test_irq(&da);
+
+	if (vb.device >= 0 && vm_display_init(&db, vb.device) == 0) {
+		test_no_pipe(vb.device);
+		test_pixels(&db, 8, DRM_FORMAT_MOD_LINEAR, "linear");
+		test_pixels(&db, 8, I915_FORMAT_MOD_X_TILED, "X-tiled");
+		test_remove_held(&vb, &db, UUID_B);
+	} else {
+		vm_fail("gen8 display set up");
+	}
+	vm_display_finish(&da);
+out:
+	vm_vfio_close(&va);
+	vm_vfio_close(&vb);
+	if (vm_mdev_exists(UUID_A))
+		vm_check(vm_mdev_remove(UUID_A) == 0 && !vm_mdev_exists(UUID_A), "remove %s", UUID_A);
+	if (vm_mdev_exists(UUID_B))
+		vm_check(vm_mdev_remove(UUID_B) == 0 && !vm_mdev_exists(UUID_B), "remove %s", UUID_B);
+	return vm_done("vm-uapi");
+}
