@@ -1,2 +1,387 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/*
+ * CPU detiling of i915 surfaces (the fallback when an importer cannot take
+ * the dma-buf as it is), and reading a dma-buf into linear memory.
+ *
+ * Layouts (no bit-6 swizzling: GVT-g platforms, SKL and later, do not
+ * swizzle).  Every tile is 4 KiB; tiles of one tile row follow each other,
+ * tile rows are src_stride * tile height bytes apart.
+ *   X:  512 B x 8 rows, each row's 512 bytes contiguous.
+ *   Y:  128 B x 32 rows, made of 16-byte columns (OWORDs) of 32 rows:
+ *       offset = (x / 16) * 512 + y * 16 + x % 16.
+ *   Yf: the Gen9 "standard" 4 KiB tile.  Its shape depends on the pixel
+ *       size; its low 4 address bits are x bits 0-3 as in Y, the next 8
+ *       interleave x and y (Intel's gmmlib INTEL_TILE_YF_* patterns):
+ *         cpp 1:     64 B x 64 rows,  bits 4..11 = y y y y y x y x
+ *         cpp 2, 4: 128 B x 32 rows,  bits 4..11 = y y y x y x y x
+ *         cpp 8:    256 B x 16 rows,  bits 4..11 = y y x x y x y x
+ *       Y fits the same scheme with bits 4..11 = y y y y y x x x.
+ * So Y and Yf are both copied 16 bytes at a time through a per-tile table
+ * of OWORD offsets.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+
+#include <drm_fourcc.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "backend.h"
+
+#define TILE_SIZE 4096u
+#define OWORD 16u
+
+enum tile_kind {
+	TILE_LINEAR,
+	TILE_X,
+	TILE_OWORD,	/* Y and Yf: table of 16-byte column offsets */
+};
+
+struct tile_layout {
+	enum tile_kind kind;
+	uint32_t width;		/* bytes */
+	uint32_t height;	/* rows */
+	/* OWORD tiles: address bits 4..11, least significant first */
+	const char *pattern;
+};
+
+static inline void copy16(uint8_t *dst, const uint8_t *src)
+{
+#if defined(__SSE2__)
+	_mm_storeu_si128((__m128i *)dst, _mm_loadu_si128((const __m128i *)src));
+#else
+	memcpy(dst, src, OWORD);
+#endif
+}
+
+static int layout_for(uint64_t modifier, uint32_t cpp, struct tile_layout *ret)
+{
+	int r = 0;
+
+	switch (modifier) {
+	case DRM_FORMAT_MOD_LINEAR:
+		*ret = (struct tile_layout){ TILE_LINEAR, 1, 1, NULL };
+		break;
+	case I915_FORMAT_MOD_X_TILED:
+		*ret = (struct tile_layout){ TILE_X, 512, 8, NULL };
+		break;
+	case I915_FORMAT_MOD_Y_TILED:
+		*ret = (struct tile_layout){ TILE_OWORD, 128, 32, "yyyyyxxx" };
+		break;
+	case I915_FORMAT_MOD_Yf_TILED:
+		if (cpp == 1)
+			*ret = (struct tile_layout){ TILE_OWORD, 64, 64, "yyyyyxyx" };
+		else if (cpp == 2 || cpp == 4)
+			*ret = (struct tile_layout){ TILE_OWORD, 128, 32, "yyyxyxyx" };
+		else
+			*ret = (struct tile_layout){ TILE_OWORD, 256, 16, "yyxxyxyx" };
+		break;
+	default:
+		r = -ENOTSUP;
+		break;
+	}
+	return r;
+}
+
+/* Fill off[row * (width / 16) + col] with the byte offset of OWORD col of
+ * row in the tile, by depositing the x (col) and y (row) bits where the
+ * pattern says. */
+static void build_oword_table(const struct tile_layout *l, uint16_t *off)
+{
+	uint32_t cols = l->width / OWORD;
+	uint32_t row, col;
+
+	for (row = 0; row < l->height; row++) {
+		for (col = 0; col < cols; col++) {
+			uint32_t x = col, y = row, o = 0;
+			unsigned int bit;
+
+			for (bit = 0; bit < 8; bit++) {
+				uint32_t v;
+
+				if (l->pattern[bit] == 'x') {
+					v = x & 1;
+					x >>= 1;
+				} else {
+					v = y & 1;
+					y >>= 1;
+				}
+				o |= v << (4 + bit);
+			}
+			off[row * cols + col] = (uint16_t)o;
+		}
+	}
+}
+
+static void detile_linear(const uint8_t *src, uint32_t src_stride,
+			  uint32_t row_bytes, uint32_t height,
+			  uint8_t *dst, uint32_t dst_stride)
+{
+	uint32_t y;
+
+	for (y = 0; y < height; y++)
+		memcpy(dst + (size_t)y * dst_stride,
+		       src + (size_t)y * src_stride, row_bytes);
+}
+
+/* X: whole 512-byte spans, tile by tile. */
+static void detile_x(const uint8_t *src, uint32_t src_stride,
+		     uint32_t row_bytes, uint32_t height,
+		     uint8_t *dst, uint32_t dst_stride)
+{
+	const uint32_t tw = 512, th = 8;
+	uint32_t n_cols = (row_bytes + tw - 1) / tw;
+	uint32_t ty, col, r;
+
+	for (ty = 0; ty * th < height; ty++) {
+		const uint8_t *tile_row = src + (size_t)ty * th * src_stride;
+		uint32_t rows = height - ty * th < th ? height - ty * th : th;
+		uint8_t *drow = dst + (size_t)ty * th * dst_stride;
+
+		for (col = 0; col < n_cols; col++) {
+			const uint8_t *tile = tile_row + (size_t)col * TILE_SIZE;
+			uint32_t x0 = col * tw;
+			uint32_t n = row_bytes - x0 < tw ? row_bytes - x0 : tw;
+
+			for (r = 0; r < rows; r++)
+				memcpy(drow + (size_t)r * dst_stride + x0,
+				       tile + r * tw, n);
+		}
+	}
+}
+
+/* Y and Yf: 16 bytes at a time through the offset table, tile by tile so
+ * the 4 KiB source tile stays in L1 while its rows are written out. */
+static void detile_oword(const struct tile_layout *l, const uint16_t *off,
+			 const uint8_t *src, uint32_t src_stride,
+			 uint32_t row_bytes, uint32_t height,
+			 uint8_t *dst, uint32_t dst_stride)
+{
+	const uint32_t tw = l->width, th = l->height;
+	const uint32_t cols = tw / OWORD;
+	uint32_t n_cols = (row_bytes + tw - 1) / tw;
+	uint32_t ty, col, r, k;
+
+	for (ty = 0; ty * th < height; ty++) {
+		const uint8_t *tile_row = src + (size_t)ty * th * src_stride;
+		uint32_t rows = height - ty * th < th ? height - ty * th : th;
+		uint8_t *drow = dst + (size_t)ty * th * dst_stride;
+
+		for (col = 0; col < n_cols; col++) {
+			const uint8_t *tile = tile_row + (size_t)col * TILE_SIZE;
+			uint32_t x0 = col * tw;
+			uint32_t n = row_bytes - x0 < tw ? row_bytes - x0 : tw;
+			uint32_t full = n / OWORD, tail = n % OWORD;
+
+			for (r = 0; r < rows; r++) {
+				const uint16_t *o = off + r * cols;
+				uint8_t *d = drow + (size_t)r * dst_stride + x0;
+
+				for (k = 0; k < full; k++)
+					copy16(d + k * OWORD, tile + o[k]);
+				if (tail)
+					memcpy(d + full * OWORD, tile + o[full], tail);
+			}
+		}
+	}
+}
+
+/**
+ * Convert a tiled surface to linear rows (CPU).
+ *
+ * The tiled source holds whole tiles: a tile row is src_stride * tile height
+ * bytes, and only the tiles that hold requested pixels must lie within
+ * src_size.  No bit-6 swizzling is applied (none on Gen9+).
+ *
+ * @param modifier DRM_FORMAT_MOD_LINEAR, I915_FORMAT_MOD_X_TILED,
+ *                 I915_FORMAT_MOD_Y_TILED or I915_FORMAT_MOD_Yf_TILED
+ * @param cpp bytes per pixel (1, 2, 4 or 8)
+ * @param src tiled source; src_stride bytes per tile row pitch
+ * @param src_stride bytes per row, a multiple of the tile width
+ * @param src_size bytes readable at src (checked: never read past it)
+ * @param width,height pixels to convert (0 converts nothing)
+ * @param dst,dst_stride linear destination, dst_stride >= width * cpp
+ * @return 0, -ENOTSUP for an unknown modifier, -EINVAL for a NULL pointer,
+ *         a cpp other than 1, 2, 4, 8, or geometry that does not fit
+ *         (stride not a multiple of the tile width or narrower than a row,
+ *         src too small)
+ */
+GVTDMABUF_EXPORT int gvtdmabuf_detile(uint64_t modifier, uint32_t cpp,
+				      const void *src, uint32_t src_stride,
+				      size_t src_size,
+				      uint32_t width, uint32_t height,
+				      void *dst, uint32_t dst_stride)
+{
+	uint16_t off[TILE_SIZE / OWORD];
+	struct tile_layout l;
+	uint64_t row_bytes, need, n_cols, tile_rows;
+	int r;
+
+	r = layout_for(modifier, cpp, &l);
+	if (r < 0)
+		goto out;
+	r = -EINVAL;
+	if (!src || !dst || (cpp != 1 && cpp != 2 && cpp != 4 && cpp != 8))
+		goto out;
+	if (width == 0 || height == 0) {
+		r = 0;
+		goto out;
+	}
+	row_bytes = (uint64_t)width * cpp;
+	if (row_bytes > UINT32_MAX || row_bytes > src_stride ||
+	    row_bytes > dst_stride || src_stride % l.width != 0)
+		goto out;
+	/* Bytes read: up to the end of the last row (linear) or of the last
+	 * needed tile of the last tile row.  At most 2^32 rows of 2^32 bytes:
+	 * a 64-bit product can still overflow, so check. */
+	if (l.kind == TILE_LINEAR) {
+		if (__builtin_mul_overflow((uint64_t)(height - 1), src_stride, &need))
+			goto out;
+		need += row_bytes;
+	} else {
+		tile_rows = ((uint64_t)height + l.height - 1) / l.height;
+		n_cols = (row_bytes + l.width - 1) / l.width;
+		if (__builtin_mul_overflow((tile_rows - 1) * l.height,
+					   (uint64_t)src_stride, &need))
+			goto out;
+		if (__builtin_add_overflow(need, n_cols * TILE_SIZE, &need))
+			goto out;
+	}
+	if (need > src_size)
+		goto out;
+	/* The destination must be addressable too (matters on 32-bit). */
+	if ((uint64_t)(height - 1) * dst_stride + row_bytes > SIZE_MAX)
+		goto out;
+
+	switch (l.kind) {
+	case TILE_LINEAR:
+		detile_linear(src, src_stride, (uint32_t)row_bytes, height,
+			      dst, dst_stride);
+		break;
+	case TILE_X:
+		detile_x(src, src_stride, (uint32_t)row_bytes, height,
+			 dst, dst_stride);
+		break;
+	case TILE_OWORD:
+		build_oword_table(&l, off);
+		detile_oword(&l, off, src, src_stride, (uint32_t)row_bytes,
+			     height, dst, dst_stride);
+		break;
+	}
+	r = 0;
+out:
+	return r;
+}
+
+static int dmabuf_sync(int fd, uint64_t flags)
+{
+	struct dma_buf_sync sync = { .flags = flags };
+	int r;
+
+	do {
+		r = ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+	} while (r < 0 && (errno == EINTR || errno == EAGAIN));
+	return r < 0 ? -errno : 0;
+}
+
+/* Bytes behind fd, or 0 when it cannot be told (then the caller's size is
+ * trusted).  fstat for a memfd; a dma-buf reports its size to SEEK_END
+ * (and has no file position anyone relies on). */
+static uint64_t fd_size(int fd)
+{
+	struct stat st;
+	off_t end;
+	uint64_t size = 0;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		size = (uint64_t)st.st_size;
+		goto out;
+	}
+	end = lseek(fd, 0, SEEK_END);
+	if (end > 0)
+		size = (uint64_t)end;
+out:
+	return size;
+}
+
+/**
+ * Copy a dma-buf's pixels into linear memory with the CPU (the fallback
+ * path): mmap, DMA_BUF_IOCTL_SYNC (for a real dma-buf), detile.  The pixel
+ * format is kept.  Only plane 0 is read: every format of the table is
+ * single-plane.
+ *
+ * @param dmabuf the buffer (borrowed or owned)
+ * @param dst destination, at least dst_stride * height bytes
+ * @param dst_stride destination bytes per row, at least width * cpp
+ * @return 0 or a negative errno: -ENOTSUP unknown format or modifier;
+ *         -EINVAL NULL pointers, no plane, a negative fd, an offset past the
+ *         end of the buffer or geometry that does not fit in it;
+ *         mmap's or DMA_BUF_IOCTL_SYNC's errno
+ */
+GVTDMABUF_EXPORT int gvtdmabuf_dmabuf_read_linear(const struct gvtdmabuf_dmabuf *dmabuf,
+						  void *dst, uint32_t dst_stride)
+{
+	const struct gvtdmabuf_format_info *fmt;
+	uint64_t page, map_off, delta, avail, real;
+	size_t map_len = 0;
+	void *map = MAP_FAILED;
+	bool synced = false;
+	int r = -EINVAL;
+
+	if (!dmabuf || !dst || dmabuf->n_planes < 1 || dmabuf->fd[0] < 0 ||
+	    dmabuf->size == 0)
+		goto out;
+	fmt = gvtdmabuf_format_lookup(dmabuf->fourcc);
+	if (!fmt || !gvtdmabuf_modifier_supported(dmabuf->modifier)) {
+		r = -ENOTSUP;
+		goto out;
+	}
+
+	/* mmap offsets must be page aligned: map from the page holding the
+	 * surface's first byte.  Never map past the end of the file: touching
+	 * such a page is SIGBUS, not an error code. */
+	page = (uint64_t)sysconf(_SC_PAGESIZE);
+	map_off = dmabuf->offset[0] & ~(page - 1);
+	delta = dmabuf->offset[0] - map_off;
+	avail = dmabuf->size;
+	real = fd_size(dmabuf->fd[0]);
+	if (real) {
+		if (dmabuf->offset[0] >= real)
+			goto out;
+		if (real - dmabuf->offset[0] < avail)
+			avail = real - dmabuf->offset[0];
+	}
+	if (delta + avail > SIZE_MAX)
+		goto out;
+	map_len = (size_t)(delta + avail);
+	map = mmap(NULL, map_len, PROT_READ, MAP_SHARED, dmabuf->fd[0],
+		   (off_t)map_off);
+	if (map == MAP_FAILED) {
+		r = -errno;
+		goto out;
+	}
+	if (dmabuf->is_dmabuf) {
+		r = dmabuf_sync(dmabuf->fd[0], DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+		if (r < 0)
+			goto out;
+		synced = true;
+	}
+	r = gvtdmabuf_detile(dmabuf->modifier, fmt->cpp,
+			     (const uint8_t *)map + delta, dmabuf->stride[0],
+			     (size_t)avail, dmabuf->width, dmabuf->height,
+			     dst, dst_stride);
+out:
+	if (synced)
+		dmabuf_sync(dmabuf->fd[0], DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	if (map != MAP_FAILED)
+		munmap(map, map_len);
+	return r;
+}
