@@ -1,2 +1,746 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/*
+ * The "sim" backend: a user-space vGPU.  A register file and a memfd of
+ * graphics memory stand in for BAR0 and BAR2; the guest model paints into
+ * the memfd and programs the registers; the same decoder as gvtsim.ko
+ * (kernel/gvtsim_fb_decoder.c) answers plane queries, with the same ioctl
+ * rules.  Lets everything above the library run with no kernel support.
+ *
+ * The guest is lazy: nothing runs in the background.  Each plane query
+ * (and get_frame) works out which frame the guest's clock has reached and
+ * paints and flips it if it changed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/udmabuf.h>
+
+#include <drm_fourcc.h>
+
+#include "backend.h"
+#include "gvt-dmabuf/gvtsim-uapi.h"
+#include "gvtsim_fb_decoder.h"
+#include "guest-model.h"
+#include "vfio-compat.h"
+
+/* Dma-buf objects remembered per vGPU (i915 keeps one per distinct
+ * surface until it is released; a bound keeps a hostile config cheap). */
+#define SIM_MAX_OBJECTS 64
+
+#define UDMABUF_PATH "/dev/udmabuf"
+
+struct sim_object {
+	uint32_t id;		/* 0 = free slot */
+	uint64_t gm_offset;
+	uint32_t size;
+	uint64_t modifier;
+	uint32_t format;
+	uint32_t width;
+	uint32_t height;
+	uint64_t last_use;
+};
+
+struct sim_backend {
+	struct gvtdmabuf_backend base;
+	pthread_mutex_t lock;
+	struct gvtsim_guest_config cfg;
+	struct gvtsim_guest_layout layout;
+	struct gvtsim_guest guest;
+	bool guest_ready;
+	uint32_t *mmio;
+	int memfd;
+	uint8_t *gm;
+	uint64_t gm_size;
+	int timer_fd;
+	bool manual;		/* frames advance only by set_frame */
+	struct timespec start;
+	bool have_frame;
+	uint64_t frame;
+	struct sim_object objects[SIM_MAX_OBJECTS];
+	uint64_t use_counter;
+};
+
+static const struct gvtdmabuf_backend_ops sim_ops;
+
+static struct sim_backend *to_sim(struct gvtdmabuf_backend *b)
+{
+	return (struct sim_backend *)b;
+}
+
+/* ---- spec ------------------------------------------------------------- */
+
+static const char sim_help[] =
+	"sim[:OPTION,OPTION,...]  a simulated vGPU (no kernel support needed)\n"
+	"  WxH                     mode, e.g. 1920x1080 (default 1280x720;\n"
+	"                          256x160 .. 8192x8192)\n"
+	"  linear|xtiled|ytiled    primary tiling (default linear; ytiled needs gen=9)\n"
+	"  xrgb8888|argb8888|xbgr8888|abgr8888|rgb565|xrgb2101010|xbgr2101010|yuyv\n"
+	"                          primary format (default xrgb8888; yuyv needs gen=9)\n"
+	"  fps=N                   guest frame rate, 1..240 (default 60)\n"
+	"  buffers=2|3             framebuffers the guest flips between (default 2)\n"
+	"  cursor=64|128|256|off   cursor size (default 64)\n"
+	"  sprite=on|off           also show the sprite plane (default off)\n"
+	"  gen=8|9                 register layout: 8 Broadwell, 9 Skylake (default 9)\n"
+	"  clock=realtime|manual   frames follow the clock at fps (default), or only\n"
+	"                          gvtdmabuf_sim_set_frame(); manual frames carry the\n"
+	"                          time frame * 1000000 / fps us in their block code\n"
+	"Example: sim:1920x1080,xtiled,fps=30,cursor=128\n";
+
+GVTDMABUF_EXPORT const char *gvtdmabuf_sim_spec_help(void)
+{
+	return sim_help;
+}
+
+struct word {
+	const char *name;
+	uint64_t value;
+};
+
+static const struct word tiling_words[] = {
+	{ "linear", DRM_FORMAT_MOD_LINEAR },
+	{ "xtiled", I915_FORMAT_MOD_X_TILED },
+	{ "ytiled", I915_FORMAT_MOD_Y_TILED },
+	{ "yftiled", I915_FORMAT_MOD_Yf_TILED },
+};
+
+static const struct word format_words[] = {
+	{ "xrgb8888", DRM_FORMAT_XRGB8888 },
+	{ "argb8888", DRM_FORMAT_ARGB8888 },
+	{ "xbgr8888", DRM_FORMAT_XBGR8888 },
+	{ "abgr8888", DRM_FORMAT_ABGR8888 },
+	{ "rgb565", DRM_FORMAT_RGB565 },
+	{ "xrgb2101010", DRM_FORMAT_XRGB2101010 },
+	{ "xbgr2101010", DRM_FORMAT_XBGR2101010 },
+	{ "yuyv", DRM_FORMAT_YUYV },
+};
+
+#define N_WORDS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct word *find_word(const struct word *w, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(w[i].name, s))
+			return &w[i];
+	return NULL;
+}
+
+/* Strict unsigned decimal: digits only, no sign, no overflow. */
+static int parse_uint(const char *s, uint32_t max, uint32_t *ret)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > max)
+			return -ERANGE;
+	}
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static int parse_mode(const char *s, uint32_t *w, uint32_t *h)
+{
+	const char *x = strchr(s, 'x');
+	char wbuf[16];
+	size_t n;
+
+	if (!x || x == s || (size_t)(x - s) >= sizeof(wbuf))
+		return -EINVAL;
+	n = (size_t)(x - s);
+	memcpy(wbuf, s, n);
+	wbuf[n] = '\0';
+	if (parse_uint(wbuf, 1000000, w) || parse_uint(x + 1, 1000000, h))
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_option(struct gvtsim_guest_config *cfg, bool *manual, const char *opt,
+			char *errbuf, size_t errbuf_size)
+{
+	const struct word *w;
+	const char *eq = strchr(opt, '=');
+	uint32_t v;
+
+	if (!*opt) {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+				    "sim spec: empty option (options are separated by single commas)");
+		return -EINVAL;
+	}
+	if ((w = find_word(tiling_words, N_WORDS(tiling_words), opt))) {
+		cfg->modifier = w->value;
+		return 0;
+	}
+	if ((w = find_word(format_words, N_WORDS(format_words), opt))) {
+		cfg->fourcc = (uint32_t)w->value;
+		return 0;
+	}
+	if (!eq) {
+		if (!parse_mode(opt, &cfg->width, &cfg->height))
+			return 0;
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+				    "sim spec: unknown option '%s' (valid: WxH, "
+				    "linear|xtiled|ytiled|yftiled, xrgb8888|argb8888|"
+				    "xbgr8888|abgr8888|rgb565|xrgb2101010|xbgr2101010|yuyv, "
+				    "fps=N, buffers=N, cursor=N|off, sprite=on|off, gen=8|9, "
+				    "clock=realtime|manual)", opt);
+		return -EINVAL;
+	}
+
+	if (!strncmp(opt, "fps=", 4)) {
+		if (parse_uint(eq + 1, 240, &v) || v < 1)
+			goto bad_value;
+		cfg->fps = v;
+	} else if (!strncmp(opt, "buffers=", 8)) {
+		if (parse_uint(eq + 1, 3, &v) || v < 2)
+			goto bad_value;
+		cfg->n_buffers = v;
+	} else if (!strncmp(opt, "cursor=", 7)) {
+		if (!strcmp(eq + 1, "off"))
+			cfg->cursor_size = 0;
+		else if (!parse_uint(eq + 1, 256, &v) && (v == 64 || v == 128 || v == 256))
+			cfg->cursor_size = v;
+		else
+			goto bad_value;
+	} else if (!strncmp(opt, "sprite=", 7)) {
+		if (!strcmp(eq + 1, "on"))
+			cfg->sprite = true;
+		else if (!strcmp(eq + 1, "off"))
+			cfg->sprite = false;
+		else
+			goto bad_value;
+	} else if (!strncmp(opt, "gen=", 4)) {
+		if (parse_uint(eq + 1, 9, &v) || (v != 8 && v != 9))
+			goto bad_value;
+		cfg->gen = v;
+	} else if (!strncmp(opt, "clock=", 6)) {
+		if (!strcmp(eq + 1, "manual"))
+			*manual = true;
+		else if (!strcmp(eq + 1, "realtime"))
+			*manual = false;
+		else
+			goto bad_value;
+	} else {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+				    "sim spec: unknown option '%s' (valid keys: fps=, buffers=, "
+				    "cursor=, sprite=, gen=, clock=)", opt);
+		return -EINVAL;
+	}
+	return 0;
+
+bad_value:
+	gvtdmabuf_set_error(errbuf, errbuf_size,
+			    "sim spec: bad value in '%s' (fps=1..240, buffers=2|3, "
+			    "cursor=64|128|256|off, sprite=on|off, gen=8|9, "
+			    "clock=realtime|manual)", opt);
+	return -EINVAL;
+}
+
+static int parse_spec(const char *spec, struct gvtsim_guest_config *cfg, bool *manual,
+		      char *errbuf, size_t errbuf_size)
+{
+	char *copy = NULL, *opt, *next;
+	const char *why = NULL;
+	int ret;
+
+	gvtsim_guest_config_default(cfg);
+	*manual = false;
+
+	if (!spec || strncmp(spec, "sim", 3) || (spec[3] != '\0' && spec[3] != ':')) {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+				    "'%s' is not a sim spec (expected \"sim\" or \"sim:OPTIONS\")",
+				    spec ? spec : "(null)");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (spec[3] == ':') {
+		copy = strdup(spec + 4);
+		if (!copy) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		for (opt = copy; opt; opt = next) {
+			next = strchr(opt, ',');
+			if (next)
+				*next++ = '\0';
+			ret = parse_option(cfg, manual, opt, errbuf, errbuf_size);
+			if (ret)
+				goto out;
+		}
+	}
+
+	ret = gvtsim_guest_config_check(cfg, &why);
+	if (ret) {
+		gvtdmabuf_set_error(errbuf, errbuf_size, "sim spec '%s': %s", spec, why);
+		/* the spec asks for something the hardware can do but the
+		 * sim cannot paint: still the user's spec that is wrong */
+		ret = -EINVAL;
+	}
+out:
+	free(copy);
+	return ret;
+}
+
+/* ---- registers and clock ---------------------------------------------- */
+
+static void sim_write_reg(void *user, uint32_t offset, uint32_t value)
+{
+	struct sim_backend *s = user;
+
+	if (offset < GVTSIM_MMIO_SIZE && !(offset & 3))
+		s->mmio[offset / 4] = value;
+}
+
+static uint32_t sim_read_reg(void *user, uint32_t offset)
+{
+	struct sim_backend *s = user;
+
+	if (offset < GVTSIM_MMIO_SIZE && !(offset & 3))
+		return s->mmio[offset / 4];
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t elapsed_ns(const struct sim_backend *s)
+{
+	uint64_t start = (uint64_t)s->start.tv_sec * 1000000000ull + (uint64_t)s->start.tv_nsec;
+
+	return now_ns() - start;
+}
+
+/* Paint, flip, move the cursor.  Manual frames get their nominal time so
+ * they are a pure function of the frame number; clocked ones the
+ * CLOCK_MONOTONIC time of the flip. */
+static void show_frame(struct sim_backend *s, uint64_t frame)
+{
+	uint64_t t = s->manual ? frame * 1000000ull / s->cfg.fps : now_ns() / 1000;
+
+	gvtsim_guest_show_frame(&s->guest, frame, t);
+	s->frame = frame;
+	s->have_frame = true;
+}
+
+static void tick(struct sim_backend *s)
+{
+	uint64_t frame;
+
+	if (s->manual)
+		return;
+	frame = elapsed_ns(s) * s->cfg.fps / 1000000000ull;
+	if (!s->have_frame || frame != s->frame)
+		show_frame(s, frame);
+}
+
+/* One-shot expiry in the past: the timer fd becomes readable at once. */
+static void signal_event(struct sim_backend *s)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = 0, .tv_nsec = 1 } };
+
+	timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* ---- dma-buf objects -------------------------------------------------- */
+
+static uint32_t object_id(struct sim_backend *s, const struct gvtsim_plane *p)
+{
+	struct sim_object *o, *victim = NULL;
+	uint32_t id;
+	unsigned int i;
+	bool used;
+
+	s->use_counter++;
+	for (i = 0; i < SIM_MAX_OBJECTS; i++) {
+		o = &s->objects[i];
+		if (o->id && o->gm_offset == p->gm_offset && o->size == p->size &&
+		    o->modifier == p->modifier && o->format == p->drm_format &&
+		    o->width == p->width && o->height == p->height) {
+			o->last_use = s->use_counter;
+			return o->id;
+		}
+	}
+
+	/* a free slot, else the least recently used object goes */
+	for (i = 0; i < SIM_MAX_OBJECTS; i++) {
+		o = &s->objects[i];
+		if (!o->id) {
+			victim = o;
+			break;
+		}
+		if (!victim || o->last_use < victim->last_use)
+			victim = o;
+	}
+	victim->id = 0;
+
+	/* smallest id >= 1 not in use, as i915's idr_alloc(..., 1, 0) */
+	for (id = 1;; id++) {
+		used = false;
+		for (i = 0; i < SIM_MAX_OBJECTS && !used; i++)
+			used = s->objects[i].id == id;
+		if (!used)
+			break;
+	}
+
+	victim->id = id;
+	victim->gm_offset = p->gm_offset;
+	victim->size = p->size;
+	victim->modifier = p->modifier;
+	victim->format = p->drm_format;
+	victim->width = p->width;
+	victim->height = p->height;
+	victim->last_use = s->use_counter;
+	return id;
+}
+
+static const struct sim_object *object_find(const struct sim_backend *s, uint32_t id)
+{
+	unsigned int i;
+
+	if (!id)
+		return NULL;
+	for (i = 0; i < SIM_MAX_OBJECTS; i++)
+		if (s->objects[i].id == id)
+			return &s->objects[i];
+	return NULL;
+}
+
+/* ---- backend ops ------------------------------------------------------ */
+
+static int sim_query_plane(struct gvtdmabuf_backend *b,
+			   struct vfio_device_gfx_plane_info *info)
+{
+	struct sim_backend *s = to_sim(b);
+	const size_t minsz = offsetof(struct vfio_device_gfx_plane_info, dmabuf_id) +
+			     sizeof(info->dmabuf_id);
+	struct gvtsim_decoder_input in;
+	struct gvtsim_plane p;
+	enum gvtsim_plane_id id;
+	int ret;
+
+	if (info->argsz < minsz)
+		return -EINVAL;
+	/* i915: PROBE|DMABUF answers "supported"; only DMABUF queries;
+	 * everything else (REGION, PROBE alone, 0) is -EINVAL */
+	if (info->flags == (VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF))
+		return 0;
+	if (info->flags != VFIO_GFX_PLANE_TYPE_DMABUF)
+		return -EINVAL;
+
+	switch (info->drm_plane_type) {
+	case DRM_PLANE_TYPE_PRIMARY:
+		id = GVTSIM_PLANE_PRIMARY;
+		break;
+	case DRM_PLANE_TYPE_CURSOR:
+		id = GVTSIM_PLANE_CURSOR;
+		break;
+	case GVTSIM_GFX_PLANE_TYPE_SPRITE:
+		id = GVTSIM_PLANE_SPRITE;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	pthread_mutex_lock(&s->lock);
+	tick(s);
+
+	in.mmio = s->mmio;
+	in.mmio_size = GVTSIM_MMIO_SIZE;
+	in.gm_size = s->gm_size;
+	in.gen = s->cfg.gen == 8 ? GVTSIM_GEN8 : GVTSIM_GEN9;
+	in.max_width = s->cfg.width;
+	in.max_height = s->cfg.height;
+	ret = gvtsim_decode_plane(&in, id, &p, NULL);
+	if (ret)
+		goto out;
+
+	info->drm_format = 0;
+	info->drm_format_mod = 0;
+	info->width = 0;
+	info->height = 0;
+	info->stride = 0;
+	info->size = 0;
+	info->x_pos = 0;
+	info->y_pos = 0;
+	info->x_hot = 0;
+	info->y_hot = 0;
+	info->dmabuf_id = 0;
+	if (p.enabled) {
+		info->drm_format = p.drm_format;
+		info->drm_format_mod = p.modifier;
+		info->width = p.width;
+		info->height = p.height;
+		info->stride = p.stride;
+		info->size = p.size;
+		info->x_pos = (uint32_t)p.x_pos;
+		info->y_pos = (uint32_t)p.y_pos;
+		info->x_hot = p.x_hot;
+		info->y_hot = p.y_hot;
+		info->dmabuf_id = object_id(s, &p);
+	}
+out:
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+static int export_udmabuf(struct sim_backend *s, const struct sim_object *o)
+{
+	struct udmabuf_create create;
+	int dev, fd, ret;
+
+	dev = open(UDMABUF_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return -errno;
+	memset(&create, 0, sizeof(create));
+	create.memfd = (uint32_t)s->memfd;
+	create.flags = UDMABUF_FLAGS_CLOEXEC;
+	create.offset = o->gm_offset;
+	create.size = o->size;
+	fd = ioctl(dev, UDMABUF_CREATE, &create);
+	ret = fd < 0 ? -errno : fd;
+	close(dev);
+	return ret;
+}
+
+static int sim_get_dmabuf(struct gvtdmabuf_backend *b, uint32_t dmabuf_id,
+			  bool *is_dmabuf, uint32_t *offset)
+{
+	struct sim_backend *s = to_sim(b);
+	const struct sim_object *o;
+	int fd;
+
+	pthread_mutex_lock(&s->lock);
+	o = object_find(s, dmabuf_id);
+	if (!o) {
+		fd = -EINVAL;
+		goto out;
+	}
+
+	/* A real dma-buf where the kernel can make one from the memfd; a
+	 * kernel without udmabuf gets the memfd itself, surface at offset. */
+	fd = export_udmabuf(s, o);
+	if (fd >= 0) {
+		*is_dmabuf = true;
+		*offset = 0;
+		goto out;
+	}
+	if (fd != -ENOENT && fd != -ENODEV && fd != -ENXIO)
+		goto out;
+
+	fd = fcntl(s->memfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		fd = -errno;
+		goto out;
+	}
+	*is_dmabuf = false;
+	*offset = (uint32_t)o->gm_offset;
+out:
+	pthread_mutex_unlock(&s->lock);
+	return fd;
+}
+
+static int sim_get_event_fd(struct gvtdmabuf_backend *b)
+{
+	return to_sim(b)->timer_fd;
+}
+
+static int sim_get_fd(struct gvtdmabuf_backend *b)
+{
+	return -ENOTSUP;
+}
+
+static void sim_destroy(struct gvtdmabuf_backend *b)
+{
+	struct sim_backend *s = to_sim(b);
+
+	if (!s)
+		return;
+	if (s->guest_ready)
+		gvtsim_guest_finish(&s->guest);
+	if (s->gm && s->gm != MAP_FAILED)
+		munmap(s->gm, s->gm_size);
+	if (s->memfd >= 0)
+		close(s->memfd);
+	if (s->timer_fd >= 0)
+		close(s->timer_fd);
+	free(s->mmio);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static const struct gvtdmabuf_backend_ops sim_ops = {
+	.name = "sim",
+	.query_plane = sim_query_plane,
+	.get_dmabuf = sim_get_dmabuf,
+	.get_event_fd = sim_get_event_fd,
+	.get_fd = sim_get_fd,
+	.destroy = sim_destroy,
+};
+
+int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
+		       char *errbuf, size_t errbuf_size)
+{
+	struct sim_backend *s = NULL;
+	struct itimerspec its;
+	int ret;
+
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		ret = -ENOMEM;
+		goto error;
+	}
+	s->base.ops = &sim_ops;
+	s->memfd = -1;
+	s->timer_fd = -1;
+	pthread_mutex_init(&s->lock, NULL);
+
+	ret = parse_spec(spec, &s->cfg, &s->manual, errbuf, errbuf_size);
+	if (ret)
+		goto error;
+	ret = gvtsim_guest_compute_layout(&s->cfg, &s->layout);
+	if (ret) {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+				    "sim spec '%s': the mode does not fit the plane's stride register",
+				    spec);
+		goto error;
+	}
+
+	s->mmio = calloc(1, GVTSIM_MMIO_SIZE);
+	if (!s->mmio) {
+		ret = -ENOMEM;
+		goto error;
+	}
+
+	s->gm_size = s->layout.gm_size;
+	s->memfd = memfd_create("gvtsim-gm", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (s->memfd < 0) {
+		ret = -errno;
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+				    "sim: cannot create the graphics memory memfd: %s",
+				    strerror(-ret));
+		goto error;
+	}
+	/* udmabuf wants the memfd unable to shrink under the dma-buf */
+	if (ftruncate(s->memfd, (off_t)s->gm_size) < 0 ||
+	    fcntl(s->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL) < 0) {
+		ret = -errno;
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+				    "sim: cannot size and seal %" PRIu64 " bytes of graphics memory: %s",
+				    s->gm_size, strerror(-ret));
+		goto error;
+	}
+	s->gm = mmap(NULL, s->gm_size, PROT_READ | PROT_WRITE, MAP_SHARED, s->memfd, 0);
+	if (s->gm == MAP_FAILED) {
+		ret = -errno;
+		s->gm = NULL;
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+				    "sim: cannot map graphics memory: %s", strerror(-ret));
+		goto error;
+	}
+
+	ret = gvtsim_guest_init(&s->guest, &s->cfg, sim_write_reg, sim_read_reg, s,
+				s->gm, s->gm_size);
+	if (ret) {
+		gvtdmabuf_set_error(errbuf, errbuf_size, "sim: cannot set up the guest: %s",
+				    strerror(-ret));
+		goto error;
+	}
+	s->guest_ready = true;
+
+	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->timer_fd < 0) {
+		ret = -errno;
+		gvtdmabuf_set_error(errbuf, errbuf_size, "sim: cannot create a timerfd: %s",
+				    strerror(-ret));
+		goto error;
+	}
+	if (!s->manual) {
+		memset(&its, 0, sizeof(its));
+		its.it_interval.tv_nsec = (long)(1000000000ull / s->cfg.fps);
+		if (s->cfg.fps == 1) {
+			its.it_interval.tv_sec = 1;
+			its.it_interval.tv_nsec = 0;
+		}
+		its.it_value = its.it_interval;
+		if (timerfd_settime(s->timer_fd, 0, &its, NULL) < 0) {
+			ret = -errno;
+			gvtdmabuf_set_error(errbuf, errbuf_size, "sim: cannot arm the timerfd: %s",
+					    strerror(-ret));
+			goto error;
+		}
+	}
+
+	/* the mode is set and frame 0 shown before anyone looks */
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	gvtsim_guest_program_mode(&s->guest);
+	show_frame(s, 0);
+
+	*ret_backend = &s->base;
+	return 0;
+
+error:
+	if (s)
+		sim_destroy(&s->base);
+	return ret;
+}
+
+bool gvtdmabuf_backend_is_sim(const struct gvtdmabuf_backend *b)
+{
+	return b && b->ops == &sim_ops;
+}
+
+int gvtdmabuf_sim_backend_set_frame(struct gvtdmabuf_backend *b, uint64_t frame)
+{
+	struct sim_backend *s;
+
+	if (!gvtdmabuf_backend_is_sim(b))
+		return -ENOTSUP;
+	s = to_sim(b);
+	pthread_mutex_lock(&s->lock);
+	if (!s->manual) {
+		/* from now on only set_frame advances: stop the clock */
+		struct itimerspec off = { 0 };
+
+		timerfd_settime(s->timer_fd, 0, &off, NULL);
+		s->manual = true;
+	}
+	show_frame(s, frame);
+	signal_event(s);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+int gvtdmabuf_sim_backend_get_frame(struct gvtdmabuf_backend *b, uint64_t *ret_frame)
+{
+	struct sim_backend *s;
+
+	if (!gvtdmabuf_backend_is_sim(b))
+		return -ENOTSUP;
+	s = to_sim(b);
+	pthread_mutex_lock(&s->lock);
+	tick(s);
+	*ret_frame = s->frame;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
