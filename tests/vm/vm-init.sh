@@ -70,7 +70,7 @@ mount -t tmpfs tmpfs /host/run 2>/dev/null
 run_test() {	# run_test NAME PROGRAM ARGS...
 	name=$1; shift
 	rm -f /tmp/rc
-	{ chroot /host /usr/bin/env LD_LIBRARY_PATH="$BUILDDIR/lib" \
+	{ chroot /host /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin LD_LIBRARY_PATH="$BUILDDIR/lib" \
 		GVT_VM_KERNEL="$KERNEL" "$@" 2>&1; echo $? >/tmp/rc; } |
 		while IFS= read -r line; do say "$line"; done
 	rc=$(cat /tmp/rc)
@@ -140,7 +140,7 @@ fi
 # ---- teardown: remove the vGPUs while a process still holds a dma-buf -----
 if [ -x "/host$tests/vm-lib" ]; then
 	rm -f /host/tmp/removed /host/tmp/release
-	( chroot /host /usr/bin/env LD_LIBRARY_PATH="$BUILDDIR/lib" \
+	( chroot /host /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin LD_LIBRARY_PATH="$BUILDDIR/lib" \
 		"$tests/vm-lib" --hold "$U1" >/tmp/hold.out 2>&1; echo $? >/tmp/hold.rc ) &
 	i=0
 	while ! grep -q '^# holding' /tmp/hold.out 2>/dev/null && [ ! -f /tmp/hold.rc ] && [ $i -lt 600 ]; do

@@ -457,12 +457,18 @@ static void test_cursor_sprite(struct vm_display *d)
 /* Guest-controlled values are hostile: the query refuses them, no oops. */
 static void test_hostile(struct vm_display *d)
 {
-	static const struct { uint32_t reg, value; uint32_t plane; const char *name; } cases[] = {
+	static const struct {
+		uint32_t reg, value;
+		uint32_t plane;
+		const char *name;
+		uint32_t reg2, value2;	/* a second write, if reg2 */
+	} cases[] = {
 		{ GVTSIM_PLANE_SURF(1), 0xfffff000u, DRM_PLANE_TYPE_PRIMARY, "PLANE_SURF beyond BAR2" },
 		{ GVTSIM_PLANE_SURF(1), (64u << 20) - 4096, DRM_PLANE_TYPE_PRIMARY,
 		  "PLANE_SURF: surface runs past the end of BAR2" },
 		{ GVTSIM_PLANE_STRIDE(1), GVTSIM_PLANE_STRIDE_MASK, DRM_PLANE_TYPE_PRIMARY,
-		  "huge PLANE_STRIDE: stride * height beyond BAR2" },
+		  "huge PLANE_STRIDE at 1920x1080: stride * height beyond BAR2",
+		  GVTSIM_PIPEASRC, (1919u << 16) | 1079 },
 		{ GVTSIM_PLANE_CTL(1), GVTSIM_PLANE_CTL_ENABLE | (0x7u << 24), DRM_PLANE_TYPE_PRIMARY,
 		  "reserved PLANE_CTL format 0x7" },
 		{ GVTSIM_PLANE_CTL(1), GVTSIM_PLANE_CTL_ENABLE | GVTSIM_PLANE_CTL_FORMAT_XRGB_8888 |
@@ -485,6 +491,8 @@ static void test_hostile(struct vm_display *d)
 			return;
 		vm_guest_show(d, 5);
 		vm_reg_write(d, cases[i].reg, cases[i].value);
+		if (cases[i].reg2)
+			vm_reg_write(d, cases[i].reg2, cases[i].value2);
 		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, cases[i].plane, &p);
 		vm_check(ret == -EINVAL || ret == -EFAULT,
 			 "hostile %s -> -EINVAL/-EFAULT (got %d%s)", cases[i].name, ret,
