@@ -216,7 +216,8 @@ gvtdmabuf_vfio_explain(enum gvtdmabuf_vfio_step step, int err,
 	else
 		gvtdmabuf_set_error(errbuf, errbuf_size,
 			"%s on %s for vGPU %s failed: %s", op, path, uuid, es);
-	r = -err;
+	/* -ENOTTY is reserved for "not a display device". */
+	r = err == ENOTTY ? -ENODEV : -err;
 out:
 	return r;
 }
