@@ -21,7 +21,7 @@
 #define   GVTSIM_PIPECONF_ENABLE	(1u << 31)
 #define GVTSIM_PIPEASRC			0x6001cu	/* (w-1) << 16 | (h-1) */
 #define   GVTSIM_PIPESRC_W_SHIFT	16
-#define   GVTSIM_PIPESRC_MASK		0x1fffu		/* 13 bits each */
+#define   GVTSIM_PIPESRC_MASK		0xffffu		/* i915: 16-bit fields; > 8192 is invalid */
 
 /* ---- Gen9 universal planes: pipe A plane 1 (primary), plane 2 (sprite) ---- */
 #define GVTSIM_PLANE_CTL(p)		(0x70180u + ((p) - 1) * 0x100u)
