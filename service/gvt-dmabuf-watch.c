@@ -233,6 +233,35 @@ static void format_line(const struct watch *w, const struct stats *s, double now
 		snprintf(line + n, size - n, "  errors %" PRIu64, s->errors);
 }
 
+static void print_summary(const struct watch *w, double now, bool interrupted)
+{
+	const struct stats *s = &w->total;
+	struct gvtdmabuf_cache_stats cs;
+	double dt = now - s->start;
+	char frames[64];
+
+	if (dt <= 0)
+		dt = 1e-9;
+	gvtdmabuf_device_get_cache_stats(w->dev, &cs);
+	if (w->hash_failed)
+		snprintf(frames, sizeof(frames), "n/a (cannot map the buffer)");
+	else
+		snprintf(frames, sizeof(frames), "%.1f (%" PRIu64 " distinct frames)",
+			 (double)s->frames / dt, s->frames);
+	printf("Summary%s: %" PRIu64 " queries in %.1f s: flips/s %.1f (%" PRIu64 " flips), fps %s, %" PRIu64 " display events, ids %u%s (cache %u/%u hit %" PRIu64 " miss %" PRIu64 " evicted %" PRIu64 ")",
+	       interrupted ? " (interrupted)" : "", s->queries, dt,
+	       (double)s->flips / dt, s->flips, frames, s->events, s->n_ids,
+	       s->ids_overflow ? "+" : "", cs.entries, cs.capacity, cs.hits,
+	       cs.misses, cs.evictions);
+	if (s->queries)
+		printf(", query us min/avg/max %.1f/%.1f/%.1f", s->lat_min,
+		       s->lat_sum / (double)s->queries, s->lat_max);
+	if (s->errors)
+		printf(", %" PRIu64 " failed queries (last: %s)", s->errors,
+		       w->last_error ? strerror(-w->last_error) : "-");
+	printf("\n");
+}
+
 static int watch_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -374,14 +403,9 @@ static int watch_run(int argc, char **argv)
 	}
 
 	now = tool_now();
-	format_line(&w, &w.total, now, line, sizeof(line));
 	if (tty && reports)
 		printf("\n");
-	printf("Summary%s: %" PRIu64 " queries, %" PRIu64 " flips, %" PRIu64 " %s, %" PRIu64 " display events in %.1f s\n",
-	       interrupted ? " (interrupted)" : "", w.total.queries, w.total.flips,
-	       w.total.frames, w.hash_failed ? "frames (unknown: cannot map the buffer)" : "distinct frames",
-	       w.total.events, now - w.total.start);
-	printf("Summary: %s\n", line);
+	print_summary(&w, now, interrupted);
 out:
 	gvtdmabuf_device_close(w.dev);
 	if (sfd >= 0)
