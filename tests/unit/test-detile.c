@@ -206,6 +206,11 @@ static void test_against_reference(gconstpointer data)
 				check_geometry(modifier, cpps[c], widths[w], heights[h], 0, 0);
 				check_geometry(modifier, cpps[c], widths[w], heights[h], 1, 12);
 			}
+	/* Large enough (> 2 MiB) for the streaming-store path: 16-byte
+	 * aligned destination rows (4016 bytes) and unaligned ones (4004). */
+	check_geometry(modifier, 4, 1001, 600, 0, 12);
+	check_geometry(modifier, 4, 1001, 600, 1, 0);
+	check_geometry(modifier, 2, 1920, 1080, 0, 0);
 }
 
 /* Spot checks of the layouts with hand-computed offsets, so the reference
