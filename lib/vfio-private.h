@@ -44,6 +44,13 @@ int gvtdmabuf_vfio_explain(enum gvtdmabuf_vfio_step step, int err,
 const char *gvtdmabuf_vfio_step_name(enum gvtdmabuf_vfio_step step);
 
 /*
+ * Whether a VFIO_DEVICE_GET_IRQ_INFO answer (@p size bytes at @p buf, a
+ * struct gvtsim_irq_info and its capability chain) describes gvtsim's
+ * display-refresh IRQ.  Never reads outside the buffer, stops on loops.
+ */
+bool gvtdmabuf_vfio_irq_info_is_display(const void *buf, size_t size);
+
+/*
  * Whether @p s is a textual UUID (8-4-4-4-12 hex digits).  If @p ret_lower
  * is not NULL it receives the lower-case form the kernel uses in sysfs.
  */

@@ -397,15 +397,50 @@ vfio_get_fd(struct gvtdmabuf_backend *b)
 	return to_vfio(b)->device_fd;
 }
 
+bool
+gvtdmabuf_vfio_irq_info_is_display(const void *buf, size_t size)
+{
+	const struct gvtsim_irq_info *info = buf;
+	size_t valid;
+	uint32_t off;
+	bool found = false;
+	int n;
+
+	if (!buf || size < sizeof(*info))
+		goto out;
+	if (!(info->flags & VFIO_IRQ_INFO_EVENTFD) ||
+	    !(info->flags & GVTSIM_IRQ_INFO_FLAG_CAPS))
+		goto out;
+	/* argsz says how much the kernel filled (or wanted to fill). */
+	valid = info->argsz < size ? info->argsz : size;
+	off = info->cap_offset;
+	for (n = 0; off && n < MAX_IRQ_CAPS; n++) {
+		struct gvtsim_irq_info_cap_type cap;
+
+		if (off < sizeof(*info) || off > valid ||
+		    valid - off < sizeof(cap))
+			break;
+		memcpy(&cap, (const char *)buf + off, sizeof(cap));
+		if (cap.id == GVTSIM_IRQ_INFO_CAP_TYPE &&
+		    cap.type == GVTSIM_IRQ_TYPE_GFX &&
+		    cap.subtype == GVTSIM_IRQ_SUBTYPE_GFX_DISPLAY_IRQ) {
+			found = true;
+			break;
+		}
+		off = cap.next;
+	}
+out:
+	return found;
+}
+
 /* Whether IRQ @p index carries gvtsim's display-refresh capability. */
 static bool
 irq_is_display(int device_fd, uint32_t index)
 {
 	struct gvtsim_irq_info *info;
-	size_t size = 256, valid;
-	uint32_t off;
+	size_t size = 256;
 	bool found = false;
-	int tries, n;
+	int tries;
 
 	info = calloc(1, size);
 	if (!info)
@@ -427,29 +462,8 @@ irq_is_display(int device_fd, uint32_t index)
 		if (!info)
 			goto out;
 	}
-	if (info->argsz > size)
-		goto out;
-	if (!(info->flags & VFIO_IRQ_INFO_EVENTFD) ||
-	    !(info->flags & GVTSIM_IRQ_INFO_FLAG_CAPS))
-		goto out;
-
-	valid = info->argsz;
-	off = info->cap_offset;
-	for (n = 0; off && n < MAX_IRQ_CAPS; n++) {
-		struct gvtsim_irq_info_cap_type cap;
-
-		if (off < sizeof(*info) || off > valid ||
-		    valid - off < sizeof(cap))
-			break;
-		memcpy(&cap, (const char *)info + off, sizeof(cap));
-		if (cap.id == GVTSIM_IRQ_INFO_CAP_TYPE &&
-		    cap.type == GVTSIM_IRQ_TYPE_GFX &&
-		    cap.subtype == GVTSIM_IRQ_SUBTYPE_GFX_DISPLAY_IRQ) {
-			found = true;
-			break;
-		}
-		off = cap.next;
-	}
+	if (info->argsz <= size)
+		found = gvtdmabuf_vfio_irq_info_is_display(info, size);
 out:
 	free(info);
 	return found;

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@
 #include <glib/gstdio.h>
 
 #include "backend.h"
+#include "gvt-dmabuf/gvtsim-uapi.h"
 #include "vfio-private.h"
 
 #define UUID "9b3e4c1a-5d2f-4e6b-8a7c-0123456789ab"
@@ -134,6 +136,15 @@ tree_path(struct tree *t, const char *rel)
 	return g_build_filename(t->root, rel, NULL);
 }
 
+static void
+mkdirs_in(struct tree *t, const char *rel)
+{
+	char *p = tree_path(t, rel);
+
+	mkdirs(p);
+	g_free(p);
+}
+
 /* Messages of every failure seen, to check that no two are alike. */
 static GPtrArray *messages;
 
@@ -212,7 +223,7 @@ test_no_such_vgpu(void)
 	char *devdir;
 
 	tree_init(&t);
-	mkdirs(tree_path(&t, "sys/bus/mdev/devices"));
+	mkdirs_in(&t, "sys/bus/mdev/devices");
 	devdir = tree_path(&t, "sys/bus/mdev/devices/" UUID);
 	g_assert_cmpint(try_open(&t, UUID, err), ==, -ENOENT);
 	assert_contains(err, devdir);
@@ -268,7 +279,7 @@ test_not_a_container(void)
 
 	tree_init(&t);
 	tree_add_mdev(&t, true);
-	mkdirs(tree_path(&t, "dev/vfio"));
+	mkdirs_in(&t, "dev/vfio");
 	container = tree_path(&t, "dev/vfio/vfio");
 
 	/* A regular file: ioctl() says ENOTTY. */
@@ -306,7 +317,7 @@ test_permission_denied(void)
 	}
 	tree_init(&t);
 	tree_add_mdev(&t, true);
-	mkdirs(tree_path(&t, "dev/vfio"));
+	mkdirs_in(&t, "dev/vfio");
 	container = tree_path(&t, "dev/vfio/vfio");
 	write_file(container, "", 0600);
 
@@ -358,7 +369,7 @@ test_cdev_path(void)
 
 	tree_init(&t);
 	tree_add_mdev(&t, true);
-	mkdirs(tree_path(&t, "sys/devices/pci0000:00/0000:00:02.0/" UUID "/vfio-dev/vfio3"));
+	mkdirs_in(&t, "sys/devices/pci0000:00/0000:00:02.0/" UUID "/vfio-dev/vfio3");
 	iommu = tree_path(&t, "dev/iommu");
 	write_file(iommu, "", 0666);
 	node = tree_path(&t, "dev/vfio/devices/vfio3");
@@ -367,7 +378,7 @@ test_cdev_path(void)
 	assert_contains(err, node);
 	assert_contains(err, "no VFIO device node");
 
-	mkdirs(tree_path(&t, "dev/vfio/devices"));
+	mkdirs_in(&t, "dev/vfio/devices");
 	write_file(node, "", 0666);
 	g_assert_cmpint(try_open(&t, UUID, err), ==, -ENODEV);
 	assert_contains(err, node);
@@ -515,6 +526,89 @@ test_explain_specific(void)
 	g_ptr_array_unref(seen);
 }
 
+/* ---- gvtsim's IRQ capability chain -------------------------------------- */
+
+struct irq_answer {
+	struct gvtsim_irq_info info;
+	struct gvtsim_irq_info_cap_type cap[3];
+};
+
+static void
+irq_answer_init(struct irq_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->info.argsz = sizeof(*a);
+	a->info.flags = VFIO_IRQ_INFO_EVENTFD | GVTSIM_IRQ_INFO_FLAG_CAPS;
+	a->info.index = VFIO_PCI_NUM_IRQS;
+	a->info.count = 1;
+	/* An unrelated capability first, then the display one. */
+	a->info.cap_offset = offsetof(struct irq_answer, cap[0]);
+	a->cap[0].id = 0x77;
+	a->cap[0].version = 1;
+	a->cap[0].next = offsetof(struct irq_answer, cap[1]);
+	a->cap[1].id = GVTSIM_IRQ_INFO_CAP_TYPE;
+	a->cap[1].version = 1;
+	a->cap[1].type = GVTSIM_IRQ_TYPE_GFX;
+	a->cap[1].subtype = GVTSIM_IRQ_SUBTYPE_GFX_DISPLAY_IRQ;
+}
+
+static void
+test_irq_caps(void)
+{
+	struct irq_answer a;
+
+	irq_answer_init(&a);
+	g_assert_true(gvtdmabuf_vfio_irq_info_is_display(&a, sizeof(a)));
+
+	/* Without the flags, or without a chain, it is not ours. */
+	a.info.flags = VFIO_IRQ_INFO_EVENTFD;
+	g_assert_false(gvtdmabuf_vfio_irq_info_is_display(&a, sizeof(a)));
+	irq_answer_init(&a);
+	a.info.flags = GVTSIM_IRQ_INFO_FLAG_CAPS;
+	g_assert_false(gvtdmabuf_vfio_irq_info_is_display(&a, sizeof(a)));
+	irq_answer_init(&a);
+	a.info.cap_offset = 0;
+	g_assert_false(gvtdmabuf_vfio_irq_info_is_display(&a, sizeof(a)));
+
+	/* Another type or subtype. */
+	irq_answer_init(&a);
+	a.cap[1].subtype = 2;
+	g_assert_false(gvtdmabuf_vfio_irq_info_is_display(&a, sizeof(a)));
+	irq_answer_init(&a);
+	a.cap[1].type = 2;
+	g_assert_false(gvtdmabuf_vfio_irq_info_is_display(&a, sizeof(a)));
+
+	/* The chain does not fit what the kernel filled in or what we read. */
+	irq_answer_init(&a);
+	a.info.argsz = offsetof(struct irq_answer, cap[1]) + 4;
+	g_assert_false(gvtdmabuf_vfio_irq_info_is_display(&a, sizeof(a)));
+	irq_answer_init(&a);
+	g_assert_false(gvtdmabuf_vfio_irq_info_is_display(&a, offsetof(struct irq_answer, cap[1])));
+	g_assert_false(gvtdmabuf_vfio_irq_info_is_display(&a, sizeof(a.info) - 1));
+	g_assert_false(gvtdmabuf_vfio_irq_info_is_display(NULL, sizeof(a)));
+
+	/* Offsets into the header, past the end, or around in a loop. */
+	irq_answer_init(&a);
+	a.info.cap_offset = 4;
+	g_assert_false(gvtdmabuf_vfio_irq_info_is_display(&a, sizeof(a)));
+	irq_answer_init(&a);
+	a.cap[0].next = 0xFFFFFFF0u;
+	g_assert_false(gvtdmabuf_vfio_irq_info_is_display(&a, sizeof(a)));
+	irq_answer_init(&a);
+	a.cap[0].next = offsetof(struct irq_answer, cap[0]);
+	g_assert_false(gvtdmabuf_vfio_irq_info_is_display(&a, sizeof(a)));
+	irq_answer_init(&a);
+	a.cap[0].next = offsetof(struct irq_answer, cap[2]);
+	a.cap[2].next = offsetof(struct irq_answer, cap[0]);
+	g_assert_false(gvtdmabuf_vfio_irq_info_is_display(&a, sizeof(a)));
+	/* ... and further down a long but proper chain it is found. */
+	irq_answer_init(&a);
+	a.cap[0].next = offsetof(struct irq_answer, cap[2]);
+	a.cap[2].id = 0x78;
+	a.cap[2].next = offsetof(struct irq_answer, cap[1]);
+	g_assert_true(gvtdmabuf_vfio_irq_info_is_display(&a, sizeof(a)));
+}
+
 static void
 test_context(void)
 {
@@ -560,6 +654,7 @@ main(int argc, char **argv)
 	g_test_add_func("/open/messages-distinct", test_messages_distinct);
 	g_test_add_func("/explain/every-errno", test_explain_every_errno);
 	g_test_add_func("/explain/specific", test_explain_specific);
+	g_test_add_func("/vfio/irq-caps", test_irq_caps);
 	r = g_test_run();
 	g_ptr_array_unref(messages);
 	return r;
