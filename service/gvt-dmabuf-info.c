@@ -479,6 +479,12 @@ static void print_vfio(struct out *o, int fd)
 
 /* ---- planes ---- */
 
+static char printable(uint32_t c)
+{
+	c &= 0xff;
+	return c >= 0x20 && c < 0x7f ? (char)c : '?';
+}
+
 static void print_plane(struct out *o, struct gvtdmabuf_device *dev,
 			enum gvtdmabuf_plane plane)
 {
@@ -539,7 +545,9 @@ static void print_plane(struct out *o, struct gvtdmabuf_device *dev,
 		return;
 	}
 	printf("Plane %s: enabled\n", name);
-	printf("  format:    %s (0x%08x)\n", tool_fourcc_name(pi.fourcc, fbuf), pi.fourcc);
+	printf("  format:    %s (0x%08x '%c%c%c%c')\n", tool_fourcc_name(pi.fourcc, fbuf),
+	       pi.fourcc, printable(pi.fourcc), printable(pi.fourcc >> 8),
+	       printable(pi.fourcc >> 16), printable(pi.fourcc >> 24));
 	printf("  modifier:  %s (0x%016" PRIx64 ")\n",
 	       gvtdmabuf_modifier_name(pi.modifier), pi.modifier);
 	printf("  size:      %ux%u\n", pi.width, pi.height);

@@ -100,6 +100,15 @@ for spec in "list:--no-probe --json" "info:--json" \
 	run 2 "$c unknown option" "$T" "$c" --bogus-option sim && \
 		expect "$TMP/err" "--bogus-option" "$c: unknown option named"
 done
+# The sim spec the library documents is the one in the man page.
+"$T" help device | tail -n +3 | tr -s ' ' >"$TMP/simhelp"
+tr -s ' ' <"$man_text" >"$TMP/man-squeezed"
+missing=0
+while IFS= read -r line; do
+	[ -n "$line" ] || continue
+	grep -qF -- "$line" "$TMP/man-squeezed" || { echo "# not in man page: $line"; missing=1; }
+done <"$TMP/simhelp"
+[ "$missing" -eq 0 ] && ok "man page DEVICE matches 'help device'" || fail "man page DEVICE out of date"
 for s in NAME SYNOPSIS DESCRIPTION COMMANDS DEVICE "EXIT STATUS" EXAMPLES "SEE ALSO"; do
 	grep -q "^\.SH \"*$s" "$MAN" && ok "man page has $s" || fail "man page lacks section $s"
 done
@@ -155,7 +164,7 @@ run 0 "info sim" "$T" info "$SIM" && {
 	expect "$TMP/out" "size:      320x200" "info: primary geometry"
 	expect "$TMP/out" "Plane cursor: enabled" "info: cursor enabled"
 	expect "$TMP/out" "size:      64x64" "info: cursor geometry"
-	expect "$TMP/out" "format:    XRGB8888 (0x34325258)" "info: fourcc name and code"
+	expect "$TMP/out" "format:    XRGB8888 (0x34325258 'XR24')" "info: fourcc name and code"
 	expect "$TMP/out" "modifier:  LINEAR" "info: modifier name"
 	expect "$TMP/out" "hotspot:" "info: hotspot line"
 	expect "$TMP/out" "dmabuf_id:" "info: dmabuf_id"
