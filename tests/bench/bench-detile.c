@@ -31,6 +31,7 @@ struct op {
 	uint32_t src_stride;
 	size_t src_size;
 	double ns[MAX_REPS];
+	double ratio_median, ratio_best;
 };
 
 static uint64_t now_ns(void)
@@ -130,7 +131,16 @@ static int bench_size(uint32_t width, uint32_t height, int reps)
 		printf("  %-14s %12.0f %12.0f %13.2fx %11.2fx\n", ops[i].name,
 		       bytes / med * 1e3, bytes / best * 1e3, memcpy_median / med,
 		       memcpy_best / best);
+		ops[i].ratio_median = memcpy_median / med;
+		ops[i].ratio_best = memcpy_best / best;
 	}
+	/* machine-readable lines for tests/bench/run.sh */
+	for (i = 1; i < n_ops; i++)
+		printf("#result\tdetile %s %ux%u / memcpy\t%.2f\t%.2f\t%s\n",
+		       ops[i].name, width, height, ops[i].ratio_median,
+		       ops[i].ratio_best,
+		       ops[i].modifier == I915_FORMAT_MOD_X_TILED ||
+		       ops[i].modifier == I915_FORMAT_MOD_Y_TILED ? ">= 0.70" : "-");
 out:
 	free(src);
 	free(dst);

@@ -145,6 +145,12 @@ int main(int argc, char **argv)
 	}
 	printf("  ratio 3840x2160 / 1280x720: %.2f (target <= 1.20)\n",
 	       res[2].median / res[0].median);
+	/* machine-readable lines for tests/bench/run.sh */
+	for (i = 0; i < n_res; i++)
+		printf("#result\tquery+get_dmabuf ns/frame %ux%u\t%.0f\t%.0f\t-\n",
+		       res[i].width, res[i].height, res[i].median, res[i].ns[0]);
+	printf("#result\tquery+get_dmabuf 3840x2160 / 1280x720\t%.2f\t%.2f\t<= 1.20\n",
+	       res[2].median / res[0].median, res[2].ns[0] / res[0].ns[0]);
 	ret = 0;
 out:
 	for (i = 0; i < n_res; i++)

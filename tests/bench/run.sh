@@ -1,0 +1,43 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Run the benchmarks of an existing build directory (builds nothing) and
+# print their figures, then one summary table.
+#   tests/bench/run.sh BUILDDIR [bench-detile options...]
+set -u
+
+if [ $# -lt 1 ] || [ ! -d "$1" ]; then
+	echo "usage: $0 BUILDDIR   (a meson build directory of gvt-dmabuf)" >&2
+	exit 2
+fi
+build=$1
+shift
+bench="$build/tests/bench"
+out=$(mktemp)
+trap 'rm -f "$out" "$out.one"' EXIT
+status=0
+
+for b in bench-detile bench-query; do
+	if [ ! -x "$bench/$b" ]; then
+		echo "$b: not built in $bench (run ninja -C $build first)" >&2
+		status=1
+		continue
+	fi
+	echo "==== $b"
+	if [ "$b" = bench-detile ]; then
+		"$bench/$b" "$@" >"$out.one"
+	else
+		"$bench/$b" >"$out.one"
+	fi
+	rc=$?
+	grep -v '^#result' "$out.one"
+	cat "$out.one" >>"$out"
+	[ $rc -eq 0 ] || { echo "$b failed (exit $rc)" >&2; status=1; }
+	echo
+done
+
+echo "==== summary ($(uname -n), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
+printf '%-46s %10s %10s %10s\n' "figure" "median" "best" "target"
+grep '^#result' "$out" | while IFS="$(printf '\t')" read -r _ name med best target; do
+	printf '%-46s %10s %10s %10s\n' "$name" "$med" "$best" "$target"
+done
+exit $status
