@@ -40,7 +40,8 @@ static const char watch_usage[] =
 	"  --duration SEC   stop after SEC seconds\n"
 	"  --poll MS        query every MS milliseconds instead of waiting for\n"
 	"                   the device's display events (default: wait for\n"
-	"                   events when the device has them, else poll every 1)\n"
+	"                   events when the device has them, else poll every\n"
+	"                   1 ms)\n"
 	"  -h, --help       show this help\n";
 
 #define MAX_IDS 32

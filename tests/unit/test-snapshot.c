@@ -20,6 +20,7 @@
 #include <drm_fourcc.h>
 
 #include "guest-model.h"
+#include "gvt-dmabuf-tool.h"
 
 struct snap_case {
 	const char *name;
@@ -375,6 +376,117 @@ static void test_errors(void)
 	g_free(path);
 }
 
+/* Formats the sim cannot produce: known values through the tool's
+ * converter directly.  BT.601 limited range: Y 16 is black, 235 white;
+ * (81, 90, 240) is red, (145, 54, 34) green, (41, 240, 110) blue. */
+static void test_pixels_direct(void)
+{
+	static const struct {
+		uint8_t y, u, v, r, g, b;
+	} yuv[] = {
+		{ 16, 128, 128, 0, 0, 0 },
+		{ 235, 128, 128, 255, 255, 255 },
+		{ 81, 90, 240, 255, 0, 0 },
+		{ 145, 54, 34, 0, 255, 1 },
+		{ 41, 240, 110, 0, 0, 255 },
+	};
+	static const struct {
+		uint32_t fourcc;
+		int y0, u, y1, v;
+	} orders[] = {
+		{ DRM_FORMAT_YUYV, 0, 1, 2, 3 },
+		{ DRM_FORMAT_YVYU, 0, 3, 2, 1 },
+		{ DRM_FORMAT_UYVY, 1, 0, 3, 2 },
+		{ DRM_FORMAT_VYUY, 1, 2, 3, 0 },
+	};
+	uint8_t src[8], rgba[8];
+	uint32_t p;
+	size_t i, j;
+	int c;
+
+	for (i = 0; i < G_N_ELEMENTS(orders); i++) {
+		g_assert_true(tool_pixels_supported(orders[i].fourcc));
+		for (j = 0; j < G_N_ELEMENTS(yuv); j++) {
+			src[orders[i].y0] = yuv[j].y;
+			src[orders[i].y1] = 16;	/* second pixel black */
+			src[orders[i].u] = yuv[j].u;
+			src[orders[i].v] = yuv[j].v;
+			g_assert_cmpint(tool_pixels_to_rgba(orders[i].fourcc, src, 2, rgba), ==, 0);
+			for (c = 0; c < 3; c++) {
+				int want = c == 0 ? yuv[j].r : c == 1 ? yuv[j].g : yuv[j].b;
+
+				g_assert_cmpint(abs((int)rgba[c] - want), <=, 2);
+			}
+			g_assert_cmpuint(rgba[3], ==, 255);
+		}
+	}
+
+	/* ARGB2101010: 2-bit alpha to 8 bits, 10-bit channels rounded. */
+	p = 2u << 30 | 1023u << 20 | 512u << 10 | 0;
+	memcpy(src, &p, 4);
+	g_assert_cmpint(tool_pixels_to_rgba(DRM_FORMAT_ARGB2101010, src, 1, rgba), ==, 0);
+	g_assert_cmpuint(rgba[0], ==, 255);
+	g_assert_cmpuint(rgba[1], ==, 128);
+	g_assert_cmpuint(rgba[2], ==, 0);
+	g_assert_cmpuint(rgba[3], ==, 170);
+	g_assert_true(tool_pixels_has_alpha(DRM_FORMAT_ARGB2101010));
+	g_assert_false(tool_pixels_has_alpha(DRM_FORMAT_XRGB2101010));
+
+	/* RGB565 full scale stays full scale. */
+	src[0] = 0xff;
+	src[1] = 0xff;
+	g_assert_cmpint(tool_pixels_to_rgba(DRM_FORMAT_RGB565, src, 1, rgba), ==, 0);
+	g_assert_cmpuint(rgba[0] & rgba[1] & rgba[2], ==, 255);
+
+	g_assert_false(tool_pixels_supported(DRM_FORMAT_NV12));
+	g_assert_cmpint(tool_pixels_to_rgba(DRM_FORMAT_NV12, src, 1, rgba), ==, -ENOTSUP);
+}
+
+/* Composition clips on every side and blends with rounding. */
+static void test_compose_clip(void)
+{
+	uint8_t dst_px[4 * 4 * 4], top_px[2 * 2 * 4];
+	struct tool_image dst = { 4, 4, false, dst_px }, top = { 2, 2, true, top_px };
+	static const int64_t pos[][2] = {
+		{ -1, -1 }, { 3, 3 }, { -2, 0 }, { 4, 0 }, { 1, -5 }, { 1, 1 },
+	};
+	size_t i;
+	int64_t x, y;
+
+	for (i = 0; i < G_N_ELEMENTS(pos); i++) {
+		memset(dst_px, 100, sizeof(dst_px));
+		for (y = 0; y < 2; y++)
+			for (x = 0; x < 2; x++) {
+				uint8_t *t = top_px + (y * 2 + x) * 4;
+
+				t[0] = 200;
+				t[1] = 0;
+				t[2] = (uint8_t)(x * 2 + y);
+				t[3] = x ? 255 : 128;
+			}
+		tool_image_compose(&dst, &top, pos[i][0], pos[i][1]);
+		for (y = 0; y < 4; y++)
+			for (x = 0; x < 4; x++) {
+				const uint8_t *d = dst_px + (y * 4 + x) * 4;
+				int64_t lx = x - pos[i][0], ly = y - pos[i][1];
+				bool in = lx >= 0 && ly >= 0 && lx < 2 && ly < 2;
+
+				if (!in) {
+					g_assert_cmpuint(d[0], ==, 100);
+					continue;
+				}
+				if (lx == 1) {
+					g_assert_cmpuint(d[0], ==, 200);
+					g_assert_cmpuint(d[2], ==, 2 + ly);
+				} else {
+					/* (200 * 128 + 100 * 127 + 127) / 255 */
+					g_assert_cmpuint(d[0], ==, 150);
+					g_assert_cmpuint(d[1], ==, 50);
+				}
+			}
+	}
+}
+
 #define LIN DRM_FORMAT_MOD_LINEAR
 #define XT I915_FORMAT_MOD_X_TILED
 #define YT I915_FORMAT_MOD_Y_TILED
@@ -424,6 +536,8 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/tool/snapshot/yuv-reference", test_yuv_reference);
 	g_test_add_func("/tool/snapshot/errors", test_errors);
+	g_test_add_func("/tool/pixels/direct", test_pixels_direct);
+	g_test_add_func("/tool/pixels/compose-clip", test_compose_clip);
 	ret = g_test_run();
 	g_rmdir(tmpdir);
 	g_free(tmpdir);
