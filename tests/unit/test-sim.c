@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sim backend: spec parsing and its messages, the ioctl rules of
+ * VFIO_DEVICE_QUERY_GFX_PLANE / GET_GFX_DMABUF as i915 applies them,
+ * dmabuf_id reuse, a fresh fd per export, the memfd (or udmabuf) export
+ * path, the event fd, and the pixels behind an export.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <drm_fourcc.h>
+
+#include "backend.h"
+#include "gvt-dmabuf/gvtsim-uapi.h"
+#include "guest-model.h"
+#include "vfio-compat.h"
+
+static struct gvtdmabuf_backend *open_ok(const char *spec)
+{
+	struct gvtdmabuf_backend *b = NULL;
+	char err[GVTDMABUF_ERROR_MAX] = "";
+	int r;
+
+	r = gvtdmabuf_sim_open(spec, &b, err, sizeof(err));
+	if (r)
+		g_error("opening '%s' failed: %d %s", spec, r, err);
+	g_assert_nonnull(b);
+	g_assert_true(gvtdmabuf_backend_is_sim(b));
+	g_assert_cmpstr(b->ops->name, ==, "sim");
+	return b;
+}
+
+static int query(struct gvtdmabuf_backend *b, uint32_t type,
+		 struct vfio_device_gfx_plane_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	info->flags = VFIO_GFX_PLANE_TYPE_DMABUF;
+	info->drm_plane_type = type;
+	return b->ops->query_plane(b, info);
+}
+
+/* ---- spec ------------------------------------------------------------- */
+
+static void test_spec_errors(void)
+{
+	static const struct {
+		const char *spec;
+		const char *needle;	/* must appear in the message */
+	} cases[] = {
+		{ "sim:foo", "'foo'" },
+		{ "sim:1280x720,bogus", "'bogus'" },
+		{ "sim:", "empty" },
+		{ "sim:1920x1080,,xtiled", "empty" },
+		{ "sim:fps=0", "fps=0" },
+		{ "sim:fps=241", "fps=241" },
+		{ "sim:fps=abc", "fps=abc" },
+		{ "sim:fps=", "fps=" },
+		{ "sim:fps=-5", "fps=-5" },
+		{ "sim:buffers=1", "buffers=1" },
+		{ "sim:buffers=4", "buffers=4" },
+		{ "sim:cursor=100", "cursor=100" },
+		{ "sim:cursor=on", "cursor=on" },
+		{ "sim:sprite=yes", "sprite=yes" },
+		{ "sim:gen=7", "gen=7" },
+		{ "sim:clock=fast", "clock=fast" },
+		{ "sim:color=red", "color=red" },
+		{ "sim:ytiled,gen=8", "gen 8" },
+		{ "sim:yuyv,gen=8", "gen 8" },
+		{ "sim:100x100", "256x160" },
+		{ "sim:9000x1000", "8192" },
+		{ "sim:1280x", "1280x" },
+		{ "sim:x720", "x720" },
+		{ "sim:99999999999x5", "99999999999x5" },
+		{ "sim:yftiled", "Yf" },
+		{ "sim:yuyv,321x200", "even" },
+		{ "simulator", "not a sim spec" },
+		{ "sim;1280x720", "not a sim spec" },
+		{ "", "not a sim spec" },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct gvtdmabuf_backend *b = (void *)0x1;
+		char err[GVTDMABUF_ERROR_MAX] = "";
+		int r;
+
+		r = gvtdmabuf_sim_open(cases[i].spec, &b, err, sizeof(err));
+		if (r != -EINVAL)
+			g_error("'%s' gave %d, expected -EINVAL", cases[i].spec, r);
+		g_assert_true(b == (void *)0x1);	/* untouched on failure */
+		if (!strstr(err, cases[i].needle))
+			g_error("'%s': message '%s' lacks '%s'", cases[i].spec, err, cases[i].needle);
+	}
+
+	/* NULL errbuf is fine */
+	{
+		struct gvtdmabuf_backend *b = NULL;
+
+		g_assert_cmpint(gvtdmabuf_sim_open("sim:nope", &b, NULL, 0), ==, -EINVAL);
+		g_assert_null(b);
+	}
+}
+
+static void test_spec_ok(void)
+{
+	static const char *const specs[] = {
+		"sim", "sim:1920x1080", "sim:xtiled,argb8888", "sim:ytiled,rgb565,buffers=3",
+		"sim:gen=8,xtiled,xbgr8888", "sim:cursor=off,sprite=on", "sim:cursor=256,fps=1",
+		"sim:xrgb2101010,fps=240", "sim:yuyv,640x480", "sim:clock=manual,abgr8888",
+		"sim:256x160,clock=realtime",
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(specs); i++) {
+		struct gvtdmabuf_backend *b = open_ok(specs[i]);
+
+		b->ops->destroy(b);
+	}
+}
+
+static void test_spec_help(void)
+{
+	const char *h = gvtdmabuf_sim_spec_help();
+
+	g_assert_nonnull(h);
+	g_assert_nonnull(strstr(h, "WxH"));
+	g_assert_nonnull(strstr(h, "xtiled"));
+	g_assert_nonnull(strstr(h, "fps="));
+	g_assert_nonnull(strstr(h, "clock="));
+	g_assert_nonnull(strstr(h, "sprite="));
+}
+
+/* ---- query_plane ------------------------------------------------------ */
+
+static void test_query_rules(void)
+{
+	struct gvtdmabuf_backend *b = open_ok("sim:320x200,clock=manual");
+	struct vfio_device_gfx_plane_info info;
+	const uint32_t minsz = offsetof(struct vfio_device_gfx_plane_info, dmabuf_id) + 4;
+
+	/* probe */
+	memset(&info, 0, sizeof(info));
+	info.argsz = sizeof(info);
+	info.flags = VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF;
+	g_assert_cmpint(b->ops->query_plane(b, &info), ==, 0);
+
+	/* every other flag combination */
+	info.flags = 0;
+	g_assert_cmpint(b->ops->query_plane(b, &info), ==, -EINVAL);
+	info.flags = VFIO_GFX_PLANE_TYPE_PROBE;
+	g_assert_cmpint(b->ops->query_plane(b, &info), ==, -EINVAL);
+	info.flags = VFIO_GFX_PLANE_TYPE_REGION;
+	g_assert_cmpint(b->ops->query_plane(b, &info), ==, -EINVAL);
+	info.flags = VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_REGION;
+	g_assert_cmpint(b->ops->query_plane(b, &info), ==, -EINVAL);
+	info.flags = VFIO_GFX_PLANE_TYPE_DMABUF | (1u << 7);
+	g_assert_cmpint(b->ops->query_plane(b, &info), ==, -EINVAL);
+
+	/* argsz */
+	memset(&info, 0, sizeof(info));
+	info.argsz = minsz - 1;
+	info.flags = VFIO_GFX_PLANE_TYPE_DMABUF;
+	info.drm_plane_type = DRM_PLANE_TYPE_PRIMARY;
+	g_assert_cmpint(b->ops->query_plane(b, &info), ==, -EINVAL);
+	info.argsz = minsz;
+	g_assert_cmpint(b->ops->query_plane(b, &info), ==, 0);
+	g_assert_cmphex(info.drm_format, ==, DRM_FORMAT_XRGB8888);
+
+	/* plane types */
+	g_assert_cmpint(query(b, 0 /* DRM_PLANE_TYPE_OVERLAY */, &info), ==, -EINVAL);
+	g_assert_cmpint(query(b, 3, &info), ==, -EINVAL);
+	g_assert_cmpint(query(b, 0xffffffff, &info), ==, -EINVAL);
+
+	/* primary */
+	g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &info), ==, 0);
+	g_assert_cmphex(info.drm_format, ==, DRM_FORMAT_XRGB8888);
+	g_assert_cmphex(info.drm_format_mod, ==, DRM_FORMAT_MOD_LINEAR);
+	g_assert_cmpuint(info.width, ==, 320);
+	g_assert_cmpuint(info.height, ==, 200);
+	g_assert_cmpuint(info.stride, ==, 1280);
+	g_assert_cmpuint(info.size, ==, (1280 * 200 + 4095) / 4096 * 4096);	/* page aligned */
+	g_assert_cmpuint(info.dmabuf_id, >=, 1);
+
+	/* cursor: position signed, hotspot unknown */
+	g_assert_cmpint(query(b, DRM_PLANE_TYPE_CURSOR, &info), ==, 0);
+	g_assert_cmphex(info.drm_format, ==, DRM_FORMAT_ARGB8888);
+	g_assert_cmpuint(info.width, ==, 64);
+	g_assert_cmpuint(info.stride, ==, 256);
+	g_assert_cmphex(info.x_hot, ==, 0xffffffff);
+	g_assert_cmphex(info.y_hot, ==, 0xffffffff);
+	{
+		struct gvtsim_guest_config cfg;
+		int32_t ex, ey;
+
+		gvtsim_guest_config_default(&cfg);
+		cfg.width = 320;
+		cfg.height = 200;
+		gvtsim_guest_expected_cursor_pos(&cfg, 0, &ex, &ey);
+		g_assert_cmpint((int32_t)info.x_pos, ==, ex);
+		g_assert_cmpint((int32_t)info.y_pos, ==, ey);
+		g_assert_cmpint(ex, <, 0);	/* frame 0 starts half off the corner */
+	}
+
+	/* sprite off: a disabled plane answers 0 with zeros */
+	memset(&info, 0xff, sizeof(info));
+	info.argsz = sizeof(info);
+	info.flags = VFIO_GFX_PLANE_TYPE_DMABUF;
+	info.drm_plane_type = GVTSIM_GFX_PLANE_TYPE_SPRITE;
+	g_assert_cmpint(b->ops->query_plane(b, &info), ==, 0);
+	g_assert_cmpuint(info.drm_format, ==, 0);
+	g_assert_cmpuint(info.size, ==, 0);
+	g_assert_cmpuint(info.width, ==, 0);
+	g_assert_cmpuint(info.height, ==, 0);
+	g_assert_cmpuint(info.dmabuf_id, ==, 0);
+
+	g_assert_cmpint(b->ops->get_fd(b), ==, -ENOTSUP);
+	b->ops->destroy(b);
+}
+
+static void test_planes_configured(void)
+{
+	struct gvtdmabuf_backend *b;
+	struct vfio_device_gfx_plane_info info;
+
+	b = open_ok("sim:640x480,gen=8,xtiled,xbgr8888,sprite=on,cursor=off,clock=manual");
+	g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &info), ==, 0);
+	g_assert_cmphex(info.drm_format, ==, DRM_FORMAT_XBGR8888);
+	g_assert_cmphex(info.drm_format_mod, ==, I915_FORMAT_MOD_X_TILED);
+	g_assert_cmpuint(info.stride, ==, 2560);
+	g_assert_cmpint(query(b, DRM_PLANE_TYPE_CURSOR, &info), ==, 0);
+	g_assert_cmpuint(info.drm_format, ==, 0);
+	g_assert_cmpint(query(b, GVTSIM_GFX_PLANE_TYPE_SPRITE, &info), ==, 0);
+	g_assert_cmphex(info.drm_format, ==, DRM_FORMAT_XRGB8888);
+	g_assert_cmpuint(info.width, ==, GVTSIM_GUEST_SPRITE_WIDTH);
+	g_assert_cmpuint(info.height, ==, GVTSIM_GUEST_SPRITE_HEIGHT);
+	g_assert_cmpuint(info.dmabuf_id, >=, 1);
+	b->ops->destroy(b);
+
+	b = open_ok("sim:ytiled,rgb565,cursor=256,clock=manual");
+	g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &info), ==, 0);
+	g_assert_cmphex(info.drm_format, ==, DRM_FORMAT_RGB565);
+	g_assert_cmphex(info.drm_format_mod, ==, I915_FORMAT_MOD_Y_TILED);
+	g_assert_cmpuint(info.width, ==, 1280);
+	g_assert_cmpuint(info.height, ==, 720);
+	g_assert_cmpuint(info.stride, ==, 2560);
+	g_assert_cmpuint(info.size, ==, 2560 * 736);
+	g_assert_cmpint(query(b, DRM_PLANE_TYPE_CURSOR, &info), ==, 0);
+	g_assert_cmpuint(info.width, ==, 256);
+	b->ops->destroy(b);
+}
+
+/* ---- dmabuf ids and export -------------------------------------------- */
+
+static void test_dmabuf_ids(void)
+{
+	struct gvtdmabuf_backend *b = open_ok("sim:320x200,buffers=3,clock=manual");
+	struct vfio_device_gfx_plane_info info;
+	uint32_t id[3], cursor_id, again;
+	uint64_t f;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(b, (uint64_t)i), ==, 0);
+		g_assert_cmpint(gvtdmabuf_sim_backend_get_frame(b, &f), ==, 0);
+		g_assert_cmpuint(f, ==, (uint64_t)i);
+		g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &info), ==, 0);
+		id[i] = info.dmabuf_id;
+	}
+	/* one id per framebuffer, small numbers from 1 */
+	g_assert_cmpuint(id[0], !=, id[1]);
+	g_assert_cmpuint(id[1], !=, id[2]);
+	g_assert_cmpuint(id[0], !=, id[2]);
+	for (i = 0; i < 3; i++) {
+		g_assert_cmpuint(id[i], >=, 1);
+		g_assert_cmpuint(id[i], <=, 4);
+	}
+	g_assert_cmpuint(id[0], ==, 1);
+
+	/* same surface again: same id, also across many frames */
+	for (i = 3; i < 30; i++) {
+		g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(b, (uint64_t)i), ==, 0);
+		g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &info), ==, 0);
+		g_assert_cmpuint(info.dmabuf_id, ==, id[i % 3]);
+		g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &info), ==, 0);
+		g_assert_cmpuint(info.dmabuf_id, ==, id[i % 3]);
+	}
+
+	/* the cursor moves but its surface stays: its id stays */
+	g_assert_cmpint(query(b, DRM_PLANE_TYPE_CURSOR, &info), ==, 0);
+	cursor_id = info.dmabuf_id;
+	g_assert_cmpuint(cursor_id, !=, id[0]);
+	g_assert_cmpuint(cursor_id, !=, id[1]);
+	g_assert_cmpuint(cursor_id, !=, id[2]);
+	g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(b, 100), ==, 0);
+	g_assert_cmpint(query(b, DRM_PLANE_TYPE_CURSOR, &info), ==, 0);
+	again = info.dmabuf_id;
+	g_assert_cmpuint(again, ==, cursor_id);
+	b->ops->destroy(b);
+}
+
+static void test_get_dmabuf(void)
+{
+	struct gvtdmabuf_backend *b = open_ok("sim:320x200,clock=manual");
+	struct vfio_device_gfx_plane_info info;
+	struct stat st1, st2;
+	bool is_dmabuf = true, want_dmabuf;
+	uint32_t offset = 77;
+	int fd1, fd2;
+
+	g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(b, 1), ==, 0);
+	g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &info), ==, 0);
+
+	/* unknown ids */
+	g_assert_cmpint(b->ops->get_dmabuf(b, 0, &is_dmabuf, &offset), ==, -EINVAL);
+	g_assert_cmpint(b->ops->get_dmabuf(b, 999, &is_dmabuf, &offset), ==, -EINVAL);
+	g_assert_cmpint(b->ops->get_dmabuf(b, info.dmabuf_id + 100, &is_dmabuf, &offset), ==,
+			-EINVAL);
+
+	fd1 = b->ops->get_dmabuf(b, info.dmabuf_id, &is_dmabuf, &offset);
+	g_assert_cmpint(fd1, >=, 0);
+	fd2 = b->ops->get_dmabuf(b, info.dmabuf_id, &is_dmabuf, &offset);
+	g_assert_cmpint(fd2, >=, 0);
+	g_assert_cmpint(fd1, !=, fd2);	/* a fresh fd per call */
+	g_assert_cmpint(fcntl(fd1, F_GETFD) & FD_CLOEXEC, ==, FD_CLOEXEC);
+
+	/* where the kernel has udmabuf the export is a dma-buf of the surface
+	 * alone, else the memfd with the surface at its graphics offset */
+	want_dmabuf = access("/dev/udmabuf", R_OK | W_OK) == 0;
+	g_assert_cmpint(is_dmabuf, ==, want_dmabuf);
+	g_assert_cmpint(fstat(fd1, &st1), ==, 0);
+	g_assert_cmpint(fstat(fd2, &st2), ==, 0);
+	if (!is_dmabuf) {
+		struct gvtsim_guest_config cfg;
+		struct gvtsim_guest_layout l;
+
+		gvtsim_guest_config_default(&cfg);
+		cfg.width = 320;
+		cfg.height = 200;
+		g_assert_cmpint(gvtsim_guest_compute_layout(&cfg, &l), ==, 0);
+		g_assert_cmpuint(offset, ==, l.fb_offset[1]);
+		g_assert_cmpuint((uint64_t)st1.st_size, ==, l.gm_size);
+		/* both fds are the same memfd, sealed against shrinking */
+		g_assert_true(st1.st_ino == st2.st_ino);
+		g_assert_cmpint(fcntl(fd1, F_GET_SEALS) & F_SEAL_SHRINK, ==, F_SEAL_SHRINK);
+	} else {
+		g_assert_cmpuint(offset, ==, 0);
+	}
+	close(fd1);
+	close(fd2);
+
+	/* an id stays exportable while its surface is known, also after
+	 * flipping away from it */
+	g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(b, 2), ==, 0);
+	fd1 = b->ops->get_dmabuf(b, info.dmabuf_id, &is_dmabuf, &offset);
+	g_assert_cmpint(fd1, >=, 0);
+	close(fd1);
+	b->ops->destroy(b);
+}
+
+/* The pixels behind an export are the guest's frame: block code and a
+ * sample of expected values. */
+static void test_export_pixels(void)
+{
+	static const char *const specs[] = {
+		"sim:320x200,clock=manual,fps=50",
+		"sim:320x200,clock=manual,fps=50,argb8888,buffers=3",
+	};
+	size_t s;
+
+	for (s = 0; s < G_N_ELEMENTS(specs); s++) {
+		struct gvtdmabuf_backend *b = open_ok(specs[s]);
+		struct vfio_device_gfx_plane_info info;
+		struct gvtsim_guest_config cfg;
+		bool is_dmabuf;
+		uint32_t offset, x, y;
+		uint64_t frame = 0, t = 0;
+		size_t map_len;
+		uint8_t *map;
+		int fd;
+
+		gvtsim_guest_config_default(&cfg);
+		cfg.width = 320;
+		cfg.height = 200;
+		cfg.fps = 50;
+		if (s == 1) {
+			cfg.fourcc = DRM_FORMAT_ARGB8888;
+			cfg.n_buffers = 3;
+		}
+
+		g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(b, 123), ==, 0);
+		g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &info), ==, 0);
+		fd = b->ops->get_dmabuf(b, info.dmabuf_id, &is_dmabuf, &offset);
+		g_assert_cmpint(fd, >=, 0);
+		map_len = (size_t)offset + info.size;
+		map = mmap(NULL, map_len, PROT_READ, MAP_SHARED, fd, 0);
+		g_assert_true(map != MAP_FAILED);
+
+		g_assert_cmpint(gvtsim_guest_decode_blockcode((const uint32_t *)(map + offset),
+							      info.stride, info.width,
+							      info.height, &frame, &t), ==, 0);
+		g_assert_cmpuint(frame, ==, 123);
+		/* manual frames carry their nominal time */
+		g_assert_cmpuint(t, ==, 123 * 1000000ull / 50);
+		for (y = 0; y < info.height; y += 3)
+			for (x = 0; x < info.width; x += 5)
+				g_assert_cmphex(*(const uint32_t *)(map + offset + y * info.stride + 4 * x),
+						==, gvtsim_guest_expected_native(&cfg, 123, t, x, y));
+		munmap(map, map_len);
+		close(fd);
+		b->ops->destroy(b);
+	}
+}
+
+/* ---- clock and events ------------------------------------------------- */
+
+static void test_manual_events(void)
+{
+	struct gvtdmabuf_backend *b = open_ok("sim:320x200,clock=manual");
+	struct pollfd pfd;
+	uint64_t v, f;
+	int efd = b->ops->get_event_fd(b);
+
+	g_assert_cmpint(efd, >=, 0);
+	pfd.fd = efd;
+	pfd.events = POLLIN;
+
+	/* nothing happens on its own */
+	g_assert_cmpint(poll(&pfd, 1, 50), ==, 0);
+	g_assert_cmpint(gvtdmabuf_sim_backend_get_frame(b, &f), ==, 0);
+	g_assert_cmpuint(f, ==, 0);
+
+	g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(b, 5), ==, 0);
+	g_assert_cmpint(poll(&pfd, 1, 1000), ==, 1);
+	g_assert_cmpint(read(efd, &v, sizeof(v)), ==, sizeof(v));
+	g_assert_cmpuint(v, >=, 1);
+	g_assert_cmpint(poll(&pfd, 1, 50), ==, 0);	/* rearmed */
+	g_assert_cmpint(gvtdmabuf_sim_backend_get_frame(b, &f), ==, 0);
+	g_assert_cmpuint(f, ==, 5);
+	b->ops->destroy(b);
+}
+
+static void test_realtime(void)
+{
+	struct gvtdmabuf_backend *b = open_ok("sim:320x200,fps=100");
+	struct vfio_device_gfx_plane_info info;
+	struct pollfd pfd;
+	uint64_t v, f1, f2;
+	int efd = b->ops->get_event_fd(b);
+
+	pfd.fd = efd;
+	pfd.events = POLLIN;
+	g_assert_cmpint(poll(&pfd, 1, 1000), ==, 1);
+	g_assert_cmpint(read(efd, &v, sizeof(v)), ==, sizeof(v));
+
+	g_assert_cmpint(gvtdmabuf_sim_backend_get_frame(b, &f1), ==, 0);
+	g_usleep(60000);
+	g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &info), ==, 0);
+	g_assert_cmpint(gvtdmabuf_sim_backend_get_frame(b, &f2), ==, 0);
+	g_assert_cmpuint(f2, >=, f1 + 3);	/* 60 ms at 100 fps, some slack */
+
+	/* set_frame stops the clock */
+	g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(b, 1000), ==, 0);
+	g_usleep(30000);
+	g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &info), ==, 0);
+	g_assert_cmpint(gvtdmabuf_sim_backend_get_frame(b, &f1), ==, 0);
+	g_assert_cmpuint(f1, ==, 1000);
+	b->ops->destroy(b);
+}
+
+static const struct gvtdmabuf_backend_ops fake_ops = { .name = "fake" };
+
+static void test_not_sim(void)
+{
+	struct gvtdmabuf_backend fake = { .ops = &fake_ops };
+	uint64_t f = 42;
+
+	g_assert_false(gvtdmabuf_backend_is_sim(NULL));
+	g_assert_false(gvtdmabuf_backend_is_sim(&fake));
+	g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(&fake, 1), ==, -ENOTSUP);
+	g_assert_cmpint(gvtdmabuf_sim_backend_get_frame(&fake, &f), ==, -ENOTSUP);
+	g_assert_cmpuint(f, ==, 42);
+	g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(NULL, 1), ==, -ENOTSUP);
+}
+
+/* Through the public API: the X-tiled export detiled by the library's CPU
+ * path equals the guest's expected pixels. */
+static void test_public_api_xtiled(void)
+{
+	struct gvtdmabuf_device *dev = NULL;
+	struct gvtdmabuf_plane_info pi;
+	const struct gvtdmabuf_dmabuf *buf;
+	struct gvtsim_guest_config cfg;
+	char err[GVTDMABUF_ERROR_MAX] = "";
+	uint32_t *lin, x, y;
+	uint64_t frame = 0, t = 0;
+	int r;
+
+	r = gvtdmabuf_device_open(NULL, "sim:320x200,xtiled,clock=manual", &dev, err, sizeof(err));
+	if (r)
+		g_error("device_open: %d %s", r, err);
+	g_assert_cmpstr(gvtdmabuf_device_get_backend(dev), ==, "sim");
+	g_assert_cmpint(gvtdmabuf_sim_set_frame(dev, 9), ==, 0);
+	g_assert_cmpint(gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi), ==, 0);
+	g_assert_true(pi.enabled);
+	g_assert_cmphex(pi.modifier, ==, I915_FORMAT_MOD_X_TILED);
+	g_assert_cmpint(gvtdmabuf_device_get_dmabuf(dev, &pi, &buf), ==, 0);
+
+	lin = g_new(uint32_t, 320 * 200);
+	g_assert_cmpint(gvtdmabuf_dmabuf_read_linear(buf, lin, 320 * 4), ==, 0);
+	g_assert_cmpint(gvtsim_guest_decode_blockcode(lin, 320 * 4, 320, 200, &frame, &t), ==, 0);
+	g_assert_cmpuint(frame, ==, 9);
+	gvtsim_guest_config_default(&cfg);
+	cfg.width = 320;
+	cfg.height = 200;
+	cfg.modifier = I915_FORMAT_MOD_X_TILED;
+	for (y = 0; y < 200; y++)
+		for (x = 0; x < 320; x++)
+			g_assert_cmphex(lin[y * 320 + x], ==,
+					gvtsim_guest_expected_native(&cfg, 9, t, x, y));
+	g_free(lin);
+	gvtdmabuf_device_close(dev);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/sim/spec/errors", test_spec_errors);
+	g_test_add_func("/sim/spec/ok", test_spec_ok);
+	g_test_add_func("/sim/spec/help", test_spec_help);
+	g_test_add_func("/sim/query/rules", test_query_rules);
+	g_test_add_func("/sim/query/configured", test_planes_configured);
+	g_test_add_func("/sim/dmabuf/ids", test_dmabuf_ids);
+	g_test_add_func("/sim/dmabuf/get", test_get_dmabuf);
+	g_test_add_func("/sim/dmabuf/pixels", test_export_pixels);
+	g_test_add_func("/sim/events/manual", test_manual_events);
+	g_test_add_func("/sim/events/realtime", test_realtime);
+	g_test_add_func("/sim/not-sim", test_not_sim);
+	g_test_add_func("/sim/public-api/xtiled", test_public_api_xtiled);
+	return g_test_run();
+}
