@@ -16,8 +16,8 @@
  *         cpp 2, 4: 128 B x 32 rows,  bits 4..11 = y y y x y x y x
  *         cpp 8:    256 B x 16 rows,  bits 4..11 = y y x x y x y x
  *       Y fits the same scheme with bits 4..11 = y y y y y x x x.
- * So Y and Yf are both copied 16 bytes at a time through a per-tile table
- * of OWORD offsets.
+ * So Y and Yf are both copied 16 bytes at a time, Yf through a per-tile
+ * table of OWORD offsets built from its pattern.
  */
 #include <errno.h>
 #include <string.h>
@@ -53,10 +53,10 @@ struct tile_layout {
 	const char *pattern;
 };
 
-/* Streaming (non-temporal) stores pay off once the output is much larger
- * than the caches: measured 1.3-1.6x memcpy's throughput instead of
- * 0.5x for Y at 3840x2160, because full lines go out without being read
- * first.  Below this size the consumer is better served by a warm cache. */
+/* Streaming (non-temporal) stores pay off once the output outgrows the
+ * caches: full lines go out without being read first (Y at 3840x2160 went
+ * from 0.5x to 1.2-1.4x memcpy's throughput, bench-detile on an EPYC VM).
+ * Small outputs (cursors, thumbnails) are better left warm in the cache. */
 #ifndef STREAM_MIN_BYTES
 #define STREAM_MIN_BYTES (2u << 20)
 #endif
@@ -308,8 +308,8 @@ GVTDMABUF_EXPORT int gvtdmabuf_detile(uint64_t modifier, uint32_t cpp,
 	    row_bytes > dst_stride || src_stride % l.width != 0)
 		goto out;
 	/* Bytes read: up to the end of the last row (linear) or of the last
-	 * needed tile of the last tile row.  At most 2^32 rows of 2^32 bytes:
-	 * a 64-bit product can still overflow, so check. */
+	 * needed tile of the last tile row.  With 32-bit inputs these 64-bit
+	 * sums cannot wrap; checked anyway so they stay safe if types change. */
 	if (l.kind == TILE_LINEAR) {
 		if (__builtin_mul_overflow((uint64_t)(height - 1), src_stride, &need))
 			goto out;
