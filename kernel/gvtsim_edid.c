@@ -218,48 +218,25 @@ static int edid_link(struct gvtsim_vgpu *vgpu, u32 state)
 	return 0;
 }
 
-/* A 4-byte access to one field of struct vfio_region_gfx_edid. */
-static int edid_reg_rw(struct gvtsim_vgpu *vgpu, u32 off, u32 *val,
-		       bool is_write)
+/* A 4-byte write to one field of struct vfio_region_gfx_edid. */
+static int edid_reg_write(struct gvtsim_vgpu *vgpu, u32 off, u32 val)
 {
 	struct vfio_region_gfx_edid *r = &vgpu->edid.regs;
 
 	lockdep_assert_held(&vgpu->lock);
 
-	if (!is_write) {
-		switch (off) {
-		case offsetof(struct vfio_region_gfx_edid, edid_offset):
-			*val = r->edid_offset;
-			return 0;
-		case offsetof(struct vfio_region_gfx_edid, edid_max_size):
-			*val = r->edid_max_size;
-			return 0;
-		case offsetof(struct vfio_region_gfx_edid, edid_size):
-			*val = r->edid_size;
-			return 0;
-		case offsetof(struct vfio_region_gfx_edid, max_xres):
-			*val = r->max_xres;
-			return 0;
-		case offsetof(struct vfio_region_gfx_edid, max_yres):
-			*val = r->max_yres;
-			return 0;
-		case offsetof(struct vfio_region_gfx_edid, link_state):
-			*val = r->link_state;
-			return 0;
-		default:
-			*val = 0;	/* padding up to the blob */
-			return 0;
-		}
-	}
-
 	switch (off) {
 	case offsetof(struct vfio_region_gfx_edid, edid_size):
-		if (*val > r->edid_max_size)
+		if (val > r->edid_max_size) {
+			dev_dbg_ratelimited(gvtsim_dev(vgpu),
+					    "EDID size %u above the maximum %u\n",
+					    val, r->edid_max_size);
 			return -EINVAL;
-		r->edid_size = *val;
+		}
+		r->edid_size = val;
 		return 0;
 	case offsetof(struct vfio_region_gfx_edid, link_state):
-		return edid_link(vgpu, *val);
+		return edid_link(vgpu, val);
 	default:
 		return -EPERM;	/* read-only fields */
 	}
@@ -271,23 +248,34 @@ ssize_t gvtsim_edid_rw(struct gvtsim_vgpu *vgpu, char __user *buf,
 	u8 bounce[GVTSIM_EDID_MAX_SIZE];
 	int ret = 0;
 
+	BUILD_BUG_ON(GVTSIM_EDID_BLOB_OFFSET > sizeof(bounce) ||
+		     sizeof(struct vfio_region_gfx_edid) > GVTSIM_EDID_BLOB_OFFSET);
+
 	if (!gvtsim_access_ok(pos, count, GVTSIM_EDID_REGION_SIZE))
 		return -EINVAL;
 
 	if (pos < GVTSIM_EDID_BLOB_OFFSET) {
-		u32 val = 0;
-
-		/* The header: one field per access. */
-		if (count != 4 || (pos & 3))
+		/* The header: reads of any part (zero padding up to the
+		 * blob), writes of one 4-byte field at a time. */
+		if (count > GVTSIM_EDID_BLOB_OFFSET - pos)
 			return -EINVAL;
-		if (is_write && copy_from_user(&val, buf, 4))
-			return -EFAULT;
+		if (is_write) {
+			u32 val;
+
+			if (count != 4 || (pos & 3))
+				return -EINVAL;
+			if (copy_from_user(&val, buf, 4))
+				return -EFAULT;
+			mutex_lock(&vgpu->lock);
+			ret = edid_reg_write(vgpu, (u32)pos, val);
+			mutex_unlock(&vgpu->lock);
+			return ret ? ret : count;
+		}
+		memset(bounce, 0, GVTSIM_EDID_BLOB_OFFSET);
 		mutex_lock(&vgpu->lock);
-		ret = edid_reg_rw(vgpu, (u32)pos, &val, is_write);
+		memcpy(bounce, &vgpu->edid.regs, sizeof(vgpu->edid.regs));
 		mutex_unlock(&vgpu->lock);
-		if (ret)
-			return ret;
-		if (!is_write && copy_to_user(buf, &val, 4))
+		if (copy_to_user(buf, bounce + pos, count))
 			return -EFAULT;
 		return count;
 	}
