@@ -74,30 +74,32 @@ trap cleanup EXIT
 gvtsim_ko=""
 build_module() {
 	local msrc mlog="$work/module-build.log"
-	if [ ! -f "$srcdir/kernel/Kbuild" ] && [ ! -f "$srcdir/kernel/Makefile" ]; then
+	if [ -x "$srcdir/kernel/build-module.sh" ]; then
+		if [ -z "$root" ]; then
+			"$srcdir/kernel/build-module.sh" "$kdir" "$work/ko" >"$mlog" 2>&1
+		else
+			"$srcdir/kernel/build-module.sh" --chroot "$root" "$kdir" "$work/ko" >"$mlog" 2>&1
+		fi || { cat "$mlog"; return 1; }
+		gvtsim_ko="$work/ko/gvtsim.ko"
+	elif [ -f "$srcdir/kernel/Kbuild" ] || [ -f "$srcdir/kernel/Makefile" ]; then
+		# No build script: make on a copy of kernel/ and the headers.
+		if [ -z "$root" ]; then
+			msrc="$work/src"
+		else
+			modsrc_chroot=$(mktemp -d "$root/tmp/gvtsim-XXXXXX")
+			msrc="$modsrc_chroot"
+		fi
+		mkdir -p "$msrc"
+		cp -a "$srcdir/kernel" "$srcdir/include" "$msrc/"
+		if [ -z "$root" ]; then
+			make -C "$kdir" M="$msrc/kernel" modules >"$mlog" 2>&1
+		else
+			chroot "$root" make -C "$kdir" M="${msrc#"$root"}/kernel" modules >"$mlog" 2>&1
+		fi || { cat "$mlog"; return 1; }
+		gvtsim_ko="$msrc/kernel/gvtsim.ko"
+	else
 		log "kernel/ has no Kbuild or Makefile yet: no gvtsim.ko"
 		return 1
-	fi
-	if [ -z "$root" ]; then
-		msrc="$work/src"
-	else
-		modsrc_chroot=$(mktemp -d "$root/tmp/gvtsim-XXXXXX")
-		msrc="$modsrc_chroot"
-	fi
-	mkdir -p "$msrc"
-	cp -a "$srcdir/kernel" "$srcdir/include" "$msrc/"
-	if [ -z "$root" ] && [ -x "$srcdir/kernel/build-module.sh" ]; then
-		"$srcdir/kernel/build-module.sh" "$kdir" "$work/ko" >"$mlog" 2>&1 ||
-			{ cat "$mlog"; return 1; }
-		gvtsim_ko=$(find "$work/ko" -name gvtsim.ko | head -n1)
-	elif [ -z "$root" ]; then
-		make -C "$kdir" M="$msrc/kernel" modules >"$mlog" 2>&1 ||
-			{ cat "$mlog"; return 1; }
-		gvtsim_ko="$msrc/kernel/gvtsim.ko"
-	else
-		chroot "$root" make -C "$kdir" M="${msrc#"$root"}/kernel" modules >"$mlog" 2>&1 ||
-			{ cat "$mlog"; return 1; }
-		gvtsim_ko="$msrc/kernel/gvtsim.ko"
 	fi
 	[ -f "$gvtsim_ko" ] || { cat "$mlog"; return 1; }
 	grep -iE 'warning:' "$mlog" | sed "s/^/$tag: module build: /"
@@ -178,18 +180,20 @@ timeout --foreground -k 10 "$qemu_timeout" qemu-system-x86_64 \
 	</dev/null
 qemu_rc=$?
 
-cat "$console"
+tr -d '\r' <"$console"
 if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 	log "QEMU did not finish within ${qemu_timeout}s"
 fi
 
 passed=$(grep -c '^ok ' "$tap" 2>/dev/null)
 failed=$(grep -c '^not ok ' "$tap" 2>/dev/null)
+passed=${passed:-0}
+failed=${failed:-0}
 if ! grep -q '^GVT-VM-DONE' "$tap" 2>/dev/null; then
 	log "the VM did not reach the end of its test run (QEMU exit $qemu_rc)"
 	failed=$((failed + 1))
 fi
 echo "---- test lines ($tag) ----"
-grep -E '^(ok|not ok|#) ' "$tap" 2>/dev/null
+tr -d '\r' <"$tap" 2>/dev/null | grep -E '^(ok|not ok|#) '
 echo "$tag: $passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

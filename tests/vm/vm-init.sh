@@ -62,7 +62,22 @@ ok "host root mounted over 9p"
 mount --bind /dev /host/dev
 mount -t proc proc /host/proc
 mount -t sysfs sysfs /host/sys
+# A fresh /tmp for the tests; directories of the build or source tree that
+# live below the host's /tmp are bound back into it.
+mkdir -p /keep
+i=0
+for d in "$BUILDDIR" "$SRCDIR"; do
+	case "$d" in /tmp/*)
+		i=$((i + 1)); mkdir -p /keep/$i; mount --bind "/host$d" /keep/$i ;;
+	esac
+done
 mount -t tmpfs tmpfs /host/tmp
+i=0
+for d in "$BUILDDIR" "$SRCDIR"; do
+	case "$d" in /tmp/*)
+		i=$((i + 1)); mkdir -p "/host$d"; mount --bind /keep/$i "/host$d" ;;
+	esac
+done
 mount -t tmpfs tmpfs /host/run 2>/dev/null
 
 # Run a program inside the host root with the build dir's library; its own
