@@ -45,6 +45,11 @@ static const char exit_status_help[] =
 /* The name of the running command, for messages. */
 static const char *current_command;
 
+/* NULL (the real /sys and /dev) unless GVT_DMABUF_SYSFS_ROOT or
+ * GVT_DMABUF_DEV_ROOT point elsewhere (tests, chroots). */
+static struct gvtdmabuf_context *tool_ctx;
+static const char *sysfs_root = "/sys";
+
 void tool_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -122,6 +127,10 @@ static void print_main_help(FILE *f)
 	print_device_help(f);
 	fputc('\n', f);
 	fputs(exit_status_help, f);
+	fputs("\n"
+	      "Environment:\n"
+	      "  GVT_DMABUF_SYSFS_ROOT  use this directory instead of /sys\n"
+	      "  GVT_DMABUF_DEV_ROOT    use this directory instead of /dev\n", f);
 }
 
 int tool_exit_code(int err)
@@ -230,7 +239,7 @@ int tool_open_device(const char *name, struct gvtdmabuf_device **ret_dev)
 	char errbuf[GVTDMABUF_ERROR_MAX] = "";
 	int r;
 
-	r = gvtdmabuf_device_open(NULL, name, ret_dev, errbuf, sizeof(errbuf));
+	r = gvtdmabuf_device_open(tool_ctx, name, ret_dev, errbuf, sizeof(errbuf));
 	if (r < 0) {
 		if (errbuf[0])
 			tool_error("%s", errbuf);
@@ -302,6 +311,8 @@ static const char list_usage[] =
 	"List the mediated devices (mdevs) of this machine: UUID, parent device,\n"
 	"mdev type and its name, IOMMU group, and whether the device exports its\n"
 	"display as dma-bufs (found out by opening it, unless --no-probe).\n"
+	"DISPLAY is yes, no (not a display device), busy (held by QEMU or\n"
+	"another program), no-access, no-vfio or error:REASON.\n"
 	"The simulated vGPU \"sim\" is always available and is not listed.\n"
 	"\n"
 	"Options:\n"
@@ -321,6 +332,8 @@ static const char *display_text(const struct gvtdmabuf_mdev_info *m, bool probe,
 	switch (m->display) {
 	case -EBUSY:
 		return "busy";
+	case -ENODEV:
+		return "no-vfio";
 	case -EACCES:
 	case -EPERM:
 		return "no-access";
@@ -334,10 +347,13 @@ static const char *display_text(const struct gvtdmabuf_mdev_info *m, bool probe,
  * directly because this is only a hint for the user. */
 static void print_create_hint(void)
 {
-	const char *bus = "/sys/class/mdev_bus";
-	DIR *d = opendir(bus);
+	char bus[PATH_MAX];
+	DIR *d;
 	struct dirent *e;
 	bool any = false;
+
+	snprintf(bus, sizeof(bus), "%s/class/mdev_bus", sysfs_root);
+	d = opendir(bus);
 
 	printf("No mediated devices found.\n");
 	if (d) {
@@ -346,10 +362,10 @@ static void print_create_hint(void)
 			DIR *t;
 			struct dirent *te;
 
-			if (e->d_name[0] == '.')
+			if (e->d_name[0] == '.' ||
+			    snprintf(path, sizeof(path), "%s/%s/mdev_supported_types",
+				     bus, e->d_name) >= (int)sizeof(path))
 				continue;
-			snprintf(path, sizeof(path), "%s/%s/mdev_supported_types",
-				 bus, e->d_name);
 			t = opendir(path);
 			if (!t)
 				continue;
@@ -370,7 +386,8 @@ static void print_create_hint(void)
 		printf("No mdev parent device either: load i915 with enable_gvt=1 on a\n"
 		       "GVT-g capable Intel GPU (Gen8 to Gen10), or load the gvtsim module,\n"
 		       "then create one with\n"
-		       "  echo \"$(uuidgen)\" > /sys/class/mdev_bus/PARENT/mdev_supported_types/TYPE/create\n");
+		       "  echo \"$(uuidgen)\" > %s/PARENT/mdev_supported_types/TYPE/create\n",
+		       bus);
 	printf("The simulated vGPU is always available: use DEVICE \"sim\" "
 	       "(see 'gvt-dmabuf help device').\n");
 }
@@ -405,10 +422,10 @@ static int list_run(int argc, char **argv)
 		return tool_usage_error(&tool_list_command,
 					"unexpected argument '%s'", argv[optind]);
 
-	r = gvtdmabuf_list_mdevs(NULL, probe, &list, &n);
+	r = gvtdmabuf_list_mdevs(tool_ctx, probe, &list, &n);
 	if (r < 0) {
-		tool_error("cannot list mediated devices in /sys/bus/mdev/devices: %s",
-			   strerror(-r));
+		tool_error("cannot list mediated devices in %s/bus/mdev/devices: %s",
+			   sysfs_root, strerror(-r));
 		return tool_exit_code(r) == TOOL_EXIT_USAGE ? TOOL_EXIT_FAILURE
 							   : tool_exit_code(r);
 	}
@@ -516,10 +533,49 @@ static int help_run(int argc, char **argv)
 	return TOOL_EXIT_OK;
 }
 
+/* GVT_DMABUF_SYSFS_ROOT / GVT_DMABUF_DEV_ROOT: a context with other roots.
+ * Returns 0 or an exit code. */
+static int setup_context(void)
+{
+	static const struct {
+		const char *var;
+		int (*set)(struct gvtdmabuf_context *, const char *);
+	} roots[] = {
+		{ "GVT_DMABUF_SYSFS_ROOT", gvtdmabuf_context_set_sysfs_root },
+		{ "GVT_DMABUF_DEV_ROOT", gvtdmabuf_context_set_dev_root },
+	};
+	const char *v;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		v = getenv(roots[i].var);
+		if (!v || !*v)
+			continue;
+		if (!tool_ctx) {
+			r = gvtdmabuf_context_create(&tool_ctx);
+			if (r < 0) {
+				tool_error("cannot create a context: %s", strerror(-r));
+				return TOOL_EXIT_FAILURE;
+			}
+		}
+		r = roots[i].set(tool_ctx, v);
+		if (r < 0) {
+			tool_error("bad %s '%s': %s", roots[i].var, v,
+				   r == -EINVAL ? "not an absolute path" : strerror(-r));
+			return TOOL_EXIT_USAGE;
+		}
+		if (i == 0)
+			sysfs_root = v;
+	}
+	return TOOL_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	const struct tool_command *cmd;
 	const char *arg;
+	int ret;
 
 	if (argc < 2) {
 		print_main_help(stderr);
@@ -545,7 +601,12 @@ int main(int argc, char **argv)
 		return TOOL_EXIT_USAGE;
 	}
 	current_command = cmd->name;
+	ret = setup_context();
+	if (ret)
+		return ret;
 	/* The command sees its own name as argv[0]. */
 	optind = 1;
-	return cmd->run(argc - 1, argv + 1);
+	ret = cmd->run(argc - 1, argv + 1);
+	gvtdmabuf_context_destroy(tool_ctx);
+	return ret;
 }

@@ -157,6 +157,48 @@ else
 	run 0 "list" "$T" list && expect "$TMP/out" "UUID" "list: table header"
 fi
 
+# A fake sysfs with one gvtsim mdev (no VFIO behind it).
+R="$TMP/fake"
+U=10000000-0000-4000-8000-0000000000aa
+P="$R/sys/devices/virtual/gvtsim/gvtsim"
+mkdir -p "$P/mdev_supported_types/gvtsim-GVTg_V5_4" "$P/$U" "$R/sys/kernel/iommu_groups/7" \
+	"$R/sys/bus/mdev/devices" "$R/sys/class/mdev_bus" "$R/dev"
+echo GVTg_V5_4 >"$P/mdev_supported_types/gvtsim-GVTg_V5_4/name"
+ln -s ../mdev_supported_types/gvtsim-GVTg_V5_4 "$P/$U/mdev_type"
+ln -s ../../../../../kernel/iommu_groups/7 "$P/$U/iommu_group"
+ln -s "../../../devices/virtual/gvtsim/gvtsim/$U" "$R/sys/bus/mdev/devices/$U"
+ln -s ../../devices/virtual/gvtsim/gvtsim "$R/sys/class/mdev_bus/gvtsim"
+export GVT_DMABUF_SYSFS_ROOT="$R/sys" GVT_DMABUF_DEV_ROOT="$R/dev"
+run 0 "list fake mdev" "$T" list --no-probe && {
+	grep -Eq "^$U +gvtsim +gvtsim-GVTg_V5_4 +GVTg_V5_4 +7 +\?\$" "$TMP/out" &&
+		ok "list: mdev row" || { fail "list: mdev row"; sed 's/^/#   /' "$TMP/out"; }
+	expect "$TMP/out" "UUID" "list: header"
+}
+run 0 "list fake mdev probed" "$T" list && \
+	expect "$TMP/out" "no-vfio" "list: probe without VFIO says so"
+if command -v python3 >/dev/null 2>&1; then
+	run 0 "list --json fake mdev" "$T" list --json --no-probe && {
+		python3 - "$TMP/out" "$U" <<'EOF' && ok "list --json: fields" || fail "list --json fields"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d) == 1, d
+m = d[0]
+assert m == {"uuid": sys.argv[2], "parent": "gvtsim", "type": "gvtsim-GVTg_V5_4",
+             "type_name": "GVTg_V5_4", "iommu_group": 7, "display": None}, m
+EOF
+	}
+fi
+run 3 "info on an mdev without VFIO" "$T" info "$U" && expect "$TMP/err" "VFIO" "info: no VFIO explained"
+rm "$R/sys/bus/mdev/devices/$U"
+run 0 "list no mdev, a parent" "$T" list && {
+	expect "$TMP/out" "No mediated devices found" "list: none line with a parent"
+	expect "$TMP/out" "$R/sys/class/mdev_bus/gvtsim/mdev_supported_types/gvtsim-GVTg_V5_4/create" \
+		"list: says where to create one"
+}
+run 2 "relative sysfs root" env GVT_DMABUF_SYSFS_ROOT=relative "$T" list && \
+	expect "$TMP/err" "GVT_DMABUF_SYSFS_ROOT" "bad root variable named"
+unset GVT_DMABUF_SYSFS_ROOT GVT_DMABUF_DEV_ROOT
+
 # --- info -------------------------------------------------------------------
 run 0 "info sim" "$T" info "$SIM" && {
 	expect "$TMP/out" "Backend: sim" "info: backend"
