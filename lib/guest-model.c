@@ -26,6 +26,7 @@
 #define ARGB(r, g, b)	(0xff000000u | ((uint32_t)(r) << 16) | ((uint32_t)(g) << 8) | (uint32_t)(b))
 #define WHITE		0xffffffffu
 #define BLACK		0xff000000u
+#define FRAME		ARGB(0x20, 0x20, 0x20)	/* window borders */
 
 static uint64_t align_up64(uint64_t v, uint64_t a)
 {
@@ -286,8 +287,10 @@ static void scene_row(const struct scene *s, uint32_t y, uint32_t x0, uint32_t x
 
 	/* background: red ramp left to right, green top to bottom, blue
 	 * diagonal ramp that scrolls with the frame number */
-	for (x = x0; x < x1; x++)
-		out[x - x0] = ARGB((x * s->rstep) >> 16, g, (x + y + s->bshift) & 0xff);
+	uint32_t rx = x0 * s->rstep, gb = 0xff000000u | (g << 8);
+
+	for (x = x0; x < x1; x++, rx += s->rstep)
+		out[x - x0] = gb | ((rx >> 16) << 16) | ((x + y + s->bshift) & 0xff);
 
 	for (i = 0; i < N_WINDOWS; i++) {
 		const struct window *wi = &s->win[i];
@@ -298,12 +301,16 @@ static void scene_row(const struct scene *s, uint32_t y, uint32_t x0, uint32_t x
 		a = wi->x > x0 ? wi->x : x0;
 		b = wi->x + wi->w < x1 ? wi->x + wi->w : x1;
 		ly = y - wi->y;
+		if (ly < BORDER || ly >= wi->h - BORDER) {
+			for (x = a; x < b; x++)
+				out[x - x0] = FRAME;
+			continue;
+		}
 		for (x = a; x < b; x++) {
 			uint32_t lx = x - wi->x, c;
 
-			if (lx < BORDER || ly < BORDER || lx >= wi->w - BORDER ||
-			    ly >= wi->h - BORDER)
-				c = ARGB(0x20, 0x20, 0x20);
+			if (lx < BORDER || lx >= wi->w - BORDER)
+				c = FRAME;
 			else if (ly < TITLE_HEIGHT)
 				c = wi->title;
 			else
@@ -342,26 +349,46 @@ static void rgb_to_yuv(uint32_t argb, uint8_t *y, uint8_t *u, uint8_t *v)
 	*v = (uint8_t)((112 * r - 94 * g - 18 * b + 128 + (128 << 8)) >> 8);
 }
 
+static inline uint32_t pack_xbgr8888(uint32_t argb)
+{
+	return (argb & 0xff00ff00u) | ((argb >> 16) & 0xffu) | ((argb & 0xffu) << 16);
+}
+
+static inline uint32_t pack_xrgb2101010(uint32_t argb)
+{
+	return (3u << 30) | (to_10((argb >> 16) & 0xff) << 20) |
+	       (to_10((argb >> 8) & 0xff) << 10) | to_10(argb & 0xff);
+}
+
+static inline uint32_t pack_xbgr2101010(uint32_t argb)
+{
+	return (3u << 30) | (to_10(argb & 0xff) << 20) |
+	       (to_10((argb >> 8) & 0xff) << 10) | to_10((argb >> 16) & 0xff);
+}
+
+static inline uint32_t pack_rgb565(uint32_t argb)
+{
+	return ((argb >> 8) & 0xf800u) | ((argb >> 5) & 0x07e0u) | ((argb >> 3) & 0x001fu);
+}
+
 static uint32_t to_native32(uint32_t fourcc, uint32_t argb)
 {
-	uint32_t r = (argb >> 16) & 0xff, g = (argb >> 8) & 0xff, b = argb & 0xff;
-
 	switch (fourcc) {
 	case DRM_FORMAT_XBGR8888:
 	case DRM_FORMAT_ABGR8888:
-		return (argb & 0xff000000u) | (b << 16) | (g << 8) | r;
+		return pack_xbgr8888(argb);
 	case DRM_FORMAT_XRGB2101010:
-		return (3u << 30) | (to_10(r) << 20) | (to_10(g) << 10) | to_10(b);
+		return pack_xrgb2101010(argb);
 	case DRM_FORMAT_XBGR2101010:
-		return (3u << 30) | (to_10(b) << 20) | (to_10(g) << 10) | to_10(r);
+		return pack_xbgr2101010(argb);
 	case DRM_FORMAT_RGB565:
-		return ((r >> 3) << 11) | ((g >> 2) << 5) | (b >> 3);
+		return pack_rgb565(argb);
 	default:
 		return argb;
 	}
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
+static inline void put_le32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)v;
 	p[1] = (uint8_t)(v >> 8);
@@ -369,6 +396,17 @@ static void put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
+/* Whether ARGB8888 rows can be painted straight into the native row. */
+static bool native_is_argb(uint32_t fourcc)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return fourcc == DRM_FORMAT_XRGB8888 || fourcc == DRM_FORMAT_ARGB8888;
+#else
+	return false;
+#endif
+}
+
+/* One loop per format: the switch stays out of the pixel loop. */
 static void convert_row(uint32_t fourcc, const uint32_t *argb, uint32_t n, uint8_t *dst)
 {
 	uint32_t x;
@@ -376,7 +414,7 @@ static void convert_row(uint32_t fourcc, const uint32_t *argb, uint32_t n, uint8
 	switch (fourcc) {
 	case DRM_FORMAT_RGB565:
 		for (x = 0; x < n; x++) {
-			uint32_t v = to_native32(fourcc, argb[x]);
+			uint32_t v = pack_rgb565(argb[x]);
 
 			dst[2 * x] = (uint8_t)v;
 			dst[2 * x + 1] = (uint8_t)(v >> 8);
@@ -394,9 +432,22 @@ static void convert_row(uint32_t fourcc, const uint32_t *argb, uint32_t n, uint8
 			dst[2 * x + 3] = v;
 		}
 		break;
+	case DRM_FORMAT_XBGR8888:
+	case DRM_FORMAT_ABGR8888:
+		for (x = 0; x < n; x++)
+			put_le32(dst + 4 * x, pack_xbgr8888(argb[x]));
+		break;
+	case DRM_FORMAT_XRGB2101010:
+		for (x = 0; x < n; x++)
+			put_le32(dst + 4 * x, pack_xrgb2101010(argb[x]));
+		break;
+	case DRM_FORMAT_XBGR2101010:
+		for (x = 0; x < n; x++)
+			put_le32(dst + 4 * x, pack_xbgr2101010(argb[x]));
+		break;
 	default:
 		for (x = 0; x < n; x++)
-			put_le32(dst + 4 * x, to_native32(fourcc, argb[x]));
+			put_le32(dst + 4 * x, argb[x]);
 		break;
 	}
 }
@@ -702,8 +753,13 @@ void gvtsim_guest_paint(struct gvtsim_guest *g, uint64_t frame, uint64_t time_us
 
 	scene_init(&s, &g->cfg, frame, time_us);
 	for (y = 0; y < g->cfg.height; y++) {
-		scene_row(&s, y, 0, g->cfg.width, g->argb_row);
-		convert_row(g->cfg.fourcc, g->argb_row, g->cfg.width, g->row);
+		if (native_is_argb(g->cfg.fourcc)) {
+			/* calloc()ed, so aligned for uint32_t */
+			scene_row(&s, y, 0, g->cfg.width, (uint32_t *)(void *)g->row);
+		} else {
+			scene_row(&s, y, 0, g->cfg.width, g->argb_row);
+			convert_row(g->cfg.fourcc, g->argb_row, g->cfg.width, g->row);
+		}
 		store_row(g, fb, y);
 	}
 }
