@@ -292,7 +292,7 @@ static void print_region(struct out *o, int fd, const struct vfio_device_info *d
 
 	ri = calloc(1, size);
 	if (!ri)
-		return;
+		goto out;
 	ri->argsz = (uint32_t)size;
 	ri->index = index;
 	if (ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, ri) < 0) {
@@ -307,8 +307,7 @@ static void print_region(struct out *o, int fd, const struct vfio_device_info *d
 			printf("  region %u%s%s%s: %s\n", index, name ? " (" : "",
 			       name ? name : "", name ? ")" : "", strerror(err));
 		}
-		free(ri);
-		return;
+		goto out;
 	}
 	/* The capability chain needs a second call with a buffer as large as
 	 * the kernel asked for. */
@@ -351,6 +350,7 @@ static void print_region(struct out *o, int fd, const struct vfio_device_info *d
 		if ((ri->flags & VFIO_REGION_INFO_FLAG_CAPS) && size > sizeof(*ri))
 			print_region_caps(o, fd, ri, size);
 	}
+out:
 	free(ri);
 }
 

@@ -177,7 +177,7 @@ static int write_png(FILE *f, const struct tool_image *img, struct png_state *st
 				      png_warning_cb);
 	if (!png) {
 		snprintf(st->msg, sizeof(st->msg), "out of memory");
-		return -1;
+		goto out;
 	}
 	info = png_create_info_struct(png);
 	if (!info) {
@@ -227,37 +227,55 @@ out:
  * and a failed snapshot leaves no half-written picture. */
 static int open_output(const char *path, char **ret_tmp, FILE **ret_f)
 {
-	size_t n = strlen(path);
+	size_t n = strlen(path) + 16;
 	char *tmp;
-	int fd;
+	int fd = -1, ret = TOOL_EXIT_FAILURE;
 	FILE *f;
 
-	tmp = malloc(n + 16);
+	tmp = malloc(n);
 	if (!tmp) {
 		tool_error("out of memory");
-		return TOOL_EXIT_FAILURE;
+		goto out;
 	}
-	snprintf(tmp, n + 16, "%s.tmp-XXXXXX", path);
+	snprintf(tmp, n, "%s.tmp-XXXXXX", path);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		tool_error("cannot write '%s': %s", path, strerror(errno));
-		free(tmp);
-		return TOOL_EXIT_FAILURE;
+		goto out;
 	}
 	f = fdopen(fd, "wb");
 	if (!f) {
 		tool_error("cannot write '%s': %s", path, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		return TOOL_EXIT_FAILURE;
+		goto out;
 	}
 	*ret_tmp = tmp;
 	*ret_f = f;
-	return TOOL_EXIT_OK;
+	tmp = NULL;
+	fd = -1;
+	ret = TOOL_EXIT_OK;
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	return ret;
 }
 
-static int snapshot_run(int argc, char **argv)
+struct snapshot_args {
+	const char *device;
+	const char *path;
+	enum what what;
+	enum gvtdmabuf_plane plane;
+	bool cursor;
+	bool sprite;
+	bool have_frame;
+	uint64_t frame;
+};
+
+/* Parse the command line.  Returns 0, or an exit code after printing the
+ * help or a usage error (nothing to clean up here). */
+static int snapshot_parse(int argc, char **argv, struct snapshot_args *a)
 {
 	static const struct option opts[] = {
 		{ "no-cursor", no_argument, NULL, 'C' },
@@ -268,151 +286,182 @@ static int snapshot_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct tool_command *cmd = &tool_snapshot_command;
-	struct gvtdmabuf_device *dev = NULL;
-	struct gvtdmabuf_plane_info pi, ci, si;
-	struct tool_image img = { 0 }, cur = { 0 }, spr = { 0 };
-	enum gvtdmabuf_plane plane = GVTDMABUF_PLANE_PRIMARY;
-	enum what what = WHAT_SCREEN;
-	struct png_state st;
-	bool cursor = true, sprite = true, have_frame = false, to_stdout;
-	uint64_t frame = 0;
-	const char *device, *path;
-	char *tmp = NULL;
-	FILE *f = NULL;
-	int c, r, ret = TOOL_EXIT_OK;
-	mode_t mask;
+	int c, ret = TOOL_EXIT_OK;
 
+	memset(a, 0, sizeof(*a));
+	a->what = WHAT_SCREEN;
+	a->plane = GVTDMABUF_PLANE_PRIMARY;
+	a->cursor = true;
+	a->sprite = true;
 	while ((c = tool_getopt(cmd, argc, argv, ":h", opts, &ret)) >= 0) {
 		switch (c) {
 		case 'C':
-			cursor = false;
+			a->cursor = false;
 			break;
 		case 'S':
-			sprite = false;
+			a->sprite = false;
 			break;
 		case 'p':
-			what = WHAT_PLANE;
+			a->what = WHAT_PLANE;
 			if (!strcmp(optarg, "primary"))
-				plane = GVTDMABUF_PLANE_PRIMARY;
+				a->plane = GVTDMABUF_PLANE_PRIMARY;
 			else if (!strcmp(optarg, "cursor"))
-				plane = GVTDMABUF_PLANE_CURSOR;
+				a->plane = GVTDMABUF_PLANE_CURSOR;
 			else if (!strcmp(optarg, "sprite"))
-				plane = GVTDMABUF_PLANE_SPRITE;
+				a->plane = GVTDMABUF_PLANE_SPRITE;
 			else
 				return tool_usage_error(cmd, "bad value for --plane: '%s' (expected primary, sprite or cursor)",
 							optarg);
 			break;
 		case 'f':
-			if (!tool_parse_u64(cmd, "--frame", optarg, 0, UINT64_MAX, &frame))
+			if (!tool_parse_u64(cmd, "--frame", optarg, 0, UINT64_MAX, &a->frame))
 				return TOOL_EXIT_USAGE;
-			have_frame = true;
+			a->have_frame = true;
 			break;
 		}
 	}
 	if (c == -1)
-		return ret;
+		return ret == TOOL_EXIT_OK ? -1 : ret;	/* -1: help shown */
 	if (optind >= argc)
 		return tool_usage_error(cmd, "missing DEVICE");
 	if (optind + 1 >= argc)
 		return tool_usage_error(cmd, "missing FILE (the PNG file to write, or - for standard output)");
 	if (optind + 2 < argc)
 		return tool_usage_error(cmd, "unexpected argument '%s'", argv[optind + 2]);
-	device = argv[optind];
-	path = argv[optind + 1];
-	if (!*path)
+	a->device = argv[optind];
+	a->path = argv[optind + 1];
+	if (!*a->path)
 		return tool_usage_error(cmd, "FILE is empty");
-	to_stdout = !strcmp(path, "-");
-	if (what == WHAT_PLANE && (!cursor || !sprite))
+	if (a->what == WHAT_PLANE && (!a->cursor || !a->sprite))
 		return tool_usage_error(cmd, "%s and --plane do not go together (--plane saves one plane alone)",
-					cursor ? "--no-sprite" : "--no-cursor");
+					a->cursor ? "--no-sprite" : "--no-cursor");
+	return TOOL_EXIT_OK;
+}
+
+/* Draw the sprite and the cursor over the primary plane's picture. */
+static int compose_screen(struct gvtdmabuf_device *dev, const struct snapshot_args *a,
+			  const struct gvtdmabuf_plane_info *pi, struct tool_image *img)
+{
+	struct gvtdmabuf_plane_info si, ci;
+	struct tool_image spr = { 0 }, cur = { 0 };
+	int r, ret = TOOL_EXIT_OK;
+
+	/* The screen is opaque. */
+	img->has_alpha = false;
+	/* The sprite only exists on gvtsim: -EINVAL elsewhere. */
+	r = a->sprite ? gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_SPRITE, &si) : -EINVAL;
+	if (r < 0 && r != -EINVAL) {
+		tool_error("cannot query the sprite plane of %s: %s (use --no-sprite to skip it)",
+			   a->device, strerror(-r));
+		ret = TOOL_EXIT_FAILURE;
+		goto out;
+	}
+	if (r == 0 && si.enabled) {
+		ret = read_plane(dev, &si, &spr);
+		if (ret)
+			goto out;
+		tool_image_compose(img, &spr, (int64_t)si.x - pi->x, (int64_t)si.y - pi->y);
+	}
+
+	if (!a->cursor)
+		goto out;
+	r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_CURSOR, &ci);
+	if (r < 0) {
+		tool_error("cannot query the cursor plane of %s: %s (use --no-cursor to skip it)",
+			   a->device, strerror(-r));
+		ret = TOOL_EXIT_FAILURE;
+		goto out;
+	}
+	if (ci.enabled) {
+		ret = read_plane(dev, &ci, &cur);
+		if (ret)
+			goto out;
+		/* The cursor's position is on the pipe, the picture starts
+		 * at the primary plane's position; the image's top-left is
+		 * the position minus the hotspot. */
+		tool_image_compose(img, &cur,
+				   (int64_t)ci.x - (ci.hotspot_known ? (int64_t)ci.x_hot : 0) - pi->x,
+				   (int64_t)ci.y - (ci.hotspot_known ? (int64_t)ci.y_hot : 0) - pi->y);
+	}
+out:
+	tool_image_finish(&spr);
+	tool_image_finish(&cur);
+	return ret;
+}
+
+static int snapshot_run(int argc, char **argv)
+{
+	struct snapshot_args a;
+	struct gvtdmabuf_device *dev = NULL;
+	struct gvtdmabuf_plane_info pi;
+	struct tool_image img = { 0 };
+	struct png_state st = { .msg = "" };
+	char *tmp = NULL;
+	FILE *f = NULL;
+	int r, ret;
+	mode_t mask;
+
+	ret = snapshot_parse(argc, argv, &a);
+	if (ret) {
+		ret = ret < 0 ? TOOL_EXIT_OK : ret;
+		goto out;
+	}
 
 	/* Fail on an unwritable FILE before touching the device. */
-	if (to_stdout) {
+	if (!strcmp(a.path, "-")) {
 		f = stdout;
 	} else {
-		ret = open_output(path, &tmp, &f);
+		ret = open_output(a.path, &tmp, &f);
 		if (ret)
-			return ret;
-	}
-	/* mkstemp() made it 0600; a picture gets the usual mode. */
-	mask = umask(0);
-	umask(mask);
-	if (tmp)
+			goto out;
+		/* mkstemp() made it 0600; a picture gets the usual mode. */
+		mask = umask(0);
+		umask(mask);
 		fchmod(fileno(f), 0666 & ~mask);
+	}
 
-	ret = tool_open_device(device, &dev);
+	ret = tool_open_device(a.device, &dev);
 	if (ret)
 		goto out;
 
-	if (have_frame) {
-		r = gvtdmabuf_sim_set_frame(dev, frame);
+	if (a.have_frame) {
+		r = gvtdmabuf_sim_set_frame(dev, a.frame);
 		if (r == -ENOTSUP) {
-			ret = tool_usage_error(cmd, "--frame only works with sim devices, not with %s",
-					       device);
+			ret = tool_usage_error(&tool_snapshot_command,
+					       "--frame only works with sim devices, not with %s",
+					       a.device);
 			goto out;
 		} else if (r < 0) {
-			tool_error("cannot switch %s to frame %" PRIu64 ": %s", device,
-				   frame, strerror(-r));
+			tool_error("cannot switch %s to frame %" PRIu64 ": %s", a.device,
+				   a.frame, strerror(-r));
 			ret = TOOL_EXIT_FAILURE;
 			goto out;
 		}
 	}
 
-	ret = query_enabled(dev, plane, &pi);
+	ret = query_enabled(dev, a.plane, &pi);
 	if (ret)
 		goto out;
 	ret = read_plane(dev, &pi, &img);
 	if (ret)
 		goto out;
-
-	if (what == WHAT_SCREEN) {
-		/* The screen is opaque. */
-		img.has_alpha = false;
-		/* The sprite only exists on gvtsim: -EINVAL elsewhere. */
-		r = sprite ? gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_SPRITE, &si) : -EINVAL;
-		if (r < 0 && r != -EINVAL) {
-			tool_error("cannot query the sprite plane of %s: %s (use --no-sprite to skip it)",
-				   device, strerror(-r));
-			ret = TOOL_EXIT_FAILURE;
+	if (a.what == WHAT_SCREEN) {
+		ret = compose_screen(dev, &a, &pi, &img);
+		if (ret)
 			goto out;
-		}
-		if (r == 0 && si.enabled) {
-			ret = read_plane(dev, &si, &spr);
-			if (ret)
-				goto out;
-			tool_image_compose(&img, &spr, (int64_t)si.x - pi.x,
-					   (int64_t)si.y - pi.y);
-		}
-		r = cursor ? gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_CURSOR, &ci) : 0;
-		if (r < 0) {
-			tool_error("cannot query the cursor plane of %s: %s (use --no-cursor to skip it)",
-				   device, strerror(-r));
-			ret = TOOL_EXIT_FAILURE;
-			goto out;
-		}
-		if (cursor && ci.enabled) {
-			ret = read_plane(dev, &ci, &cur);
-			if (ret)
-				goto out;
-			/* Cursor position is on the pipe; the picture starts
-			 * at the primary plane's position. */
-			tool_image_compose(&img, &cur,
-					   (int64_t)ci.x - (ci.hotspot_known ? ci.x_hot : 0) - pi.x,
-					   (int64_t)ci.y - (ci.hotspot_known ? ci.y_hot : 0) - pi.y);
-		}
 	}
 
 	if (write_png(f, &img, &st) < 0 || fflush(f) != 0 || ferror(f)) {
-		tool_error("cannot write '%s': %s", path,
-			   ferror(f) ? strerror(errno) : st.msg);
+		tool_error("cannot write '%s': %s", a.path,
+			   st.msg[0] ? st.msg : strerror(errno));
 		ret = TOOL_EXIT_FAILURE;
 		goto out;
 	}
 	if (tmp) {
 		r = fclose(f);
 		f = NULL;
-		if (r != 0 || rename(tmp, path) < 0) {
-			tool_error("cannot write '%s': %s", path, strerror(errno));
+		if (r != 0 || rename(tmp, a.path) < 0) {
+			tool_error("cannot write '%s': %s", a.path, strerror(errno));
 			ret = TOOL_EXIT_FAILURE;
 			goto out;
 		}
@@ -427,8 +476,6 @@ out:
 		free(tmp);
 	}
 	tool_image_finish(&img);
-	tool_image_finish(&cur);
-	tool_image_finish(&spr);
 	gvtdmabuf_device_close(dev);
 	return ret;
 }

@@ -263,7 +263,17 @@ static void print_summary(const struct watch *w, double now, bool interrupted)
 	printf("\n");
 }
 
-static int watch_run(int argc, char **argv)
+struct watch_args {
+	const char *device;
+	double interval;
+	double duration;	/* 0: no limit */
+	double poll_ms;		/* 0: wait for events when possible */
+	uint64_t count;		/* 0: no limit */
+};
+
+/* Parse the command line.  Returns 0, -1 after --help, or an exit code
+ * after a usage error (nothing to clean up here). */
+static int watch_parse(int argc, char **argv, struct watch_args *a)
 {
 	static const struct option opts[] = {
 		{ "interval", required_argument, NULL, 'i' },
@@ -274,42 +284,59 @@ static int watch_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct tool_command *cmd = &tool_watch_command;
-	double interval = 1.0, duration = 0, poll_ms = 0, now, next, end, deadline;
-	uint64_t count = 0, reports = 0;
-	struct watch w;
-	struct pollfd pfd[2];
-	sigset_t mask, oldmask;
-	bool tty, stop = false, interrupted = false;
-	char line[512];
-	int c, r, ret = TOOL_EXIT_OK, sfd = -1, efd = -1, timeout;
+	int c, ret = TOOL_EXIT_OK;
 
-	memset(&w, 0, sizeof(w));
+	memset(a, 0, sizeof(*a));
+	a->interval = 1.0;
 	while ((c = tool_getopt(cmd, argc, argv, ":h", opts, &ret)) >= 0) {
 		switch (c) {
 		case 'i':
-			if (!tool_parse_double(cmd, "--interval", optarg, 0.001, 86400, &interval))
+			if (!tool_parse_double(cmd, "--interval", optarg, 0.001, 86400, &a->interval))
 				return TOOL_EXIT_USAGE;
 			break;
 		case 'n':
-			if (!tool_parse_u64(cmd, "--count", optarg, 1, UINT64_MAX, &count))
+			if (!tool_parse_u64(cmd, "--count", optarg, 1, UINT64_MAX, &a->count))
 				return TOOL_EXIT_USAGE;
 			break;
 		case 'd':
-			if (!tool_parse_double(cmd, "--duration", optarg, 0.001, 1e9, &duration))
+			if (!tool_parse_double(cmd, "--duration", optarg, 0.001, 1e9, &a->duration))
 				return TOOL_EXIT_USAGE;
 			break;
 		case 'p':
-			if (!tool_parse_double(cmd, "--poll", optarg, 0.01, 60000, &poll_ms))
+			if (!tool_parse_double(cmd, "--poll", optarg, 0.01, 60000, &a->poll_ms))
 				return TOOL_EXIT_USAGE;
 			break;
 		}
 	}
 	if (c == -1)
-		return ret;
+		return ret == TOOL_EXIT_OK ? -1 : ret;
 	if (optind >= argc)
 		return tool_usage_error(cmd, "missing DEVICE");
 	if (optind + 1 < argc)
 		return tool_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	a->device = argv[optind];
+	return TOOL_EXIT_OK;
+}
+
+static int watch_run(int argc, char **argv)
+{
+	struct watch_args a;
+	double poll_ms, now, next, end, deadline;
+	uint64_t reports = 0;
+	struct watch w;
+	struct pollfd pfd[2];
+	sigset_t mask, oldmask;
+	bool tty, stop = false, interrupted = false, blocked = false;
+	char line[512];
+	int r, ret, sfd = -1, efd = -1, timeout;
+
+	memset(&w, 0, sizeof(w));
+	ret = watch_parse(argc, argv, &a);
+	if (ret) {
+		ret = ret < 0 ? TOOL_EXIT_OK : ret;
+		goto out;
+	}
+	poll_ms = a.poll_ms;
 
 	/* SIGINT/SIGTERM through a signalfd: the loop sees them between two
 	 * queries and ends with the summary. */
@@ -317,6 +344,7 @@ static int watch_run(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	blocked = true;
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
 		tool_error("cannot create a signalfd: %s", strerror(errno));
@@ -324,7 +352,7 @@ static int watch_run(int argc, char **argv)
 		goto out;
 	}
 
-	ret = tool_open_device(argv[optind], &w.dev);
+	ret = tool_open_device(a.device, &w.dev);
 	if (ret)
 		goto out;
 	if (poll_ms <= 0) {
@@ -339,8 +367,8 @@ static int watch_run(int argc, char **argv)
 	now = tool_now();
 	stats_reset(&w.total, now);
 	stats_reset(&w.interval, now);
-	next = now + interval;
-	end = duration > 0 ? now + duration : INFINITY;
+	next = now + a.interval;
+	end = a.duration > 0 ? now + a.duration : INFINITY;
 	printf("Watching %s (%s backend, %s)%s\n", gvtdmabuf_device_get_name(w.dev),
 	       gvtdmabuf_device_get_backend(w.dev),
 	       efd >= 0 ? "waiting for display events" : "polling",
@@ -395,10 +423,10 @@ static int watch_run(int argc, char **argv)
 			fflush(stdout);
 			reports++;
 			stats_reset(&w.interval, now);
-			next += interval;
+			next += a.interval;
 			if (next < now)
-				next = now + interval;
-			if ((count && reports >= count) || now >= end)
+				next = now + a.interval;
+			if ((a.count && reports >= a.count) || now >= end)
 				stop = true;
 		}
 	}
@@ -411,7 +439,8 @@ out:
 	gvtdmabuf_device_close(w.dev);
 	if (sfd >= 0)
 		close(sfd);
-	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	if (blocked)
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	return ret;
 }
 

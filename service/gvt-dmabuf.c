@@ -417,17 +417,20 @@ static int list_run(int argc, char **argv)
 		}
 	}
 	if (c == -1)
-		return ret;
-	if (optind < argc)
-		return tool_usage_error(&tool_list_command,
-					"unexpected argument '%s'", argv[optind]);
+		goto out;
+	if (optind < argc) {
+		ret = tool_usage_error(&tool_list_command,
+				       "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
 
 	r = gvtdmabuf_list_mdevs(tool_ctx, probe, &list, &n);
 	if (r < 0) {
 		tool_error("cannot list mediated devices in %s/bus/mdev/devices: %s",
 			   sysfs_root, strerror(-r));
-		return tool_exit_code(r) == TOOL_EXIT_USAGE ? TOOL_EXIT_FAILURE
-							   : tool_exit_code(r);
+		ret = tool_exit_code(r) == TOOL_EXIT_USAGE ? TOOL_EXIT_FAILURE
+							  : tool_exit_code(r);
+		goto out;
 	}
 
 	if (json) {
