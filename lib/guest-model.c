@@ -87,7 +87,9 @@ static int modifier_tile(uint64_t modifier, uint32_t *tw, uint32_t *th)
 	} else if (modifier == I915_FORMAT_MOD_X_TILED) {
 		*tw = 512;
 		*th = 8;
-	} else if (modifier == I915_FORMAT_MOD_Y_TILED) {
+	} else if (modifier == I915_FORMAT_MOD_Y_TILED ||
+		   modifier == I915_FORMAT_MOD_Yf_TILED) {
+		/* Yf: 128 B x 32 rows for the 2- and 4-byte pixels painted here */
 		*tw = 128;
 		*th = 32;
 	} else {
@@ -114,13 +116,11 @@ int gvtsim_guest_config_check(const struct gvtsim_guest_config *cfg, const char 
 		reason = "gen 8 primary planes have no packed YUV";
 	else if (cfg->fourcc == DRM_FORMAT_YUYV && (cfg->width & 1))
 		reason = "YUYV needs an even width";
-	else if (cfg->modifier == I915_FORMAT_MOD_Yf_TILED) {
-		reason = "Yf tiling is decoded but not painted by the guest model";
-		ret = -ENOTSUP;
-	} else if (modifier_tile(cfg->modifier, &tw, &th))
-		reason = "tiling must be linear, X or Y";
-	else if (cfg->gen == 8 && cfg->modifier == I915_FORMAT_MOD_Y_TILED)
-		reason = "gen 8 has no Y tiling (linear or X only)";
+	else if (modifier_tile(cfg->modifier, &tw, &th))
+		reason = "tiling must be linear, X, Y or Yf";
+	else if (cfg->gen == 8 && (cfg->modifier == I915_FORMAT_MOD_Y_TILED ||
+				   cfg->modifier == I915_FORMAT_MOD_Yf_TILED))
+		reason = "gen 8 has no Y or Yf tiling (linear or X only)";
 	else if (cfg->n_buffers < 2 || cfg->n_buffers > GVTSIM_GUEST_MAX_BUFFERS)
 		reason = "buffers must be 2 or 3";
 	else if (cfg->cursor_size != 0 && cfg->cursor_size != 64 &&
@@ -740,6 +740,20 @@ static void store_row(struct gvtsim_guest *g, uint8_t *fb, uint32_t y)
 		for (i = 0; i < l->stride / 16; i++)
 			memcpy(base + (size_t)(i >> 3) * 4096 + (i & 7) * 512u,
 			       g->row + i * 16u, 16);
+	} else if (mod == I915_FORMAT_MOD_Yf_TILED) {
+		/* 128 bytes x 32 rows; above the low 4 bits (x within the
+		 * OWord) the address bits 4..11 interleave y0 y1 y2 x0 y3 x1
+		 * y4 x2 (x in OWords; gmmlib's INTEL_TILE_YF_32/16) */
+		uint32_t r = y & 31;
+		uint32_t ybits = (r & 7u) << 4 | ((r >> 3) & 1u) << 8 | ((r >> 4) & 1u) << 10;
+		uint8_t *base = fb + (size_t)(y >> 5) * l->stride * 32 + ybits;
+
+		for (i = 0; i < l->stride / 16; i++) {
+			uint32_t c = i & 7;
+			uint32_t xbits = (c & 1u) << 7 | ((c >> 1) & 1u) << 9 | ((c >> 2) & 1u) << 11;
+
+			memcpy(base + (size_t)(i >> 3) * 4096 + xbits, g->row + i * 16u, 16);
+		}
 	} else {
 		memcpy(fb + (size_t)y * l->stride, g->row, l->stride);
 	}
@@ -830,6 +844,8 @@ static uint32_t primary_ctl(const struct gvtsim_guest_config *cfg)
 		ctl |= GVTSIM_PLANE_CTL_TILED_X;
 	else if (cfg->modifier == I915_FORMAT_MOD_Y_TILED)
 		ctl |= GVTSIM_PLANE_CTL_TILED_Y;
+	else if (cfg->modifier == I915_FORMAT_MOD_Yf_TILED)
+		ctl |= GVTSIM_PLANE_CTL_TILED_YF;
 	return ctl;
 }
 

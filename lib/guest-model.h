@@ -71,7 +71,8 @@ struct gvtsim_guest_config {
 				     ABGR8888, RGB565, XRGB2101010,
 				     XBGR2101010, YUYV */
 	uint64_t modifier;	/**< DRM_FORMAT_MOD_LINEAR, I915_FORMAT_MOD_X_TILED,
-				     I915_FORMAT_MOD_Y_TILED (gen 9 only) */
+				     I915_FORMAT_MOD_Y_TILED, I915_FORMAT_MOD_Yf_TILED
+				     (Y and Yf: gen 9 only) */
 	unsigned int n_buffers;	/**< 2 or 3 framebuffers */
 	unsigned int gen;	/**< 8 (DSPCNTR layout) or 9 (PLANE_CTL) */
 	uint32_t cursor_size;	/**< 64, 128, 256, or 0 for no cursor */
@@ -83,7 +84,7 @@ struct gvtsim_guest_config {
 struct gvtsim_guest_layout {
 	uint32_t cpp;			/**< bytes per pixel of the primary */
 	uint32_t stride;		/**< primary stride in bytes */
-	uint32_t tile_height;		/**< rows per tile row (1 linear, 8 X, 32 Y) */
+	uint32_t tile_height;		/**< rows per tile row (1 linear, 8 X, 32 Y/Yf) */
 	uint32_t fb_size;		/**< bytes per framebuffer (page aligned) */
 	uint64_t fb_offset[GVTSIM_GUEST_MAX_BUFFERS];
 	uint64_t cursor_offset;		/**< cursor image (if cursor_size) */
@@ -125,8 +126,7 @@ void gvtsim_guest_config_default(struct gvtsim_guest_config *cfg);
 /**
  * Check a config.
  * @param why if not NULL, receives a static sentence naming the bad field
- * @return 0, -EINVAL (bad value or combination the hardware cannot do),
- *         -ENOTSUP (valid for the hardware but not painted by the model)
+ * @return 0 or -EINVAL (bad value or combination the hardware cannot do)
  */
 int gvtsim_guest_config_check(const struct gvtsim_guest_config *cfg, const char **why);
 
@@ -140,7 +140,7 @@ int gvtsim_guest_compute_layout(const struct gvtsim_guest_config *cfg,
 /**
  * Set up a guest over graphics memory @p gm of @p gm_size bytes (at least
  * the layout's gm_size).  Writes nothing yet.
- * @return 0, -EINVAL (bad config, memory too small), -ENOTSUP, -ENOMEM
+ * @return 0, -EINVAL (bad config, memory too small), -ENOMEM
  */
 int gvtsim_guest_init(struct gvtsim_guest *g, const struct gvtsim_guest_config *cfg,
 		      gvtsim_guest_write_reg_fn write_reg,

@@ -84,7 +84,8 @@ static const char sim_help[] =
 	"sim[:OPTION,OPTION,...]  a simulated vGPU (no kernel support needed)\n"
 	"  WxH                     mode, e.g. 1920x1080 (default 1280x720;\n"
 	"                          256x160 .. 8192x8192)\n"
-	"  linear|xtiled|ytiled    primary tiling (default linear; ytiled needs gen=9)\n"
+	"  linear|xtiled|ytiled|yftiled\n"
+	"                          primary tiling (default linear; Y and Yf need gen=9)\n"
 	"  xrgb8888|argb8888|xbgr8888|abgr8888|rgb565|xrgb2101010|xbgr2101010|yuyv\n"
 	"                          primary format (default xrgb8888; yuyv needs gen=9)\n"
 	"  fps=N                   guest frame rate, 1..240 (default 60)\n"
@@ -94,7 +95,8 @@ static const char sim_help[] =
 	"  gen=8|9                 register layout: 8 Broadwell, 9 Skylake (default 9)\n"
 	"  clock=realtime|manual   frames follow the clock at fps (default), or only\n"
 	"                          gvtdmabuf_sim_set_frame(); manual frames carry the\n"
-	"                          time frame * 1000000 / fps us in their block code\n"
+	"                          time frame * 1000000 / fps us in their block code,\n"
+	"                          clocked ones the CLOCK_MONOTONIC time of the flip\n"
 	"Example: sim:1920x1080,xtiled,fps=30,cursor=128\n";
 
 GVTDMABUF_EXPORT const char *gvtdmabuf_sim_spec_help(void)

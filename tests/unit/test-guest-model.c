@@ -40,6 +40,21 @@ static size_t tiled_offset(uint64_t mod, uint32_t stride, uint32_t xb, uint32_t 
 	if (mod == I915_FORMAT_MOD_Y_TILED)
 		return (size_t)(y / 32) * stride * 32 + (xb / 128) * 4096 +
 		       ((xb % 128) / 16) * 512 + (y % 32) * 16 + xb % 16;
+	if (mod == I915_FORMAT_MOD_Yf_TILED) {
+		/* gmmlib INTEL_TILE_YF_32 (and _16): bits 15..0 =
+		 * o o o o X Y X Y X Y Y Y X X X X */
+		static const char pattern[] = "xxxxyyyxyxyx";	/* bit 0 first */
+		uint32_t tx = xb % 128, ty = y % 32, off = 0;
+		unsigned int bit, xi = 0, yi = 0;
+
+		for (bit = 0; bit < 12; bit++) {
+			if (pattern[bit] == 'x')
+				off |= ((tx >> xi++) & 1u) << bit;
+			else
+				off |= ((ty >> yi++) & 1u) << bit;
+		}
+		return (size_t)(y / 32) * stride * 32 + (xb / 128) * 4096 + off;
+	}
 	return (size_t)y * stride + xb;
 }
 
@@ -123,7 +138,7 @@ static void test_config_check(void)
 	EXPECT((cfg.fourcc = DRM_FORMAT_YUYV, cfg.gen = 8), -EINVAL);
 	EXPECT((cfg.fourcc = DRM_FORMAT_YUYV, cfg.width = 321), -EINVAL);
 	EXPECT((cfg.modifier = I915_FORMAT_MOD_Y_TILED, cfg.gen = 8), -EINVAL);
-	EXPECT(cfg.modifier = I915_FORMAT_MOD_Yf_TILED, -ENOTSUP);
+	EXPECT((cfg.modifier = I915_FORMAT_MOD_Yf_TILED, cfg.gen = 8), -EINVAL);
 	EXPECT(cfg.modifier = 12345, -EINVAL);
 	EXPECT(cfg.n_buffers = 1, -EINVAL);
 	EXPECT(cfg.n_buffers = 4, -EINVAL);
@@ -219,7 +234,7 @@ static void test_paint_all(void)
 		DRM_FORMAT_XBGR2101010, DRM_FORMAT_YUYV,
 	};
 	static const uint64_t mods[] = { DRM_FORMAT_MOD_LINEAR, I915_FORMAT_MOD_X_TILED,
-					 I915_FORMAT_MOD_Y_TILED };
+					 I915_FORMAT_MOD_Y_TILED, I915_FORMAT_MOD_Yf_TILED };
 	struct gvtsim_guest_config cfg;
 	size_t i, j;
 	unsigned int gen;

@@ -79,7 +79,7 @@ static void test_spec_errors(void)
 		{ "sim:1280x", "1280x" },
 		{ "sim:x720", "x720" },
 		{ "sim:99999999999x5", "99999999999x5" },
-		{ "sim:yftiled", "Yf" },
+		{ "sim:yftiled,gen=8", "gen 8" },
 		{ "sim:yuyv,321x200", "even" },
 		{ "simulator", "not a sim spec" },
 		{ "sim;1280x720", "not a sim spec" },
@@ -115,7 +115,7 @@ static void test_spec_ok(void)
 		"sim", "sim:1920x1080", "sim:xtiled,argb8888", "sim:ytiled,rgb565,buffers=3",
 		"sim:gen=8,xtiled,xbgr8888", "sim:cursor=off,sprite=on", "sim:cursor=256,fps=1",
 		"sim:xrgb2101010,fps=240", "sim:yuyv,640x480", "sim:clock=manual,abgr8888",
-		"sim:256x160,clock=realtime",
+		"sim:256x160,clock=realtime", "sim:yftiled,xbgr2101010",
 	};
 	size_t i;
 
@@ -490,43 +490,60 @@ static void test_not_sim(void)
 	g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(NULL, 1), ==, -ENOTSUP);
 }
 
-/* Through the public API: the X-tiled export detiled by the library's CPU
- * path equals the guest's expected pixels. */
-static void test_public_api_xtiled(void)
+/* Through the public API: a tiled export detiled by the library's CPU
+ * path (lib/detile.c, written independently of the painter) equals the
+ * guest's expected pixels. */
+static void test_public_api_tiled(void)
 {
-	struct gvtdmabuf_device *dev = NULL;
-	struct gvtdmabuf_plane_info pi;
-	const struct gvtdmabuf_dmabuf *buf;
-	struct gvtsim_guest_config cfg;
-	char err[GVTDMABUF_ERROR_MAX] = "";
-	uint32_t *lin, x, y;
-	uint64_t frame = 0, t = 0;
-	int r;
+	static const struct {
+		const char *spec;
+		uint64_t modifier;
+	} cases[] = {
+		{ "sim:320x200,xtiled,clock=manual", I915_FORMAT_MOD_X_TILED },
+		{ "sim:320x200,ytiled,clock=manual", I915_FORMAT_MOD_Y_TILED },
+		{ "sim:320x200,yftiled,clock=manual", I915_FORMAT_MOD_Yf_TILED },
+		{ "sim:320x200,xtiled,gen=8,clock=manual", I915_FORMAT_MOD_X_TILED },
+	};
+	size_t i;
 
-	r = gvtdmabuf_device_open(NULL, "sim:320x200,xtiled,clock=manual", &dev, err, sizeof(err));
-	if (r)
-		g_error("device_open: %d %s", r, err);
-	g_assert_cmpstr(gvtdmabuf_device_get_backend(dev), ==, "sim");
-	g_assert_cmpint(gvtdmabuf_sim_set_frame(dev, 9), ==, 0);
-	g_assert_cmpint(gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi), ==, 0);
-	g_assert_true(pi.enabled);
-	g_assert_cmphex(pi.modifier, ==, I915_FORMAT_MOD_X_TILED);
-	g_assert_cmpint(gvtdmabuf_device_get_dmabuf(dev, &pi, &buf), ==, 0);
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct gvtdmabuf_device *dev = NULL;
+		struct gvtdmabuf_plane_info pi;
+		const struct gvtdmabuf_dmabuf *buf;
+		struct gvtsim_guest_config cfg;
+		char err[GVTDMABUF_ERROR_MAX] = "";
+		uint32_t *lin, x, y;
+		uint64_t frame = 0, t = 0;
+		int r;
 
-	lin = g_new(uint32_t, 320 * 200);
-	g_assert_cmpint(gvtdmabuf_dmabuf_read_linear(buf, lin, 320 * 4), ==, 0);
-	g_assert_cmpint(gvtsim_guest_decode_blockcode(lin, 320 * 4, 320, 200, &frame, &t), ==, 0);
-	g_assert_cmpuint(frame, ==, 9);
-	gvtsim_guest_config_default(&cfg);
-	cfg.width = 320;
-	cfg.height = 200;
-	cfg.modifier = I915_FORMAT_MOD_X_TILED;
-	for (y = 0; y < 200; y++)
-		for (x = 0; x < 320; x++)
-			g_assert_cmphex(lin[y * 320 + x], ==,
-					gvtsim_guest_expected_native(&cfg, 9, t, x, y));
-	g_free(lin);
-	gvtdmabuf_device_close(dev);
+		r = gvtdmabuf_device_open(NULL, cases[i].spec, &dev, err, sizeof(err));
+		if (r)
+			g_error("device_open %s: %d %s", cases[i].spec, r, err);
+		g_assert_cmpstr(gvtdmabuf_device_get_backend(dev), ==, "sim");
+		g_assert_cmpint(gvtdmabuf_sim_set_frame(dev, 9), ==, 0);
+		g_assert_cmpint(gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi), ==, 0);
+		g_assert_true(pi.enabled);
+		g_assert_cmphex(pi.modifier, ==, cases[i].modifier);
+		g_assert_cmpint(gvtdmabuf_device_get_dmabuf(dev, &pi, &buf), ==, 0);
+
+		lin = g_new(uint32_t, 320 * 200);
+		g_assert_cmpint(gvtdmabuf_dmabuf_read_linear(buf, lin, 320 * 4), ==, 0);
+		g_assert_cmpint(gvtsim_guest_decode_blockcode(lin, 320 * 4, 320, 200, &frame, &t),
+				==, 0);
+		g_assert_cmpuint(frame, ==, 9);
+		gvtsim_guest_config_default(&cfg);
+		cfg.width = 320;
+		cfg.height = 200;
+		cfg.modifier = cases[i].modifier;
+		for (y = 0; y < 200; y++)
+			for (x = 0; x < 320; x++)
+				if (lin[y * 320 + x] != gvtsim_guest_expected_native(&cfg, 9, t, x, y))
+					g_error("%s: pixel %u,%u is %08x, expected %08x", cases[i].spec,
+						x, y, lin[y * 320 + x],
+						gvtsim_guest_expected_native(&cfg, 9, t, x, y));
+		g_free(lin);
+		gvtdmabuf_device_close(dev);
+	}
 }
 
 int main(int argc, char **argv)
@@ -543,6 +560,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/events/manual", test_manual_events);
 	g_test_add_func("/sim/events/realtime", test_realtime);
 	g_test_add_func("/sim/not-sim", test_not_sim);
-	g_test_add_func("/sim/public-api/xtiled", test_public_api_xtiled);
+	g_test_add_func("/sim/public-api/tiled", test_public_api_tiled);
 	return g_test_run();
 }
