@@ -118,7 +118,7 @@ mkdir -p "$initrd_dir"/{bin,dev,proc,sys,host,tmp,lib/modules}
 cp /bin/busybox "$initrd_dir/bin/busybox" 2>/dev/null || fail "busybox-static is not installed"
 file -L /bin/busybox | grep -q 'statically linked' || fail "/bin/busybox is not static (apt-get install busybox-static)"
 for a in sh mount umount insmod rmmod mkdir cat echo sleep poweroff dmesg grep \
-	chroot tee ls sed cut kill wc ps seq uuidgen tr head tail lsmod; do
+	chroot tee ls sed cut kill wc ps seq tr head tail lsmod timeout; do
 	ln -s busybox "$initrd_dir/bin/$a"
 done
 

@@ -11,6 +11,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 . /vm.conf
+TEST_TIMEOUT=240	# seconds for one test program
 
 exec 3>/dev/ttyS1
 n=0
@@ -85,11 +86,12 @@ mount -t tmpfs tmpfs /host/run 2>/dev/null
 run_test() {	# run_test NAME PROGRAM ARGS...
 	name=$1; shift
 	rm -f /tmp/rc
-	{ chroot /host /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin LD_LIBRARY_PATH="$BUILDDIR/lib" \
+	{ timeout -s KILL "$TEST_TIMEOUT" chroot /host /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin LD_LIBRARY_PATH="$BUILDDIR/lib" \
 		GVT_VM_KERNEL="$KERNEL" "$@" 2>&1; echo $? >/tmp/rc; } |
 		while IFS= read -r line; do say "$line"; done
 	rc=$(cat /tmp/rc)
 	if [ "$rc" = 0 ]; then ok "$name exits 0"
+	elif [ "$rc" = 137 ]; then notok "$name killed after ${TEST_TIMEOUT}s"
 	elif [ "$rc" = 77 ]; then ok "$name # SKIP exit 77"
 	else notok "$name exits $rc"; fi
 }

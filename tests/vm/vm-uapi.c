@@ -28,6 +28,7 @@
 
 #define UUID_A "d1b2a6c0-0000-4000-8000-0000000000a1"	/* GVTg_V5_4, Gen9 */
 #define UUID_B "d1b2a6c0-0000-4000-8000-0000000000b1"	/* GVTg_V4_4, Gen8 */
+#define UUID_C "d1b2a6c0-0000-4000-8000-0000000000c1"	/* GVTg_V5_2, Gen9, 4K */
 
 #define PROBE_DMABUF (VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF)
 
@@ -780,6 +781,43 @@ static void test_remove_held(struct vm_vfio *v, struct vm_display *d, const char
 	close(fd);
 }
 
+/* The large type: 256 MiB of graphics memory, modes up to 3840x2160. */
+static void test_v5_2(void)
+{
+	struct vfio_region_info *r;
+	struct vfio_region_gfx_edid edid;
+	struct vm_display d;
+	struct vm_vfio v;
+	char err[256];
+	uint32_t mm;
+	int ret;
+
+	ret = vm_mdev_create("GVTg_V5_2", UUID_C);
+	if (!vm_check(ret == 0, "create %s (GVTg_V5_2) (%s)", UUID_C, strerror(-ret)))
+		return;
+	ret = vm_vfio_open(UUID_C, &v, err, sizeof(err));
+	if (vm_check(ret == 0, "open %s (%s)", UUID_C, ret ? err : "ok")) {
+		r = vm_region_info(v.device, VFIO_PCI_BAR2_REGION_INDEX);
+		vm_check(r && r->size == 256ull << 20, "GVTg_V5_2: BAR2 is 256 MiB (%llu)",
+			 r ? (unsigned long long)r->size : 0);
+		free(r);
+		r = vm_region_info(v.device, VFIO_PCI_NUM_REGIONS + 1);
+		ret = r ? edid_read_header(v.device, r->offset, &edid) : -ENOENT;
+		vm_check(ret == 0 && edid.max_xres == 3840 && edid.max_yres == 2160,
+			 "GVTg_V5_2: EDID max_xres x max_yres = %ux%u", edid.max_xres, edid.max_yres);
+		free(r);
+		if (vm_display_init(&d, v.device) == 0) {
+			mm = vm_reg_read(&d, GVTSIM_REG_MAX_MODE);
+			vm_check(mm == (3840u << 16 | 2160), "GVTg_V5_2: guest sees MAX_MODE 3840x2160 (0x%08x)",
+				 mm);
+			vm_display_finish(&d);
+		}
+		vm_vfio_close(&v);
+	}
+	ret = vm_mdev_remove(UUID_C);
+	vm_check(ret == 0 && !vm_mdev_exists(UUID_C), "remove %s (%s)", UUID_C, strerror(-ret));
+}
+
 int main(void)
 {
 	struct vm_vfio va = { -1, -1, -1 }, vb = { -1, -1, -1 }, again;
@@ -796,6 +834,7 @@ int main(void)
 		return vm_done("vm-uapi");
 	}
 	test_types();
+	test_v5_2();
 	ret = vm_mdev_create("GVTg_V5_4", UUID_A);
 	vm_check(ret == 0 && vm_mdev_exists(UUID_A), "create %s (GVTg_V5_4) (%s)", UUID_A,
 		 strerror(-ret));
