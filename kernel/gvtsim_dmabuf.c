@@ -162,7 +162,7 @@ int gvtsim_dmabuf_lookup(struct gvtsim_vgpu *vgpu,
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 
-	while (vgpu->n_dmabufs >= max(gvtsim_max_dmabufs, 1u))
+	while (vgpu->n_dmabufs >= max(READ_ONCE(gvtsim_max_dmabufs), 1u))
 		obj_unlink(vgpu, list_last_entry(&vgpu->dmabufs,
 						 struct gvtsim_dmabuf_obj, link));
 
