@@ -280,6 +280,32 @@ static void print_region_caps(struct out *o, int fd, const struct vfio_region_in
 		out_close(o, ']');
 }
 
+/* The name of a device-specific region from its type capability. */
+static const char *region_cap_type_name(const struct vfio_region_info *ri, size_t size)
+{
+	const uint8_t *buf = (const uint8_t *)ri;
+	uint32_t off = (ri->flags & VFIO_REGION_INFO_FLAG_CAPS) ? ri->cap_offset : 0;
+	int guard;
+
+	for (guard = 0; off && guard < 32; guard++) {
+		const struct vfio_info_cap_header *h;
+
+		if (off < sizeof(*ri) || off + sizeof(*h) > size || off % 4)
+			break;
+		h = (const void *)(buf + off);
+		if (h->id == VFIO_REGION_INFO_CAP_TYPE &&
+		    off + sizeof(struct vfio_region_info_cap_type) <= size) {
+			const struct vfio_region_info_cap_type *t = (const void *)h;
+
+			return region_type_name(t->type, t->subtype);
+		}
+		if (h->next <= off)
+			break;
+		off = h->next;
+	}
+	return NULL;
+}
+
 static void print_region(struct out *o, int fd, const struct vfio_device_info *di,
 			 uint32_t index)
 {
@@ -330,6 +356,8 @@ static void print_region(struct out *o, int fd, const struct vfio_device_info *d
 	}
 	if (ri->argsz < size)
 		size = ri->argsz;
+	if (!name)
+		name = region_cap_type_name(ri, size);
 
 	if (o->json) {
 		out_open(o, NULL, '{');

@@ -174,13 +174,16 @@ int tool_getopt(const struct tool_command *cmd, int argc, char **argv,
 	case '?':
 		/* For a long option getopt leaves optopt at 0; the option is
 		 * the argument it just consumed. */
-		if (optopt)
+		arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+		if (optopt && !strncmp(arg, "--", 2))
+			/* A known long option given a value it does not take. */
+			*ret_exit = tool_usage_error(cmd, "option '%.*s' takes no value",
+						     (int)strcspn(arg, "="), arg);
+		else if (optopt)
 			*ret_exit = tool_usage_error(cmd, "unknown option '-%c'", optopt);
-		else {
-			arg = argv[optind - 1];
+		else
 			*ret_exit = tool_usage_error(cmd, "unknown option '%.*s'",
 						     (int)strcspn(arg, "="), arg);
-		}
 		return -1;
 	case ':':
 		arg = argv[optind - 1];

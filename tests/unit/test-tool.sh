@@ -137,6 +137,8 @@ run 2 "watch bad --interval" "$T" watch sim --interval abc && {
 run 2 "watch --interval 0" "$T" watch sim --interval 0 && expect "$TMP/err" "--interval" "watch: zero interval refused"
 run 2 "watch bad --count" "$T" watch sim --count 1x && expect "$TMP/err" "--count" "watch: bad --count named"
 run 2 "watch missing value" "$T" watch sim --count && expect "$TMP/err" "--count" "watch: missing value named"
+run 2 "value for a flag" "$T" list --no-probe=yes && expect "$TMP/err" "--no-probe" "list: flag given a value named"
+run 2 "unknown short option" "$T" info -q sim && expect "$TMP/err" "'-q'" "info: unknown short option named"
 run 2 "bad sim spec" "$T" info "sim:bogus_option=1" && expect "$TMP/err" "bogus_option" "bad sim option named"
 run 3 "unknown mdev" "$T" info 00000000-0000-0000-0000-000000000000 && \
 	[ -s "$TMP/err" ] && ok "unknown mdev: message printed"
