@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Write the seed corpus of fuzz-decoder (see the input layout there):
-register files of valid surfaces, so the fuzzer starts next to the edges."""
+"""Write the seed corpora (see the input layouts in fuzz-*.c): for the
+decoder, register files of valid surfaces, so the fuzzer starts next to the
+edges; for the sim, option strings and ioctl sequences that succeed."""
 import os
 import struct
 import sys
@@ -40,8 +41,34 @@ seeds = {
     'truncated': seed(truncated=True, mmio=0x70190, regs=pipe(1280, 720) + [(CTL1, 1 << 31 | 4 << 24), (STRIDE1, 80)]),
 }
 
-outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), 'corpus')
-os.makedirs(outdir, exist_ok=True)
-for name, data in seeds.items():
-    with open(os.path.join(outdir, name), 'wb') as f:
-        f.write(data)
+
+def sim_seed(opts, ops):
+    tail = opts.encode()
+    out = bytes([len(tail)]) + tail
+    for op in ops:
+        out += bytes(op).ljust(8, b'\0')
+    return out
+
+
+# ops: 0 query (args: mode bits, argsz/type u32, flags, type index),
+# 1 get_dmabuf, 2 set_frame, 3 get_frame, 4 fds
+QUERY_PRIMARY = [0, 0, 0, 0, 0, 0, 0, 0]
+QUERY_CURSOR = [0, 0, 0, 0, 0, 0, 0, 1]
+QUERY_SPRITE = [0, 0, 0, 0, 0, 0, 0, 2]
+PROBE = [0, 0x40, 0, 0, 0, 0, 3, 0]
+EXPORT = [1, 0, 0, 0, 0, 0, 0, 0]
+sim_seeds = {
+    'primary-export': sim_seed('xtiled', [QUERY_PRIMARY, EXPORT, [2, 1], QUERY_PRIMARY, EXPORT]),
+    'cursor-sprite': sim_seed('sprite=on,cursor=128', [QUERY_CURSOR, EXPORT, QUERY_SPRITE, EXPORT, [3]]),
+    'gen8': sim_seed('gen=8,xbgr8888,buffers=3', [PROBE, QUERY_PRIMARY, [2, 5], EXPORT, [4]]),
+    'ytiled-565': sim_seed('ytiled,rgb565', [QUERY_PRIMARY, EXPORT]),
+    'bad-spec': sim_seed('fps=0,', [QUERY_PRIMARY]),
+}
+
+root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), 'corpus')
+for sub, entries in (('decoder', seeds), ('sim', sim_seeds)):
+    outdir = os.path.join(root, sub)
+    os.makedirs(outdir, exist_ok=True)
+    for name, data in entries.items():
+        with open(os.path.join(outdir, name), 'wb') as f:
+            f.write(data)

@@ -1,11 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Build the decoder's libFuzzer target with clang straight from the sources
-# (the project compiler is gcc) and run it for ${FUZZ_SECONDS:-30} seconds
-# over the committed seed corpus.  Exit 77 (skip) without clang or its
-# fuzzer runtime.
+# Build a libFuzzer target with clang straight from the sources (the
+# project compiler is gcc) and run it for ${FUZZ_SECONDS:-30} seconds over
+# its committed seed corpus (corpus/TARGET/).  Exit 77 (skip) without clang
+# or its fuzzer runtime.
 #
-# usage: run-fuzz.sh [OUTDIR]     (OUTDIR: binary and new inputs; default a temp dir)
+# usage: run-fuzz.sh TARGET [OUTDIR]
+#   TARGET  decoder (gvtsim_decode_plane) or sim (sim backend ioctls, spec)
+#   OUTDIR  binary, new inputs and crash-* files; default a temp dir
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +26,25 @@ if [ ! -e "$resdir/lib/linux/libclang_rt.fuzzer-$arch.a" ]; then
 	exit 77
 fi
 
-out=${1:-}
+target=${1:-decoder}
+out=${2:-}
+case "$target" in
+decoder)
+	srcs="$here/fuzz-decoder.c $src/kernel/gvtsim_fb_decoder.c"
+	incs="-I$src/kernel"
+	libs=""
+	;;
+sim)
+	srcs="$here/fuzz-sim.c $src/lib/sim.c $src/lib/guest-model.c $src/lib/context.c $src/kernel/gvtsim_fb_decoder.c"
+	incs="-I$src/lib -I$src/include -I$src/kernel"
+	libs="-lpthread"
+	;;
+*)
+	echo "unknown target '$target' (decoder, sim)" >&2
+	exit 2
+	;;
+esac
+
 if [ -z "$out" ]; then
 	out=$(mktemp -d)
 	trap 'rm -rf "$out"' EXIT
@@ -34,15 +54,13 @@ mkdir -p "$out/new-inputs"
 drm_cflags=$(pkg-config --cflags libdrm)
 # shellcheck disable=SC2086
 "$clang" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-Wall -Wextra -Wno-unused-parameter -std=gnu11 \
-	-I"$src/kernel" $drm_cflags \
-	"$here/fuzz-decoder.c" "$src/kernel/gvtsim_fb_decoder.c" \
-	-o "$out/fuzz-decoder"
+	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11 \
+	$incs $drm_cflags $srcs $libs -o "$out/fuzz-$target"
 
 # New inputs go to the first (scratch) directory; the committed corpus is
 # only read.  Crashes land in $out as crash-*.
 cd "$out"
 ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-	./fuzz-decoder -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-	-print_final_stats=1 "$out/new-inputs" "$here/corpus"
+	"./fuzz-$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+	-print_final_stats=1 "$out/new-inputs" "$here/corpus/$target"
