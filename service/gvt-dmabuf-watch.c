@@ -429,12 +429,20 @@ static int watch_run(int argc, char **argv)
 			if ((a.count && reports >= a.count) || now >= end)
 				stop = true;
 		}
+		/* The vGPU was removed: nothing more to watch. */
+		if (w.last_error == -ENODEV)
+			break;
 	}
 
 	now = tool_now();
 	if (tty && reports)
 		printf("\n");
 	print_summary(&w, now, interrupted);
+	if (w.last_error == -ENODEV) {
+		fflush(stdout);
+		tool_error("%s is gone (the vGPU was removed)", a.device);
+		ret = TOOL_EXIT_FAILURE;
+	}
 out:
 	gvtdmabuf_device_close(w.dev);
 	if (sfd >= 0)

@@ -62,6 +62,8 @@ static const char *modifier_word(uint64_t modifier)
 		return "xtiled";
 	if (modifier == I915_FORMAT_MOD_Y_TILED)
 		return "ytiled";
+	if (modifier == I915_FORMAT_MOD_Yf_TILED)
+		return "yftiled";
 	g_assert_not_reached();
 	return NULL;
 }
@@ -490,6 +492,7 @@ static void test_compose_clip(void)
 #define LIN DRM_FORMAT_MOD_LINEAR
 #define XT I915_FORMAT_MOD_X_TILED
 #define YT I915_FORMAT_MOD_Y_TILED
+#define YF I915_FORMAT_MOD_Yf_TILED
 
 static const struct snap_case cases[] = {
 	/* Frame 0: the cursor's top-left is at minus half its size. */
@@ -505,6 +508,8 @@ static const struct snap_case cases[] = {
 	{ "xtiled-rgb565", 336, 200, DRM_FORMAT_RGB565, XT, 9, 64, false, 2, NULL, true },
 	{ "xtiled-xrgb2101010", 320, 200, DRM_FORMAT_XRGB2101010, XT, 9, 64, false, 11, NULL, false },
 	{ "ytiled-xbgr2101010", 320, 200, DRM_FORMAT_XBGR2101010, YT, 9, 64, true, 6, NULL, false },
+	{ "yftiled-xrgb8888-offscreen", 336, 200, DRM_FORMAT_XRGB8888, YF, 9, 64, false, 3, NULL, true },
+	{ "yftiled-rgb565-sprite", 320, 208, DRM_FORMAT_RGB565, YF, 9, 128, true, 12, NULL, false },
 	{ "linear-yuyv", 320, 200, DRM_FORMAT_YUYV, LIN, 9, 64, false, 19, NULL, false },
 	{ "ytiled-yuyv-offscreen", 320, 200, DRM_FORMAT_YUYV, YT, 9, 64, false, 0, NULL, true },
 	{ "no-cursor", 320, 200, DRM_FORMAT_XRGB8888, XT, 9, 64, false, 13, "--no-cursor", false },
