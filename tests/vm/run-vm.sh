@@ -124,7 +124,8 @@ done
 
 # Modules with their dependencies, in load order, decompressed (busybox
 # insmod is not built with xz support everywhere).
-modules_wanted="vfio vfio_iommu_type1 mdev 9p 9pnet_virtio virtio_pci"
+# vgem: a DRM driver that imports dma-bufs (PRIME), the importer side.
+modules_wanted="vfio vfio_iommu_type1 mdev 9p 9pnet_virtio virtio_pci vgem"
 if [ -n "$gvtsim_ko" ]; then
 	for d in $(modinfo -F depends "$gvtsim_ko" | tr ',' ' '); do
 		modules_wanted="$modules_wanted $d"

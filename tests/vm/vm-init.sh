@@ -191,4 +191,12 @@ if grep -q '^gvtsim ' /proc/modules; then
 	check "rmmod gvtsim" rmmod gvtsim
 fi
 grep -q '^gvtsim ' /proc/modules && notok "gvtsim unloaded" || ok "gvtsim unloaded"
+
+# Load again: the unload left nothing behind (sysfs names, class, ids).
+if ! grep -q '^gvtsim ' /proc/modules; then
+	check "insmod gvtsim.ko a second time" insmod /lib/modules/gvtsim.ko
+	check "create a vGPU after the reload" sh -c "echo $U1 > $types/gvtsim-GVTg_V5_4/create"
+	check "remove it" sh -c "echo 1 > /sys/bus/mdev/devices/$U1/remove"
+	check "rmmod gvtsim again" rmmod gvtsim
+fi
 finish

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <drm.h>
 #include <drm_fourcc.h>
 
 #include "gvt-dmabuf/gvt-dmabuf.h"
@@ -33,6 +34,8 @@
 #define PROBE_DMABUF (VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF)
 
 static char why[512];
+
+static void check_import(int fd, const char *what);
 
 static bool is_zero_plane(const struct vfio_device_gfx_plane_info *p)
 {
@@ -361,6 +364,110 @@ static void test_pixels(struct vm_display *d, unsigned int gen, uint64_t modifie
 		ret = vm_check_primary_pixels(fd, &p, &cfg, frame, why, sizeof(why));
 		vm_check(ret == 0, "gen%u %s frame %llu: pixels exact after detiling (%s)", gen, name,
 			 (unsigned long long)frame, ret ? why : "ok");
+		if (frame == 2) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "gen%u %s", gen, name);
+			check_import(fd, what);
+		}
+		close(fd);
+	}
+}
+
+/* ---- a real importer: vgem (a DRM driver) takes the dma-buf through
+ * PRIME, which attaches and maps it (the exporter's sg-table path). ---- */
+
+static int vgem_fd = -1;
+
+static void vgem_open(void)
+{
+	char name[16] = "";
+	struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+	char path[32];
+	int i, fd;
+
+	for (i = 0; i < 8 && vgem_fd < 0; i++) {
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (ioctl(fd, DRM_IOCTL_VERSION, &v) == 0 && !strcmp(name, "vgem"))
+			vgem_fd = fd;
+		else
+			close(fd);
+	}
+	if (vgem_fd < 0)
+		vm_note("no vgem device: dma-buf import checks skipped");
+}
+
+/* Import @fd into vgem and release it again; 0 or -errno. */
+static int vgem_import(int fd)
+{
+	struct drm_prime_handle h = { .fd = fd };
+	struct drm_gem_close c = { 0 };
+
+	if (ioctl(vgem_fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &h) < 0)
+		return -errno;
+	c.handle = h.handle;
+	if (ioctl(vgem_fd, DRM_IOCTL_GEM_CLOSE, &c) < 0)
+		return -errno;
+	return 0;
+}
+
+static void check_import(int fd, const char *what)
+{
+	int ret;
+
+	if (vgem_fd < 0)
+		return;
+	ret = vgem_import(fd);
+	vm_check(ret == 0, "%s: vgem imports the dma-buf (PRIME attach + map) (%s)", what,
+		 strerror(-ret));
+}
+
+/* Every primary format the guest model paints, linear, and Yf tiling. */
+static void test_formats(struct vm_display *d, unsigned int gen)
+{
+	static const struct { uint32_t fourcc; uint64_t modifier; const char *name; } fmts[] = {
+		{ DRM_FORMAT_ARGB8888, DRM_FORMAT_MOD_LINEAR, "ARGB8888" },
+		{ DRM_FORMAT_XBGR8888, DRM_FORMAT_MOD_LINEAR, "XBGR8888" },
+		{ DRM_FORMAT_ABGR8888, DRM_FORMAT_MOD_LINEAR, "ABGR8888" },
+		{ DRM_FORMAT_RGB565, DRM_FORMAT_MOD_LINEAR, "RGB565" },
+		{ DRM_FORMAT_XRGB2101010, DRM_FORMAT_MOD_LINEAR, "XRGB2101010" },
+		{ DRM_FORMAT_XBGR2101010, DRM_FORMAT_MOD_LINEAR, "XBGR2101010" },
+		{ DRM_FORMAT_YUYV, DRM_FORMAT_MOD_LINEAR, "YUYV" },
+		{ DRM_FORMAT_XRGB8888, I915_FORMAT_MOD_Yf_TILED, "XRGB8888 Yf-tiled" },
+		{ DRM_FORMAT_RGB565, I915_FORMAT_MOD_X_TILED, "RGB565 X-tiled" },
+	};
+	struct gvtsim_guest_config cfg;
+	struct vfio_device_gfx_plane_info p;
+	const char *bad;
+	unsigned int i;
+	int fd, ret;
+
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		guest_config(&cfg, gen, fmts[i].modifier, 640, 480);
+		cfg.fourcc = fmts[i].fourcc;
+		if (gvtsim_guest_config_check(&cfg, &bad)) {
+			vm_note("gen%u %s: not a mode of this hardware (%s)", gen, fmts[i].name, bad);
+			continue;
+		}
+		if (!start_guest(d, &cfg))
+			continue;
+		vm_guest_show(d, 40 + i);
+		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p);
+		if (!vm_check(ret == 0 && p.drm_format == cfg.fourcc &&
+			      p.drm_format_mod == cfg.modifier && p.width == 640,
+			      "gen%u %s: query says format 0x%08x modifier 0x%llx %ux%u (ret %d)", gen,
+			      fmts[i].name, p.drm_format, (unsigned long long)p.drm_format_mod,
+			      p.width, p.height, ret))
+			continue;
+		fd = vm_get_dmabuf(d->device, p.dmabuf_id);
+		if (!vm_check(fd >= 0, "gen%u %s: GET_GFX_DMABUF (%d)", gen, fmts[i].name, fd))
+			continue;
+		ret = vm_check_primary_pixels(fd, &p, &cfg, 40 + i, why, sizeof(why));
+		vm_check(ret == 0, "gen%u %s: pixels exact (%s)", gen, fmts[i].name, ret ? why : "ok");
 		close(fd);
 	}
 }
@@ -778,6 +885,7 @@ static void test_remove_held(struct vm_vfio *v, struct vm_display *d, const char
 	ret = vm_check_primary_pixels(fd, &p, &cfg, 20, why, sizeof(why));
 	vm_check(ret == 0, "after removal: a new mapping of the held fd shows frame 20 (%s)",
 		 ret ? why : "ok");
+	check_import(fd, "after removal");
 	close(fd);
 }
 
@@ -833,6 +941,7 @@ int main(void)
 		vm_fail("gvtsim is not loaded (%s missing)", VM_GVTSIM_TYPES);
 		return vm_done("vm-uapi");
 	}
+	vgem_open();
 	test_types();
 	test_v5_2();
 	ret = vm_mdev_create("GVTg_V5_4", UUID_A);
@@ -873,6 +982,7 @@ int main(void)
 	test_pixels(&da, 9, DRM_FORMAT_MOD_LINEAR, "linear");
 	test_pixels(&da, 9, I915_FORMAT_MOD_X_TILED, "X-tiled");
 	test_pixels(&da, 9, I915_FORMAT_MOD_Y_TILED, "Y-tiled");
+	test_formats(&da, 9);
 	test_cursor_sprite(&da);
 	test_hostile(&da);
 	test_edid(&da);
@@ -882,6 +992,7 @@ int main(void)
 		test_no_pipe(vb.device);
 		test_pixels(&db, 8, DRM_FORMAT_MOD_LINEAR, "linear");
 		test_pixels(&db, 8, I915_FORMAT_MOD_X_TILED, "X-tiled");
+		test_formats(&db, 8);
 		test_remove_held(&vb, &db, UUID_B);
 	} else {
 		vm_fail("gen8 display set up");
@@ -894,5 +1005,7 @@ out:
 		vm_check(vm_mdev_remove(UUID_A) == 0 && !vm_mdev_exists(UUID_A), "remove %s", UUID_A);
 	if (vm_mdev_exists(UUID_B))
 		vm_check(vm_mdev_remove(UUID_B) == 0 && !vm_mdev_exists(UUID_B), "remove %s", UUID_B);
+	if (vgem_fd >= 0)
+		close(vgem_fd);
 	return vm_done("vm-uapi");
 }
