@@ -15,6 +15,11 @@
  *  - The sprite plane must lie completely inside the pipe (as the hardware
  *    requires); one that sticks out is -EINVAL rather than clipped.
  *  - The cursor keeps CURPOS' sign bits (upstream drops them).
+ *  - On error *out is zeroed (enabled false) like a disabled plane, so a
+ *    caller that ignores the return value still sees no surface.
+ *  - The 32-bit size overflow check cannot trigger with the register
+ *    field widths of gvtsim_hw.h (largest: 1023 * 512 * 8192 < 2^32); it
+ *    stays for wider fields.
  *
  * Pure C, compiled into gvtsim.ko and into user space (library, tests,
  * fuzzer): no libc call, no floating point, no 64-bit division, no VLA.

@@ -178,7 +178,8 @@ static int parse_option(struct gvtsim_guest_config *cfg, bool *manual, const cha
 {
 	const struct word *w;
 	const char *eq = strchr(opt, '=');
-	uint32_t v;
+	bool bad = false;
+	uint32_t v = 0;
 
 	if (!*opt) {
 		gvtdmabuf_set_error(errbuf, errbuf_size,
@@ -206,52 +207,53 @@ static int parse_option(struct gvtsim_guest_config *cfg, bool *manual, const cha
 	}
 
 	if (!strncmp(opt, "fps=", 4)) {
-		if (parse_uint(eq + 1, 240, &v) || v < 1)
-			goto bad_value;
-		cfg->fps = v;
+		bad = parse_uint(eq + 1, 240, &v) || v < 1;
+		if (!bad)
+			cfg->fps = v;
 	} else if (!strncmp(opt, "buffers=", 8)) {
-		if (parse_uint(eq + 1, 3, &v) || v < 2)
-			goto bad_value;
-		cfg->n_buffers = v;
+		bad = parse_uint(eq + 1, 3, &v) || v < 2;
+		if (!bad)
+			cfg->n_buffers = v;
 	} else if (!strncmp(opt, "cursor=", 7)) {
 		if (!strcmp(eq + 1, "off"))
 			cfg->cursor_size = 0;
 		else if (!parse_uint(eq + 1, 256, &v) && (v == 64 || v == 128 || v == 256))
 			cfg->cursor_size = v;
 		else
-			goto bad_value;
+			bad = true;
 	} else if (!strncmp(opt, "sprite=", 7)) {
 		if (!strcmp(eq + 1, "on"))
 			cfg->sprite = true;
 		else if (!strcmp(eq + 1, "off"))
 			cfg->sprite = false;
 		else
-			goto bad_value;
+			bad = true;
 	} else if (!strncmp(opt, "gen=", 4)) {
-		if (parse_uint(eq + 1, 9, &v) || (v != 8 && v != 9))
-			goto bad_value;
-		cfg->gen = v;
+		bad = parse_uint(eq + 1, 9, &v) || (v != 8 && v != 9);
+		if (!bad)
+			cfg->gen = v;
 	} else if (!strncmp(opt, "clock=", 6)) {
 		if (!strcmp(eq + 1, "manual"))
 			*manual = true;
 		else if (!strcmp(eq + 1, "realtime"))
 			*manual = false;
 		else
-			goto bad_value;
+			bad = true;
 	} else {
 		gvtdmabuf_set_error(errbuf, errbuf_size,
 				    "sim spec: unknown option '%s' (valid keys: fps=, buffers=, "
 				    "cursor=, sprite=, gen=, clock=)", opt);
 		return -EINVAL;
 	}
-	return 0;
 
-bad_value:
-	gvtdmabuf_set_error(errbuf, errbuf_size,
-			    "sim spec: bad value in '%s' (fps=1..240, buffers=2|3, "
-			    "cursor=64|128|256|off, sprite=on|off, gen=8|9, "
-			    "clock=realtime|manual)", opt);
-	return -EINVAL;
+	if (bad) {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+				    "sim spec: bad value in '%s' (fps=1..240, buffers=2|3, "
+				    "cursor=64|128|256|off, sprite=on|off, gen=8|9, "
+				    "clock=realtime|manual)", opt);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int parse_spec(const char *spec, struct gvtsim_guest_config *cfg, bool *manual,
@@ -430,39 +432,50 @@ static const struct sim_object *object_find(const struct sim_backend *s, uint32_
 
 /* ---- backend ops ------------------------------------------------------ */
 
-static int sim_query_plane(struct gvtdmabuf_backend *b,
-			   struct vfio_device_gfx_plane_info *info)
+/* The argument checks of i915's QUERY_GFX_PLANE: 1 = PROBE answered,
+ * 0 = a query of *ret_id, -EINVAL otherwise. */
+static int check_query(const struct vfio_device_gfx_plane_info *info,
+		       enum gvtsim_plane_id *ret_id)
 {
-	struct sim_backend *s = to_sim(b);
 	const size_t minsz = offsetof(struct vfio_device_gfx_plane_info, dmabuf_id) +
 			     sizeof(info->dmabuf_id);
-	struct gvtsim_decoder_input in;
-	struct gvtsim_plane p;
-	enum gvtsim_plane_id id;
-	int ret;
 
 	if (info->argsz < minsz)
 		return -EINVAL;
-	/* i915: PROBE|DMABUF answers "supported"; only DMABUF queries;
-	 * everything else (REGION, PROBE alone, 0) is -EINVAL */
+	/* PROBE|DMABUF answers "supported"; only DMABUF queries; everything
+	 * else (REGION, PROBE alone, 0, unknown bits) is -EINVAL */
 	if (info->flags == (VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF))
-		return 0;
+		return 1;
 	if (info->flags != VFIO_GFX_PLANE_TYPE_DMABUF)
 		return -EINVAL;
 
 	switch (info->drm_plane_type) {
 	case DRM_PLANE_TYPE_PRIMARY:
-		id = GVTSIM_PLANE_PRIMARY;
-		break;
+		*ret_id = GVTSIM_PLANE_PRIMARY;
+		return 0;
 	case DRM_PLANE_TYPE_CURSOR:
-		id = GVTSIM_PLANE_CURSOR;
-		break;
+		*ret_id = GVTSIM_PLANE_CURSOR;
+		return 0;
 	case GVTSIM_GFX_PLANE_TYPE_SPRITE:
-		id = GVTSIM_PLANE_SPRITE;
-		break;
+		*ret_id = GVTSIM_PLANE_SPRITE;
+		return 0;
 	default:
 		return -EINVAL;
 	}
+}
+
+static int sim_query_plane(struct gvtdmabuf_backend *b,
+			   struct vfio_device_gfx_plane_info *info)
+{
+	struct sim_backend *s = to_sim(b);
+	struct gvtsim_decoder_input in;
+	struct gvtsim_plane p;
+	enum gvtsim_plane_id id = GVTSIM_PLANE_PRIMARY;
+	int ret;
+
+	ret = check_query(info, &id);
+	if (ret != 0)
+		return ret < 0 ? ret : 0;
 
 	pthread_mutex_lock(&s->lock);
 	tick(s);
@@ -474,21 +487,8 @@ static int sim_query_plane(struct gvtdmabuf_backend *b,
 	in.max_width = s->cfg.width;
 	in.max_height = s->cfg.height;
 	ret = gvtsim_decode_plane(&in, id, &p, NULL);
-	if (ret)
-		goto out;
-
-	info->drm_format = 0;
-	info->drm_format_mod = 0;
-	info->width = 0;
-	info->height = 0;
-	info->stride = 0;
-	info->size = 0;
-	info->x_pos = 0;
-	info->y_pos = 0;
-	info->x_hot = 0;
-	info->y_hot = 0;
-	info->dmabuf_id = 0;
-	if (p.enabled) {
+	if (ret == 0) {
+		/* a disabled plane answers zeros (p is all zero then) */
 		info->drm_format = p.drm_format;
 		info->drm_format_mod = p.modifier;
 		info->width = p.width;
@@ -499,9 +499,8 @@ static int sim_query_plane(struct gvtdmabuf_backend *b,
 		info->y_pos = (uint32_t)p.y_pos;
 		info->x_hot = p.x_hot;
 		info->y_hot = p.y_hot;
-		info->dmabuf_id = object_id(s, &p);
+		info->dmabuf_id = p.enabled ? object_id(s, &p) : 0;
 	}
-out:
 	pthread_mutex_unlock(&s->lock);
 	return ret;
 }
