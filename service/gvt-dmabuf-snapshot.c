@@ -398,6 +398,7 @@ static int snapshot_run(int argc, char **argv)
 	struct png_state st = { .msg = "" };
 	char *tmp = NULL;
 	FILE *f = NULL;
+	bool own_f = false;
 	int r, ret;
 	mode_t mask;
 
@@ -414,6 +415,7 @@ static int snapshot_run(int argc, char **argv)
 		ret = open_output(a.path, &tmp, &f);
 		if (ret)
 			goto out;
+		own_f = true;
 		/* mkstemp() made it 0600; a picture gets the usual mode. */
 		mask = umask(0);
 		umask(mask);
@@ -469,7 +471,7 @@ static int snapshot_run(int argc, char **argv)
 		tmp = NULL;
 	}
 out:
-	if (f && f != stdout)
+	if (own_f && f)
 		fclose(f);
 	if (tmp) {
 		unlink(tmp);
