@@ -505,6 +505,9 @@ static int sim_query_plane(struct gvtdmabuf_backend *b,
 	return ret;
 }
 
+/* A dma-buf of the surface from the memfd: the fd, -ENODEV when
+ * /dev/udmabuf cannot be opened (absent, or no permission: the caller
+ * falls back to the memfd), or the ioctl's -errno. */
 static int export_udmabuf(struct sim_backend *s, const struct sim_object *o)
 {
 	struct udmabuf_create create;
@@ -512,7 +515,7 @@ static int export_udmabuf(struct sim_backend *s, const struct sim_object *o)
 
 	dev = open(UDMABUF_PATH, O_RDWR | O_CLOEXEC);
 	if (dev < 0)
-		return -errno;
+		return -ENODEV;
 	memset(&create, 0, sizeof(create));
 	create.memfd = (uint32_t)s->memfd;
 	create.flags = UDMABUF_FLAGS_CLOEXEC;
@@ -546,7 +549,7 @@ static int sim_get_dmabuf(struct gvtdmabuf_backend *b, uint32_t dmabuf_id,
 		*offset = 0;
 		goto out;
 	}
-	if (fd != -ENOENT && fd != -ENODEV && fd != -ENXIO)
+	if (fd != -ENODEV)
 		goto out;
 
 	fd = fcntl(s->memfd, F_DUPFD_CLOEXEC, 0);
