@@ -394,6 +394,12 @@ static int watch_run(int argc, char **argv)
 			break;
 		}
 		if (r > 0 && (pfd[0].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+
+			/* Consume it: still pending, it would kill us when
+			 * the mask is restored. */
+			if (read(sfd, &si, sizeof(si)) < 0)
+				si.ssi_signo = 0;
 			interrupted = true;
 			break;
 		}

@@ -281,5 +281,27 @@ rc=$?
 [ "$rc" -eq 0 ] && ok "watch: SIGINT exits 0" || fail "watch: SIGINT exit $rc"
 expect "$TMP/out" "Summary (interrupted)" "watch: SIGINT prints the summary"
 
+# SIGTERM too.
+"$T" watch "$SIM" --interval 0.2 >"$TMP/out" 2>"$TMP/err" </dev/null &
+pid=$!
+sleep 1
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[ "$rc" -eq 0 ] && ok "watch: SIGTERM exits 0" || fail "watch: SIGTERM exit $rc"
+expect "$TMP/out" "Summary (interrupted)" "watch: SIGTERM prints the summary"
+
+# On a terminal: one line rewritten in place (carriage return, erase line).
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$T' watch '$SIM' --count 2 --interval 0.2" /dev/null >"$TMP/out" 2>&1 </dev/null
+	if [ "$(grep -c "$(printf '\r\033\[K')" "$TMP/out")" -ge 1 ] &&
+	   [ "$(grep -c "flips/s" "$TMP/out")" -eq 2 ]; then
+		ok "watch on a tty: live line"
+	else
+		fail "watch on a tty: no live line"
+		od -c "$TMP/out" | head -n 10 | sed 's/^/#   /'
+	fi
+fi
+
 echo "# $n commands run, $failures checks failed"
 [ "$failures" -eq 0 ]
