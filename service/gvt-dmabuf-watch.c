@@ -105,7 +105,9 @@ static void stats_latency(struct stats *s, double us)
 }
 
 /* A 64-bit hash of the surface's bytes (no need for a good one: any change
- * of content changes it with overwhelming likelihood). */
+ * of content changes it with overwhelming likelihood).  Returns 0, 1 when
+ * the dma-buf is not there right now (the surface changed since the query:
+ * try next time), or -errno when it cannot be mapped at all. */
 static int hash_surface(struct gvtdmabuf_device *dev,
 			const struct gvtdmabuf_plane_info *pi, uint64_t *ret_hash)
 {
@@ -120,7 +122,7 @@ static int hash_surface(struct gvtdmabuf_device *dev,
 
 	r = gvtdmabuf_device_get_dmabuf(dev, pi, &buf);
 	if (r < 0)
-		return r;
+		return 1;
 	off = buf->offset[0] & ~((size_t)page - 1);
 	len = buf->offset[0] - off + pi->size;
 	map = mmap(NULL, len, PROT_READ, MAP_SHARED, buf->fd[0], (off_t)off);
@@ -183,10 +185,12 @@ static void sample(struct watch *w)
 		return;
 	r = hash_surface(w->dev, &pi, &h);
 	if (r < 0) {
-		/* Without a mapping, flips stand in for frames. */
+		/* No mapping, no content: frames are reported as n/a. */
 		w->hash_failed = true;
 		return;
 	}
+	if (r > 0)
+		return;
 	if (w->have_hash && h != w->last_hash) {
 		w->interval.frames++;
 		w->total.frames++;
