@@ -17,6 +17,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <drm.h>
@@ -850,6 +852,103 @@ static void test_irq(struct vm_display *d)
 	close(efd);
 }
 
+/* ---- concurrency: flips, IRQ attach/detach and exports at once ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void test_stress(struct vm_display *d)
+{
+	struct { struct vfio_irq_set set; int32_t fd; } s;
+	struct gvtsim_guest_config cfg;
+	struct vfio_device_gfx_plane_info p;
+	unsigned int queries = 0, exports = 0, qerr = 0, eerr = 0, stale = 0;
+	pid_t flipper, toggler;
+	double end;
+	int status, ret, fd;
+	bool children_ok = true;
+
+	guest_config(&cfg, 9, I915_FORMAT_MOD_X_TILED, 640, 480);
+	if (!start_guest(d, &cfg))
+		return;
+	vm_guest_show(d, 100);
+	end = now_s() + 3.0;
+	flipper = fork();
+	if (flipper == 0) {
+		uint64_t f = 101;
+
+		for (; now_s() < end; f++)
+			gvtsim_guest_show_frame(&d->guest, f, vm_frame_time(f));
+		_exit(d->io_errors ? 1 : 0);
+	}
+	toggler = fork();
+	if (toggler == 0) {
+		int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), bad = 0;
+		uint64_t v;
+
+		memset(&s, 0, sizeof(s));
+		s.set.argsz = sizeof(s);
+		s.set.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+		s.set.index = VFIO_PCI_NUM_IRQS;
+		s.set.count = 1;
+		while (now_s() < end) {
+			s.fd = efd;
+			bad += ioctl(d->device, VFIO_DEVICE_SET_IRQS, &s) < 0;
+			usleep(1000);
+			if (read(efd, &v, 8) < 0 && errno != EAGAIN)
+				bad++;
+			s.fd = -1;
+			bad += ioctl(d->device, VFIO_DEVICE_SET_IRQS, &s) < 0;
+		}
+		close(efd);
+		_exit(bad ? 1 : 0);
+	}
+	while (now_s() < end) {
+		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF,
+			       queries % 3 == 2 ? DRM_PLANE_TYPE_CURSOR : DRM_PLANE_TYPE_PRIMARY, &p);
+		queries++;
+		if (ret || !p.dmabuf_id) {
+			qerr++;
+			continue;
+		}
+		fd = vm_get_dmabuf(d->device, p.dmabuf_id);
+		if (fd == -EINVAL || fd == -ENOENT) {
+			stale++;
+			continue;
+		}
+		if (fd < 0) {
+			eerr++;
+			continue;
+		}
+		exports++;
+		if (vgem_fd >= 0 && exports % 4 == 0 && vgem_import(fd))
+			eerr++;
+		close(fd);
+	}
+	if (flipper < 0 || waitpid(flipper, &status, 0) != flipper || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		children_ok = false;
+	if (toggler < 0 || waitpid(toggler, &status, 0) != toggler || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		children_ok = false;
+	vm_check(children_ok, "stress: flipping and IRQ attach/detach processes ran without errors");
+	vm_check(qerr == 0 && eerr == 0 && exports > 0,
+		 "stress: %u queries, %u exports, %u ids already forgotten, %u query errors, %u export errors",
+		 queries, exports, stale, qerr, eerr);
+	vm_guest_show(d, 99);
+	ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p);
+	fd = ret ? ret : vm_get_dmabuf(d->device, p.dmabuf_id);
+	ret = fd < 0 ? -1 : vm_check_primary_pixels(fd, &p, &cfg, 99, why, sizeof(why));
+	vm_check(ret == 0, "after the stress: frame 99 exact (%s)", fd < 0 ? strerror(-fd) : ret ? why : "ok");
+	if (fd >= 0)
+		close(fd);
+}
+
 /* ---- removal while a dma-buf is held ---- */
 
 static void test_remove_held(struct vm_vfio *v, struct vm_display *d, const char *uuid)
@@ -987,6 +1086,7 @@ int main(void)
 	test_hostile(&da);
 	test_edid(&da);
 	test_irq(&da);
+	test_stress(&da);
 
 	if (vb.device >= 0 && vm_display_init(&db, vb.device) == 0) {
 		test_no_pipe(vb.device);
