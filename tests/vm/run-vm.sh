@@ -33,7 +33,8 @@ fail() { log "FAIL: $*"; log "0 passed, 1 failed"; exit 1; }
 [ -n "$builddir" ] || fail "usage: run-vm.sh KERNEL BUILDDIR"
 builddir=$(cd "$builddir" && pwd) || fail "no build dir $2"
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
-command -v cpio >/dev/null || fail "cpio is not installed"
+command -v cpio >/dev/null || fail "cpio is not installed (apt-get install cpio)"
+command -v modprobe >/dev/null || fail "modprobe is not installed (apt-get install kmod)"
 
 # ---- the kernel -----------------------------------------------------------
 # root: where /boot and /lib/modules of that kernel live ("" = this host);
@@ -116,7 +117,9 @@ fi
 initrd_dir="$work/initramfs"
 mkdir -p "$initrd_dir"/{bin,dev,proc,sys,host,tmp,lib/modules}
 cp /bin/busybox "$initrd_dir/bin/busybox" 2>/dev/null || fail "busybox-static is not installed"
-file -L /bin/busybox | grep -q 'statically linked' || fail "/bin/busybox is not static (apt-get install busybox-static)"
+# A dynamic busybox names its loader; the initramfs has no libc.
+! LC_ALL=C grep -qa 'ld-linux-x86-64.so' /bin/busybox ||
+	fail "/bin/busybox is not static (apt-get install busybox-static)"
 for a in sh mount umount insmod rmmod mkdir cat echo sleep poweroff dmesg grep \
 	chroot tee ls sed cut kill wc ps seq tr head tail lsmod timeout; do
 	ln -s busybox "$initrd_dir/bin/$a"
@@ -141,7 +144,7 @@ for m in $modules_wanted; do
 		name=${name%.xz}; name=${name%.zst}; name=${name%.gz}
 		grep -qx "$name" "$initrd_dir/modules.list" && continue
 		case "$path" in
-		*.xz) xz -dc "$path" >"$initrd_dir/lib/modules/$name" ;;
+		*.xz) xz -dc "$path" >"$initrd_dir/lib/modules/$name" ;;	# xz-utils
 		*.zst) zstd -qdc "$path" >"$initrd_dir/lib/modules/$name" ;;
 		*.gz) gzip -dc "$path" >"$initrd_dir/lib/modules/$name" ;;
 		*) cp "$path" "$initrd_dir/lib/modules/$name" ;;
