@@ -304,12 +304,44 @@ static int read_pipe(const struct gvtsim_decoder_input *in, bool *active,
 	return 0;
 }
 
+/*
+ * Gen9 universal plane n (1 primary, 2 sprite): both planes have the same
+ * register block, PLANE_CTL encoding, panning rule and stride units, so
+ * they are read in one place.  *enabled is false (and nothing else is set)
+ * when the plane is off; position and size are left to the caller (the
+ * primary takes them from PIPESRC).
+ */
+static int gen9_read_plane(const struct gvtsim_decoder_input *in, uint32_t n,
+			   struct plane_fmt *f, bool *enabled, uint32_t *stride,
+			   uint32_t *surf, const char **why)
+{
+	uint32_t ctl = reg_read(in, GVTSIM_PLANE_CTL(n));
+	int ret;
+
+	*enabled = ctl & GVTSIM_PLANE_CTL_ENABLE;
+	if (!*enabled)
+		return 0;
+	ret = gen9_plane_format(ctl, f, why);
+	if (ret)
+		return ret;
+	if (reg_read(in, GVTSIM_PLANE_OFFSET(n))) {
+		*why = n == 1 ?
+		       "PLANE_OFFSET non-zero (panning is not supported)" :
+		       "sprite PLANE_OFFSET non-zero (panning is not supported)";
+		return -EINVAL;
+	}
+	*stride = (reg_read(in, GVTSIM_PLANE_STRIDE(n)) &
+		   GVTSIM_PLANE_STRIDE_MASK) * f->stride_unit;
+	*surf = reg_read(in, GVTSIM_PLANE_SURF(n));
+	return 0;
+}
+
 static int decode_primary(const struct gvtsim_decoder_input *in,
 			  struct gvtsim_plane *p, const char **why)
 {
 	struct plane_fmt f = { 0 };
-	uint32_t ctl, stride, w, h;
-	bool active;
+	uint32_t ctl, stride, surf, w, h;
+	bool active, enabled;
 	int ret;
 
 	ret = read_pipe(in, &active, &w, &h, why);
@@ -317,18 +349,9 @@ static int decode_primary(const struct gvtsim_decoder_input *in,
 		return ret;
 
 	if (in->gen == GVTSIM_GEN9) {
-		ctl = reg_read(in, GVTSIM_PLANE_CTL(1));
-		if (!(ctl & GVTSIM_PLANE_CTL_ENABLE))
-			return 0;
-		ret = gen9_plane_format(ctl, &f, why);
-		if (ret)
+		ret = gen9_read_plane(in, 1, &f, &enabled, &stride, &surf, why);
+		if (ret || !enabled)
 			return ret;
-		if (reg_read(in, GVTSIM_PLANE_OFFSET(1))) {
-			*why = "PLANE_OFFSET non-zero (panning is not supported)";
-			return -EINVAL;
-		}
-		stride = (reg_read(in, GVTSIM_PLANE_STRIDE(1)) &
-			  GVTSIM_PLANE_STRIDE_MASK) * f.stride_unit;
 	} else {
 		ctl = reg_read(in, GVTSIM_DSPACNTR);
 		if (!(ctl & GVTSIM_DISPPLANE_ENABLE))
@@ -341,12 +364,10 @@ static int decode_primary(const struct gvtsim_decoder_input *in,
 			return -EINVAL;
 		}
 		stride = reg_read(in, GVTSIM_DSPASTRIDE) & GVTSIM_DSPSTRIDE_MASK;
+		surf = reg_read(in, GVTSIM_DSPASURF);
 	}
 
-	return finish_surface(in, &f, stride,
-			      reg_read(in, in->gen == GVTSIM_GEN9 ?
-				       GVTSIM_PLANE_SURF(1) : GVTSIM_DSPASURF),
-			      w, h, p, why);
+	return finish_surface(in, &f, stride, surf, w, h, p, why);
 }
 
 static int decode_sprite(const struct gvtsim_decoder_input *in,
@@ -354,7 +375,7 @@ static int decode_sprite(const struct gvtsim_decoder_input *in,
 {
 	struct plane_fmt f = { 0 };
 	uint32_t ctl, stride, pw, ph, w, h, x, y, pos, size, surf;
-	bool active;
+	bool active, enabled;
 	int ret;
 
 	ret = read_pipe(in, &active, &pw, &ph, why);
@@ -362,21 +383,11 @@ static int decode_sprite(const struct gvtsim_decoder_input *in,
 		return ret;
 
 	if (in->gen == GVTSIM_GEN9) {
-		ctl = reg_read(in, GVTSIM_PLANE_CTL(2));
-		if (!(ctl & GVTSIM_PLANE_CTL_ENABLE))
-			return 0;
-		ret = gen9_plane_format(ctl, &f, why);
-		if (ret)
+		ret = gen9_read_plane(in, 2, &f, &enabled, &stride, &surf, why);
+		if (ret || !enabled)
 			return ret;
-		if (reg_read(in, GVTSIM_PLANE_OFFSET(2))) {
-			*why = "sprite PLANE_OFFSET non-zero (panning is not supported)";
-			return -EINVAL;
-		}
-		stride = (reg_read(in, GVTSIM_PLANE_STRIDE(2)) &
-			  GVTSIM_PLANE_STRIDE_MASK) * f.stride_unit;
 		pos = reg_read(in, GVTSIM_PLANE_POS(2));
 		size = reg_read(in, GVTSIM_PLANE_SIZE(2));
-		surf = reg_read(in, GVTSIM_PLANE_SURF(2));
 	} else {
 		ctl = reg_read(in, GVTSIM_SPRACTL);
 		if (!(ctl & GVTSIM_SPRITE_ENABLE))
