@@ -779,6 +779,96 @@ static void test_edid(struct vm_display *d)
 	free(r);
 }
 
+/* A broken EDID must not replace the current one. */
+static void test_edid_hostile(struct vm_display *d)
+{
+	struct vfio_region_info *r = vm_region_info(d->device, VFIO_PCI_NUM_REGIONS + 1);
+	struct vfio_region_gfx_edid hdr;
+	uint32_t before, v, off_size, off_link;
+	uint8_t blob[128];
+	bool ok;
+
+	if (!vm_check(r && edid_read_header(d->device, r->offset, &hdr) == 0,
+		      "EDID region for the hostile EDID test"))
+		goto out;
+	off_size = offsetof(struct vfio_region_gfx_edid, edid_size);
+	off_link = offsetof(struct vfio_region_gfx_edid, link_state);
+	before = vm_reg_read(d, GVTSIM_REG_MAX_MODE);
+
+	/* Bad checksum. */
+	make_edid(blob, 800, 600);
+	blob[127] ^= 0x55;
+	v = VFIO_DEVICE_GFX_LINK_STATE_DOWN;
+	ok = pwrite(d->device, &v, 4, r->offset + off_link) == 4 &&
+	     pwrite(d->device, blob, sizeof(blob), r->offset + hdr.edid_offset) == sizeof(blob);
+	v = sizeof(blob);
+	ok = ok && pwrite(d->device, &v, 4, r->offset + off_size) == 4;
+	v = VFIO_DEVICE_GFX_LINK_STATE_UP;
+	ok = ok && pwrite(d->device, &v, 4, r->offset + off_link) == 4;
+	vm_check(vm_reg_read(d, GVTSIM_REG_MAX_MODE) == before,
+		 "EDID with a bad checksum does not change MAX_MODE (link up %s)",
+		 ok ? "accepted" : "refused");
+
+	/* A size above edid_max_size. */
+	v = hdr.edid_max_size + 1;
+	ok = pwrite(d->device, &v, 4, r->offset + off_size) == 4;
+	vm_check(!ok, "edid_size above edid_max_size (%u) is refused", hdr.edid_max_size);
+	v = 0x12345;
+	ok = pwrite(d->device, &v, 4, r->offset + offsetof(struct vfio_region_gfx_edid, max_xres)) == 4;
+	vm_check(!ok, "writing the read-only max_xres is refused");
+	ok = pwrite(d->device, blob, 16, r->offset + r->size - 8) == 16;
+	vm_check(!ok, "EDID region write past its end is refused");
+	ok = pwrite(d->device, &v, 4, r->offset + off_link) == 4;
+	vm_check(!ok, "link_state 0x12345 is refused");
+
+	/* A valid EDID again restores a sane state. */
+	vm_check(edid_set(d->device, r->offset, 1920, 1080) == 0 &&
+		 vm_reg_read(d, GVTSIM_REG_MAX_MODE) == (1920u << 16 | 1080),
+		 "valid 1920x1080 EDID accepted after the broken ones");
+out:
+	free(r);
+}
+
+/* Accesses outside a region, unaligned or of odd sizes: refused, no oops. */
+static void test_region_bounds(struct vm_display *d)
+{
+	struct vfio_region_info *cfg = vm_region_info(d->device, VFIO_PCI_CONFIG_REGION_INDEX);
+	struct vfio_region_info *op = vm_region_info(d->device, VFIO_PCI_NUM_REGIONS);
+	uint8_t buf[64] = { 0 };
+	void *m;
+	bool ok;
+
+	ok = pread(d->device, buf, 4, d->bar0_offset + GVTSIM_MMIO_SIZE - 2) < 0;
+	vm_check(ok, "BAR0 read crossing its end is refused");
+	ok = pwrite(d->device, buf, 4, d->bar0_offset + GVTSIM_MMIO_SIZE) < 0;
+	vm_check(ok, "BAR0 write at its end is refused");
+	ok = pwrite(d->device, buf, 2, d->bar0_offset + GVTSIM_PLANE_SURF(1) + 1) < 0;
+	vm_check(ok, "BAR0 2-byte unaligned write is refused");
+	ok = pread(d->device, buf, 8, d->bar2_offset + d->bar2_size - 4) < 0;
+	vm_check(ok, "BAR2 read crossing its end is refused");
+	if (cfg) {
+		ok = pread(d->device, buf, 8, cfg->offset + cfg->size - 4) < 0;
+		vm_check(ok, "config space read crossing its end is refused");
+	}
+	if (op) {
+		ok = pread(d->device, buf, 16, op->offset + op->size - 8) < 0;
+		vm_check(ok, "OpRegion read crossing its end is refused");
+	}
+	/* Far beyond every region whatever the offset encoding. */
+	ok = pread(d->device, buf, 4, (uint64_t)60 << 40) < 0;
+	vm_check(ok, "access to a region index that does not exist is refused");
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, d->device, d->bar0_offset);
+	vm_check(m == MAP_FAILED, "mmap of BAR0 (registers, not mmap-able) is refused");
+	if (m != MAP_FAILED)
+		munmap(m, 4096);
+	m = mmap(NULL, 8192, PROT_READ, MAP_SHARED, d->device, d->bar2_offset + d->bar2_size - 4096);
+	vm_check(m == MAP_FAILED, "mmap of BAR2 past its end is refused");
+	if (m != MAP_FAILED)
+		munmap(m, 8192);
+	free(cfg);
+	free(op);
+}
+
 /* ---- refresh IRQ ---- */
 
 static bool wait_event(int efd, int ms)
@@ -1085,6 +1175,8 @@ int main(void)
 	test_cursor_sprite(&da);
 	test_hostile(&da);
 	test_edid(&da);
+	test_edid_hostile(&da);
+	test_region_bounds(&da);
 	test_irq(&da);
 	test_stress(&da);
 
