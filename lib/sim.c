@@ -6,9 +6,20 @@
  * (kernel/gvtsim_fb_decoder.c) answers plane queries, with the same ioctl
  * rules.  Lets everything above the library run with no kernel support.
  *
- * The guest is lazy: nothing runs in the background.  Each plane query
- * (and get_frame) works out which frame the guest's clock has reached and
- * paints and flips it if it changed.
+ * With the realtime clock the guest is a thread, as a real guest paints
+ * on its own: it paints frame N+1 into the buffer that is not on screen,
+ * waits for frame N+1's flip time (start + (N+1) / fps, absolute
+ * CLOCK_MONOTONIC), flips, and signals the event fd.  Frames it cannot
+ * keep up with are skipped.  s->lock guards the register file and the
+ * dma-buf objects: the guest holds it only while it writes the flip and
+ * cursor registers, a query while it decodes, never while pixels are
+ * painted, so a query costs microseconds.  With clock=manual (or after
+ * set_frame) there is no thread: set_frame paints and flips in the caller.
+ *
+ * fork(): the guest thread does not exist in a child, and a child may
+ * inherit s->lock held.  A realtime sim device is for the process that
+ * opened it; open sim devices after fork() (manual ones survive a fork but
+ * share nothing with the parent's afterwards but the memfd).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,8 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,20 +65,29 @@ struct sim_object {
 
 struct sim_backend {
 	struct gvtdmabuf_backend base;
+	/* guards mmio, objects, use_counter, frame, stop; never held while
+	 * painting in realtime mode */
 	pthread_mutex_t lock;
+	pthread_cond_t wake;		/* tells a waiting guest thread to stop */
+	bool lock_ready, wake_ready;
+	/* serialises set_frame and destroy: stopping (joining) the thread */
+	pthread_mutex_t ctl_lock;
+	bool ctl_lock_ready;
 	struct gvtsim_guest_config cfg;
 	struct gvtsim_guest_layout layout;
-	struct gvtsim_guest guest;
+	struct gvtsim_guest guest;	/* only the guest thread while it runs */
 	bool guest_ready;
 	uint32_t *mmio;
 	int memfd;
 	uint8_t *gm;
 	uint64_t gm_size;
-	int timer_fd;
+	int event_fd;
 	bool manual;		/* frames advance only by set_frame */
-	struct timespec start;
-	bool have_frame;
-	uint64_t frame;
+	uint64_t start_ns;	/* CLOCK_MONOTONIC time of frame 0 */
+	pthread_t thread;
+	bool thread_running;	/* ctl_lock */
+	bool stop;
+	uint64_t frame;		/* on screen */
 	struct sim_object objects[SIM_MAX_OBJECTS];
 	uint64_t use_counter;
 };
@@ -328,42 +349,106 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t elapsed_ns(const struct sim_backend *s)
+/* CLOCK_MONOTONIC time frame @p frame is flipped at in realtime mode. */
+static uint64_t flip_time_ns(const struct sim_backend *s, uint64_t frame)
 {
-	uint64_t start = (uint64_t)s->start.tv_sec * 1000000000ull + (uint64_t)s->start.tv_nsec;
-
-	return now_ns() - start;
+	return s->start_ns + frame * 1000000000ull / s->cfg.fps;
 }
 
-/* Paint, flip, move the cursor.  Manual frames get their nominal time so
- * they are a pure function of the frame number; clocked ones the
- * CLOCK_MONOTONIC time of the flip. */
-static void show_frame(struct sim_backend *s, uint64_t frame)
-{
-	uint64_t t = s->manual ? frame * 1000000ull / s->cfg.fps : now_ns() / 1000;
-
-	gvtsim_guest_show_frame(&s->guest, frame, t);
-	s->frame = frame;
-	s->have_frame = true;
-}
-
-static void tick(struct sim_backend *s)
-{
-	uint64_t frame;
-
-	if (s->manual)
-		return;
-	frame = elapsed_ns(s) * s->cfg.fps / 1000000000ull;
-	if (!s->have_frame || frame != s->frame)
-		show_frame(s, frame);
-}
-
-/* One-shot expiry in the past: the timer fd becomes readable at once. */
 static void signal_event(struct sim_backend *s)
 {
-	struct itimerspec its = { .it_value = { .tv_sec = 0, .tv_nsec = 1 } };
+	uint64_t one = 1;
 
-	timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+	/* cannot fail but by overflowing a counter nobody reads: fine */
+	if (write(s->event_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+/* Manual frames: paint, flip and move the cursor in the caller, with the
+ * frame's nominal time so it is a pure function of the frame number.
+ * Called with s->lock held and no guest thread. */
+static void show_frame_manual(struct sim_backend *s, uint64_t frame)
+{
+	gvtsim_guest_show_frame(&s->guest, frame, frame * 1000000ull / s->cfg.fps);
+	s->frame = frame;
+}
+
+/* The realtime guest.  Frame N carries its flip time start + N / fps in
+ * its block code; it is painted before that time into a buffer not on
+ * screen and flipped at it (late when painting overran). */
+static void *guest_thread(void *arg)
+{
+	struct sim_backend *s = arg;
+	struct gvtsim_guest *g = &s->guest;
+	uint64_t last = s->frame, next = last + 1, due, deadline;
+	struct timespec ts;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop) {
+		pthread_mutex_unlock(&s->lock);
+
+		deadline = flip_time_ns(s, next);
+		gvtsim_guest_paint(g, next, deadline / 1000);
+
+		pthread_mutex_lock(&s->lock);
+		ts.tv_sec = (time_t)(deadline / 1000000000ull);
+		ts.tv_nsec = (long)(deadline % 1000000000ull);
+		/* absolute CLOCK_MONOTONIC wait that destroy can cut short
+		 * (a plain clock_nanosleep would keep it waiting up to 1 s) */
+		while (!s->stop && now_ns() < deadline)
+			pthread_cond_timedwait(&s->wake, &s->lock, &ts);
+		if (s->stop)
+			break;
+		gvtsim_guest_flip(g, next);
+		gvtsim_guest_move_cursor(g, next);
+		s->frame = next;
+		pthread_mutex_unlock(&s->lock);
+		signal_event(s);
+
+		/* skip the frames whose time has passed, and never paint into
+		 * the buffer on screen (with 2 buffers: skip one more) */
+		last = next;
+		due = (now_ns() - s->start_ns) * s->cfg.fps / 1000000000ull;
+		next = due + 1 > last + 1 ? due + 1 : last + 1;
+		if (gvtsim_guest_buffer_of(g, next) == gvtsim_guest_buffer_of(g, last))
+			next++;
+
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Start the guest thread with every signal blocked (signals are for the
+ * application's threads).  Called with ctl_lock held. */
+static int start_guest_thread(struct sim_backend *s)
+{
+	sigset_t all, old;
+	int ret;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = -pthread_create(&s->thread, NULL, guest_thread, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret == 0) {
+		s->thread_running = true;
+		pthread_setname_np(s->thread, "gvtsim-guest");
+	}
+	return ret;
+}
+
+/* Stop and join the guest thread if it runs.  Called with ctl_lock held,
+ * s->lock not held. */
+static void stop_guest_thread(struct sim_backend *s)
+{
+	if (!s->thread_running)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stop = true;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	s->thread_running = false;
 }
 
 /* ---- dma-buf objects -------------------------------------------------- */
@@ -478,8 +563,6 @@ static int sim_query_plane(struct gvtdmabuf_backend *b,
 		return ret < 0 ? ret : 0;
 
 	pthread_mutex_lock(&s->lock);
-	tick(s);
-
 	in.mmio = s->mmio;
 	in.mmio_size = GVTSIM_MMIO_SIZE;
 	in.gm_size = s->gm_size;
@@ -566,7 +649,7 @@ out:
 
 static int sim_get_event_fd(struct gvtdmabuf_backend *b)
 {
-	return to_sim(b)->timer_fd;
+	return to_sim(b)->event_fd;
 }
 
 static int sim_get_fd(struct gvtdmabuf_backend *b)
@@ -580,16 +663,24 @@ static void sim_destroy(struct gvtdmabuf_backend *b)
 
 	if (!s)
 		return;
+	/* the guest thread paints into gm: it goes first */
+	if (s->ctl_lock_ready)
+		stop_guest_thread(s);
 	if (s->guest_ready)
 		gvtsim_guest_finish(&s->guest);
 	if (s->gm && s->gm != MAP_FAILED)
 		munmap(s->gm, s->gm_size);
 	if (s->memfd >= 0)
 		close(s->memfd);
-	if (s->timer_fd >= 0)
-		close(s->timer_fd);
+	if (s->event_fd >= 0)
+		close(s->event_fd);
 	free(s->mmio);
-	pthread_mutex_destroy(&s->lock);
+	if (s->wake_ready)
+		pthread_cond_destroy(&s->wake);
+	if (s->lock_ready)
+		pthread_mutex_destroy(&s->lock);
+	if (s->ctl_lock_ready)
+		pthread_mutex_destroy(&s->ctl_lock);
 	free(s);
 }
 
@@ -606,7 +697,7 @@ int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
 		       char *errbuf, size_t errbuf_size)
 {
 	struct sim_backend *s = NULL;
-	struct itimerspec its;
+	pthread_condattr_t attr;
 	int ret;
 
 	s = calloc(1, sizeof(*s));
@@ -616,8 +707,26 @@ int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
 	}
 	s->base.ops = &sim_ops;
 	s->memfd = -1;
-	s->timer_fd = -1;
-	pthread_mutex_init(&s->lock, NULL);
+	s->event_fd = -1;
+	ret = -pthread_mutex_init(&s->lock, NULL);
+	if (ret)
+		goto error;
+	s->lock_ready = true;
+	ret = -pthread_mutex_init(&s->ctl_lock, NULL);
+	if (ret)
+		goto error;
+	s->ctl_lock_ready = true;
+	/* the guest waits for absolute CLOCK_MONOTONIC flip times */
+	ret = -pthread_condattr_init(&attr);
+	if (ret)
+		goto error;
+	ret = -pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (ret == 0)
+		ret = -pthread_cond_init(&s->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (ret)
+		goto error;
+	s->wake_ready = true;
 
 	ret = parse_spec(spec, &s->cfg, &s->manual, errbuf, errbuf_size);
 	if (ret)
@@ -672,33 +781,28 @@ int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
 	}
 	s->guest_ready = true;
 
-	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (s->timer_fd < 0) {
+	s->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->event_fd < 0) {
 		ret = -errno;
-		gvtdmabuf_set_error(errbuf, errbuf_size, "sim: cannot create a timerfd: %s",
+		gvtdmabuf_set_error(errbuf, errbuf_size, "sim: cannot create an eventfd: %s",
 				    strerror(-ret));
 		goto error;
 	}
+
+	/* the mode is set and frame 0 shown before anyone looks */
+	gvtsim_guest_program_mode(&s->guest);
+	s->start_ns = now_ns();
+	gvtsim_guest_show_frame(&s->guest, 0, s->manual ? 0 : s->start_ns / 1000);
+	s->frame = 0;
 	if (!s->manual) {
-		memset(&its, 0, sizeof(its));
-		its.it_interval.tv_nsec = (long)(1000000000ull / s->cfg.fps);
-		if (s->cfg.fps == 1) {
-			its.it_interval.tv_sec = 1;
-			its.it_interval.tv_nsec = 0;
-		}
-		its.it_value = its.it_interval;
-		if (timerfd_settime(s->timer_fd, 0, &its, NULL) < 0) {
-			ret = -errno;
-			gvtdmabuf_set_error(errbuf, errbuf_size, "sim: cannot arm the timerfd: %s",
+		ret = start_guest_thread(s);
+		if (ret) {
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+					    "sim: cannot start the guest thread: %s",
 					    strerror(-ret));
 			goto error;
 		}
 	}
-
-	/* the mode is set and frame 0 shown before anyone looks */
-	clock_gettime(CLOCK_MONOTONIC, &s->start);
-	gvtsim_guest_program_mode(&s->guest);
-	show_frame(s, 0);
 
 	*ret_backend = &s->base;
 	return 0;
@@ -721,17 +825,15 @@ int gvtdmabuf_sim_backend_set_frame(struct gvtdmabuf_backend *b, uint64_t frame)
 	if (!gvtdmabuf_backend_is_sim(b))
 		return -ENOTSUP;
 	s = to_sim(b);
+	pthread_mutex_lock(&s->ctl_lock);
+	/* from now on only set_frame advances: the guest thread goes */
+	stop_guest_thread(s);
 	pthread_mutex_lock(&s->lock);
-	if (!s->manual) {
-		/* from now on only set_frame advances: stop the clock */
-		struct itimerspec off = { 0 };
-
-		timerfd_settime(s->timer_fd, 0, &off, NULL);
-		s->manual = true;
-	}
-	show_frame(s, frame);
-	signal_event(s);
+	s->manual = true;
+	show_frame_manual(s, frame);
 	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->ctl_lock);
+	signal_event(s);
 	return 0;
 }
 
@@ -743,7 +845,6 @@ int gvtdmabuf_sim_backend_get_frame(struct gvtdmabuf_backend *b, uint64_t *ret_f
 		return -ENOTSUP;
 	s = to_sim(b);
 	pthread_mutex_lock(&s->lock);
-	tick(s);
 	*ret_frame = s->frame;
 	pthread_mutex_unlock(&s->lock);
 	return 0;

@@ -16,7 +16,7 @@ out=$(mktemp)
 trap 'rm -f "$out" "$out.one"' EXIT
 status=0
 
-for b in bench-detile bench-query; do
+for b in bench-detile bench-query bench-paint; do
 	if [ ! -x "$bench/$b" ]; then
 		echo "$b: not built in $bench (run ninja -C $build first)" >&2
 		status=1

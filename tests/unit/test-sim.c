@@ -475,6 +475,123 @@ static void test_realtime(void)
 	b->ops->destroy(b);
 }
 
+/* Realtime mode: a guest thread paints and flips on its own.  Each event
+ * is a flip; the primary's id follows the buffer of the frame on screen
+ * (frame % 2), frames advance, the surface on screen holds that frame
+ * (block code, time = start + frame / fps), and a query only decodes
+ * registers (its average cost is printed, not asserted). */
+static void test_thread(void)
+{
+	struct gvtdmabuf_backend *b = open_ok("sim:640x360,fps=120");
+	struct vfio_device_gfx_plane_info info;
+	uint32_t ids[2] = { 0, 0 };
+	uint64_t v, f1, f2, first = 0, last = 0, base_us = 0;
+	int64_t t0;
+	struct pollfd pfd;
+	unsigned int i, checked = 0, decoded = 0;
+	bool have_base = false;
+	int efd = b->ops->get_event_fd(b);
+
+	pfd.fd = efd;
+	pfd.events = POLLIN;
+	for (i = 0; i < 40; i++) {
+		bool is_dmabuf;
+		uint32_t offset;
+		uint64_t bf = 0, bt = 0;
+		uint8_t *map;
+		size_t len;
+		int fd;
+
+		g_assert_cmpint(poll(&pfd, 1, 2000), ==, 1);
+		g_assert_cmpint(read(efd, &v, sizeof(v)), ==, sizeof(v));
+		g_assert_cmpuint(v, >=, 1);
+
+		g_assert_cmpint(gvtdmabuf_sim_backend_get_frame(b, &f1), ==, 0);
+		g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &info), ==, 0);
+		g_assert_cmpint(gvtdmabuf_sim_backend_get_frame(b, &f2), ==, 0);
+		g_assert_cmpuint(f2, >=, f1);
+		g_assert_cmpuint(f1, >=, last);
+		if (i == 0)
+			first = f1;
+		last = f2;
+
+		/* the surface stays valid whatever the guest is doing */
+		g_assert_cmphex(info.drm_format, ==, DRM_FORMAT_XRGB8888);
+		g_assert_cmpuint(info.width, ==, 640);
+		g_assert_cmpuint(info.height, ==, 360);
+		g_assert_cmpuint(info.dmabuf_id, >=, 1);
+		g_assert_cmpuint(info.dmabuf_id, <=, 2);
+		if (f1 != f2)
+			continue;	/* flipped during the query: no pairing */
+		checked++;
+		if (!ids[f1 % 2])
+			ids[f1 % 2] = info.dmabuf_id;
+		g_assert_cmpuint(info.dmabuf_id, ==, ids[f1 % 2]);
+
+		/* the buffer on screen holds its frame, unless the guest got
+		 * two flips ahead and repaints it: then a later frame of the
+		 * same buffer or an unreadable code */
+		fd = b->ops->get_dmabuf(b, info.dmabuf_id, &is_dmabuf, &offset);
+		g_assert_cmpint(fd, >=, 0);
+		len = (size_t)offset + info.size;
+		map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+		g_assert_true(map != MAP_FAILED);
+		if (gvtsim_guest_decode_blockcode((const uint32_t *)(map + offset), info.stride,
+						  info.width, info.height, &bf, &bt) == 0) {
+			decoded++;
+			g_assert_cmpuint(bf, >=, f1);
+			g_assert_cmpuint(bf % 2, ==, f1 % 2);
+			/* flip times are start + frame / fps (integer us) */
+			if (!have_base) {
+				base_us = bt - bf * 1000000ull / 120;
+				have_base = true;
+			}
+			g_assert_cmpint((int64_t)(bt - bf * 1000000ull / 120 - base_us), >=, -1);
+			g_assert_cmpint((int64_t)(bt - bf * 1000000ull / 120 - base_us), <=, 1);
+		}
+		munmap(map, len);
+		close(fd);
+	}
+	g_assert_cmpuint(last, >, first);
+	g_assert_cmpuint(checked, >=, 1);
+	g_assert_cmpuint(decoded, >=, 1);
+	g_test_message("%u queries paired with their frame, %u block codes read, frames %"
+		       G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT, checked, decoded, first, last);
+
+	/* a query decodes registers only: microseconds, not a frame's paint */
+	t0 = g_get_monotonic_time();
+	for (i = 0; i < 2000; i++)
+		g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &info), ==, 0);
+	g_test_message("query_plane while the guest runs: %.2f us on average",
+		       (double)(g_get_monotonic_time() - t0) / 2000.0);
+	g_assert_cmpuint(info.dmabuf_id, >=, 1);
+
+	/* destroyed right after a flip, while the guest paints the next */
+	g_assert_cmpint(poll(&pfd, 1, 2000), ==, 1);
+	b->ops->destroy(b);
+}
+
+/* Destroy at any point of the guest's cycle (painting, waiting) returns
+ * and leaves nothing running (ASan/TSan builds check the rest). */
+static void test_thread_destroy(void)
+{
+	static const char *const specs[] = {
+		"sim:1920x1080,fps=240", "sim:640x360,fps=1,buffers=3", "sim:xtiled,fps=60",
+	};
+	unsigned int i;
+
+	for (i = 0; i < 12; i++) {
+		struct gvtdmabuf_backend *b = open_ok(specs[i % G_N_ELEMENTS(specs)]);
+		int64_t t0;
+
+		g_usleep((i * 1700) % 9000);
+		t0 = g_get_monotonic_time();
+		b->ops->destroy(b);
+		/* a waiting guest is woken, not waited for (fps=1: 1 s) */
+		g_assert_cmpint(g_get_monotonic_time() - t0, <, 500000);
+	}
+}
+
 static const struct gvtdmabuf_backend_ops fake_ops = { .name = "fake" };
 
 static void test_not_sim(void)
@@ -559,6 +676,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/dmabuf/pixels", test_export_pixels);
 	g_test_add_func("/sim/events/manual", test_manual_events);
 	g_test_add_func("/sim/events/realtime", test_realtime);
+	g_test_add_func("/sim/thread/flips", test_thread);
+	g_test_add_func("/sim/thread/destroy", test_thread_destroy);
 	g_test_add_func("/sim/not-sim", test_not_sim);
 	g_test_add_func("/sim/public-api/tiled", test_public_api_tiled);
 	return g_test_run();
