@@ -147,6 +147,7 @@ if [ -x "/host$tool" ]; then
 	run_test "gvt-dmabuf snapshot" "$tool" snapshot "$U1" /tmp/x.png
 	if [ -s /host/tmp/x.png ] && [ "$(head -c 4 /host/tmp/x.png | tail -c 3)" = PNG ]; then
 		ok "snapshot wrote a PNG ($(wc -c </host/tmp/x.png) bytes)"
+		run_test "snapshot pixels" "$tests/vm-lib" --check-png /tmp/x.png
 	else
 		notok "snapshot wrote a PNG"
 	fi

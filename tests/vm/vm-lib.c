@@ -6,6 +6,8 @@
  *                          UUID2 a GVTg_V4_4 one, both created by /init)
  *   vm-lib --paint UUID    open, let the guest show a frame, close (so the
  *                          gvt-dmabuf tool finds a screen)
+ *   vm-lib --check-png FILE  compare the tool's snapshot of the --paint
+ *                          screen with the guest model, pixel for pixel
  *   vm-lib --hold UUID     open, show a frame, keep a duplicated dma-buf,
  *                          close the device, print "# holding"; once
  *                          /tmp/removed exists (the vGPU was removed) check
@@ -26,11 +28,17 @@
 #include <unistd.h>
 
 #include <drm_fourcc.h>
+#ifdef VM_HAVE_PNG
+#include <png.h>
+#endif
 
 #include "gvt-dmabuf/gvt-dmabuf.h"
 #include "vm-common.h"
 
 static char why[512];
+
+/* The frame --paint leaves on screen for the tool. */
+#define PAINT_FRAME 42
 
 static void guest_config(struct gvtsim_guest_config *cfg, unsigned int gen, uint64_t modifier)
 {
@@ -156,10 +164,60 @@ static int do_paint(const char *uuid)
 	struct vm_display d = { 0 };
 
 	if (open_with_guest(uuid, &cfg, 9, DRM_FORMAT_MOD_LINEAR, &dev, &d) == 0)
-		vm_guest_show(&d, 42);
+		vm_guest_show(&d, PAINT_FRAME);
 	vm_display_finish(&d);
 	gvtdmabuf_device_close(dev);
 	return vm_done("vm-lib --paint");
+}
+
+/* The screen --paint leaves: primary, sprite and cursor composited. */
+static int do_check_png(const char *path)
+{
+#ifdef VM_HAVE_PNG
+	struct gvtsim_guest_config cfg;
+	png_image img;
+	uint8_t *rgba = NULL;
+	uint32_t x, y, bad = 0, got0 = 0, want0 = 0, bx = 0, by = 0;
+
+	guest_config(&cfg, 9, DRM_FORMAT_MOD_LINEAR);
+	memset(&img, 0, sizeof(img));
+	img.version = PNG_IMAGE_VERSION;
+	if (!vm_check(png_image_begin_read_from_file(&img, path), "read %s (%s)", path,
+		      img.message))
+		goto out;
+	img.format = PNG_FORMAT_RGBA;
+	rgba = malloc(PNG_IMAGE_SIZE(img));
+	if (!vm_check(rgba && png_image_finish_read(&img, NULL, rgba, 0, NULL), "decode %s", path))
+		goto out;
+	if (!vm_check(img.width == cfg.width && img.height == cfg.height,
+		      "snapshot is %ux%u (expected %ux%u)", img.width, img.height, cfg.width,
+		      cfg.height))
+		goto out;
+	for (y = 0; y < img.height; y++) {
+		for (x = 0; x < img.width; x++) {
+			const uint8_t *px = rgba + ((size_t)y * img.width + x) * 4;
+			uint32_t got = (uint32_t)px[0] << 16 | px[1] << 8 | px[2];
+			uint32_t want = gvtsim_guest_expected_composited(&cfg, PAINT_FRAME,
+						vm_frame_time(PAINT_FRAME), x, y) & 0xffffff;
+
+			if (got != want && !bad++) {
+				got0 = got;
+				want0 = want;
+				bx = x;
+				by = y;
+			}
+		}
+	}
+	vm_check(bad == 0,
+		 "snapshot equals the guest model's screen (primary + sprite + cursor): %u pixels differ, first at (%u,%u) 0x%06x expected 0x%06x",
+		 bad, bx, by, got0, want0);
+out:
+	png_image_free(&img);
+	free(rgba);
+#else
+	vm_note("built without libpng: %s not checked", path);
+#endif
+	return vm_done("vm-lib --check-png");
 }
 
 static int do_hold(const char *uuid)
@@ -357,10 +415,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "--paint"))
 		return do_paint(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--check-png"))
+		return do_check_png(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "--hold"))
 		return do_hold(argv[2]);
 	if (argc != 3) {
-		fprintf(stderr, "usage: vm-lib UUID1 UUID2 | --paint UUID | --hold UUID\n");
+		fprintf(stderr, "usage: vm-lib UUID1 UUID2 | --paint UUID | --check-png FILE | --hold UUID\n");
 		return 2;
 	}
 	vm_note("vm-lib: libgvtdmabuf on gvtsim (kernel %s)",
