@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the in-VM test programs (see vm-common.h). */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * vm-lib: libgvtdmabuf against gvtsim in the vm suite's VM.
  *

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * vm-uapi: gvtsim's VFIO display uAPI through raw VFIO, no library (only
  * gvtdmabuf_detile() to compare tiled pixels).  Runs inside the vm suite's
