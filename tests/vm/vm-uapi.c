@@ -520,7 +520,7 @@ static int check_plane_image(int dev, const struct vfio_device_gfx_plane_info *p
 	return 0;
 }
 
-static void test_cursor_sprite(struct vm_display *d)
+static void test_cursor_sprite(struct vm_display *d, unsigned int gen, uint32_t cursor_size)
 {
 	struct gvtsim_guest_config cfg;
 	struct vfio_device_gfx_plane_info p;
@@ -528,7 +528,8 @@ static void test_cursor_sprite(struct vm_display *d)
 	uint64_t frame, neg = UINT64_MAX, pos = UINT64_MAX, shown = 0;
 	int ret;
 
-	guest_config(&cfg, 9, DRM_FORMAT_MOD_LINEAR, 640, 480);
+	guest_config(&cfg, gen, DRM_FORMAT_MOD_LINEAR, 640, 480);
+	cfg.cursor_size = cursor_size;
 	if (!start_guest(d, &cfg))
 		return;
 	for (frame = 0; frame < 100000 && (neg == UINT64_MAX || pos == UINT64_MAX); frame++) {
@@ -543,16 +544,18 @@ static void test_cursor_sprite(struct vm_display *d)
 		shown = pos;
 		gvtsim_guest_expected_cursor_pos(&cfg, pos, &ex, &ey);
 		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_CURSOR, &p);
-		vm_check(ret == 0 && p.drm_format == DRM_FORMAT_ARGB8888 && p.width == 64 &&
-			 p.height == 64 && p.drm_format_mod == DRM_FORMAT_MOD_LINEAR &&
+		vm_check(ret == 0 && p.drm_format == DRM_FORMAT_ARGB8888 && p.width == cursor_size &&
+			 p.height == cursor_size && p.drm_format_mod == DRM_FORMAT_MOD_LINEAR &&
 			 (int32_t)p.x_pos == ex && (int32_t)p.y_pos == ey,
-			 "cursor: ARGB8888 64x64 linear at (%d,%d), expected (%d,%d) (ret %d)",
-			 (int32_t)p.x_pos, (int32_t)p.y_pos, ex, ey, ret);
+			 "gen%u cursor: ARGB8888 %ux%u linear at (%d,%d), expected %ux%u at (%d,%d) (ret %d)",
+			 gen, p.width, p.height, (int32_t)p.x_pos, (int32_t)p.y_pos, cursor_size,
+			 cursor_size, ex, ey, ret);
 		vm_check(p.x_hot == 0xffffffffu && p.y_hot == 0xffffffffu,
-			 "cursor hotspot unknown: 0x%x,0x%x", p.x_hot, p.y_hot);
+			 "gen%u cursor hotspot unknown: 0x%x,0x%x", gen, p.x_hot, p.y_hot);
 		if (ret == 0 && p.dmabuf_id) {
 			ret = check_plane_image(d->device, &p, true, &cfg);
-			vm_check(ret == 0, "cursor image exact (%s)", ret ? why : "ok");
+			vm_check(ret == 0, "gen%u %ux%u cursor image exact (%s)", gen, cursor_size,
+				 cursor_size, ret ? why : "ok");
 		}
 	} else {
 		vm_fail("guest model has a cursor position inside the screen");
@@ -563,23 +566,31 @@ static void test_cursor_sprite(struct vm_display *d)
 		gvtsim_guest_expected_cursor_pos(&cfg, neg, &ex, &ey);
 		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_CURSOR, &p);
 		vm_check(ret == 0 && (int32_t)p.x_pos == ex && (int32_t)p.y_pos == ey,
-			 "cursor partly off screen: position (%d,%d) keeps its sign, expected (%d,%d)",
-			 (int32_t)p.x_pos, (int32_t)p.y_pos, ex, ey);
+			 "gen%u cursor partly off screen: position (%d,%d) keeps its sign, expected (%d,%d)",
+			 gen, (int32_t)p.x_pos, (int32_t)p.y_pos, ex, ey);
 	} else {
 		vm_fail("guest model moves the cursor to a negative position");
 	}
 
+	/* The sprite where it is not at the origin. */
+	for (frame = shown + 1; frame < shown + 1000; frame++) {
+		gvtsim_guest_expected_sprite_pos(&cfg, frame, &ex, &ey);
+		if (ex > 0 && ey > 0)
+			break;
+	}
+	vm_guest_show(d, frame);
+	shown = frame;
 	ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, GVTSIM_GFX_PLANE_TYPE_SPRITE, &p);
 	gvtsim_guest_expected_sprite_pos(&cfg, shown, &ex, &ey);
 	if (vm_check(ret == 0 && p.width == GVTSIM_GUEST_SPRITE_WIDTH &&
 		     p.height == GVTSIM_GUEST_SPRITE_HEIGHT &&
 		     (p.drm_format == DRM_FORMAT_XRGB8888 || p.drm_format == DRM_FORMAT_ARGB8888) &&
 		     (int32_t)p.x_pos == ex && (int32_t)p.y_pos == ey,
-		     "sprite plane: %ux%u format 0x%x at (%d,%d), expected %ux%u at (%d,%d) (ret %d)",
-		     p.width, p.height, p.drm_format, (int32_t)p.x_pos, (int32_t)p.y_pos,
+		     "gen%u sprite plane: %ux%u format 0x%x at (%d,%d), expected %ux%u at (%d,%d) (ret %d)",
+		     gen, p.width, p.height, p.drm_format, (int32_t)p.x_pos, (int32_t)p.y_pos,
 		     GVTSIM_GUEST_SPRITE_WIDTH, GVTSIM_GUEST_SPRITE_HEIGHT, ex, ey, ret)) {
 		ret = check_plane_image(d->device, &p, false, &cfg);
-		vm_check(ret == 0, "sprite image exact (%s)", ret ? why : "ok");
+		vm_check(ret == 0, "gen%u sprite image exact (%s)", gen, ret ? why : "ok");
 	}
 }
 
@@ -931,6 +942,11 @@ static void test_irq(struct vm_display *d)
 	vm_check(wait_event(efd, 2000), "refresh event after a flip");
 	vm_guest_show(d, 12);
 	vm_check(wait_event(efd, 2000), "refresh event after the next flip");
+	usleep(50000);
+	while (read(efd, &v, 8) == 8)
+		;
+	gvtsim_guest_move_cursor(&d->guest, 13);
+	vm_check(wait_event(efd, 2000), "refresh event after a cursor move (CURBASE latch)");
 	s.fd = -1;
 	ret = ioctl(d->device, VFIO_DEVICE_SET_IRQS, &s);
 	vm_check(ret == 0, "SET_IRQS with fd -1 detaches (%s)", ret ? strerror(errno) : "ok");
@@ -1172,7 +1188,9 @@ int main(void)
 	test_pixels(&da, 9, I915_FORMAT_MOD_X_TILED, "X-tiled");
 	test_pixels(&da, 9, I915_FORMAT_MOD_Y_TILED, "Y-tiled");
 	test_formats(&da, 9);
-	test_cursor_sprite(&da);
+	test_cursor_sprite(&da, 9, 64);
+	test_cursor_sprite(&da, 9, 128);
+	test_cursor_sprite(&da, 9, 256);
 	test_hostile(&da);
 	test_edid(&da);
 	test_edid_hostile(&da);
@@ -1185,6 +1203,7 @@ int main(void)
 		test_pixels(&db, 8, DRM_FORMAT_MOD_LINEAR, "linear");
 		test_pixels(&db, 8, I915_FORMAT_MOD_X_TILED, "X-tiled");
 		test_formats(&db, 8);
+		test_cursor_sprite(&db, 8, 64);
 		test_remove_held(&vb, &db, UUID_B);
 	} else {
 		vm_fail("gen8 display set up");
