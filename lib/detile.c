@@ -42,14 +42,15 @@
 enum tile_kind {
 	TILE_LINEAR,
 	TILE_X,
-	TILE_OWORD,	/* Y and Yf: table of 16-byte column offsets */
+	TILE_Y,		/* 16-byte columns of 32 rows */
+	TILE_OWORD,	/* Yf: table of 16-byte column offsets */
 };
 
 struct tile_layout {
 	enum tile_kind kind;
 	uint32_t width;		/* bytes */
 	uint32_t height;	/* rows */
-	/* OWORD tiles: address bits 4..11, least significant first */
+	/* Yf tiles: address bits 4..11, least significant first */
 	const char *pattern;
 };
 
@@ -75,7 +76,9 @@ static inline void copy16(uint8_t *dst, const uint8_t *src, bool stream)
 #endif
 }
 
-static inline void prefetch(const void *p)
+/* Always inlined: left to the inliner, GCC 12 judged this wrapper "const"
+ * and dropped its calls from walk_tiles' inlined copies as dead code. */
+static inline __attribute__((always_inline)) void prefetch(const void *p)
 {
 #if defined(__SSE2__)
 	_mm_prefetch((const char *)p, _MM_HINT_T0);
@@ -92,7 +95,10 @@ static inline void stream_done(bool stream)
 #endif
 }
 
-static const char y_pattern[] = "yyyyyxxx";
+/* Constants, so that the X and Y loops are compiled for their fixed tile
+ * sizes. */
+static const struct tile_layout x_layout = { TILE_X, 512, 8, NULL };
+static const struct tile_layout y_layout = { TILE_Y, 128, 32, NULL };
 
 static int layout_for(uint64_t modifier, uint32_t cpp, struct tile_layout *ret)
 {
@@ -103,10 +109,10 @@ static int layout_for(uint64_t modifier, uint32_t cpp, struct tile_layout *ret)
 		*ret = (struct tile_layout){ TILE_LINEAR, 1, 1, NULL };
 		break;
 	case I915_FORMAT_MOD_X_TILED:
-		*ret = (struct tile_layout){ TILE_X, 512, 8, NULL };
+		*ret = x_layout;
 		break;
 	case I915_FORMAT_MOD_Y_TILED:
-		*ret = (struct tile_layout){ TILE_OWORD, 128, 32, y_pattern };
+		*ret = y_layout;
 		break;
 	case I915_FORMAT_MOD_Yf_TILED:
 		if (cpp == 1)
@@ -164,17 +170,30 @@ static void detile_linear(const uint8_t *src, uint32_t src_stride,
 		       src + (size_t)y * src_stride, row_bytes);
 }
 
-/* Tiles of a tile row are copied one after the other: the source is read
- * in order, 4 KiB at a time, and while a tile's rows are written out the
- * next tile is prefetched a slice per row (the hardware prefetcher does not
- * follow the jumps between tile rows by itself). */
+/* A tiling's copier: row r of the tile at tile, its first n bytes, to d. */
+typedef void copy_row_fn(const struct tile_layout *l, const uint16_t *off,
+			 const uint8_t *tile, uint32_t r, uint8_t *d,
+			 uint32_t n, bool stream);
 
-/* X: each tile row's 512 bytes are contiguous in the source. */
-static void detile_x(const uint8_t *src, uint32_t src_stride,
-		     uint32_t row_bytes, uint32_t height,
-		     uint8_t *dst, uint32_t dst_stride, bool stream)
+/*
+ * The walk over the tiles shared by X, Y and Yf: tiles of a tile row are
+ * copied one after the other, so the source is read in order, 4 KiB at a
+ * time, and while a tile's rows are written out the next tile is
+ * prefetched a slice per row (the hardware prefetcher does not follow the
+ * jumps between tile rows by itself).  Always inlined, so that copy_row
+ * and the layout are constants in each tiling's loop.
+ */
+static inline __attribute__((always_inline)) void
+walk_tiles(const struct tile_layout *l, const uint16_t *off,
+	   copy_row_fn *copy_row, const uint8_t *src, uint32_t src_stride,
+	   uint32_t row_bytes, uint32_t height,
+	   uint8_t *dst, uint32_t dst_stride, bool stream)
 {
-	const uint32_t tw = 512, th = 8;
+	/* A local copy: the stores to dst could alias *l, this cannot, so
+	 * the layout stays in registers through the loops. */
+	const struct tile_layout lc = *l;
+	const uint32_t tw = lc.width, th = lc.height;
+	const uint32_t pf_slice = TILE_SIZE / th;	/* next tile's bytes per row */
 	uint32_t n_cols = (row_bytes + tw - 1) / tw;
 	uint32_t ty, col, r, k;
 
@@ -187,78 +206,101 @@ static void detile_x(const uint8_t *src, uint32_t src_stride,
 			const uint8_t *tile = tile_row + (size_t)col * TILE_SIZE;
 			uint32_t x0 = col * tw;
 			uint32_t n = row_bytes - x0 < tw ? row_bytes - x0 : tw;
-			uint32_t full = n / OWORD, tail = n % OWORD;
 			bool last = col + 1 == n_cols;
 
 			for (r = 0; r < rows; r++) {
-				const uint8_t *s = tile + r * tw;
 				uint8_t *d = drow + (size_t)r * dst_stride + x0;
 
 				if (!last)
-					for (k = 0; k < tw; k += 64)
-						prefetch(s + TILE_SIZE + k);
-				if (!stream) {
-					memcpy(d, s, n);
-					continue;
-				}
-				for (k = 0; k < full; k++)
-					copy16(d + k * OWORD, s + k * OWORD, true);
-				if (tail)
-					memcpy(d + full * OWORD, s + full * OWORD, tail);
+					for (k = 0; k < pf_slice; k += 64)
+						prefetch(tile + TILE_SIZE + r * pf_slice + k);
+				copy_row(&lc, off, tile, r, d, n, stream);
 			}
 		}
 	}
 	stream_done(stream);
 }
 
-/* Y and Yf: 16 bytes at a time through the offset table. */
-static void detile_oword(const struct tile_layout *l, const uint16_t *off,
-			 const uint8_t *src, uint32_t src_stride,
-			 uint32_t row_bytes, uint32_t height,
-			 uint8_t *dst, uint32_t dst_stride, bool stream)
+/* X: each tile row's 512 bytes are contiguous in the source. */
+static inline __attribute__((always_inline)) void
+copy_row_x(const struct tile_layout *l, const uint16_t *off,
+	   const uint8_t *tile, uint32_t r, uint8_t *d, uint32_t n, bool stream)
 {
-	const uint32_t tw = l->width, th = l->height;
-	const uint32_t cols = tw / OWORD;
-	const uint32_t pf_slice = TILE_SIZE / th;	/* next tile's bytes per row */
-	const bool is_y = l->pattern == y_pattern;
-	uint32_t n_cols = (row_bytes + tw - 1) / tw;
-	uint32_t ty, col, r, k;
+	const uint8_t *s = tile + r * l->width;
+	uint32_t full = n / OWORD, tail = n % OWORD, k;
 
-	for (ty = 0; ty * th < height; ty++) {
-		const uint8_t *tile_row = src + (size_t)ty * th * src_stride;
-		uint32_t rows = height - ty * th < th ? height - ty * th : th;
-		uint8_t *drow = dst + (size_t)ty * th * dst_stride;
-
-		for (col = 0; col < n_cols; col++) {
-			const uint8_t *tile = tile_row + (size_t)col * TILE_SIZE;
-			uint32_t x0 = col * tw;
-			uint32_t n = row_bytes - x0 < tw ? row_bytes - x0 : tw;
-			uint32_t full = n / OWORD, tail = n % OWORD;
-			bool last = col + 1 == n_cols;
-
-			for (r = 0; r < rows; r++) {
-				const uint16_t *o = off + r * cols;
-				uint8_t *d = drow + (size_t)r * dst_stride + x0;
-
-				if (!last)
-					for (k = 0; k < pf_slice; k += 64)
-						prefetch(tile + TILE_SIZE + r * pf_slice + k);
-				if (is_y && full == 8) {
-					/* Y's offsets are constant: let the
-					 * compiler unroll the 8 columns */
-					for (k = 0; k < 8; k++)
-						copy16(d + k * OWORD,
-						       tile + k * 512 + r * OWORD, stream);
-					continue;
-				}
-				for (k = 0; k < full; k++)
-					copy16(d + k * OWORD, tile + o[k], stream);
-				if (tail)
-					memcpy(d + full * OWORD, tile + o[full], tail);
-			}
-		}
+	if (!stream) {
+		memcpy(d, s, n);
+		return;
 	}
-	stream_done(stream);
+	for (k = 0; k < full; k++)
+		copy16(d + k * OWORD, s + k * OWORD, true);
+	if (tail)
+		memcpy(d + full * OWORD, s + full * OWORD, tail);
+}
+
+/* Y: OWORD k of row r is at k * 512 + r * 16 (what the table would say
+ * for Y's pattern); with constant offsets the compiler unrolls a whole
+ * row's 8 columns. */
+static inline __attribute__((always_inline)) void
+copy_row_y(const struct tile_layout *l, const uint16_t *off,
+	   const uint8_t *tile, uint32_t r, uint8_t *d, uint32_t n, bool stream)
+{
+	const uint32_t col_bytes = OWORD * 32;	/* one column of the tile */
+	const uint8_t *s = tile + r * OWORD;
+	uint32_t full = n / OWORD, tail = n % OWORD, k;
+
+	if (full == 8) {
+		for (k = 0; k < 8; k++)
+			copy16(d + k * OWORD, s + k * col_bytes, stream);
+		return;
+	}
+	for (k = 0; k < full; k++)
+		copy16(d + k * OWORD, s + k * col_bytes, stream);
+	if (tail)
+		memcpy(d + full * OWORD, s + full * col_bytes, tail);
+}
+
+/* Yf: 16 bytes at a time through the offset table. */
+static inline __attribute__((always_inline)) void
+copy_row_oword(const struct tile_layout *l, const uint16_t *off,
+	       const uint8_t *tile, uint32_t r, uint8_t *d, uint32_t n,
+	       bool stream)
+{
+	const uint16_t *o = off + r * (l->width / OWORD);
+	uint32_t full = n / OWORD, tail = n % OWORD, k;
+
+	for (k = 0; k < full; k++)
+		copy16(d + k * OWORD, tile + o[k], stream);
+	if (tail)
+		memcpy(d + full * OWORD, tile + o[full], tail);
+}
+
+/* One function per tiling, each compiled with its own constant copier (and
+ * for X and Y their constant tile sizes). */
+static __attribute__((noinline)) void
+detile_x(const uint8_t *src, uint32_t src_stride, uint32_t row_bytes,
+	 uint32_t height, uint8_t *dst, uint32_t dst_stride, bool stream)
+{
+	walk_tiles(&x_layout, NULL, copy_row_x, src, src_stride, row_bytes,
+		   height, dst, dst_stride, stream);
+}
+
+static __attribute__((noinline)) void
+detile_y(const uint8_t *src, uint32_t src_stride, uint32_t row_bytes,
+	 uint32_t height, uint8_t *dst, uint32_t dst_stride, bool stream)
+{
+	walk_tiles(&y_layout, NULL, copy_row_y, src, src_stride, row_bytes,
+		   height, dst, dst_stride, stream);
+}
+
+static __attribute__((noinline)) void
+detile_oword(const struct tile_layout *l, const uint16_t *off,
+	     const uint8_t *src, uint32_t src_stride, uint32_t row_bytes,
+	     uint32_t height, uint8_t *dst, uint32_t dst_stride, bool stream)
+{
+	walk_tiles(l, off, copy_row_oword, src, src_stride, row_bytes,
+		   height, dst, dst_stride, stream);
 }
 
 /**
@@ -340,6 +382,10 @@ GVTDMABUF_EXPORT int gvtdmabuf_detile(uint64_t modifier, uint32_t cpp,
 		break;
 	case TILE_X:
 		detile_x(src, src_stride, (uint32_t)row_bytes, height,
+			 dst, dst_stride, stream);
+		break;
+	case TILE_Y:
+		detile_y(src, src_stride, (uint32_t)row_bytes, height,
 			 dst, dst_stride, stream);
 		break;
 	case TILE_OWORD:
