@@ -79,7 +79,6 @@ for d in "$BUILDDIR" "$SRCDIR"; do
 		i=$((i + 1)); mkdir -p "/host$d"; mount --bind /keep/$i "/host$d" ;;
 	esac
 done
-mount -t tmpfs tmpfs /host/run 2>/dev/null
 
 # Run a program inside the host root with the build dir's library; its own
 # test lines are passed on, and its exit status becomes one more line.

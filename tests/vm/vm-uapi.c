@@ -1131,6 +1131,48 @@ static void test_v5_2(void)
 	vm_check(ret == 0 && !vm_mdev_exists(UUID_C), "remove %s (%s)", UUID_C, strerror(-ret));
 }
 
+/* max_vgpus (default 4) counts every type together. */
+static void test_instances(void)
+{
+	static const char *const extra[] = {
+		"d1b2a6c0-0000-4000-8000-0000000000d1",
+		"d1b2a6c0-0000-4000-8000-0000000000d2",
+		"d1b2a6c0-0000-4000-8000-0000000000d3",
+	};
+	char path[256], buf[64], max[64] = "";
+	unsigned int i, made = 0;
+	int avail0, avail, ret;
+
+	snprintf(path, sizeof(path), VM_GVTSIM_TYPES "/gvtsim-GVTg_V5_4/available_instances");
+	if (vm_sysfs_read(path, buf, sizeof(buf)))
+		return;
+	avail0 = atoi(buf);
+	vm_sysfs_read("/sys/module/gvtsim/parameters/max_vgpus", max, sizeof(max));
+	vm_note("available_instances %d with 2 vGPUs, max_vgpus %s", avail0, max);
+	for (i = 0; i < 3 && avail0 - (int)made > 0; i++) {
+		ret = vm_mdev_create(i % 2 ? "GVTg_V4_4" : "GVTg_V5_2", extra[i]);
+		if (!vm_check(ret == 0, "create extra vGPU %s (%s)", extra[i], strerror(-ret)))
+			break;
+		made++;
+		vm_sysfs_read(path, buf, sizeof(buf));
+		avail = atoi(buf);
+		vm_check(avail == avail0 - (int)made,
+			 "available_instances of another type counts it: %d", avail);
+	}
+	if (avail0 - (int)made == 0) {
+		ret = vm_mdev_create("GVTg_V5_4", extra[2]);
+		vm_check(ret < 0, "a vGPU beyond max_vgpus is refused (%s)", strerror(-ret));
+		if (ret == 0)
+			vm_mdev_remove(extra[2]);
+	}
+	for (i = 0; i < made; i++) {
+		ret = vm_mdev_remove(extra[i]);
+		vm_check(ret == 0, "remove extra vGPU %s (%s)", extra[i], strerror(-ret));
+	}
+	vm_sysfs_read(path, buf, sizeof(buf));
+	vm_check(atoi(buf) == avail0, "available_instances back to %d (%s)", avail0, buf);
+}
+
 int main(void)
 {
 	struct vm_vfio va = { -1, -1, -1 }, vb = { -1, -1, -1 }, again;
@@ -1157,6 +1199,7 @@ int main(void)
 		 strerror(-ret));
 	ret = vm_mdev_create("GVTg_V5_4", UUID_A);
 	vm_check(ret < 0, "creating the same UUID twice fails (%s)", strerror(-ret));
+	test_instances();
 
 	ret = vm_vfio_open(UUID_A, &va, err, sizeof(err));
 	if (!vm_check(ret == 0, "open %s through group + container (%s)", UUID_A, ret ? err : "ok"))
