@@ -112,8 +112,10 @@ struct gvtsim_guest {
 	void *user;
 	uint8_t *gm;			/**< graphics memory mapping */
 	uint64_t gm_size;
-	uint8_t *row;			/**< scratch: one native row */
+	uint8_t *band;			/**< scratch: one tile row of native pixels */
 	uint32_t *argb_row;		/**< scratch: one ARGB row */
+	uint32_t *bg_base;		/**< per column: background red | x & 0xff */
+	uint32_t *win_rows;		/**< per window: its row patterns */
 	bool have_frame;
 	uint64_t frame;			/**< frame on screen (if have_frame) */
 	unsigned int front;		/**< buffer index on screen */

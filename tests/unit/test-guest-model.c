@@ -256,6 +256,74 @@ static void test_paint_all(void)
 	}
 }
 
+/* Other modes (smallest, odd sizes, a wide one) and frames painted one
+ * after another into the same buffers, as the sim's guest does: every
+ * pixel is still the expected value, whatever the buffer held before. */
+static void test_paint_sizes(void)
+{
+	static const struct {
+		uint32_t w, h, fourcc;
+		uint64_t mod;
+	} cases[] = {
+		{ 256, 160, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR },
+		{ 256, 160, DRM_FORMAT_XRGB8888, I915_FORMAT_MOD_X_TILED },
+		{ 256, 160, DRM_FORMAT_XRGB8888, I915_FORMAT_MOD_Y_TILED },
+		{ 256, 160, DRM_FORMAT_XRGB8888, I915_FORMAT_MOD_Yf_TILED },
+		{ 651, 347, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR },
+		{ 651, 347, DRM_FORMAT_ARGB8888, I915_FORMAT_MOD_X_TILED },
+		{ 651, 347, DRM_FORMAT_XBGR2101010, I915_FORMAT_MOD_Y_TILED },
+		{ 651, 347, DRM_FORMAT_RGB565, I915_FORMAT_MOD_Yf_TILED },
+		{ 650, 347, DRM_FORMAT_YUYV, I915_FORMAT_MOD_X_TILED },
+		{ 1024, 600, DRM_FORMAT_XRGB8888, I915_FORMAT_MOD_Y_TILED },
+	};
+	static const uint64_t frames[] = { 0, 1, 2, 77, 100001 };
+	size_t i, k;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct gvtsim_guest_config cfg;
+		struct guest_fixture f;
+		const struct gvtsim_guest_layout *l;
+		size_t n_frames = cases[i].w > 700 ? 2 : G_N_ELEMENTS(frames);
+
+		base_config(&cfg);
+		cfg.width = cases[i].w;
+		cfg.height = cases[i].h;
+		cfg.fourcc = cases[i].fourcc;
+		cfg.modifier = cases[i].mod;
+		guest_setup(&f, &cfg);
+		l = &f.g.layout;
+		/* garbage in the buffers first: a frame overwrites all of it */
+		memset(f.gm, 0x5a, l->fb_offset[1] + l->fb_size);
+		for (k = 0; k < n_frames; k++) {
+			const uint64_t frame = frames[k], t = frame * 16667 + 3;
+			const uint8_t *fb = f.gm + l->fb_offset[frame % cfg.n_buffers];
+			uint32_t x, y;
+
+			gvtsim_guest_show_frame(&f.g, frame, t);
+			for (y = 0; y < cfg.height; y++) {
+				for (x = 0; x < cfg.width; x++) {
+					uint32_t got = read_native(fb, l, cfg.modifier, x, y);
+					uint32_t want = gvtsim_guest_expected_native(&cfg, frame, t,
+										     x, y);
+
+					if (got != want)
+						g_error("%ux%u %.4s mod %" G_GINT64_MODIFIER "x frame %"
+							G_GUINT64_FORMAT ": pixel %u,%u is %08x, "
+							"expected %08x", cfg.width, cfg.height,
+							(const char *)&cfg.fourcc, cfg.modifier, frame,
+							x, y, got, want);
+				}
+			}
+			/* a linear row's padding is zero */
+			if (cfg.modifier == DRM_FORMAT_MOD_LINEAR)
+				for (y = 0; y < cfg.height; y++)
+					for (x = cfg.width * l->cpp; x < l->stride; x++)
+						g_assert_cmpuint(fb[(size_t)y * l->stride + x], ==, 0);
+		}
+		guest_teardown(&f);
+	}
+}
+
 static void test_pure(void)
 {
 	struct gvtsim_guest_config cfg;
@@ -683,6 +751,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest-model/config-check", test_config_check);
 	g_test_add_func("/guest-model/layout", test_layout);
 	g_test_add_func("/guest-model/paint-all", test_paint_all);
+	g_test_add_func("/guest-model/paint-sizes", test_paint_sizes);
 	g_test_add_func("/guest-model/pure", test_pure);
 	g_test_add_func("/guest-model/rgb565-expected", test_rgb565_expected);
 	g_test_add_func("/guest-model/blockcode/roundtrip", test_blockcode_roundtrip);
