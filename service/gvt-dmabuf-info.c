@@ -101,6 +101,17 @@ static void out_bool(struct out *o, const char *key, bool val)
 
 /* ---- VFIO ---- */
 
+/* Regions and IRQs of a PCI device have fixed names by index (vfio.h's
+ * VFIO_PCI_*_INDEX); other devices' indexes have none. */
+static const char *pci_index_name(const struct vfio_device_info *di,
+				  const char *const *names, uint32_t n,
+				  uint32_t index)
+{
+	if ((di->flags & VFIO_DEVICE_FLAGS_PCI) && index < n)
+		return names[index];
+	return NULL;
+}
+
 static const char *region_index_name(const struct vfio_device_info *di,
 				     uint32_t index)
 {
@@ -116,9 +127,7 @@ static const char *region_index_name(const struct vfio_device_info *di,
 		[VFIO_PCI_VGA_REGION_INDEX] = "VGA",
 	};
 
-	if ((di->flags & VFIO_DEVICE_FLAGS_PCI) && index < VFIO_PCI_NUM_REGIONS)
-		return pci[index];
-	return NULL;
+	return pci_index_name(di, pci, VFIO_PCI_NUM_REGIONS, index);
 }
 
 static const char *region_type_name(uint32_t type, uint32_t subtype)
@@ -139,6 +148,22 @@ static const char *region_type_name(uint32_t type, uint32_t subtype)
 		return "migration (deprecated v1)";
 	}
 	return "unknown";
+}
+
+/* A region or IRQ (what) whose info ioctl failed with err: the same JSON
+ * object for both, the text line names the index (and name, if given). */
+static void print_index_error(struct out *o, const char *what, uint32_t index,
+			      const char *name, int err)
+{
+	if (o->json) {
+		out_open(o, NULL, '{');
+		out_u64(o, "index", index);
+		out_str(o, "error", strerror(err));
+		out_close(o, '}');
+	} else {
+		printf("  %s %u%s%s%s: %s\n", what, index, name ? " (" : "",
+		       name ? name : "", name ? ")" : "", strerror(err));
+	}
 }
 
 static void print_flags(struct out *o, const char *key, uint32_t flags,
@@ -322,17 +347,7 @@ static void print_region(struct out *o, int fd, const struct vfio_device_info *d
 	ri->argsz = (uint32_t)size;
 	ri->index = index;
 	if (ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, ri) < 0) {
-		int err = errno;
-
-		if (o->json) {
-			out_open(o, NULL, '{');
-			out_u64(o, "index", index);
-			out_str(o, "error", strerror(err));
-			out_close(o, '}');
-		} else {
-			printf("  region %u%s%s%s: %s\n", index, name ? " (" : "",
-			       name ? name : "", name ? ")" : "", strerror(err));
-		}
+		print_index_error(o, "region", index, name, errno);
 		goto out;
 	}
 	/* The capability chain needs a second call with a buffer as large as
@@ -392,9 +407,7 @@ static const char *irq_index_name(const struct vfio_device_info *di, uint32_t in
 		[VFIO_PCI_REQ_IRQ_INDEX] = "REQ",
 	};
 
-	if ((di->flags & VFIO_DEVICE_FLAGS_PCI) && index < VFIO_PCI_NUM_IRQS)
-		return pci[index];
-	return NULL;
+	return pci_index_name(di, pci, VFIO_PCI_NUM_IRQS, index);
 }
 
 static void print_irq(struct out *o, int fd, const struct vfio_device_info *di,
@@ -418,16 +431,7 @@ static void print_irq(struct out *o, int fd, const struct vfio_device_info *di,
 	u.info.argsz = sizeof(u);
 	u.info.index = index;
 	if (ioctl(fd, VFIO_DEVICE_GET_IRQ_INFO, &u) < 0) {
-		int err = errno;
-
-		if (o->json) {
-			out_open(o, NULL, '{');
-			out_u64(o, "index", index);
-			out_str(o, "error", strerror(err));
-			out_close(o, '}');
-		} else {
-			printf("  irq %u: %s\n", index, strerror(err));
-		}
+		print_index_error(o, "irq", index, NULL, errno);
 		return;
 	}
 	/* gvtsim's display IRQ: a type capability (see gvtsim-uapi.h). */
