@@ -76,6 +76,29 @@ static void set_tiling_x(struct plane_fmt *f)
 	f->tile_width = 512;
 }
 
+/* The YUV 4:2:2 byte order of a Gen9 PLANE_CTL or a Gen8 SPRCTL: both
+ * registers encode it in the same two bits, with the same values. */
+_Static_assert(GVTSIM_SPRITE_YUV_ORDER_MASK == GVTSIM_PLANE_CTL_YUV422_ORDER_MASK &&
+	       GVTSIM_SPRITE_YUV_ORDER_YUYV == GVTSIM_PLANE_CTL_YUV422_YUYV &&
+	       GVTSIM_SPRITE_YUV_ORDER_UYVY == GVTSIM_PLANE_CTL_YUV422_UYVY &&
+	       GVTSIM_SPRITE_YUV_ORDER_YVYU == GVTSIM_PLANE_CTL_YUV422_YVYU &&
+	       GVTSIM_SPRITE_YUV_ORDER_VYUY == GVTSIM_PLANE_CTL_YUV422_VYUY,
+	       "SPRCTL and PLANE_CTL differ in the YUV order field");
+
+static uint32_t yuv422_format(uint32_t ctl)
+{
+	switch (ctl & GVTSIM_PLANE_CTL_YUV422_ORDER_MASK) {
+	case GVTSIM_PLANE_CTL_YUV422_YUYV:
+		return DRM_FORMAT_YUYV;
+	case GVTSIM_PLANE_CTL_YUV422_UYVY:
+		return DRM_FORMAT_UYVY;
+	case GVTSIM_PLANE_CTL_YUV422_YVYU:
+		return DRM_FORMAT_YVYU;
+	default:
+		return DRM_FORMAT_VYUY;
+	}
+}
+
 /* Gen9 PLANE_CTL (also the layout of plane 2, the sprite). */
 static int gen9_plane_format(uint32_t ctl, struct plane_fmt *f, const char **why)
 {
@@ -85,20 +108,7 @@ static int gen9_plane_format(uint32_t ctl, struct plane_fmt *f, const char **why
 	switch (ctl & GVTSIM_PLANE_CTL_FORMAT_MASK) {
 	case GVTSIM_PLANE_CTL_FORMAT_YUV422:
 		f->cpp = 2;
-		switch (ctl & GVTSIM_PLANE_CTL_YUV422_ORDER_MASK) {
-		case GVTSIM_PLANE_CTL_YUV422_YUYV:
-			f->drm_format = DRM_FORMAT_YUYV;
-			break;
-		case GVTSIM_PLANE_CTL_YUV422_UYVY:
-			f->drm_format = DRM_FORMAT_UYVY;
-			break;
-		case GVTSIM_PLANE_CTL_YUV422_YVYU:
-			f->drm_format = DRM_FORMAT_YVYU;
-			break;
-		default:
-			f->drm_format = DRM_FORMAT_VYUY;
-			break;
-		}
+		f->drm_format = yuv422_format(ctl);
 		break;
 	case GVTSIM_PLANE_CTL_FORMAT_XRGB_2101010:
 		f->cpp = 4;
@@ -194,20 +204,7 @@ static int gen8_sprite_format(uint32_t ctl, struct plane_fmt *f, const char **wh
 	switch (ctl & GVTSIM_SPRITE_FORMAT_MASK) {
 	case GVTSIM_SPRITE_FORMAT_YUV422:
 		f->cpp = 2;
-		switch (ctl & GVTSIM_SPRITE_YUV_ORDER_MASK) {
-		case GVTSIM_SPRITE_YUV_ORDER_YUYV:
-			f->drm_format = DRM_FORMAT_YUYV;
-			break;
-		case GVTSIM_SPRITE_YUV_ORDER_UYVY:
-			f->drm_format = DRM_FORMAT_UYVY;
-			break;
-		case GVTSIM_SPRITE_YUV_ORDER_YVYU:
-			f->drm_format = DRM_FORMAT_YVYU;
-			break;
-		default:
-			f->drm_format = DRM_FORMAT_VYUY;
-			break;
-		}
+		f->drm_format = yuv422_format(ctl);
 		break;
 	case GVTSIM_SPRITE_FORMAT_RGBX101010:
 		f->cpp = 4;
