@@ -261,6 +261,22 @@ static void test_no_pipe(int dev)
 	}
 }
 
+/* The exporter's mmap must not reach past the buffer. */
+static void test_dmabuf_mmap_bounds(int fd, uint32_t size)
+{
+	size_t big = ((size_t)size + 4095) / 4096 * 4096 + 4096;
+	void *m;
+
+	m = mmap(NULL, big, PROT_READ, MAP_SHARED, fd, 0);
+	vm_check(m == MAP_FAILED, "dma-buf mmap one page longer than the buffer is refused");
+	if (m != MAP_FAILED)
+		munmap(m, big);
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, big - 4096);
+	vm_check(m == MAP_FAILED, "dma-buf mmap at an offset past the buffer is refused");
+	if (m != MAP_FAILED)
+		munmap(m, 4096);
+}
+
 /* Primary query, ids, fresh fds, unknown id, disabled plane. */
 static void test_ids(struct vm_display *d)
 {
@@ -297,6 +313,7 @@ static void test_ids(struct vm_display *d)
 			(unsigned long)st1.st_ino, (unsigned long)st2.st_ino);
 		ret = vm_check_primary_pixels(fd1, &p1, &cfg, 0, why, sizeof(why));
 		vm_check(ret == 0, "first fd: pixels of frame 0 exact (%s)", ret ? why : "ok");
+		test_dmabuf_mmap_bounds(fd1, p1.size);
 		close(fd1);
 		ret = vm_check_primary_pixels(fd2, &p1, &cfg, 0, why, sizeof(why));
 		vm_check(ret == 0, "second fd still valid after closing the first (%s)", ret ? why : "ok");
