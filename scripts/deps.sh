@@ -14,7 +14,7 @@ build_pkgs=(
 )
 test_pkgs=(
 	"${build_pkgs[@]}"
-	linux-headers-amd64 linux-image-amd64 kmod
+	linux-headers-amd64 linux-image-amd64 kmod dkms
 	qemu-system-x86 busybox-static cpio zstd mmdebstrap
 	clang libclang-rt-14-dev
 )
