@@ -4,7 +4,8 @@
  * work the sim's guest thread does for every frame, in ms per frame for
  * 720p, 1080p and 4K in linear, X- and Y-tiled XRGB8888.  Consecutive
  * frames are painted, as the guest does (the painter may reuse what the
- * buffer already holds).  Prints figures, asserts nothing.
+ * buffer already holds), and 1080p X-tiled in every format the model
+ * paints.  Prints figures, asserts nothing.
  *
  *   bench-paint [-n FRAMES]
  */
@@ -40,7 +41,7 @@ static void write_reg(void *user, uint32_t offset, uint32_t value)
 }
 
 /* Median and best ms per frame over ROUNDS rounds of n frames; 0 on success. */
-static int bench_one(uint32_t w, uint32_t h, uint64_t modifier, long n,
+static int bench_one(uint32_t w, uint32_t h, uint32_t fourcc, uint64_t modifier, long n,
 		     double *ret_median, double *ret_best)
 {
 	struct gvtsim_guest_config cfg;
@@ -55,6 +56,7 @@ static int bench_one(uint32_t w, uint32_t h, uint64_t modifier, long n,
 	gvtsim_guest_config_default(&cfg);
 	cfg.width = w;
 	cfg.height = h;
+	cfg.fourcc = fourcc;
 	cfg.modifier = modifier;
 	if (gvtsim_guest_compute_layout(&cfg, &layout))
 		goto out;
@@ -102,6 +104,15 @@ int main(int argc, char **argv)
 		{ I915_FORMAT_MOD_X_TILED, "X" },
 		{ I915_FORMAT_MOD_Y_TILED, "Y" },
 	};
+	static const struct {
+		uint32_t fourcc;
+		const char *name;
+	} formats[] = {
+		{ DRM_FORMAT_XRGB8888, "xrgb8888" }, { DRM_FORMAT_ARGB8888, "argb8888" },
+		{ DRM_FORMAT_XBGR8888, "xbgr8888" }, { DRM_FORMAT_ABGR8888, "abgr8888" },
+		{ DRM_FORMAT_RGB565, "rgb565" }, { DRM_FORMAT_XRGB2101010, "xrgb2101010" },
+		{ DRM_FORMAT_XBGR2101010, "xbgr2101010" }, { DRM_FORMAT_YUYV, "yuyv" },
+	};
 	long frames = 0;
 	int opt, status = 0;
 	size_t s, t;
@@ -133,7 +144,8 @@ int main(int argc, char **argv)
 			double med, best;
 			char name[64], target[16] = "-";
 
-			if (bench_one(sizes[s].w, sizes[s].h, tilings[t].modifier, n, &med, &best)) {
+			if (bench_one(sizes[s].w, sizes[s].h, DRM_FORMAT_XRGB8888, tilings[t].modifier,
+				      n, &med, &best)) {
 				fprintf(stderr, "bench-paint: %s %s: cannot set up the guest\n",
 					sizes[s].name, tilings[t].name);
 				status = 1;
@@ -148,6 +160,23 @@ int main(int argc, char **argv)
 			/* machine-readable line for run.sh's summary */
 			printf("#result\t%s\t%.2f\t%.2f\t%s\n", name, med, best, target);
 		}
+	}
+
+	printf("\n# 1080p X-tiled by format, ms per frame\n");
+	printf("%-12s %10s %10s %10s\n", "format", "median", "best", "frames/s");
+	for (s = 0; s < sizeof(formats) / sizeof(formats[0]); s++) {
+		long n = frames ? frames : 160;
+		double med, best;
+
+		if (bench_one(1920, 1080, formats[s].fourcc, I915_FORMAT_MOD_X_TILED, n, &med, &best)) {
+			fprintf(stderr, "bench-paint: 1080p X %s: cannot set up the guest\n",
+				formats[s].name);
+			status = 1;
+			continue;
+		}
+		printf("%-12s %10.2f %10.2f %10.0f\n", formats[s].name, med, best, 1000.0 / med);
+		printf("#result\tpaint 1080p X %s (ms/frame)\t%.2f\t%.2f\t-\n", formats[s].name,
+		       med, best);
 	}
 	return status;
 }
