@@ -16,10 +16,11 @@
  * painted, so a query costs microseconds.  With clock=manual (or after
  * set_frame) there is no thread: set_frame paints and flips in the caller.
  *
- * fork(): the guest thread does not exist in a child, and a child may
- * inherit s->lock held.  A realtime sim device is for the process that
- * opened it; open sim devices after fork() (manual ones survive a fork but
- * share nothing with the parent's afterwards but the memfd).
+ * fork(): the guest thread does not exist in a child, and the child may
+ * inherit s->lock held by it, so a realtime sim device is for the process
+ * that opened it: open sim devices after fork() (test harnesses that fork
+ * per test open them in the test).  A manual one works in a child, but its
+ * graphics memory (a MAP_SHARED memfd) stays shared with the parent's copy.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -349,10 +350,21 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* CLOCK_MONOTONIC time frame @p frame is flipped at in realtime mode. */
+/* CLOCK_MONOTONIC time frame @p frame is flipped at in realtime mode:
+ * start + floor(frame * 1e9 / fps), split so it cannot overflow. */
 static uint64_t flip_time_ns(const struct sim_backend *s, uint64_t frame)
 {
-	return s->start_ns + frame * 1000000000ull / s->cfg.fps;
+	uint64_t fps = s->cfg.fps;
+
+	return s->start_ns + frame / fps * 1000000000ull + frame % fps * 1000000000ull / fps;
+}
+
+/* The last frame whose flip time has come: floor(elapsed * fps / 1e9). */
+static uint64_t frame_due(const struct sim_backend *s, uint64_t now)
+{
+	uint64_t elapsed = now - s->start_ns, fps = s->cfg.fps;
+
+	return elapsed / 1000000000ull * fps + elapsed % 1000000000ull * fps / 1000000000ull;
 }
 
 static void signal_event(struct sim_backend *s)
@@ -408,7 +420,7 @@ static void *guest_thread(void *arg)
 		/* skip the frames whose time has passed, and never paint into
 		 * the buffer on screen (with 2 buffers: skip one more) */
 		last = next;
-		due = (now_ns() - s->start_ns) * s->cfg.fps / 1000000000ull;
+		due = frame_due(s, now_ns());
 		next = due + 1 > last + 1 ? due + 1 : last + 1;
 		if (gvtsim_guest_buffer_of(g, next) == gvtsim_guest_buffer_of(g, last))
 			next++;
