@@ -975,6 +975,59 @@ static void test_irq(struct vm_display *d)
 	close(efd);
 }
 
+/* More surfaces than the module remembers (max_dmabufs, default 32): old
+ * ids are forgotten, their exported fds stay valid. */
+static void test_eviction(struct vm_display *d)
+{
+	enum { N = 40 };
+	struct gvtsim_guest_config cfg;
+	struct vfio_device_gfx_plane_info p;
+	uint32_t ids[N], sizes[N];
+	int fds[N], i, n = 0, ret, readable = 0;
+	volatile const uint8_t *m;
+	uint8_t sum = 0;
+
+	for (i = 0; i < N; i++) {
+		guest_config(&cfg, 9, DRM_FORMAT_MOD_LINEAR, 320 + 16 * i, 240);
+		if (!start_guest(d, &cfg))
+			break;
+		vm_guest_show(d, 200 + i);
+		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p);
+		if (ret || !p.dmabuf_id)
+			break;
+		fds[n] = vm_get_dmabuf(d->device, p.dmabuf_id);
+		if (fds[n] < 0)
+			break;
+		ids[n] = p.dmabuf_id;
+		sizes[n] = p.size;
+		n++;
+	}
+	if (!vm_check(n == N, "eviction: %d of %d surfaces exported", n, N))
+		goto out;
+	ret = vm_get_dmabuf(d->device, ids[0]);
+	vm_check(ret == -EINVAL || ret == -ENOENT,
+		 "eviction: the id of the oldest of %d surfaces is forgotten (%d)", N, ret);
+	if (ret >= 0)
+		close(ret);
+	ret = vm_get_dmabuf(d->device, ids[N - 1]);
+	vm_check(ret >= 0, "eviction: the newest id still exports (%d)", ret);
+	if (ret >= 0)
+		close(ret);
+	for (i = 0; i < n; i++) {
+		m = mmap(NULL, sizes[i], PROT_READ, MAP_SHARED, fds[i], 0);
+		if (m == MAP_FAILED)
+			continue;
+		sum += m[0] + m[sizes[i] - 1];
+		munmap((void *)m, sizes[i]);
+		readable++;
+	}
+	vm_check(readable == n, "eviction: all %d exported fds still map and read (%d, %u)", n,
+		 readable, sum);
+out:
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+}
+
 /* ---- concurrency: flips, IRQ attach/detach and exports at once ---- */
 
 static double now_s(void)
@@ -985,12 +1038,13 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void test_stress(struct vm_display *d)
+static void test_stress(struct vm_display *d, bool modes)
 {
 	struct { struct vfio_irq_set set; int32_t fd; } s;
 	struct gvtsim_guest_config cfg;
 	struct vfio_device_gfx_plane_info p;
-	unsigned int queries = 0, exports = 0, qerr = 0, eerr = 0, stale = 0;
+	unsigned int queries = 0, exports = 0, qerr = 0, eerr = 0, stale = 0, transient = 0;
+	const char *what = modes ? "mode-change stress" : "stress";
 	pid_t flipper, toggler;
 	double end;
 	int status, ret, fd;
@@ -1005,8 +1059,16 @@ static void test_stress(struct vm_display *d)
 	if (flipper == 0) {
 		uint64_t f = 101;
 
-		for (; now_s() < end; f++)
+		for (; now_s() < end; f++) {
+			if (modes && f % 4 == 0) {
+				struct gvtsim_guest_config c2 = cfg;
+
+				c2.width = 320 + 64 * (f / 4 % 6);
+				if (vm_guest_start(d, &c2))
+					_exit(2);
+			}
 			gvtsim_guest_show_frame(&d->guest, f, vm_frame_time(f));
+		}
 		_exit(d->io_errors ? 1 : 0);
 	}
 	toggler = fork();
@@ -1035,6 +1097,12 @@ static void test_stress(struct vm_display *d)
 		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF,
 			       queries % 3 == 2 ? DRM_PLANE_TYPE_CURSOR : DRM_PLANE_TYPE_PRIMARY, &p);
 		queries++;
+		/* Mid-reprogramming the registers may describe no valid
+		 * surface for a moment. */
+		if (modes && (ret == -EINVAL || ret == -EFAULT || (ret == 0 && !p.dmabuf_id))) {
+			transient++;
+			continue;
+		}
 		if (ret || !p.dmabuf_id) {
 			qerr++;
 			continue;
@@ -1059,15 +1127,19 @@ static void test_stress(struct vm_display *d)
 	if (toggler < 0 || waitpid(toggler, &status, 0) != toggler || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
 		children_ok = false;
-	vm_check(children_ok, "stress: flipping and IRQ attach/detach processes ran without errors");
+	vm_check(children_ok, "%s: flipping and IRQ attach/detach processes ran without errors",
+		 what);
 	vm_check(qerr == 0 && eerr == 0 && exports > 0,
-		 "stress: %u queries, %u exports, %u ids already forgotten, %u query errors, %u export errors",
-		 queries, exports, stale, qerr, eerr);
+		 "%s: %u queries, %u exports, %u ids already forgotten, %u mid-update answers, %u query errors, %u export errors",
+		 what, queries, exports, stale, transient, qerr, eerr);
+	if (!start_guest(d, &cfg))	/* the flipper may have left another mode */
+		return;
 	vm_guest_show(d, 99);
 	ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p);
 	fd = ret ? ret : vm_get_dmabuf(d->device, p.dmabuf_id);
 	ret = fd < 0 ? -1 : vm_check_primary_pixels(fd, &p, &cfg, 99, why, sizeof(why));
-	vm_check(ret == 0, "after the stress: frame 99 exact (%s)", fd < 0 ? strerror(-fd) : ret ? why : "ok");
+	vm_check(ret == 0, "after the %s: frame 99 exact (%s)", what,
+		 fd < 0 ? strerror(-fd) : ret ? why : "ok");
 	if (fd >= 0)
 		close(fd);
 }
@@ -1256,7 +1328,9 @@ int main(void)
 	test_edid_hostile(&da);
 	test_region_bounds(&da);
 	test_irq(&da);
-	test_stress(&da);
+	test_eviction(&da);
+	test_stress(&da, false);
+	test_stress(&da, true);
 
 	if (vb.device >= 0 && vm_display_init(&db, vb.device) == 0) {
 		test_no_pipe(vb.device);
