@@ -1250,7 +1250,8 @@ static void test_instances(void)
 	}
 	if (avail0 - (int)made == 0) {
 		ret = vm_mdev_create("GVTg_V5_4", extra[2]);
-		vm_check(ret < 0, "a vGPU beyond max_vgpus is refused (%s)", strerror(-ret));
+		vm_check(ret < 0 && !vm_mdev_exists(extra[2]),
+			 "a vGPU beyond max_vgpus is refused and leaves no device (%s)", strerror(-ret));
 		if (ret == 0)
 			vm_mdev_remove(extra[2]);
 	}
