@@ -334,6 +334,11 @@ static void test_ids(struct vm_display *d)
 	ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p3);
 	vm_check(ret == 0 && p3.dmabuf_id != 0 && p3.dmabuf_id != p1.dmabuf_id,
 		 "flip to another buffer: new dmabuf_id (%u -> %u)", p1.dmabuf_id, p3.dmabuf_id);
+	vm_guest_show(d, 2);	/* back to the first buffer */
+	ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p4);
+	vm_check(ret == 0 && p4.dmabuf_id == p1.dmabuf_id,
+		 "flip back to the first buffer: its dmabuf_id again (%u, first %u)", p4.dmabuf_id,
+		 p1.dmabuf_id);
 
 	guest_config(&cfg, 9, DRM_FORMAT_MOD_LINEAR, 800, 600);
 	if (start_guest(d, &cfg)) {
