@@ -1033,6 +1033,46 @@ out:
 		close(fds[i]);
 }
 
+/* VFIO_DEVICE_RESET: the display turns off, held buffers stay valid, the
+ * guest can start over. */
+static void test_reset(struct vm_display *d)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct gvtsim_guest_config cfg;
+	struct vfio_device_gfx_plane_info p, q;
+	int fd, ret;
+
+	if (ioctl(d->device, VFIO_DEVICE_GET_INFO, &info) < 0 ||
+	    !(info.flags & VFIO_DEVICE_FLAGS_RESET)) {
+		vm_note("device does not advertise VFIO_DEVICE_FLAGS_RESET: reset not tested");
+		return;
+	}
+	guest_config(&cfg, 9, DRM_FORMAT_MOD_LINEAR, 640, 480);
+	if (!start_guest(d, &cfg))
+		return;
+	vm_guest_show(d, 300);
+	ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p);
+	fd = ret ? ret : vm_get_dmabuf(d->device, p.dmabuf_id);
+	if (!vm_check(fd >= 0, "reset: a buffer exported before the reset (%d)", fd))
+		return;
+	ret = ioctl(d->device, VFIO_DEVICE_RESET) < 0 ? -errno : 0;
+	vm_check(ret == 0, "VFIO_DEVICE_RESET (%d)", ret);
+	ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &q);
+	vm_check(ret == 0 && is_zero_plane(&q), "after reset the primary is off (%d, %ux%u)", ret,
+		 q.width, q.height);
+	vm_check(vm_reg_read(d, GVTSIM_REG_ID) == GVTSIM_ID_VALUE &&
+		 vm_reg_read(d, GVTSIM_REG_MAX_MODE) != 0,
+		 "after reset GVTSIM_REG_ID and MAX_MODE read as before");
+	ret = vm_check_primary_pixels(fd, &p, &cfg, 300, why, sizeof(why));
+	vm_check(ret == 0, "after reset the held buffer still shows frame 300 (%s)", ret ? why : "ok");
+	close(fd);
+	if (start_guest(d, &cfg)) {
+		vm_guest_show(d, 301);
+		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &q);
+		vm_check(ret == 0 && q.width == 640, "after reset the guest sets a mode again (%d)", ret);
+	}
+}
+
 /* ---- concurrency: flips, IRQ attach/detach and exports at once ---- */
 
 static double now_s(void)
@@ -1335,6 +1375,7 @@ int main(void)
 	test_region_bounds(&da);
 	test_irq(&da);
 	test_eviction(&da);
+	test_reset(&da);
 	test_stress(&da, false);
 	test_stress(&da, true);
 
