@@ -15,7 +15,7 @@ build_pkgs=(
 test_pkgs=(
 	"${build_pkgs[@]}"
 	linux-headers-amd64 linux-image-amd64 kmod dkms
-	qemu-system-x86 busybox-static cpio zstd mmdebstrap
+	qemu-system-x86 busybox-static cpio zstd xz-utils mmdebstrap
 	clang libclang-rt-14-dev
 )
 
