@@ -103,9 +103,13 @@ build_module() {
 		return 1
 	fi
 	[ -f "$gvtsim_ko" ] || { cat "$mlog"; return 1; }
-	grep -iE 'warning:' "$mlog" | sed "s/^/$tag: module build: /"
+	# The module must build warning-free on every kernel the suite boots.
+	if grep -iE 'warning:' "$mlog" | sed "s/^/$tag: module build: /" | grep .; then
+		build_warnings=1
+	fi
 	return 0
 }
+build_warnings=0
 module_status="ok"
 if ! build_module; then
 	module_status="could not build gvtsim.ko for $kver"
@@ -196,6 +200,13 @@ failed=${failed:-0}
 if ! grep -q '^GVT-VM-DONE' "$tap" 2>/dev/null; then
 	log "the VM did not reach the end of its test run (QEMU exit $qemu_rc)"
 	failed=$((failed + 1))
+fi
+if [ "$build_warnings" = 1 ]; then
+	echo "not ok - gvtsim.ko builds without warnings for $kver" >>"$tap"
+	failed=$((failed + 1))
+else
+	echo "ok - gvtsim.ko builds without warnings for $kver" >>"$tap"
+	passed=$((passed + 1))
 fi
 echo "---- test lines ($tag) ----"
 tr -d '\r' <"$tap" 2>/dev/null | grep -E '^(ok|not ok|#) '
