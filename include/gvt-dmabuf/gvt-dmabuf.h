@@ -8,6 +8,11 @@
  * ret_* and are left untouched on failure; the library never logs.  Objects
  * the library allocates have _create()/_destroy() (or _open()/_close()),
  * destroy functions accept NULL.
+ *
+ * Threads: the library keeps no global state.  A context or a device may
+ * be used from any thread, but from one thread at a time (callers such as
+ * a GStreamer element serialise with their own lock).  Duplicated dma-bufs
+ * are plain fds and belong to whoever holds them.
  */
 #ifndef GVT_DMABUF_H
 #define GVT_DMABUF_H
@@ -260,7 +265,8 @@ void gvtdmabuf_device_get_cache_stats(const struct gvtdmabuf_device *dev,
 /**
  * A file descriptor that becomes readable when the vGPU's display changed
  * (a flip, a mode change).  Read 8 bytes from it to rearm (eventfd
- * semantics).  On gvtsim this is the display-refresh IRQ; the sim backend
+ * semantics; the fd is non-blocking, so a read when nothing happened fails
+ * with EAGAIN).  On gvtsim this is the display-refresh IRQ; the sim backend
  * signals at the guest's frame rate.  The fd stays owned by the device.
  *
  * @return the fd, or -ENOTSUP (upstream i915: poll with a timer instead)
