@@ -661,7 +661,10 @@ static const struct vfio_device_ops gvtsim_dev_ops = {
 	.bind_iommufd = vfio_iommufd_emulated_bind,
 	.unbind_iommufd = vfio_iommufd_emulated_unbind,
 	.attach_ioas = vfio_iommufd_emulated_attach_ioas,
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	/* The op and its emulated helper arrived with the vfio cdev in 6.6. */
 	.detach_ioas = vfio_iommufd_emulated_detach_ioas,
+#endif
 #endif
 };
 
