@@ -6,6 +6,7 @@
  *
  * This file: main(), help, shared helpers, and the "list" command.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -222,12 +223,19 @@ bool tool_parse_double(const struct tool_command *cmd, const char *opt,
 bool tool_parse_u64(const struct tool_command *cmd, const char *opt,
 		    const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 {
-	char *end;
-	unsigned long long v;
+	char *end = NULL;
+	unsigned long long v = 0;
+	int base = 10;
 
+	/* strtoull() skips blanks and accepts a sign (" -1" is 2^64 - 1), and
+	 * base 0 reads "010" as octal 8: digits only, decimal or 0x hex. */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') &&
+	    isxdigit((unsigned char)s[2]))
+		base = 16;
 	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+	if (isdigit((unsigned char)s[0]))
+		v = strtoull(s, &end, base);
+	if (!end || errno || *end || v < min || v > max) {
 		tool_usage_error(cmd, "bad number for %s: '%s' (expected an integer from %llu to %llu)",
 				 opt, s, (unsigned long long)min,
 				 (unsigned long long)max);

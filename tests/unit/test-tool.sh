@@ -137,6 +137,23 @@ run 2 "watch bad --interval" "$T" watch sim --interval abc && {
 run 2 "watch --interval 0" "$T" watch sim --interval 0 && expect "$TMP/err" "--interval" "watch: zero interval refused"
 run 2 "watch bad --count" "$T" watch sim --count 1x && expect "$TMP/err" "--count" "watch: bad --count named"
 run 2 "watch missing value" "$T" watch sim --count && expect "$TMP/err" "--count" "watch: missing value named"
+# strtoull() skips blanks and negates "-1" into 2^64-1: a sign must not get
+# through behind a blank, and a leading 0 is not octal.
+run 2 "watch --count ' -1'" "$T" watch sim --duration 0.2 --count " -1" && expect "$TMP/err" "--count" "watch: blank then minus refused"
+run 2 "watch --count '+5'" "$T" watch sim --duration 0.2 --count "+5" && expect "$TMP/err" "--count" "watch: plus sign refused"
+run 2 "snapshot --frame ' -1'" "$T" snapshot sim "$TMP/x.png" --frame " -1" && \
+	expect "$TMP/err" "--frame" "snapshot: blank then minus refused"
+run 2 "snapshot --frame 99999999999999999999" "$T" snapshot sim "$TMP/x.png" --frame 99999999999999999999 && \
+	expect "$TMP/err" "--frame" "snapshot: out-of-range frame refused"
+run 0 "snapshot --frame 010 is ten" "$T" snapshot "$SIM,clock=manual" "$TMP/f10.png" --frame 010 && \
+	run 0 "snapshot --frame 10" "$T" snapshot "$SIM,clock=manual" "$TMP/f10b.png" --frame 10 && {
+	cmp -s "$TMP/f10.png" "$TMP/f10b.png" && ok "snapshot: --frame 010 means frame 10, not octal 8" || \
+		fail "snapshot: --frame 010 is not frame 10"
+	run 0 "snapshot --frame 0xa" "$T" snapshot "$SIM,clock=manual" "$TMP/f10c.png" --frame 0xa && {
+		cmp -s "$TMP/f10.png" "$TMP/f10c.png" && ok "snapshot: --frame 0xa is frame 10" || \
+			fail "snapshot: --frame 0xa is not frame 10"
+	}
+}
 run 2 "value for a flag" "$T" list --no-probe=yes && expect "$TMP/err" "--no-probe" "list: flag given a value named"
 run 2 "unknown short option" "$T" info -q sim && expect "$TMP/err" "'-q'" "info: unknown short option named"
 run 2 "bad sim spec" "$T" info "sim:bogus_option=1" && expect "$TMP/err" "bogus_option" "bad sim option named"
