@@ -88,7 +88,15 @@ struct gvtdmabuf_plane_info {
 	bool hotspot_known;	/**< false when the kernel says 0xFFFFFFFF */
 	uint32_t x_hot;
 	uint32_t y_hot;
-	uint32_t dmabuf_id;	/**< stable while the surface is unchanged */
+	/**
+	 * Names the surface (address, size, modifier, format, width,
+	 * height) for as long as a dma-buf of it is open, yours or the
+	 * device cache's: keying imports on it is safe while you hold a
+	 * gvtdmabuf_dmabuf_dup() of the buffer.  Once every fd of an id is
+	 * closed, i915 may hand the same id to another surface (it reuses
+	 * the lowest free id), so forget an id together with its last fd.
+	 */
+	uint32_t dmabuf_id;
 };
 
 /**
@@ -240,7 +248,7 @@ int gvtdmabuf_device_get_dmabuf(struct gvtdmabuf_device *dev,
 /**
  * How many dma-bufs the cache keeps (least recently used goes first).
  * Default 4.  Shrinking evicts at once and closes the evicted fds.
- * @return 0 or -EINVAL for 0
+ * @return 0, -EINVAL for 0 or more than 1024, -ENOMEM
  */
 int gvtdmabuf_device_set_cache_size(struct gvtdmabuf_device *dev, unsigned int n);
 
@@ -282,7 +290,9 @@ int gvtdmabuf_device_get_event_fd(struct gvtdmabuf_device *dev);
 int gvtdmabuf_dmabuf_dup(const struct gvtdmabuf_dmabuf *src,
 			 struct gvtdmabuf_dmabuf *dst);
 
-/** Close the fds of an owned description and set them to -1. */
+/** Close the fds of an owned description and set them to -1.  All
+ * GVTDMABUF_MAX_PLANES fds are closed: unused ones must be -1 (as
+ * gvtdmabuf_dmabuf_dup() leaves them), not 0.  NULL is accepted. */
 void gvtdmabuf_dmabuf_finish(struct gvtdmabuf_dmabuf *dmabuf);
 
 /**
