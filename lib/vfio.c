@@ -796,6 +796,19 @@ out:
 	return r;
 }
 
+/* Whether DEV/vfio/<group of devdir> exists. */
+static bool
+group_node_exists(const struct gvtdmabuf_context *ctx, const char *devdir)
+{
+	char path[PATH_MAX];
+	int group = read_iommu_group(devdir);
+
+	return group >= 0 &&
+	       path_printf(path, sizeof(path), "%s/vfio/%d",
+			   gvtdmabuf_context_dev_root(ctx), group) == 0 &&
+	       access(path, F_OK) == 0;
+}
+
 /* Ask the device whether it exports its planes as dma-bufs. */
 static int
 probe_display(struct vfio_backend *vb, const char *uuid, const char *dev_path,
@@ -857,14 +870,30 @@ gvtdmabuf_vfio_open(struct gvtdmabuf_context *ctx, const char *uuid_in,
 		   path_printf(iommu, sizeof(iommu), "%s/iommu",
 			       gvtdmabuf_context_dev_root(ctx)) == 0 &&
 		   access(iommu, F_OK) == 0;
-	if (use_cdev)
+	if (use_cdev) {
 		r = open_cdev(vb, ctx, uuid, cdev_name, dev_path, sizeof(dev_path),
 			      errbuf, errbuf_size);
-	else
+		/* On a kernel with both interfaces /dev/iommu is root-only
+		 * unless a rule says otherwise, and udev may not populate
+		 * /dev/vfio/devices, while the group node is what VFIO
+		 * setups have given users for years: when the cdev path
+		 * cannot open its nodes, take the group path if it has one
+		 * (then its error is the one reported). */
+		if (r < 0 && (vb->device_fd < 0 || vb->iommufd < 0) &&
+		    group_node_exists(ctx, devdir)) {
+			close_fd(&vb->device_fd);
+			close_fd(&vb->iommufd);
+			use_cdev = false;
+		}
+	}
+	if (!use_cdev)
 		r = open_group(vb, ctx, uuid, devdir, dev_path, sizeof(dev_path),
 			       errbuf, errbuf_size);
 	if (r < 0)
 		goto out;
+	/* A fallback leaves the cdev's message behind. */
+	if (errbuf && errbuf_size)
+		errbuf[0] = '\0';
 
 	r = probe_display(vb, uuid, dev_path, errbuf, errbuf_size);
 	if (r < 0)

@@ -394,6 +394,50 @@ test_cdev_path(void)
 	tree_fini(&t);
 }
 
+/*
+ * A kernel with both interfaces where the cdev path cannot open its nodes
+ * (/dev/iommu is root-only unless a rule says otherwise; udev may not
+ * populate /dev/vfio/devices) but the group node exists: the group path,
+ * which VFIO setups have given users for years, is tried instead.
+ */
+static void
+test_cdev_falls_back_to_group(void)
+{
+	struct tree t;
+	char err[GVTDMABUF_ERROR_MAX];
+	char *container, *group, *iommu;
+
+	tree_init(&t);
+	tree_add_mdev(&t, true);
+	mkdirs_in(&t, "sys/devices/pci0000:00/0000:00:02.0/" UUID "/vfio-dev/vfio3");
+	iommu = tree_path(&t, "dev/iommu");
+	write_file(iommu, "", 0666);
+	mkdirs_in(&t, "dev/vfio");
+	container = tree_path(&t, "dev/vfio/vfio");
+	write_file(container, "", 0666);
+	group = tree_path(&t, "dev/vfio/7");
+	write_file(group, "", 0666);
+
+	/* No /dev/vfio/devices/vfio3: the group path's error, not the
+	 * cdev's "no VFIO device node". */
+	g_assert_cmpint(try_open(&t, UUID, err), ==, -ENODEV);
+	assert_contains(err, container);
+	assert_contains(err, "VFIO_GET_API_VERSION");
+	/* Same words as test_not_a_container's. */
+	g_ptr_array_remove_index(messages, messages->len - 1);
+
+	/* Without the group node the cdev's error stays. */
+	g_assert_cmpint(unlink(group), ==, 0);
+	g_assert_cmpint(try_open(&t, UUID, err), ==, -ENODEV);
+	assert_contains(err, "no VFIO device node");
+	g_ptr_array_remove_index(messages, messages->len - 1);
+
+	g_free(container);
+	g_free(group);
+	g_free(iommu);
+	tree_fini(&t);
+}
+
 static void
 test_errbuf_optional(void)
 {
@@ -649,6 +693,7 @@ main(int argc, char **argv)
 	g_test_add_func("/open/not-a-container", test_not_a_container);
 	g_test_add_func("/open/permission-denied", test_permission_denied);
 	g_test_add_func("/open/cdev-path", test_cdev_path);
+	g_test_add_func("/open/cdev-falls-back-to-group", test_cdev_falls_back_to_group);
 	g_test_add_func("/open/errbuf-optional", test_errbuf_optional);
 	/* Runs after the cases above: g_test runs in order of addition. */
 	g_test_add_func("/open/messages-distinct", test_messages_distinct);
