@@ -31,6 +31,11 @@ struct gvtdmabuf_backend_ops {
 	int (*get_event_fd)(struct gvtdmabuf_backend *b);
 	/* The VFIO device fd, or -ENOTSUP. */
 	int (*get_fd)(struct gvtdmabuf_backend *b);
+	/* The eventfd the kernel signals when it wants the device back
+	 * (VFIO's device request: the vGPU is being removed), or -ENOTSUP.
+	 * Owned by the backend.  Optional, like get_event_fd and get_fd:
+	 * NULL reads as -ENOTSUP. */
+	int (*get_request_fd)(struct gvtdmabuf_backend *b);
 	void (*destroy)(struct gvtdmabuf_backend *b);
 };
 

@@ -453,6 +453,21 @@ gvtdmabuf_device_get_event_fd(struct gvtdmabuf_device *dev)
 	return dev->backend->ops->get_event_fd(dev->backend);
 }
 
+/**
+ * The eventfd signalled when the kernel wants the device back (it is being
+ * removed).  Owned by the device.
+ * @return the fd, -ENOTSUP when the backend has none, -EINVAL for NULL
+ */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_get_request_fd(struct gvtdmabuf_device *dev)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!dev->backend->ops->get_request_fd)
+		return -ENOTSUP;
+	return dev->backend->ops->get_request_fd(dev->backend);
+}
+
 /* ---- dma-buf helpers --------------------------------------------------- */
 
 /**

@@ -43,6 +43,8 @@ struct vfio_backend {
 	int event_fd;		/* -1 until attached */
 	uint32_t event_index;	/* IRQ index event_fd is attached to */
 	int event_err;		/* cached -ENOTSUP, 0 while unknown */
+	int request_fd;		/* device request eventfd, -1 until attached */
+	int request_err;	/* cached -ENOTSUP, 0 while unknown */
 };
 
 static inline struct vfio_backend *
@@ -543,6 +545,65 @@ out:
 	return r;
 }
 
+/* VFIO's device request (VFIO_PCI_REQ_IRQ_INDEX), signalled while the
+ * kernel waits for user space to release a device being removed: vfio-pci
+ * and gvtsim have it, i915's kvmgt reports no vector. */
+static int
+vfio_get_request_fd(struct gvtdmabuf_backend *b)
+{
+	struct vfio_backend *vb = to_vfio(b);
+	struct vfio_device_info dinfo;
+	struct vfio_irq_info info;
+	int efd = -1, r;
+
+	if (vb->request_fd >= 0) {
+		r = vb->request_fd;
+		goto out;
+	}
+	if (vb->request_err) {
+		r = vb->request_err;
+		goto out;
+	}
+
+	r = -ENOTSUP;
+	memset(&dinfo, 0, sizeof(dinfo));
+	dinfo.argsz = sizeof(dinfo);
+	/* The index means "request" on PCI devices only. */
+	if (xioctl(vb->device_fd, VFIO_DEVICE_GET_INFO, &dinfo) < 0 ||
+	    !(dinfo.flags & VFIO_DEVICE_FLAGS_PCI) ||
+	    dinfo.num_irqs <= VFIO_PCI_REQ_IRQ_INDEX) {
+		vb->request_err = r;
+		goto out;
+	}
+	memset(&info, 0, sizeof(info));
+	info.argsz = sizeof(info);
+	info.index = VFIO_PCI_REQ_IRQ_INDEX;
+	if (xioctl(vb->device_fd, VFIO_DEVICE_GET_IRQ_INFO, &info) < 0 ||
+	    !(info.flags & VFIO_IRQ_INFO_EVENTFD) || info.count < 1) {
+		vb->request_err = r;
+		goto out;
+	}
+
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = set_irq_eventfd(vb->device_fd, VFIO_PCI_REQ_IRQ_INDEX, efd);
+	if (r < 0) {
+		if (r == -EINVAL || r == -ENOTTY)
+			vb->request_err = r = -ENOTSUP;
+		goto out;
+	}
+	vb->request_fd = efd;
+	efd = -1;
+	r = vb->request_fd;
+out:
+	if (efd >= 0)
+		close(efd);
+	return r;
+}
+
 static void
 vfio_backend_free(struct vfio_backend *vb)
 {
@@ -550,7 +611,10 @@ vfio_backend_free(struct vfio_backend *vb)
 		return;
 	if (vb->event_fd >= 0 && vb->device_fd >= 0)
 		set_irq_eventfd(vb->device_fd, vb->event_index, -1);
+	if (vb->request_fd >= 0 && vb->device_fd >= 0)
+		set_irq_eventfd(vb->device_fd, VFIO_PCI_REQ_IRQ_INDEX, -1);
 	close_fd(&vb->event_fd);
+	close_fd(&vb->request_fd);
 	close_fd(&vb->device_fd);
 	close_fd(&vb->group_fd);
 	close_fd(&vb->container_fd);
@@ -570,6 +634,7 @@ static const struct gvtdmabuf_backend_ops vfio_group_ops = {
 	.get_dmabuf = vfio_get_dmabuf,
 	.get_event_fd = vfio_get_event_fd,
 	.get_fd = vfio_get_fd,
+	.get_request_fd = vfio_get_request_fd,
 	.destroy = vfio_destroy,
 };
 
@@ -579,6 +644,7 @@ static const struct gvtdmabuf_backend_ops vfio_cdev_ops = {
 	.get_dmabuf = vfio_get_dmabuf,
 	.get_event_fd = vfio_get_event_fd,
 	.get_fd = vfio_get_fd,
+	.get_request_fd = vfio_get_request_fd,
 	.destroy = vfio_destroy,
 };
 
@@ -862,7 +928,7 @@ gvtdmabuf_vfio_open(struct gvtdmabuf_context *ctx, const char *uuid_in,
 		goto out;
 	}
 	vb->container_fd = vb->group_fd = vb->iommufd = -1;
-	vb->device_fd = vb->event_fd = -1;
+	vb->device_fd = vb->event_fd = vb->request_fd = -1;
 
 	/* Prefer the cdev when both it and iommufd exist: it is the only way
 	 * on kernels built without the group interface (VFIO_GROUP=n). */

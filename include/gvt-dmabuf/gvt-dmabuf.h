@@ -281,6 +281,22 @@ void gvtdmabuf_device_get_cache_stats(const struct gvtdmabuf_device *dev,
  */
 int gvtdmabuf_device_get_event_fd(struct gvtdmabuf_device *dev);
 
+/**
+ * A file descriptor that becomes readable when the kernel wants the vGPU
+ * back: it is being removed (echo 1 > .../UUID/remove, module unload) and
+ * the removal waits until every process has closed the device.  This is
+ * VFIO's device request, the one QEMU answers by unplugging; a long-lived
+ * user (a service, a pipeline) should close the device soon after
+ * (dma-bufs it duplicated stay valid).  Eventfd semantics, non-blocking;
+ * the kernel repeats the request every few seconds.  The first call
+ * attaches the eventfd; the fd stays owned by the device.
+ *
+ * @return the fd, -ENOTSUP when the device has no request IRQ (upstream
+ *         i915 GVT-g, the sim backend), -EINVAL for NULL, or the errno of
+ *         attaching it
+ */
+int gvtdmabuf_device_get_request_fd(struct gvtdmabuf_device *dev);
+
 /* ---- dma-buf helpers -------------------------------------------------- */
 
 /**

@@ -38,6 +38,7 @@ struct fake_backend {
 	int stale_errno;
 	unsigned int exports;
 	int event_fd;
+	int request_fd;
 	bool *destroyed;
 };
 
@@ -110,6 +111,16 @@ fake_get_fd(struct gvtdmabuf_backend *b)
 	return -ENOTSUP;
 }
 
+static int
+fake_get_request_fd(struct gvtdmabuf_backend *b)
+{
+	struct fake_backend *f = to_fake(b);
+
+	if (f->request_fd < 0)
+		f->request_fd = eventfd(0, EFD_CLOEXEC);
+	return f->request_fd;
+}
+
 static void
 fake_destroy(struct gvtdmabuf_backend *b)
 {
@@ -119,6 +130,8 @@ fake_destroy(struct gvtdmabuf_backend *b)
 		*f->destroyed = true;
 	if (f->event_fd >= 0)
 		close(f->event_fd);
+	if (f->request_fd >= 0)
+		close(f->request_fd);
 	g_free(f);
 }
 
@@ -128,6 +141,15 @@ static const struct gvtdmabuf_backend_ops fake_ops = {
 	.get_dmabuf = fake_get_dmabuf,
 	.get_event_fd = fake_get_event_fd,
 	.get_fd = fake_get_fd,
+	.get_request_fd = fake_get_request_fd,
+	.destroy = fake_destroy,
+};
+
+/* A backend with only what every backend has (optional ops left NULL). */
+static const struct gvtdmabuf_backend_ops fake_minimal_ops = {
+	.name = "fake-minimal",
+	.query_plane = fake_query_plane,
+	.get_dmabuf = fake_get_dmabuf,
 	.destroy = fake_destroy,
 };
 
@@ -140,6 +162,7 @@ fake_new(void)
 	f->base.ops = &fake_ops;
 	f->stale_errno = EINVAL;
 	f->event_fd = -1;
+	f->request_fd = -1;
 	for (i = 1; i < N_FAKE_IDS; i++)
 		f->known[i] = true;
 	return f;
@@ -598,6 +621,10 @@ test_passthrough(void)
 	g_assert_cmpint(efd, >=, 0);
 	g_assert_cmpint(gvtdmabuf_device_get_event_fd(dev), ==, efd);
 	g_assert_cmpint(gvtdmabuf_device_get_event_fd(NULL), ==, -EINVAL);
+	efd = gvtdmabuf_device_get_request_fd(dev);
+	g_assert_cmpint(efd, >=, 0);
+	g_assert_cmpint(efd, ==, f->request_fd);
+	g_assert_cmpint(gvtdmabuf_device_get_request_fd(NULL), ==, -EINVAL);
 	/* Not a sim device. */
 	g_assert_cmpint(gvtdmabuf_sim_set_frame(dev, 3), ==, -ENOTSUP);
 	g_assert_cmpint(gvtdmabuf_sim_get_frame(dev, &frame), ==, -ENOTSUP);
@@ -605,6 +632,21 @@ test_passthrough(void)
 	g_assert_null(gvtdmabuf_device_get_name(NULL));
 	gvtdmabuf_device_close(dev);
 	gvtdmabuf_device_close(NULL);
+}
+
+/* Optional backend ops left out read as "not supported". */
+static void
+test_optional_ops(void)
+{
+	struct fake_backend *f = fake_new();
+	struct gvtdmabuf_device *dev = NULL;
+
+	f->base.ops = &fake_minimal_ops;
+	g_assert_cmpint(gvtdmabuf_device_new(&f->base, "fake1", &dev), ==, 0);
+	g_assert_cmpint(gvtdmabuf_device_get_fd(dev), ==, -ENOTSUP);
+	g_assert_cmpint(gvtdmabuf_device_get_event_fd(dev), ==, -ENOTSUP);
+	g_assert_cmpint(gvtdmabuf_device_get_request_fd(dev), ==, -ENOTSUP);
+	gvtdmabuf_device_close(dev);
 }
 
 static void
@@ -637,6 +679,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cache/changed-surface", test_changed_surface);
 	g_test_add_func("/cache/dup-survives-close", test_dup_survives_close);
 	g_test_add_func("/device/passthrough", test_passthrough);
+	g_test_add_func("/device/optional-ops", test_optional_ops);
 	g_test_add_func("/device/new-takes-ownership", test_new_takes_ownership);
 	return g_test_run();
 }
