@@ -32,7 +32,9 @@ static const char watch_usage[] =
 	"ids seen and the dma-buf cache's entries, hits and misses, and the\n"
 	"latency of each plane query (min/avg/max in microseconds).\n"
 	"On a terminal the report is one line updated in place, otherwise one\n"
-	"line per interval.  Ctrl-C (SIGINT) or SIGTERM ends it with a summary.\n"
+	"line per interval.  Ctrl-C (SIGINT) or SIGTERM ends it with a summary;\n"
+	"so does the kernel asking for the vGPU back while it is being removed\n"
+	"(exit status 1), where the device has that request (gvtsim, vfio-pci).\n"
 	"\n"
 	"Options:\n"
 	"  --interval SEC   report every SEC seconds (default 1)\n"
@@ -328,11 +330,12 @@ static int watch_run(int argc, char **argv)
 	double poll_ms, now, next, end, deadline;
 	uint64_t reports = 0;
 	struct watch w;
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	sigset_t mask, oldmask;
-	bool tty, stop = false, interrupted = false, blocked = false;
+	bool tty, stop = false, interrupted = false, blocked = false, removed = false;
 	char line[512];
-	int r, ret, sfd = -1, efd = -1, timeout;
+	int r, ret, sfd = -1, efd = -1, rfd, timeout;
+	nfds_t nfds;
 
 	memset(&w, 0, sizeof(w));
 	ret = watch_parse(argc, argv, &a);
@@ -366,6 +369,8 @@ static int watch_run(int argc, char **argv)
 		else
 			poll_ms = 1;
 	}
+	/* Holding the device blocks its removal: let go when asked. */
+	rfd = gvtdmabuf_device_get_request_fd(w.dev);
 	tty = isatty(STDOUT_FILENO);
 
 	now = tool_now();
@@ -389,9 +394,13 @@ static int watch_run(int argc, char **argv)
 
 		pfd[0].fd = sfd;
 		pfd[0].events = POLLIN;
-		pfd[1].fd = efd;
+		pfd[1].fd = rfd;
 		pfd[1].events = POLLIN;
-		r = poll(pfd, efd >= 0 ? 2 : 1, timeout);
+		pfd[2].fd = efd;
+		pfd[2].events = POLLIN;
+		/* A negative fd is skipped by poll(). */
+		nfds = efd >= 0 ? 3 : 2;
+		r = poll(pfd, nfds, timeout);
 		if (r < 0 && errno != EINTR) {
 			tool_error("poll: %s", strerror(errno));
 			ret = TOOL_EXIT_FAILURE;
@@ -407,7 +416,11 @@ static int watch_run(int argc, char **argv)
 			interrupted = true;
 			break;
 		}
-		if (efd >= 0 && r > 0 && (pfd[1].revents & POLLIN)) {
+		if (r > 0 && rfd >= 0 && (pfd[1].revents & POLLIN)) {
+			removed = true;
+			break;
+		}
+		if (efd >= 0 && r > 0 && (pfd[2].revents & POLLIN)) {
 			uint64_t v;
 
 			if (read(efd, &v, sizeof(v)) == (ssize_t)sizeof(v)) {
@@ -451,6 +464,10 @@ static int watch_run(int argc, char **argv)
 	if (w.last_error == -ENODEV) {
 		fflush(stdout);
 		tool_error("%s is gone (the vGPU was removed)", a.device);
+		ret = TOOL_EXIT_FAILURE;
+	} else if (removed) {
+		fflush(stdout);
+		tool_error("%s is being removed: letting it go", a.device);
 		ret = TOOL_EXIT_FAILURE;
 	}
 out:
