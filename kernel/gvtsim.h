@@ -4,9 +4,9 @@
  *
  * One struct gvtsim_vgpu per mdev.  vgpu->lock (a mutex) protects the
  * register file, the PCI config space, graphics memory's page array, the
- * EDID state and the dma-buf object list.  vgpu->irq_lock (a spinlock)
- * protects only the refresh eventfd and its vblank timer, which fire from
- * hrtimer context.
+ * EDID state, the dma-buf object list and the device request eventfd.
+ * vgpu->irq_lock (a spinlock) protects only the refresh eventfd and its
+ * vblank timer, which fire from hrtimer context.
  */
 #ifndef GVTSIM_H
 #define GVTSIM_H
@@ -89,6 +89,8 @@ struct gvtsim_vgpu {
 	struct list_head dmabufs;	/* gvtsim_dmabuf_obj, most recent first */
 	unsigned int n_dmabufs;
 	u32 next_dmabuf_id;
+
+	struct eventfd_ctx *req_trigger;	/* VFIO_PCI_REQ_IRQ_INDEX */
 
 	spinlock_t irq_lock;		/* refresh_trigger, vblank state */
 	struct eventfd_ctx *refresh_trigger;

@@ -14,6 +14,7 @@
  * ops, PCI config space, and the ioctls.
  */
 #include <linux/device.h>
+#include <linux/eventfd.h>
 #include <linux/module.h>
 #include <linux/pci_ids.h>
 #include <linux/pci_regs.h>
@@ -373,8 +374,14 @@ static int gvtsim_ioctl_get_irq_info(void __user *arg)
 	if (argsz < minsz || out.info.index >= GVTSIM_NUM_IRQS)
 		return -EINVAL;
 
+	if (out.info.index == VFIO_PCI_REQ_IRQ_INDEX) {
+		/* The device request eventfd, as vfio-pci has it. */
+		out.info.flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE;
+		out.info.count = 1;
+		return copy_to_user(arg, &out.info, minsz) ? -EFAULT : 0;
+	}
 	if (out.info.index != GVTSIM_DISPLAY_IRQ_INDEX) {
-		/* INTx, MSI, MSI-X, ERR, REQ: present, with no vectors. */
+		/* INTx, MSI, MSI-X, ERR: present, with no vectors. */
 		out.info.flags = 0;
 		out.info.count = 0;
 		return copy_to_user(arg, &out.info, minsz) ? -EFAULT : 0;
@@ -398,6 +405,59 @@ static int gvtsim_ioctl_get_irq_info(void __user *arg)
 	       -EFAULT : 0;
 }
 
+static void gvtsim_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
+
+/* Attach the request eventfd @fd, or detach with fd -1. */
+static int gvtsim_req_set_trigger(struct gvtsim_vgpu *vgpu, int fd)
+{
+	struct eventfd_ctx *new = NULL;
+
+	lockdep_assert_held(&vgpu->lock);
+
+	if (fd >= 0) {
+		new = eventfd_ctx_fdget(fd);
+		if (IS_ERR(new))
+			return PTR_ERR(new);
+	} else if (fd != -1) {
+		return -EINVAL;
+	}
+	if (vgpu->req_trigger)
+		eventfd_ctx_put(vgpu->req_trigger);
+	vgpu->req_trigger = new;
+	return 0;
+}
+
+static void gvtsim_req_signal(struct gvtsim_vgpu *vgpu)
+{
+	lockdep_assert_held(&vgpu->lock);
+
+	if (vgpu->req_trigger)
+		gvtsim_eventfd_signal(vgpu->req_trigger);
+}
+
+/* SET_IRQS on one of the two eventfd-backed indexes: REQ or display. */
+static int irq_set_trigger(struct gvtsim_vgpu *vgpu, u32 index, int fd)
+{
+	if (index == VFIO_PCI_REQ_IRQ_INDEX)
+		return gvtsim_req_set_trigger(vgpu, fd);
+	return gvtsim_refresh_set_trigger(vgpu, fd);
+}
+
+static void irq_signal(struct gvtsim_vgpu *vgpu, u32 index)
+{
+	if (index == VFIO_PCI_REQ_IRQ_INDEX)
+		gvtsim_req_signal(vgpu);
+	else
+		gvtsim_refresh_signal_now(vgpu);
+}
+
 static int gvtsim_ioctl_set_irqs(struct gvtsim_vgpu *vgpu, void __user *arg)
 {
 	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
@@ -411,7 +471,7 @@ static int gvtsim_ioctl_set_irqs(struct gvtsim_vgpu *vgpu, void __user *arg)
 	if (hdr.argsz < minsz)
 		return -EINVAL;
 
-	if (hdr.index < VFIO_PCI_NUM_IRQS) {
+	if (hdr.index < VFIO_PCI_NUM_IRQS && hdr.index != VFIO_PCI_REQ_IRQ_INDEX) {
 		/* No vectors: only "disable all" (count 0, DATA_NONE,
 		 * ACTION_TRIGGER) is meaningful, and is a no-op. */
 		if (hdr.count == 0 && hdr.start == 0 &&
@@ -432,19 +492,20 @@ static int gvtsim_ioctl_set_irqs(struct gvtsim_vgpu *vgpu, void __user *arg)
 			return PTR_ERR(data);
 	}
 
+	/* The request and the display IRQ: one eventfd each, same rules. */
 	mutex_lock(&vgpu->lock);
 	switch (hdr.flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
 	case VFIO_IRQ_SET_DATA_NONE:
 		if (hdr.count == 0)
-			ret = gvtsim_refresh_set_trigger(vgpu, -1);
+			ret = irq_set_trigger(vgpu, hdr.index, -1);
 		else
-			gvtsim_refresh_signal_now(vgpu);
+			irq_signal(vgpu, hdr.index);
 		break;
 	case VFIO_IRQ_SET_DATA_BOOL:
 		if (hdr.count == 0)
 			ret = -EINVAL;
 		else if (data[0])
-			gvtsim_refresh_signal_now(vgpu);
+			irq_signal(vgpu, hdr.index);
 		break;
 	case VFIO_IRQ_SET_DATA_EVENTFD:
 		if (hdr.count == 0) {
@@ -453,7 +514,7 @@ static int gvtsim_ioctl_set_irqs(struct gvtsim_vgpu *vgpu, void __user *arg)
 			s32 fd;
 
 			memcpy(&fd, data, sizeof(fd));
-			ret = gvtsim_refresh_set_trigger(vgpu, fd);
+			ret = irq_set_trigger(vgpu, hdr.index, fd);
 		}
 		break;
 	default:
@@ -629,12 +690,36 @@ static void gvtsim_release_dev(struct vfio_device *vdev)
 #endif
 }
 
+/*
+ * vfio_unregister_group_dev() (mdev remove, module unload) calls this, then
+ * every 10 s, while user space still holds the device: relay the request
+ * to the REQ eventfd so a VMM can unplug and close, as vfio-pci does.
+ * Without it removal just waits for the last fd to close.
+ */
+static void gvtsim_request(struct vfio_device *vdev, unsigned int count)
+{
+	struct gvtsim_vgpu *vgpu = vdev_to_vgpu(vdev);
+
+	mutex_lock(&vgpu->lock);
+	if (vgpu->req_trigger) {
+		if (!(count % 10))
+			dev_notice_ratelimited(gvtsim_dev(vgpu),
+					       "relaying device request to user (#%u)\n",
+					       count);
+		gvtsim_req_signal(vgpu);
+	} else if (count == 0) {
+		dev_notice_ratelimited(gvtsim_dev(vgpu),
+				       "no device request channel registered, blocked until released by user\n");
+	}
+	mutex_unlock(&vgpu->lock);
+}
+
 static int gvtsim_open_device(struct vfio_device *vdev)
 {
 	return 0;
 }
 
-/* Last fd closed: drop the eventfd and forget the dmabuf ids (buffers
+/* Last fd closed: drop the eventfds and forget the dmabuf ids (buffers
  * already exported stay valid).  Registers and memory persist, like a
  * device whose driver was unbound. */
 static void gvtsim_close_device(struct vfio_device *vdev)
@@ -643,6 +728,7 @@ static void gvtsim_close_device(struct vfio_device *vdev)
 
 	mutex_lock(&vgpu->lock);
 	gvtsim_refresh_set_trigger(vgpu, -1);
+	gvtsim_req_set_trigger(vgpu, -1);
 	gvtsim_dmabuf_unlink_all(vgpu);
 	mutex_unlock(&vgpu->lock);
 }
@@ -657,6 +743,7 @@ static const struct vfio_device_ops gvtsim_dev_ops = {
 	.write = gvtsim_write,
 	.ioctl = gvtsim_ioctl,
 	.mmap = gvtsim_mmap,
+	.request = gvtsim_request,
 #if IS_ENABLED(CONFIG_IOMMUFD)
 	.bind_iommufd = vfio_iommufd_emulated_bind,
 	.unbind_iommufd = vfio_iommufd_emulated_unbind,

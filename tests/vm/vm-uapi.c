@@ -32,6 +32,7 @@
 #define UUID_A "d1b2a6c0-0000-4000-8000-0000000000a1"	/* GVTg_V5_4, Gen9 */
 #define UUID_B "d1b2a6c0-0000-4000-8000-0000000000b1"	/* GVTg_V4_4, Gen8 */
 #define UUID_C "d1b2a6c0-0000-4000-8000-0000000000c1"	/* GVTg_V5_2, Gen9, 4K */
+#define UUID_R "d1b2a6c0-0000-4000-8000-0000000000e1"	/* GVTg_V5_4, device request */
 
 #define PROBE_DMABUF (VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF)
 
@@ -1228,6 +1229,72 @@ static void test_remove_held(struct vm_vfio *v, struct vm_display *d, const char
 	close(fd);
 }
 
+/* ---- device request ---- */
+
+/* Removing a vGPU whose device fd is still open waits for the fd to close;
+ * the module relays the wait to the REQ eventfd (as vfio-pci does) so a
+ * VMM can let go.  Without it the remove just blocks. */
+static void test_request(void)
+{
+	struct vfio_irq_info info = { .argsz = sizeof(info), .index = VFIO_PCI_REQ_IRQ_INDEX };
+	struct { struct vfio_irq_set set; int32_t fd; } s;
+	struct vm_vfio v = { -1, -1, -1 };
+	int efd = -1, ret, status = 0, i;
+	char err[256];
+	pid_t pid = -1;
+
+	ret = vm_mdev_create("GVTg_V5_4", UUID_R);
+	if (!vm_check(ret == 0, "create %s for the device request (%s)", UUID_R, strerror(-ret)))
+		return;
+	ret = vm_vfio_open(UUID_R, &v, err, sizeof(err));
+	if (!vm_check(ret == 0, "open %s (%s)", UUID_R, ret ? err : "ok"))
+		goto out_remove;
+	ret = ioctl(v.device, VFIO_DEVICE_GET_IRQ_INFO, &info);
+	vm_check(ret == 0 && info.count == 1 && (info.flags & VFIO_IRQ_INFO_EVENTFD),
+		 "REQ IRQ: one eventfd vector (%d, count %u, flags 0x%x)", ret, info.count,
+		 info.flags);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	memset(&s, 0, sizeof(s));
+	s.set.argsz = sizeof(s);
+	s.set.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	s.set.index = VFIO_PCI_REQ_IRQ_INDEX;
+	s.set.count = 1;
+	s.fd = efd;
+	ret = ioctl(v.device, VFIO_DEVICE_SET_IRQS, &s);
+	if (!vm_check(ret == 0, "SET_IRQS attaches the REQ eventfd (%s)", ret ? strerror(errno) : "ok"))
+		goto out_close;
+	s.set.argsz = sizeof(s.set);
+	s.set.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+	ret = ioctl(v.device, VFIO_DEVICE_SET_IRQS, &s.set);
+	vm_check(ret == 0 && wait_event(efd, 1000), "REQ loopback (DATA_NONE, count 1) signals (%s)",
+		 ret ? strerror(errno) : "ok");
+
+	pid = fork();
+	if (pid == 0) {
+		/* The child's copy of the device fd would hold the device too. */
+		vm_vfio_close(&v);
+		_exit(vm_mdev_remove(UUID_R) == 0 ? 0 : 1);
+	}
+	vm_check(pid > 0 && wait_event(efd, 5000),
+		 "removing a vGPU held open signals its REQ eventfd");
+out_close:
+	vm_vfio_close(&v);
+	if (efd >= 0)
+		close(efd);
+	if (pid > 0) {
+		/* The child's remove returns once the device is closed. */
+		for (i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++)
+			usleep(100000);
+		vm_check(i < 100 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+			 !vm_mdev_exists(UUID_R),
+			 "the remove completes when the device is closed (status 0x%x)", status);
+		return;
+	}
+out_remove:
+	ret = vm_mdev_remove(UUID_R);
+	vm_check(ret == 0, "remove %s (%s)", UUID_R, strerror(-ret));
+}
+
 /* The large type: 256 MiB of graphics memory, modes up to 3840x2160. */
 static void test_v5_2(void)
 {
@@ -1389,6 +1456,7 @@ int main(void)
 	} else {
 		vm_fail("gen8 display set up");
 	}
+	test_request();
 	vm_display_finish(&da);
 out:
 	vm_vfio_close(&va);
