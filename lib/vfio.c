@@ -696,7 +696,8 @@ open_group(struct vfio_backend *vb, const struct gvtdmabuf_context *ctx,
 		r = -ENODEV;
 		goto out;
 	}
-	r = ioctl(vb->container_fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU);
+	r = xioctl(vb->container_fd, VFIO_CHECK_EXTENSION,
+		   (void *)(uintptr_t)VFIO_TYPE1v2_IOMMU);
 	if (r <= 0) {
 		gvtdmabuf_set_error(errbuf, errbuf_size,
 			"the VFIO container %s offers no Type1v2 IOMMU (modprobe vfio_iommu_type1)",
@@ -730,7 +731,8 @@ open_group(struct vfio_backend *vb, const struct gvtdmabuf_context *ctx,
 					   dev_path, uuid, errbuf, errbuf_size);
 		goto out;
 	}
-	if (ioctl(vb->container_fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0) {
+	if (xioctl(vb->container_fd, VFIO_SET_IOMMU,
+		   (void *)(uintptr_t)VFIO_TYPE1v2_IOMMU) < 0) {
 		r = gvtdmabuf_vfio_explain(GVTDMABUF_VFIO_SET_IOMMU, errno,
 					   container, uuid, errbuf, errbuf_size);
 		goto out;
