@@ -42,7 +42,8 @@ void gvtsim_regs_fini(struct gvtsim_vgpu *vgpu)
 
 /* Device reset: display registers go back to zero (all planes and the
  * pipe off); the monitor stays plugged in, so the EDID-derived registers
- * are restored; graphics memory is untouched. */
+ * are restored; graphics memory is untouched.  The pipe going off is a
+ * mode change like any other: it raises the refresh IRQ. */
 void gvtsim_regs_reset(struct gvtsim_vgpu *vgpu)
 {
 	lockdep_assert_held(&vgpu->lock);
@@ -51,6 +52,7 @@ void gvtsim_regs_reset(struct gvtsim_vgpu *vgpu)
 	vgpu->mmio[GVTSIM_REG_ID / 4] = GVTSIM_ID_VALUE;
 	gvtsim_edid_apply_regs(vgpu);
 	vgpu->mmio[GVTSIM_REG_HOTPLUG / 4] &= ~GVTSIM_HOTPLUG_EVENT;
+	gvtsim_refresh_event(vgpu);
 }
 
 u32 gvtsim_mmio_read(struct gvtsim_vgpu *vgpu, u32 offset)

@@ -1041,7 +1041,10 @@ static void test_reset(struct vm_display *d)
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 	struct gvtsim_guest_config cfg;
 	struct vfio_device_gfx_plane_info p, q;
-	int fd, ret;
+	struct { struct vfio_irq_set set; int32_t fd; } s;
+	int fd, ret, efd;
+	uint64_t v;
+	bool irq;
 
 	if (ioctl(d->device, VFIO_DEVICE_GET_INFO, &info) < 0 ||
 	    !(info.flags & VFIO_DEVICE_FLAGS_RESET)) {
@@ -1056,8 +1059,26 @@ static void test_reset(struct vm_display *d)
 	fd = ret ? ret : vm_get_dmabuf(d->device, p.dmabuf_id);
 	if (!vm_check(fd >= 0, "reset: a buffer exported before the reset (%d)", fd))
 		return;
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	memset(&s, 0, sizeof(s));
+	s.set.argsz = sizeof(s);
+	s.set.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	s.set.index = VFIO_PCI_NUM_IRQS;
+	s.set.count = 1;
+	s.fd = efd;
+	irq = ioctl(d->device, VFIO_DEVICE_SET_IRQS, &s) == 0;
+	vm_check(irq, "reset: refresh eventfd attached (%s)", irq ? "ok" : strerror(errno));
+	usleep(50000);
+	while (read(efd, &v, 8) == 8)
+		;
 	ret = ioctl(d->device, VFIO_DEVICE_RESET) < 0 ? -errno : 0;
 	vm_check(ret == 0, "VFIO_DEVICE_RESET (%d)", ret);
+	if (irq) {
+		vm_check(wait_event(efd, 2000), "reset: the display going off raises the refresh IRQ");
+		s.fd = -1;
+		ioctl(d->device, VFIO_DEVICE_SET_IRQS, &s);
+	}
+	close(efd);
 	ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &q);
 	vm_check(ret == 0 && is_zero_plane(&q), "after reset the primary is off (%d, %ux%u)", ret,
 		 q.width, q.height);
