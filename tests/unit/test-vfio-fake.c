@@ -14,12 +14,15 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <drm_fourcc.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 
@@ -30,6 +33,7 @@
 #define UUID "9b3e4c1a-5d2f-4e6b-8a7c-0123456789ab"
 #define GROUP 7
 #define MAX_SET_IRQS 16
+#define MAX_OBJECTS 16
 
 /* ---- the fake kernel --------------------------------------------------- */
 
@@ -52,6 +56,18 @@ static struct {
 		int32_t fd;
 	} set_irqs[MAX_SET_IRQS];
 	unsigned int n_set_irqs;
+	/* The primary plane (0 address: off) and i915's dma-buf objects. */
+	struct surface {
+		uint64_t addr;
+		uint32_t width, height, stride, size;
+	} primary;
+	struct object {
+		uint32_t id;		/* 0: free */
+		struct surface s;
+		ino_t inodes[8];	/* exported memfds */
+		unsigned int n_inodes;
+	} objects[MAX_OBJECTS];
+	unsigned int exports;
 } fk;
 
 enum node { NODE_OTHER, NODE_CONTAINER, NODE_GROUP, NODE_DEVICE };
@@ -116,6 +132,107 @@ fake_irq_info(struct vfio_irq_info *info)
 	}
 }
 
+/* Whether a fd of this process refers to memfd inode @p ino. */
+static bool
+inode_open(ino_t ino)
+{
+	struct dirent *de;
+	bool found = false;
+	DIR *d = opendir("/proc/self/fd");
+
+	g_assert_nonnull(d);
+	while (!found && (de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] != '.' &&
+		    fstat(atoi(de->d_name), &st) == 0 && st.st_ino == ino &&
+		    S_ISREG(st.st_mode))
+			found = true;
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * i915 (gvt/dmabuf.c): an object per distinct surface, its id the lowest
+ * free one (idr_alloc(..., 1, 0)); once exported, it lives as long as a
+ * dma-buf of it is open, then its id is free again.
+ */
+static void
+objects_release_closed(void)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < MAX_OBJECTS; i++) {
+		struct object *o = &fk.objects[i];
+		bool open = false;
+
+		if (!o->id || !o->n_inodes)
+			continue;
+		for (k = 0; k < o->n_inodes && !open; k++)
+			open = inode_open(o->inodes[k]);
+		if (!open)
+			memset(o, 0, sizeof(*o));
+	}
+}
+
+static uint32_t
+object_for(const struct surface *s)
+{
+	struct object *slot = NULL;
+	uint32_t id;
+	unsigned int i;
+	bool used;
+
+	objects_release_closed();
+	for (i = 0; i < MAX_OBJECTS; i++)
+		if (fk.objects[i].id && !memcmp(&fk.objects[i].s, s, sizeof(*s)))
+			return fk.objects[i].id;
+	for (id = 1;; id++) {
+		used = false;
+		for (i = 0; i < MAX_OBJECTS; i++)
+			used |= fk.objects[i].id == id;
+		if (!used)
+			break;
+	}
+	for (i = 0; i < MAX_OBJECTS && !slot; i++)
+		if (!fk.objects[i].id)
+			slot = &fk.objects[i];
+	g_assert_nonnull(slot);
+	slot->id = id;
+	slot->s = *s;
+	return id;
+}
+
+/* A new memfd holding the surface's address (no O_CLOEXEC: drivers
+ * differ, the library must set it). */
+static int
+object_export(uint32_t id)
+{
+	struct stat st;
+	unsigned int i;
+	int fd;
+
+	objects_release_closed();
+	for (i = 0; i < MAX_OBJECTS; i++) {
+		struct object *o = &fk.objects[i];
+
+		if (o->id != id || !id)
+			continue;
+		fd = memfd_create("fake-gvt-dmabuf", 0);
+		g_assert_cmpint(fd, >=, 0);
+		g_assert_cmpint(ftruncate(fd, o->s.size), ==, 0);
+		g_assert_cmpint(pwrite(fd, &o->s.addr, sizeof(o->s.addr), 0), ==,
+				sizeof(o->s.addr));
+		g_assert_cmpint(fstat(fd, &st), ==, 0);
+		g_assert_cmpuint(o->n_inodes, <, G_N_ELEMENTS(o->inodes));
+		o->inodes[o->n_inodes++] = st.st_ino;
+		fk.exports++;
+		return fd;
+	}
+	return -EINVAL;
+}
+
 static int
 fake_ioctl(enum node node, unsigned long req, void *arg)
 {
@@ -165,9 +282,25 @@ fake_ioctl(enum node node, unsigned long req, void *arg)
 			if (p->flags != VFIO_GFX_PLANE_TYPE_DMABUF)
 				return -EINVAL;
 			p->drm_format = 0;
-			p->size = p->width = p->height = 0;
+			p->size = p->width = p->height = p->stride = 0;
 			p->dmabuf_id = 0;
+			if (p->drm_plane_type != DRM_PLANE_TYPE_PRIMARY ||
+			    !fk.primary.addr)
+				return 0;
+			p->drm_format = DRM_FORMAT_XRGB8888;
+			p->drm_format_mod = DRM_FORMAT_MOD_LINEAR;
+			p->width = fk.primary.width;
+			p->height = fk.primary.height;
+			p->stride = fk.primary.stride;
+			p->size = fk.primary.size;
+			p->dmabuf_id = object_for(&fk.primary);
 			return 0;
+		}
+		if (req == VFIO_DEVICE_GET_GFX_DMABUF) {
+			uint32_t id;
+
+			memcpy(&id, arg, sizeof(id));
+			return object_export(id);
 		}
 		if (req == VFIO_DEVICE_GET_INFO) {
 			struct vfio_device_info *di = arg;
@@ -539,6 +672,85 @@ test_request_attach_fails(void)
 	tree_fini(&t);
 }
 
+/* Which surface a dma-buf shows (the fake writes its address first). */
+static uint64_t
+surface_of(const struct gvtdmabuf_dmabuf *b)
+{
+	uint64_t addr = 0;
+
+	g_assert_cmpint(pread(b->fd[0], &addr, sizeof(addr), 0), ==, sizeof(addr));
+	return addr;
+}
+
+static const struct gvtdmabuf_dmabuf *
+show(struct gvtdmabuf_device *dev, uint64_t addr, uint32_t *ret_id)
+{
+	const struct gvtdmabuf_dmabuf *b = NULL;
+	struct gvtdmabuf_plane_info pi;
+
+	fk.primary = (struct surface){ addr, 64, 64, 256, 16384 };
+	g_assert_cmpint(gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi), ==, 0);
+	g_assert_true(pi.enabled);
+	g_assert_cmpint(gvtdmabuf_device_get_dmabuf(dev, &pi, &b), ==, 0);
+	g_assert_cmpuint(b->dmabuf_id, ==, pi.dmabuf_id);
+	/* never another surface's buffer */
+	g_assert_cmpuint(surface_of(b), ==, addr);
+	*ret_id = pi.dmabuf_id;
+	return b;
+}
+
+/*
+ * i915 hands a freed id to the next new surface, even one of the same
+ * geometry.  An id is only freed once every fd of it is closed, so the
+ * cache (which holds one) and a caller holding a dup never see it change
+ * meaning: the cache must never answer with another surface's buffer.
+ */
+static void
+test_i915_id_reuse(void)
+{
+	const struct gvtdmabuf_dmabuf *b;
+	struct gvtdmabuf_device *dev = NULL;
+	struct gvtdmabuf_dmabuf held;
+	uint32_t a, bb, c, d, id;
+	struct tree t;
+
+	tree_init(&t, false);
+	g_assert_cmpint(gvtdmabuf_device_open(t.ctx, UUID, &dev, NULL, 0), ==, 0);
+
+	b = show(dev, 0x10000, &a);
+	g_assert_cmpuint(a, ==, 1);
+	/* the driver's fd had no O_CLOEXEC: the library's has */
+	g_assert_true(fcntl(b->fd[0], F_GETFD) & FD_CLOEXEC);
+	show(dev, 0x20000, &bb);
+	g_assert_cmpuint(bb, ==, 2);
+	/* flipping back: the cached buffer of id 1, no export */
+	show(dev, 0x10000, &id);
+	g_assert_cmpuint(id, ==, a);
+	g_assert_cmpuint(fk.exports, ==, 2);
+
+	/* The cache lets id 2 go: i915 frees it and gives it to a new
+	 * surface of the same geometry. */
+	g_assert_cmpint(gvtdmabuf_device_set_cache_size(dev, 1), ==, 0);
+	show(dev, 0x30000, &c);
+	g_assert_cmpuint(c, ==, 2);
+
+	/* A caller keeps id 2's buffer (as an element keeps a GstMemory per
+	 * id): the id keeps naming that surface even after the cache drops
+	 * it, and new surfaces get other ids. */
+	b = show(dev, 0x30000, &id);
+	g_assert_cmpint(gvtdmabuf_dmabuf_dup(b, &held), ==, 0);
+	gvtdmabuf_device_flush_cache(dev);
+	show(dev, 0x40000, &d);
+	g_assert_cmpuint(d, !=, c);
+	show(dev, 0x30000, &id);
+	g_assert_cmpuint(id, ==, c);
+	g_assert_cmpuint(surface_of(&held), ==, 0x30000);
+	gvtdmabuf_dmabuf_finish(&held);
+
+	gvtdmabuf_device_close(dev);
+	tree_fini(&t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -549,5 +761,6 @@ main(int argc, char **argv)
 	g_test_add_func("/vfio-fake/irqs-gvtsim", test_irqs_gvtsim);
 	g_test_add_func("/vfio-fake/irqs-kvmgt", test_irqs_kvmgt);
 	g_test_add_func("/vfio-fake/request-attach-fails", test_request_attach_fails);
+	g_test_add_func("/vfio-fake/i915-id-reuse", test_i915_id_reuse);
 	return g_test_run();
 }
