@@ -195,6 +195,69 @@ test_list(void)
 	gvtdmabuf_context_destroy(ctx);
 }
 
+#define UUID_LONG "30000000-0000-4000-8000-0000000000cc"
+#define UUID_BADGROUP "40000000-0000-4000-8000-0000000000dd"
+#define UUID_HUGEGROUP "50000000-0000-4000-8000-0000000000ee"
+#define UUID_GONE "60000000-0000-4000-8000-0000000000ff"
+
+/* Odd sysfs content: names longer than the fields, a type name with no
+ * newline and control characters, group links that are not numbers or
+ * overflow, a device that went away, an upper-case name. */
+static void
+test_odd_content(void)
+{
+	struct gvtdmabuf_context *ctx;
+	struct gvtdmabuf_mdev_info *list = NULL;
+	char long_type[201], long_name[301];
+	size_t n = 0, i;
+
+	memset(long_type, 't', sizeof(long_type) - 1);
+	long_type[sizeof(long_type) - 1] = '\0';
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+
+	root = g_dir_make_tmp("gvtdmabuf-discover-XXXXXX", NULL);
+	add_mdev("sys/devices/virtual/gvtsim/gvtsim", long_type, long_name,
+		 UUID_LONG, 5);
+	add_mdev("sys/devices/virtual/gvtsim/gvtsim", "t", "a\x1b[2Jb\n", UUID_BADGROUP, -1);
+	mkdirs("sys/kernel/iommu_groups/12abc");
+	link_("../../../../kernel/iommu_groups/12abc",
+	      "sys/devices/virtual/gvtsim/gvtsim/" UUID_BADGROUP "/iommu_group");
+	add_mdev("sys/devices/virtual/gvtsim/gvtsim", "u", NULL, UUID_HUGEGROUP, -1);
+	link_("../../../../kernel/iommu_groups/99999999999999999999",
+	      "sys/devices/virtual/gvtsim/gvtsim/" UUID_HUGEGROUP "/iommu_group");
+	link_("../../../devices/virtual/gvtsim/gvtsim/" UUID_GONE,
+	      "sys/bus/mdev/devices/" UUID_GONE);
+	link_("../../../devices/virtual/gvtsim/gvtsim/" UUID_LONG,
+	      "sys/bus/mdev/devices/30000000-0000-4000-8000-0000000000CC");
+
+	ctx = make_ctx();
+	g_assert_cmpint(gvtdmabuf_list_mdevs(ctx, false, &list, &n), ==, 0);
+	/* neither the vanished device nor the upper-case alias */
+	g_assert_cmpuint(n, ==, 3);
+	for (i = 0; i < n; i++) {
+		g_assert_cmpuint(strnlen(list[i].uuid, sizeof(list[i].uuid)), ==,
+				 GVTDMABUF_UUID_LEN);
+		g_assert_cmpuint(strnlen(list[i].parent, sizeof(list[i].parent)), <,
+				 sizeof(list[i].parent));
+		g_assert_cmpuint(strnlen(list[i].type_id, sizeof(list[i].type_id)), <,
+				 sizeof(list[i].type_id));
+		g_assert_cmpuint(strnlen(list[i].type_name, sizeof(list[i].type_name)), <,
+				 sizeof(list[i].type_name));
+	}
+	g_assert_cmpstr(list[0].uuid, ==, UUID_LONG);
+	g_assert_cmpint(list[0].iommu_group, ==, 5);
+	g_assert_true(g_str_has_prefix(long_type, list[0].type_id));
+	g_assert_true(g_str_has_prefix(long_name, list[0].type_name));
+	g_assert_cmpstr(list[1].uuid, ==, UUID_BADGROUP);
+	g_assert_cmpint(list[1].iommu_group, ==, -1);
+	g_assert_cmpstr(list[1].type_name, ==, "a\x1b[2Jb");
+	g_assert_cmpstr(list[2].uuid, ==, UUID_HUGEGROUP);
+	g_assert_cmpint(list[2].iommu_group, ==, -1);
+	free(list);
+	gvtdmabuf_context_destroy(ctx);
+}
+
 static void
 cleanup(void)
 {
@@ -221,11 +284,19 @@ test_list_wrapped(void)
 	cleanup();
 }
 
+static void
+test_odd_content_wrapped(void)
+{
+	test_odd_content();
+	cleanup();
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/discover/no-mdev-support", test_no_mdev_support_wrapped);
 	g_test_add_func("/discover/list", test_list_wrapped);
+	g_test_add_func("/discover/odd-content", test_odd_content_wrapped);
 	return g_test_run();
 }
