@@ -91,6 +91,7 @@ struct sim_backend {
 	uint64_t frame;		/* on screen */
 	struct sim_object objects[SIM_MAX_OBJECTS];
 	uint64_t use_counter;
+	uint32_t next_id;		/* next dmabuf_id, from 1 */
 };
 
 static const struct gvtdmabuf_backend_ops sim_ops;
@@ -470,7 +471,6 @@ static uint32_t object_id(struct sim_backend *s, const struct gvtsim_plane *p)
 	struct sim_object *o, *victim = NULL;
 	uint32_t id;
 	unsigned int i;
-	bool used;
 
 	s->use_counter++;
 	for (i = 0; i < SIM_MAX_OBJECTS; i++) {
@@ -493,16 +493,13 @@ static uint32_t object_id(struct sim_backend *s, const struct gvtsim_plane *p)
 		if (!victim || o->last_use < victim->last_use)
 			victim = o;
 	}
-	victim->id = 0;
-
-	/* smallest id >= 1 not in use, as i915's idr_alloc(..., 1, 0) */
-	for (id = 1;; id++) {
-		used = false;
-		for (i = 0; i < SIM_MAX_OBJECTS && !used; i++)
-			used = s->objects[i].id == id;
-		if (!used)
-			break;
-	}
+	/* Ids only grow, as gvtsim.ko hands them out: an evicted object's id
+	 * may still be cached (with its fd) by the library, so giving it to
+	 * another surface would make the cache answer with the wrong buffer.
+	 * 0 is never an id. */
+	id = s->next_id++;
+	if (!s->next_id)
+		s->next_id = 1;
 
 	victim->id = id;
 	victim->gm_offset = p->gm_offset;
@@ -719,6 +716,7 @@ int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
 	}
 	s->base.ops = &sim_ops;
 	s->memfd = -1;
+	s->next_id = 1;
 	s->event_fd = -1;
 	ret = -pthread_mutex_init(&s->lock, NULL);
 	if (ret)
