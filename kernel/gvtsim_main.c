@@ -199,6 +199,8 @@ static ssize_t gvtsim_rw(struct vfio_device *vdev, char __user *buf,
 
 	if (*ppos < 0)
 		return -EINVAL;
+	if (!count)
+		return 0;	/* as i915 GVT-g and vfio-pci: nothing to do */
 
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:

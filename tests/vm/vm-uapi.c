@@ -888,6 +888,9 @@ static void test_region_bounds(struct vm_display *d)
 		ok = pread(d->device, buf, 16, op->offset + op->size - 8) < 0;
 		vm_check(ok, "OpRegion read crossing its end is refused");
 	}
+	ok = pread(d->device, buf, 0, d->bar0_offset) == 0 &&
+	     pwrite(d->device, buf, 0, d->bar2_offset) == 0;
+	vm_check(ok, "zero-length accesses return 0, as on i915 GVT-g and vfio-pci");
 	/* Far beyond every region whatever the offset encoding. */
 	ok = pread(d->device, buf, 4, (uint64_t)60 << 40) < 0;
 	vm_check(ok, "access to a region index that does not exist is refused");
