@@ -489,13 +489,33 @@ set_irq_eventfd(int device_fd, uint32_t index, int32_t efd)
 	return xioctl(device_fd, VFIO_DEVICE_SET_IRQS, &u) < 0 ? -errno : 0;
 }
 
+/* A new non-blocking eventfd attached to IRQ @index: the fd, or -errno.
+ * A driver that announced the IRQ but refuses it (-EINVAL, -ENOTTY) is
+ * taken as not having it (-ENOTSUP), so callers can remember that instead
+ * of failing the same way on every call. */
+static int
+irq_eventfd_attach(int device_fd, uint32_t index)
+{
+	int efd, r;
+
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0)
+		return -errno;
+	r = set_irq_eventfd(device_fd, index, efd);
+	if (r < 0) {
+		close(efd);
+		return r == -EINVAL || r == -ENOTTY ? -ENOTSUP : r;
+	}
+	return efd;
+}
+
 static int
 vfio_get_event_fd(struct gvtdmabuf_backend *b)
 {
 	struct vfio_backend *vb = to_vfio(b);
 	struct vfio_device_info dinfo;
 	uint32_t index;
-	int efd = -1, r;
+	int r;
 
 	if (vb->event_fd >= 0) {
 		r = vb->event_fd;
@@ -522,26 +542,14 @@ vfio_get_event_fd(struct gvtdmabuf_backend *b)
 		goto out;
 	}
 
-	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (efd < 0) {
-		r = -errno;
-		goto out;
+	r = irq_eventfd_attach(vb->device_fd, index);
+	if (r == -ENOTSUP)
+		vb->event_err = r;
+	if (r >= 0) {
+		vb->event_fd = r;
+		vb->event_index = index;
 	}
-	r = set_irq_eventfd(vb->device_fd, index, efd);
-	if (r < 0) {
-		/* The driver announced the IRQ but refuses it: treat as absent
-		 * rather than failing the same way on every call. */
-		if (r == -EINVAL || r == -ENOTTY)
-			vb->event_err = r = -ENOTSUP;
-		goto out;
-	}
-	vb->event_fd = efd;
-	vb->event_index = index;
-	efd = -1;
-	r = vb->event_fd;
 out:
-	if (efd >= 0)
-		close(efd);
 	return r;
 }
 
@@ -554,7 +562,7 @@ vfio_get_request_fd(struct gvtdmabuf_backend *b)
 	struct vfio_backend *vb = to_vfio(b);
 	struct vfio_device_info dinfo;
 	struct vfio_irq_info info;
-	int efd = -1, r;
+	int r;
 
 	if (vb->request_fd >= 0) {
 		r = vb->request_fd;
@@ -584,23 +592,12 @@ vfio_get_request_fd(struct gvtdmabuf_backend *b)
 		goto out;
 	}
 
-	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (efd < 0) {
-		r = -errno;
-		goto out;
-	}
-	r = set_irq_eventfd(vb->device_fd, VFIO_PCI_REQ_IRQ_INDEX, efd);
-	if (r < 0) {
-		if (r == -EINVAL || r == -ENOTTY)
-			vb->request_err = r = -ENOTSUP;
-		goto out;
-	}
-	vb->request_fd = efd;
-	efd = -1;
-	r = vb->request_fd;
+	r = irq_eventfd_attach(vb->device_fd, VFIO_PCI_REQ_IRQ_INDEX);
+	if (r == -ENOTSUP)
+		vb->request_err = r;
+	if (r >= 0)
+		vb->request_fd = r;
 out:
-	if (efd >= 0)
-		close(efd);
 	return r;
 }
 
