@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "backend.h"
+#include "test-util.h"
 
 /* Listed out of order on purpose: the result is sorted. */
 #define UUID_I915 "f0000000-0000-4000-8000-000000000001"
@@ -261,11 +262,8 @@ test_odd_content(void)
 static void
 cleanup(void)
 {
-	char *argv[] = { "rm", "-rf", root, NULL };
-
 	if (root && g_str_has_prefix(root, g_get_tmp_dir()))
-		g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-			     NULL, NULL, NULL, NULL);
+		test_rm_rf(root);
 	g_free(root);
 	root = NULL;
 }

@@ -24,6 +24,7 @@
 #include "backend.h"
 #include "gvt-dmabuf/gvtsim-uapi.h"
 #include "vfio-private.h"
+#include "test-util.h"
 
 #define UUID "9b3e4c1a-5d2f-4e6b-8a7c-0123456789ab"
 #define UUID_UPPER "9B3E4C1A-5D2F-4E6B-8A7C-0123456789AB"
@@ -71,33 +72,11 @@ tree_init(struct tree *t)
 	g_assert_cmpint(gvtdmabuf_context_set_dev_root(t->ctx, t->dev), ==, 0);
 }
 
-static int
-rm_rf_cb(const char *path)
-{
-	GDir *d = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	if (d) {
-		while ((name = g_dir_read_name(d))) {
-			char *child = g_build_filename(path, name, NULL);
-
-			if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-			    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-				rm_rf_cb(child);
-			else
-				g_unlink(child);
-			g_free(child);
-		}
-		g_dir_close(d);
-	}
-	return g_rmdir(path);
-}
-
 static void
 tree_fini(struct tree *t)
 {
 	gvtdmabuf_context_destroy(t->ctx);
-	rm_rf_cb(t->root);
+	test_rm_rf(t->root);
 	g_free(t->root);
 	g_free(t->sys);
 	g_free(t->dev);

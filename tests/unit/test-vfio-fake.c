@@ -29,6 +29,7 @@
 #include "backend.h"
 #include "gvt-dmabuf/gvtsim-uapi.h"
 #include "vfio-compat.h"
+#include "test-util.h"
 
 #define UUID "9b3e4c1a-5d2f-4e6b-8a7c-0123456789ab"
 #define GROUP 7
@@ -425,34 +426,12 @@ tree_init(struct tree *t, bool gvtsim)
 	g_free(devdir);
 }
 
-static int
-rm_rf_cb(const char *path)
-{
-	GDir *d = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	if (d) {
-		while ((name = g_dir_read_name(d))) {
-			char *child = g_build_filename(path, name, NULL);
-
-			if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-			    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-				rm_rf_cb(child);
-			else
-				g_unlink(child);
-			g_free(child);
-		}
-		g_dir_close(d);
-	}
-	return g_rmdir(path);
-}
-
 static void
 tree_fini(struct tree *t)
 {
 	fk.active = false;
 	gvtdmabuf_context_destroy(t->ctx);
-	rm_rf_cb(t->root);
+	test_rm_rf(t->root);
 	g_free(t->root);
 	g_free(fk.device_path);
 	fk.device_path = NULL;
