@@ -21,6 +21,7 @@
 #include <drm_fourcc.h>
 
 #include "gvt-dmabuf/gvt-dmabuf.h"
+#include "bench-util.h"
 
 #define MAX_REPS 1000
 
@@ -33,21 +34,6 @@ struct op {
 	double ns[MAX_REPS];
 	double ratio_median, ratio_best;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static double median(double *v, int n)
 {

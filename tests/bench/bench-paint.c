@@ -18,23 +18,9 @@
 #include <drm_fourcc.h>
 
 #include "guest-model.h"
+#include "bench-util.h"
 
 #define ROUNDS 5
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void write_reg(void *user, uint32_t offset, uint32_t value)
 {
