@@ -1,0 +1,185 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Build the Debian packages from a copy of the tree (build-deb.sh, which
+# also runs the unit suite in dh_auto_test) and check what lands where:
+# library, headers, pkg-config file, tool, man page, udev rule and the
+# DKMS source tree.  The packaged tool and library must work together and
+# a program must build against the packaged -dev files alone.  Lintian
+# runs when installed; an error fails, warnings are printed.
+#
+#   test-deb.sh [OUTDIR]     keeps the .debs in OUTDIR when given
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+PATH=$PATH:/usr/sbin:/sbin
+need="dpkg-dev debhelper dh-dkms fakeroot"
+for cmd in dpkg-buildpackage dh dh_dkms fakeroot; do
+	command -v "$cmd" >/dev/null ||
+		{ echo "SKIP: $cmd missing (apt-get install $need)"; exit 77; }
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+out=${1:-$tmp/out}
+fails=0
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; fails=$((fails + 1)); }
+
+"$top/packaging/build-deb.sh" "$out"
+rc=$?
+if [ $rc -eq 77 ]; then
+	echo "SKIP: build dependencies missing (see above; apt-get install them)"
+	exit 77
+elif [ $rc -ne 0 ]; then
+	echo "not ok - dpkg-buildpackage"
+	exit 1
+fi
+ok "dpkg-buildpackage -b built $(cd "$out" && ls *.deb | tr '\n' ' ')"
+
+version=$(dpkg-parsechangelog -l "$top/packaging/debian/changelog" -S Version)
+meson_version=$(sed -n "s/^[[:space:]]*version: '\(.*\)',$/\1/p" "$top/meson.build" | head -n 1)
+dkms_version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/kernel/dkms.conf")
+if [ "$version" = "$meson_version" ] && [ "$version" = "$dkms_version" ]; then
+	ok "debian/changelog, meson.build and dkms.conf agree on $version"
+else
+	not_ok "versions differ: debian/changelog $version, meson.build $meson_version, dkms.conf $dkms_version"
+fi
+
+arch=$(dpkg-architecture -qDEB_HOST_ARCH)
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+deb() {
+	local f=$out/${1}_${version}_$2.deb
+	[ -f "$f" ] || { not_ok "package $1 was not built"; return 1; }
+	echo "$f"
+}
+lib=$(deb libgvtdmabuf0 "$arch") || exit 1
+dev=$(deb libgvtdmabuf-dev "$arch") || exit 1
+tools=$(deb gvt-dmabuf-tools "$arch") || exit 1
+dkms=$(deb gvtsim-dkms all) || exit 1
+
+# Every listed path is in that package, and in no other of the four.
+libdir=usr/lib/$multiarch
+kfiles=$(cd "$top/kernel" && ls *.c *.h Kbuild Makefile dkms.conf)
+declare -A expect=(
+	[libgvtdmabuf0]="$libdir/libgvtdmabuf.so.0 $libdir/libgvtdmabuf.so.$version"
+	[libgvtdmabuf-dev]="usr/include/gvt-dmabuf/gvt-dmabuf.h usr/include/gvt-dmabuf/gvtsim-uapi.h $libdir/libgvtdmabuf.so $libdir/pkgconfig/libgvtdmabuf.pc"
+	[gvt-dmabuf-tools]="usr/bin/gvt-dmabuf usr/share/man/man1/gvt-dmabuf.1.gz lib/udev/rules.d/70-gvt-dmabuf.rules lib/udev/gvt-dmabuf-mdev-group"
+	[gvtsim-dkms]="$(for f in $kfiles gvtsim-uapi.h; do printf 'usr/src/gvtsim-%s/%s ' "$dkms_version" "$f"; done)"
+)
+declare -A file=([libgvtdmabuf0]=$lib [libgvtdmabuf-dev]=$dev [gvt-dmabuf-tools]=$tools [gvtsim-dkms]=$dkms)
+for p in "${!file[@]}"; do
+	dpkg-deb -c "${file[$p]}" | awk '{ sub(/^\.\//, "", $6); print $6 }' | sort >"$tmp/$p.list"
+done
+for p in "${!expect[@]}"; do
+	missing=() stray=()
+	for f in ${expect[$p]}; do
+		grep -qxF "$f" "$tmp/$p.list" || missing+=("$f")
+		for q in "${!file[@]}"; do
+			[ "$q" = "$p" ] && continue
+			grep -qxF "$f" "$tmp/$q.list" && stray+=("$f in $q")
+		done
+	done
+	if [ ${#missing[@]} -eq 0 ] && [ ${#stray[@]} -eq 0 ]; then
+		ok "$p holds its $(echo ${expect[$p]} | wc -w) files"
+	else
+		not_ok "$p: missing ${missing[*]:-nothing}; elsewhere: ${stray[*]:-nothing}"
+	fi
+done
+
+# The DKMS tree is exactly what stage-source.sh lays out (the tree that
+# kernel/test-dkms.sh builds with dkms).
+mkdir -p "$tmp/dkms-deb" "$tmp/staged"
+dpkg-deb -x "$dkms" "$tmp/dkms-deb"
+"$top/packaging/dkms/stage-source.sh" "$tmp/staged/gvtsim-$dkms_version"
+if diff -r "$tmp/staged/gvtsim-$dkms_version" "$tmp/dkms-deb/usr/src/gvtsim-$dkms_version" >"$tmp/diff"; then
+	ok "gvtsim-dkms's /usr/src/gvtsim-$dkms_version is the staged source tree"
+else
+	cat "$tmp/diff"
+	not_ok "gvtsim-dkms's source tree differs from stage-source.sh's"
+fi
+
+field() { dpkg-deb -f "$1" "$2"; }
+[ "$(field "$dkms" Architecture)" = all ] && field "$dkms" Depends | grep -q '\bdkms\b' &&
+	dpkg-deb -I "$dkms" postinst 2>/dev/null | grep -q "dkms" &&
+	ok "gvtsim-dkms: Architecture all, depends on dkms, postinst registers the module" ||
+	not_ok "gvtsim-dkms: Architecture $(field "$dkms" Architecture), Depends '$(field "$dkms" Depends)', or no dkms postinst"
+field "$dev" Depends | grep -q "libgvtdmabuf0 (= $version)" &&
+	field "$dev" Depends | grep -q 'libdrm-dev' &&
+	ok "libgvtdmabuf-dev depends on libgvtdmabuf0 (= $version) and libdrm-dev" ||
+	not_ok "libgvtdmabuf-dev Depends: $(field "$dev" Depends)"
+field "$tools" Depends | grep -q 'libgvtdmabuf0 (>= ' &&
+	ok "gvt-dmabuf-tools depends on libgvtdmabuf0 through its symbols" ||
+	not_ok "gvt-dmabuf-tools Depends: $(field "$tools" Depends)"
+
+# Symbols: one line per name of the version script, nothing more.
+dpkg-deb -I "$lib" symbols >"$tmp/symbols" 2>/dev/null || not_ok "libgvtdmabuf0 has no symbols file"
+sed -n 's/^[[:space:]]*\(gvtdmabuf_[A-Za-z0-9_]*\);.*/\1/p' "$top/lib/libgvtdmabuf.sym" | sort >"$tmp/sym.want"
+sed -n 's/^ \(gvtdmabuf_[A-Za-z0-9_]*\)@.*/\1/p' "$tmp/symbols" | sort >"$tmp/sym.got"
+if [ -s "$tmp/sym.want" ] && cmp -s "$tmp/sym.want" "$tmp/sym.got"; then
+	ok "libgvtdmabuf0's symbols file lists the $(wc -l <"$tmp/sym.want") symbols of libgvtdmabuf.sym"
+else
+	diff "$tmp/sym.want" "$tmp/sym.got"
+	not_ok "libgvtdmabuf0's symbols file differs from lib/libgvtdmabuf.sym"
+fi
+
+# The packaged tool runs on the packaged library.
+root=$tmp/root
+for f in "$lib" "$dev" "$tools"; do dpkg-deb -x "$f" "$root"; done
+if LD_LIBRARY_PATH=$root/$libdir "$root/usr/bin/gvt-dmabuf" info sim >"$tmp/info" 2>&1 &&
+   grep -q '^Backend: sim' "$tmp/info" &&
+   LD_LIBRARY_PATH=$root/$libdir ldd "$root/usr/bin/gvt-dmabuf" >"$tmp/ldd" &&
+   grep -qF "$root/$libdir/libgvtdmabuf.so.0" "$tmp/ldd"; then
+	ok "packaged gvt-dmabuf info sim runs on the packaged libgvtdmabuf.so.0"
+else
+	cat "$tmp/info" "$tmp/ldd" 2>/dev/null
+	not_ok "packaged gvt-dmabuf info sim"
+fi
+if zcat "$root/usr/share/man/man1/gvt-dmabuf.1.gz" | grep -q '^\.TH GVT-DMABUF 1'; then
+	ok "man page gvt-dmabuf(1) is a man page"
+else
+	not_ok "man page gvt-dmabuf(1) has no .TH line"
+fi
+
+# A program builds against the -dev package alone, through pkg-config.
+cat >"$tmp/user.c" <<'C'
+#include <gvt-dmabuf/gvt-dmabuf.h>
+#include <gvt-dmabuf/gvtsim-uapi.h>
+#include <stdio.h>
+
+int main(void)
+{
+	struct gvtdmabuf_context *ctx = NULL;
+	int r = gvtdmabuf_context_create(&ctx);
+
+	if (r < 0)
+		return 1;
+	gvtdmabuf_context_destroy(ctx);
+	puts("context ok");
+	return 0;
+}
+C
+export PKG_CONFIG_PATH=$root/$libdir/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root
+if flags=$(pkg-config --cflags --libs libgvtdmabuf 2>"$tmp/pc.err") &&
+   ${CC:-cc} -std=c99 -Werror -o "$tmp/user" "$tmp/user.c" $flags 2>"$tmp/cc.err" &&
+   [ "$(LD_LIBRARY_PATH=$root/$libdir "$tmp/user")" = "context ok" ]; then
+	ok "a program builds with pkg-config --cflags --libs libgvtdmabuf from the -dev package and runs"
+else
+	cat "$tmp/pc.err" "$tmp/cc.err" 2>/dev/null
+	not_ok "building a program against libgvtdmabuf-dev (flags: ${flags:-none})"
+fi
+unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+
+if command -v lintian >/dev/null; then
+	lintian --pedantic "$out"/gvt-dmabuf_"$version"_"$arch".changes 2>&1 |
+		grep -v 'running with root privileges' >"$tmp/lintian"
+	cat "$tmp/lintian"
+	if grep -q '^E:' "$tmp/lintian"; then
+		not_ok "lintian reports errors"
+	else
+		ok "lintian: no errors ($(grep -c '^[WIP]:' "$tmp/lintian") warnings/notes)"
+	fi
+else
+	echo "# lintian not installed: not run (apt-get install lintian)"
+fi
+
+[ $fails -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
