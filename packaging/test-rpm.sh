@@ -8,6 +8,10 @@
 #   test-rpm.sh
 set -uo pipefail
 
+# grep for a pipeline's end: reads all its input, so the writer never
+# dies of SIGPIPE (which pipefail would report as a failure).
+has() { grep "$@" >/dev/null; }
+
 top=$(cd "$(dirname "$0")/.." && pwd)
 spec=$top/packaging/rpm/gvt-dmabuf.spec
 for cmd in rpmspec rpmbuild; do
@@ -49,7 +53,7 @@ tar -C "$tmp/src" -cJf "$tmp/rpm/SOURCES/gvt-dmabuf-$version.tar.xz" "gvt-dmabuf
 
 if rpmbuild "${rpmopts[@]}" --nodeps -bs "$spec" >"$tmp/bs.log" 2>&1 &&
    srpm=$(ls "$tmp"/rpm/SRPMS/gvt-dmabuf-"$version"-1.src.rpm 2>/dev/null) &&
-   rpm -qpl "$srpm" 2>/dev/null | grep -qx "gvt-dmabuf-$version.tar.xz"; then
+   rpm -qpl "$srpm" 2>/dev/null | has -x "gvt-dmabuf-$version.tar.xz"; then
 	ok "rpmbuild -bs: $(basename "$srpm")"
 else
 	cat "$tmp/bs.log"
@@ -82,14 +86,14 @@ for p in "${!expect[@]}"; do
 	missing=()
 	for x in ${expect[$p]}; do
 		# Fedora compresses man pages; Debian's rpm may not.
-		grep -qxF "$x" "$tmp/$p.list" || grep -qxF "${x%.gz}" "$tmp/$p.list" || missing+=("$x")
+		grep -qxF "$x" "$tmp/$p.list" || has -xF "${x%.gz}" "$tmp/$p.list" || missing+=("$x")
 	done
 	[ ${#missing[@]} -eq 0 ] && ok "$p holds its files" || not_ok "$p lacks ${missing[*]}"
 done
 dkms_rpm=$(find "$tmp/rpm/RPMS" -name "gvtsim-dkms-*.rpm" | head -n 1)
 if [ -n "$dkms_rpm" ] && [ "$(rpm -qp --qf '%{ARCH}' "$dkms_rpm" 2>/dev/null)" = noarch ] &&
-   rpm -qp --requires "$dkms_rpm" 2>/dev/null | grep -qx dkms &&
-   rpm -qp --scripts "$dkms_rpm" 2>/dev/null | grep -q 'dkms add -m gvtsim'; then
+   rpm -qp --requires "$dkms_rpm" 2>/dev/null | has -x dkms &&
+   rpm -qp --scripts "$dkms_rpm" 2>/dev/null | has 'dkms add -m gvtsim'; then
 	ok "gvtsim-dkms: noarch, requires dkms, %post adds the module"
 else
 	not_ok "gvtsim-dkms: arch, Requires or scriptlets"
