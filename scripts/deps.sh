@@ -17,7 +17,7 @@ test_pkgs=(
 	linux-headers-amd64 linux-image-amd64 kmod dkms
 	qemu-system-x86 busybox-static cpio zstd xz-utils mmdebstrap
 	clang libclang-rt-14-dev
-	dpkg-dev debhelper dh-dkms fakeroot rpm lintian
+	build-essential dpkg-dev debhelper dh-dkms fakeroot rpm lintian
 )
 
 case "${1:-build}" in
