@@ -154,6 +154,32 @@ else
 	say "# gvt-dmabuf tool not built: tool checks skipped"
 fi
 
+# ---- the udev helper of the packages, against the real sysfs ---------------
+helper=$SRCDIR/packaging/udev/gvt-dmabuf-mdev-group
+if [ -x "/host$helper" ]; then
+	g=$(basename "$(readlink /sys/bus/mdev/devices/$U1/iommu_group)")
+	check "udev helper: group $g of mdev $U1 is an mdev group" \
+		chroot /host "$helper" "$g"
+	if chroot /host "$helper" 4242 >/dev/null 2>&1; then
+		notok "udev helper: a group that does not exist is refused"
+	else
+		ok "udev helper: a group that does not exist is refused"
+	fi
+fi
+
+# ---- the sim backend where the kernel has udmabuf ----------------------------
+# The host has no /dev/udmabuf: only here do the sim's udmabuf export and
+# read_linear's DMA_BUF_IOCTL_SYNC path run (test-sim expects a dma-buf
+# exactly when /dev/udmabuf is usable; test-detile reads the sim's frames
+# back through read_linear and compares every pixel).
+if [ -c /dev/udmabuf ]; then
+	for p in test-sim test-detile; do
+		run_test "$p with /dev/udmabuf" "$BUILDDIR/tests/unit/$p"
+	done
+else
+	say "# no /dev/udmabuf on this kernel: the sim's udmabuf export is not tested here"
+fi
+
 # ---- teardown: remove the vGPUs while a process still holds a dma-buf -----
 if [ -x "/host$tests/vm-lib" ]; then
 	rm -f /host/tmp/removed /host/tmp/release
