@@ -28,14 +28,21 @@
 #include <linux/types.h>
 #include <linux/errno.h>
 #include <uapi/drm/drm_fourcc.h>
+#include <uapi/linux/vfio.h>
 #else
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <drm_fourcc.h>
+#include <linux/vfio.h>
 #endif
 
 #include "gvtsim_fb_decoder.h"
+#ifdef __KERNEL__
+#include "gvtsim-uapi.h"	/* beside the sources in a DKMS tree */
+#else
+#include "gvt-dmabuf/gvtsim-uapi.h"
+#endif
 
 #define GVTSIM_PAGE_SIZE	4096u
 /* Largest pipe the emulated hardware drives (Gen9 limit). */
@@ -542,4 +549,27 @@ out:
 	if (out)
 		*out = p;
 	return ret;
+}
+
+int gvtsim_query_args(uint32_t flags, uint32_t drm_plane_type,
+		      enum gvtsim_plane_id *ret_id)
+{
+	if (flags == (VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF))
+		return 1;
+	if (flags != VFIO_GFX_PLANE_TYPE_DMABUF)
+		return -EINVAL;	/* 0, REGION, PROBE alone, unknown bits */
+
+	switch (drm_plane_type) {
+	case GVTSIM_DRM_PLANE_TYPE_PRIMARY:
+		*ret_id = GVTSIM_PLANE_PRIMARY;
+		return 0;
+	case GVTSIM_DRM_PLANE_TYPE_CURSOR:
+		*ret_id = GVTSIM_PLANE_CURSOR;
+		return 0;
+	case GVTSIM_GFX_PLANE_TYPE_SPRITE:
+		*ret_id = GVTSIM_PLANE_SPRITE;
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }

@@ -86,4 +86,25 @@ int gvtsim_decode_plane(const struct gvtsim_decoder_input *in,
 			enum gvtsim_plane_id id, struct gvtsim_plane *out,
 			const char **why);
 
+/*
+ * The plane types VFIO_DEVICE_QUERY_GFX_PLANE takes: DRM's enum
+ * drm_plane_type values (include/drm/drm_plane.h, kernel-internal, yet part
+ * of the VFIO display ABI since user space passes them), plus gvtsim's
+ * sprite (GVTSIM_GFX_PLANE_TYPE_SPRITE in gvtsim-uapi.h).
+ */
+#define GVTSIM_DRM_PLANE_TYPE_PRIMARY	1u
+#define GVTSIM_DRM_PLANE_TYPE_CURSOR	2u
+
+/*
+ * The argument rules of VFIO_DEVICE_QUERY_GFX_PLANE as i915 applies them,
+ * once argsz is known to cover the struct up to dmabuf_id: flags
+ * PROBE|DMABUF asks whether dma-buf export is supported (returns 1: answer
+ * 0 and fill nothing); DMABUF alone queries @drm_plane_type (returns 0 with
+ * *ret_id for primary, cursor and the sprite); anything else (flags 0,
+ * REGION, PROBE alone, unknown bits, another plane type) is -EINVAL.
+ * The kernel module and the sim backend both answer through this.
+ */
+int gvtsim_query_args(uint32_t flags, uint32_t drm_plane_type,
+		      enum gvtsim_plane_id *ret_id);
+
 #endif /* GVTSIM_FB_DECODER_H */

@@ -26,6 +26,11 @@
 
 #include "gvtsim.h"
 
+/* The decoder's copies of DRM's plane type values (it cannot include DRM
+ * headers) must be DRM's. */
+static_assert(GVTSIM_DRM_PLANE_TYPE_PRIMARY == DRM_PLANE_TYPE_PRIMARY);
+static_assert(GVTSIM_DRM_PLANE_TYPE_CURSOR == DRM_PLANE_TYPE_CURSOR);
+
 static unsigned int max_vgpus = 4;
 module_param(max_vgpus, uint, 0444);
 MODULE_PARM_DESC(max_vgpus, "Most vGPUs that may exist at once, all types together (default 4)");
@@ -545,28 +550,9 @@ static int gvtsim_ioctl_query_plane(struct gvtsim_vgpu *vgpu, void __user *arg)
 	if (info.argsz < minsz)
 		return -EINVAL;
 
-	switch (info.flags) {
-	case VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF:
-		return 0;
-	case VFIO_GFX_PLANE_TYPE_DMABUF:
-		break;
-	default:
-		return -EINVAL;	/* 0, REGION, and every other mix */
-	}
-
-	switch (info.drm_plane_type) {
-	case DRM_PLANE_TYPE_PRIMARY:
-		id = GVTSIM_PLANE_PRIMARY;
-		break;
-	case DRM_PLANE_TYPE_CURSOR:
-		id = GVTSIM_PLANE_CURSOR;
-		break;
-	case GVTSIM_GFX_PLANE_TYPE_SPRITE:
-		id = GVTSIM_PLANE_SPRITE;
-		break;
-	default:
-		return -EINVAL;
-	}
+	ret = gvtsim_query_args(info.flags, info.drm_plane_type, &id);
+	if (ret)
+		return ret < 0 ? ret : 0;	/* 1: PROBE answered */
 
 	memset(&plane, 0, sizeof(plane));
 	mutex_lock(&vgpu->lock);

@@ -536,26 +536,7 @@ static int check_query(const struct vfio_device_gfx_plane_info *info,
 
 	if (info->argsz < minsz)
 		return -EINVAL;
-	/* PROBE|DMABUF answers "supported"; only DMABUF queries; everything
-	 * else (REGION, PROBE alone, 0, unknown bits) is -EINVAL */
-	if (info->flags == (VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF))
-		return 1;
-	if (info->flags != VFIO_GFX_PLANE_TYPE_DMABUF)
-		return -EINVAL;
-
-	switch (info->drm_plane_type) {
-	case DRM_PLANE_TYPE_PRIMARY:
-		*ret_id = GVTSIM_PLANE_PRIMARY;
-		return 0;
-	case DRM_PLANE_TYPE_CURSOR:
-		*ret_id = GVTSIM_PLANE_CURSOR;
-		return 0;
-	case GVTSIM_GFX_PLANE_TYPE_SPRITE:
-		*ret_id = GVTSIM_PLANE_SPRITE;
-		return 0;
-	default:
-		return -EINVAL;
-	}
+	return gvtsim_query_args(info->flags, info->drm_plane_type, ret_id);
 }
 
 static int sim_query_plane(struct gvtdmabuf_backend *b,

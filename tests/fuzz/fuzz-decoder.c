@@ -19,7 +19,10 @@
 #include <string.h>
 #include <errno.h>
 
+#include <linux/vfio.h>
+
 #include "gvtsim_fb_decoder.h"
+#include "gvt-dmabuf/gvtsim-uapi.h"
 
 static const uint32_t interesting_regs[] = {
 	GVTSIM_PIPEACONF, GVTSIM_PIPEASRC,
@@ -44,6 +47,25 @@ static uint32_t le(const uint8_t *p, unsigned int n)
 	for (i = 0; i < n; i++)
 		v |= (uint32_t)p[i] << (8 * i);
 	return v;
+}
+
+/* The ioctl argument rules the kernel and the sim share: only PROBE|DMABUF
+ * probes, only DMABUF queries, and only the three known plane types. */
+static void check_query_args(uint32_t flags, uint32_t type)
+{
+	enum gvtsim_plane_id id = (enum gvtsim_plane_id)99;
+	int r = gvtsim_query_args(flags, type, &id);
+
+	if (r == 1 && flags != (VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF))
+		abort();
+	if (r == 0 && (flags != VFIO_GFX_PLANE_TYPE_DMABUF ||
+		       (type != GVTSIM_DRM_PLANE_TYPE_PRIMARY &&
+			type != GVTSIM_DRM_PLANE_TYPE_CURSOR &&
+			type != GVTSIM_GFX_PLANE_TYPE_SPRITE) ||
+		       id > GVTSIM_PLANE_SPRITE))
+		abort();
+	if (r != 0 && r != 1 && r != -EINVAL)
+		abort();
 }
 
 static void check(const struct gvtsim_decoder_input *in, enum gvtsim_plane_id id)
@@ -129,6 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(&in, GVTSIM_PLANE_PRIMARY);
 	check(&in, GVTSIM_PLANE_CURSOR);
 	check(&in, GVTSIM_PLANE_SPRITE);
+	check_query_args(le(data + 1, 4), le(data + 5, 4));
 
 	if (truncated) {
 		free(mmio);

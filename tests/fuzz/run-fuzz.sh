@@ -31,7 +31,7 @@ out=${2:-}
 case "$target" in
 decoder)
 	srcs="$here/fuzz-decoder.c $src/kernel/gvtsim_fb_decoder.c"
-	incs="-I$src/kernel"
+	incs="-I$src/kernel -I$src/include"
 	libs=""
 	;;
 sim)

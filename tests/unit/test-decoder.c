@@ -11,7 +11,10 @@
 #include <glib.h>
 #include <drm_fourcc.h>
 
+#include <linux/vfio.h>
+
 #include "gvtsim_fb_decoder.h"
+#include "gvt-dmabuf/gvtsim-uapi.h"
 
 #define GM_SIZE (64u * 1024 * 1024)
 
@@ -648,6 +651,37 @@ static void test_why_untouched_on_success(void)
 	fixture_finish(&f);
 }
 
+/* QUERY_GFX_PLANE's argument rules, shared by gvtsim.ko and the sim. */
+static void
+test_query_args(void)
+{
+	const uint32_t probe = VFIO_GFX_PLANE_TYPE_PROBE, dmabuf = VFIO_GFX_PLANE_TYPE_DMABUF,
+		       region = VFIO_GFX_PLANE_TYPE_REGION;
+	const uint32_t bad_flags[] = { 0, probe, region, probe | region, dmabuf | region,
+				       probe | dmabuf | region, dmabuf | (1u << 31), 1u << 3 };
+	const uint32_t bad_types[] = { 0 /* overlay */, 3, 99, 0x47560001u, 0xffffffffu };
+	enum gvtsim_plane_id id = GVTSIM_PLANE_SPRITE;
+	unsigned int i;
+
+	/* PROBE|DMABUF answers "supported" whatever the plane type */
+	g_assert_cmpint(gvtsim_query_args(probe | dmabuf, 0, &id), ==, 1);
+	g_assert_cmpint(gvtsim_query_args(probe | dmabuf, 12345, &id), ==, 1);
+	g_assert_cmpint(id, ==, GVTSIM_PLANE_SPRITE);	/* untouched */
+
+	g_assert_cmpint(gvtsim_query_args(dmabuf, GVTSIM_DRM_PLANE_TYPE_PRIMARY, &id), ==, 0);
+	g_assert_cmpint(id, ==, GVTSIM_PLANE_PRIMARY);
+	g_assert_cmpint(gvtsim_query_args(dmabuf, GVTSIM_DRM_PLANE_TYPE_CURSOR, &id), ==, 0);
+	g_assert_cmpint(id, ==, GVTSIM_PLANE_CURSOR);
+	g_assert_cmpint(gvtsim_query_args(dmabuf, GVTSIM_GFX_PLANE_TYPE_SPRITE, &id), ==, 0);
+	g_assert_cmpint(id, ==, GVTSIM_PLANE_SPRITE);
+
+	for (i = 0; i < G_N_ELEMENTS(bad_flags); i++)
+		g_assert_cmpint(gvtsim_query_args(bad_flags[i], GVTSIM_DRM_PLANE_TYPE_PRIMARY,
+						  &id), ==, -EINVAL);
+	for (i = 0; i < G_N_ELEMENTS(bad_types); i++)
+		g_assert_cmpint(gvtsim_query_args(dmabuf, bad_types[i], &id), ==, -EINVAL);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -661,5 +695,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/decoder/hostile/gen9", test_hostile_gen9);
 	g_test_add_func("/decoder/hostile/small-mmio", test_small_mmio);
 	g_test_add_func("/decoder/why", test_why_untouched_on_success);
+	g_test_add_func("/decoder/query-args", test_query_args);
 	return g_test_run();
 }
