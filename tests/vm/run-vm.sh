@@ -152,7 +152,7 @@ cp /bin/busybox "$initrd_dir/bin/busybox" 2>/dev/null || fail "busybox-static is
 ! ldd /bin/busybox >/dev/null 2>&1 ||
 	fail "/bin/busybox is not static (apt-get install busybox-static)"
 for a in sh mount umount insmod rmmod mkdir cat echo sleep poweroff dmesg grep \
-	chroot tee ls sed cut kill wc ps seq tr head tail lsmod timeout; do
+	chroot tee ls sed cut kill wc ps seq tr head tail lsmod timeout readlink basename; do
 	ln -s busybox "$initrd_dir/bin/$a"
 done
 

@@ -154,6 +154,43 @@ else
 	say "# gvt-dmabuf tool not built: tool checks skipped"
 fi
 
+# ---- gvt-dmabuf watch on gvtsim, and letting go of a vGPU being removed ----
+if [ -x "/host$tool" ]; then
+	run_test "gvt-dmabuf watch" "$tool" watch "$U2" --count 2 --interval 0.5
+	U3=6a3c5b1e-4f0a-4c1b-9d3e-000000000003
+	check "create vGPU $U3 (GVTg_V5_4)" sh -c "echo $U3 > $types/gvtsim-GVTg_V5_4/create"
+	g3=$(basename "$(readlink /sys/bus/mdev/devices/$U3/iommu_group)")
+	rm -f /tmp/watch.rc
+	( chroot /host /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin LD_LIBRARY_PATH="$BUILDDIR/lib" \
+		"$tool" watch "$U3" --duration 120 --interval 0.5 >/tmp/watch.out 2>&1
+	  echo $? >/tmp/watch.rc ) &
+	# Wait until watch holds the vGPU's group node open.
+	i=0 held=no
+	while [ $i -lt 300 ] && [ ! -f /tmp/watch.rc ]; do
+		for l in /proc/[0-9]*/fd/*; do
+			# seen from here, the chrooted process's node is below /host
+			case "$(readlink "$l" 2>/dev/null)" in
+			/dev/vfio/$g3 | /host/dev/vfio/$g3) held=yes; break ;;
+			esac
+		done
+		[ $held = yes ] && break
+		sleep 0.1; i=$((i + 1))
+	done
+	[ $held = yes ] && ok "gvt-dmabuf watch holds $U3 open" ||
+		notok "gvt-dmabuf watch holds $U3 open: $(cat /tmp/watch.out)"
+	# The kernel signals the device request; watch must let go so that the
+	# removal completes instead of blocking.
+	check "remove $U3 while gvt-dmabuf watch holds it" \
+		timeout 60 sh -c "echo 1 > /sys/bus/mdev/devices/$U3/remove"
+	i=0
+	while [ ! -f /tmp/watch.rc ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	if [ "$(cat /tmp/watch.rc 2>/dev/null)" = 1 ] && grep -q '^Summary' /tmp/watch.out; then
+		ok "gvt-dmabuf watch ends with its summary (exit 1) when the vGPU is taken away"
+	else
+		notok "gvt-dmabuf watch ends when the vGPU is taken away: exit $(cat /tmp/watch.rc 2>/dev/null), $(tail -n 3 /tmp/watch.out)"
+	fi
+fi
+
 # ---- the udev helper of the packages, against the real sysfs ---------------
 helper=$SRCDIR/packaging/udev/gvt-dmabuf-mdev-group
 if [ -x "/host$helper" ]; then
