@@ -104,7 +104,7 @@ static int read_plane(struct gvtdmabuf_device *dev,
 		goto out;
 	}
 	for (y = 0; y < pi->height; y++)
-		tool_pixels_to_rgba(pi->fourcc, linear + (size_t)y * stride, pi->width,
+		gvtdmabuf_convert_row_rgba8(pi->fourcc, linear + (size_t)y * stride, pi->width,
 				    rgba + (size_t)y * pi->width * 4);
 
 	ret_img->width = pi->width;

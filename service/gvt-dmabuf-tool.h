@@ -89,19 +89,11 @@ double tool_now(void);
 
 /* ---- pixels (gvt-dmabuf-pixels.c) ---- */
 
-/* Whether tool_pixels_to_rgba() converts @p fourcc. */
+/* Whether gvtdmabuf_convert_row_rgba8() converts @p fourcc. */
 bool tool_pixels_supported(uint32_t fourcc);
 
 /* Whether @p fourcc carries alpha the picture should keep. */
 bool tool_pixels_has_alpha(uint32_t fourcc);
-
-/*
- * Convert one linear row of @p width pixels of @p fourcc into RGBA, 8 bits
- * per channel (alpha 255 for formats without alpha).  YUV 4:2:2 is BT.601
- * limited range.  Returns 0 or -ENOTSUP.
- */
-int tool_pixels_to_rgba(uint32_t fourcc, const uint8_t *src, uint32_t width,
-			uint8_t *rgba);
 
 /* Blend one non-premultiplied RGBA pixel @p src over opaque @p dst. */
 void tool_pixels_blend(uint8_t *dst, const uint8_t *src);

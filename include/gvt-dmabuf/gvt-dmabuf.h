@@ -362,6 +362,24 @@ bool gvtdmabuf_modifier_supported(uint64_t modifier);
 int gvtdmabuf_modifier_tile_size(uint64_t modifier, uint32_t *ret_tile_width,
 				 uint32_t *ret_tile_height);
 
+/**
+ * Convert one linear row of a plane to 8-bit RGBA, for consumers that take
+ * none of the formats the vGPU scans out (a PNG, an X*2101010 plane on
+ * GStreamer < 1.28, a YUV plane for a consumer that wants RGB).
+ *
+ * Output bytes are R, G, B, A per pixel, straight alpha; formats without
+ * alpha give 255.  10-bit channels round to the nearest 8-bit value, 5/6-bit
+ * ones replicate their high bits, packed YUV 4:2:2 is BT.601 limited range.
+ *
+ * @param fourcc DRM_FORMAT_* of the row (any row of gvtdmabuf_format_table())
+ * @param src the row, as gvtdmabuf_dmabuf_read_linear() writes it
+ * @param width pixels in the row (even for YUV 4:2:2)
+ * @param dst width * 4 bytes
+ * @return 0 or -ENOTSUP for a format the table does not have
+ */
+int gvtdmabuf_convert_row_rgba8(uint32_t fourcc, const void *src, uint32_t width,
+				uint8_t *dst);
+
 /* ---- detiling --------------------------------------------------------- */
 
 /**

@@ -282,6 +282,38 @@ static void test_gst_names(void)
 }
 #endif
 
+/* Every format of the table converts to RGBA (the fallbacks rely on it),
+ * and opaque white stays opaque white whatever the layout. */
+static void test_convert_every_format(void)
+{
+	const struct gvtdmabuf_format_info *t;
+	size_t n, i;
+	uint8_t src[8], rgba[8];
+
+	t = gvtdmabuf_format_table(&n);
+	for (i = 0; i < n; i++) {
+		bool yuv = t[i].cpp == 2 && t[i].fourcc != DRM_FORMAT_RGB565;
+
+		if (yuv) {
+			/* Y = 235 (white), U = V = 128 in every byte order */
+			switch (t[i].fourcc) {
+			case DRM_FORMAT_YUYV: case DRM_FORMAT_YVYU:
+				memcpy(src, (uint8_t[]){ 235, 128, 235, 128 }, 4);
+				break;
+			default:
+				memcpy(src, (uint8_t[]){ 128, 235, 128, 235 }, 4);
+				break;
+			}
+		} else {
+			memset(src, 0xff, sizeof(src));
+		}
+		g_assert_cmpint(gvtdmabuf_convert_row_rgba8(t[i].fourcc, src, 2, rgba), ==, 0);
+		for (int c = 0; c < 8; c++)
+			g_assert_cmpuint(rgba[c], ==, 255);
+	}
+	g_assert_cmpint(gvtdmabuf_convert_row_rgba8(DRM_FORMAT_NV12, src, 2, rgba), ==, -ENOTSUP);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -290,5 +322,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/formats/spa-names", test_spa_names);
 	g_test_add_func("/formats/modifiers", test_modifiers);
 	g_test_add_func("/formats/gst-names", test_gst_names);
+	g_test_add_func("/formats/convert-every-format", test_convert_every_format);
 	return g_test_run();
 }

@@ -413,7 +413,7 @@ static void test_pixels_direct(void)
 			src[orders[i].y1] = 16;	/* second pixel black */
 			src[orders[i].u] = yuv[j].u;
 			src[orders[i].v] = yuv[j].v;
-			g_assert_cmpint(tool_pixels_to_rgba(orders[i].fourcc, src, 2, rgba), ==, 0);
+			g_assert_cmpint(gvtdmabuf_convert_row_rgba8(orders[i].fourcc, src, 2, rgba), ==, 0);
 			for (c = 0; c < 3; c++) {
 				int want = c == 0 ? yuv[j].r : c == 1 ? yuv[j].g : yuv[j].b;
 
@@ -426,7 +426,7 @@ static void test_pixels_direct(void)
 	/* ARGB2101010: 2-bit alpha to 8 bits, 10-bit channels rounded. */
 	p = 2u << 30 | 1023u << 20 | 512u << 10 | 0;
 	memcpy(src, &p, 4);
-	g_assert_cmpint(tool_pixels_to_rgba(DRM_FORMAT_ARGB2101010, src, 1, rgba), ==, 0);
+	g_assert_cmpint(gvtdmabuf_convert_row_rgba8(DRM_FORMAT_ARGB2101010, src, 1, rgba), ==, 0);
 	g_assert_cmpuint(rgba[0], ==, 255);
 	g_assert_cmpuint(rgba[1], ==, 128);
 	g_assert_cmpuint(rgba[2], ==, 0);
@@ -437,11 +437,11 @@ static void test_pixels_direct(void)
 	/* RGB565 full scale stays full scale. */
 	src[0] = 0xff;
 	src[1] = 0xff;
-	g_assert_cmpint(tool_pixels_to_rgba(DRM_FORMAT_RGB565, src, 1, rgba), ==, 0);
+	g_assert_cmpint(gvtdmabuf_convert_row_rgba8(DRM_FORMAT_RGB565, src, 1, rgba), ==, 0);
 	g_assert_cmpuint(rgba[0] & rgba[1] & rgba[2], ==, 255);
 
 	g_assert_false(tool_pixels_supported(DRM_FORMAT_NV12));
-	g_assert_cmpint(tool_pixels_to_rgba(DRM_FORMAT_NV12, src, 1, rgba), ==, -ENOTSUP);
+	g_assert_cmpint(gvtdmabuf_convert_row_rgba8(DRM_FORMAT_NV12, src, 1, rgba), ==, -ENOTSUP);
 }
 
 /* Composition clips on every side and blends with rounding. */
