@@ -28,7 +28,7 @@
 #include "gvtsim_hw.h"
 #include "vm-common.h"
 
-#define UUID_I915 "d1b2a6c0-0000-4000-8000-0000000000d1"	/* GVTg_V5_4 */
+#define UUID_I915 "d1b2a6c0-0000-4000-8000-0000000000f1"	/* GVTg_V5_4 */
 
 static char why[512];
 
