@@ -245,6 +245,7 @@ struct _GstGvtDmabufSrc {
 	gint64 last_push;	/* monotonic us, 0 = never */
 	gboolean want_frame;
 	GstBuffer *last_buffer;	/* for keepalive */
+	GstClockTime last_pts;
 	guint64 n_pushed;
 };
 
@@ -884,6 +885,7 @@ gst_gvt_dmabuf_src_start (GstBaseSrc *bsrc)
 	self->last_push = 0;
 	self->next_poll = 0;
 	self->n_pushed = 0;
+	self->last_pts = GST_CLOCK_TIME_NONE;
 	self->cursor_id = 0;
 	return TRUE;
 
@@ -1288,10 +1290,12 @@ produce (GstGvtDmabufSrc *self, GstBuffer **ret_buf)
 	GstClockTime ts;
 	GstFlowReturn ret;
 	gboolean changed;
+	gint64 seen = 0;
 	int r, tries;
 
 	for (tries = 0; tries < 3; tries++) {
 		ts = running_time_now (self);
+		seen = g_get_monotonic_time ();
 		if (query_primary (self, &pi) < 0)
 			return GST_FLOW_ERROR;
 		if (!pi.enabled) {
@@ -1367,6 +1371,8 @@ produce (GstGvtDmabufSrc *self, GstBuffer **ret_buf)
 	GST_BUFFER_PTS (*ret_buf) = ts;
 	GST_BUFFER_DTS (*ret_buf) = GST_CLOCK_TIME_NONE;
 	self->want_frame = FALSE;
+	/* max-framerate counts from when the frame was seen, as its PTS */
+	self->last_push = seen;
 	return GST_FLOW_OK;
 }
 
@@ -1392,6 +1398,7 @@ gst_gvt_dmabuf_src_create (GstPushSrc *psrc, GstBuffer **ret_buf)
 			/* the same memory again, with a new timestamp */
 			out = gst_buffer_copy (self->last_buffer);
 			GST_BUFFER_PTS (out) = running_time_now (self);
+			self->last_push = g_get_monotonic_time ();
 			GST_DEBUG_OBJECT (self, "keepalive");
 			ret = GST_FLOW_OK;
 			break;
@@ -1406,9 +1413,21 @@ gst_gvt_dmabuf_src_create (GstPushSrc *psrc, GstBuffer **ret_buf)
 			return ret;
 		break;
 	}
+	/* A frame lasts until the next one, which nobody knows yet: say one
+	 * max-framerate period, else the last interval between frames (one
+	 * 60 Hz refresh for the first), so that a muxer gives the last frame
+	 * of a file a length too. */
+	if (self->max_fps_n > 0)
+		GST_BUFFER_DURATION (out) = gst_util_uint64_scale_int (GST_SECOND,
+			self->max_fps_d, self->max_fps_n);
+	else if (GST_CLOCK_TIME_IS_VALID (self->last_pts) &&
+		 GST_BUFFER_PTS_IS_VALID (out) && GST_BUFFER_PTS (out) > self->last_pts)
+		GST_BUFFER_DURATION (out) = GST_BUFFER_PTS (out) - self->last_pts;
+	else
+		GST_BUFFER_DURATION (out) = GST_SECOND / 60;	/* one refresh */
+	self->last_pts = GST_BUFFER_PTS (out);
 	GST_BUFFER_OFFSET (out) = self->n_pushed++;
 	GST_BUFFER_OFFSET_END (out) = self->n_pushed;
-	self->last_push = g_get_monotonic_time ();
 	gst_buffer_replace (&self->last_buffer, out);
 	*ret_buf = out;
 	return GST_FLOW_OK;
