@@ -610,6 +610,21 @@ gerror_to_errno(struct qemu_backend *q, const GError *err)
 	}
 	if (!err)
 		return -EIO;
+	/* QEMU's own errors (org.qemu.Display1.Error.{Failed,Invalid,
+	 * Unsupported}) arrive as G_IO_ERROR_DBUS_ERROR: GIO knows no
+	 * domain for them. */
+	remote = g_dbus_error_get_remote_error(err);
+	if (remote) {
+		if (g_str_has_prefix(remote, "org.qemu.")) {
+			if (g_str_has_suffix(remote, ".Invalid"))
+				r = -EINVAL;
+			else if (g_str_has_suffix(remote, ".Unsupported"))
+				r = -ENOTSUP;
+			g_free(remote);
+			return r;
+		}
+		g_free(remote);
+	}
 	if (err->domain == G_IO_ERROR) {
 		switch (err->code) {
 		case G_IO_ERROR_CLOSED:
@@ -649,18 +664,8 @@ gerror_to_errno(struct qemu_backend *q, const GError *err)
 	case G_DBUS_ERROR_INVALID_ARGS:
 		return -EINVAL;
 	default:
-		break;
+		return -EIO;
 	}
-	/* QEMU's own errors: org.qemu.Display1.Error.{Failed,Invalid,Unsupported} */
-	remote = g_dbus_error_get_remote_error(err);
-	if (remote) {
-		if (g_str_has_suffix(remote, ".Invalid"))
-			r = -EINVAL;
-		else if (g_str_has_suffix(remote, ".Unsupported"))
-			r = -ENOTSUP;
-		g_free(remote);
-	}
-	return r;
 }
 
 /* ---- backend ops (caller's thread) ------------------------------------- */

@@ -18,6 +18,8 @@ test_pkgs=(
 	qemu-system-x86 busybox-static cpio zstd xz-utils mmdebstrap
 	clang libclang-rt-14-dev
 	build-essential dpkg-dev debhelper dh-dkms fakeroot rpm lintian
+	# qemu suite: a private bus for QEMU's -display dbus
+	dbus-daemon
 )
 
 case "${1:-build}" in
