@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The public device API: opening (dispatch to the vfio or sim backend),
- * plane queries decoded into struct gvtdmabuf_plane_info, and the dma-buf
- * cache keyed by dmabuf_id.
+ * The public device API: opening (dispatch to the vfio, sim or qemu-dbus
+ * backend), plane queries decoded into struct gvtdmabuf_plane_info, the
+ * dma-buf cache keyed by dmabuf_id, and damage/input calls passed on to the
+ * backends that have them.
  *
  * Why a cache: the kernel hands out a new fd on every
  * VFIO_DEVICE_GET_GFX_DMABUF, and importers (EGL, VA-API, PipeWire
@@ -160,6 +161,8 @@ gvtdmabuf_device_open(struct gvtdmabuf_context *ctx, const char *name,
 	}
 	if (strcmp(name, "sim") == 0 || strncmp(name, "sim:", 4) == 0)
 		r = gvtdmabuf_sim_open(name, &backend, errbuf, errbuf_size);
+	else if (strcmp(name, "qemu") == 0 || strncmp(name, "qemu:", 5) == 0)
+		r = gvtdmabuf_qemu_open(name, &backend, errbuf, errbuf_size);
 	else
 		r = gvtdmabuf_vfio_open(ctx, name, &backend, errbuf, errbuf_size);
 	if (r < 0)
@@ -514,6 +517,97 @@ gvtdmabuf_device_get_request_fd(struct gvtdmabuf_device *dev)
 	if (!dev->backend->ops->get_request_fd)
 		return -ENOTSUP;
 	return dev->backend->ops->get_request_fd(dev->backend);
+}
+
+/* ---- damage, input, resolution ------------------------------------------ */
+
+/**
+ * Damage of the primary plane since the previous call (QEMU's D-Bus display).
+ * @return 0, -EINVAL, -ENOTSUP for backends without damage, or the
+ *         backend's negative errno
+ */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_get_damage(struct gvtdmabuf_device *dev,
+			    struct gvtdmabuf_rect *rects, size_t max,
+			    size_t *ret_n)
+{
+	if (!dev || !rects || max == 0 || !ret_n)
+		return -EINVAL;
+	if (!dev->backend->ops->get_damage)
+		return -ENOTSUP;
+	return dev->backend->ops->get_damage(dev->backend, rects, max, ret_n);
+}
+
+/** Press or release a key (evdev code).  @return 0 or a negative errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_send_key(struct gvtdmabuf_device *dev, uint32_t code,
+			  bool pressed)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!dev->backend->ops->send_key)
+		return -ENOTSUP;
+	return dev->backend->ops->send_key(dev->backend, code, pressed);
+}
+
+/** Absolute pointer motion.  @return 0 or a negative errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_send_pointer_absolute(struct gvtdmabuf_device *dev,
+				       uint32_t x, uint32_t y)
+{
+	if (!dev || x > INT32_MAX || y > INT32_MAX)
+		return -EINVAL;
+	if (!dev->backend->ops->send_pointer)
+		return -ENOTSUP;
+	return dev->backend->ops->send_pointer(dev->backend, true,
+					       (int32_t)x, (int32_t)y);
+}
+
+/** Relative pointer motion.  @return 0 or a negative errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_send_pointer_relative(struct gvtdmabuf_device *dev,
+				       int32_t dx, int32_t dy)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!dev->backend->ops->send_pointer)
+		return -ENOTSUP;
+	return dev->backend->ops->send_pointer(dev->backend, false, dx, dy);
+}
+
+/** Press or release a pointer button (evdev BTN_*).  @return 0 or -errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_send_button(struct gvtdmabuf_device *dev, uint32_t button,
+			     bool pressed)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!dev->backend->ops->send_button)
+		return -ENOTSUP;
+	return dev->backend->ops->send_button(dev->backend, button, pressed);
+}
+
+/** Turn the wheel by @p steps notches.  @return 0 or a negative errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_send_wheel(struct gvtdmabuf_device *dev, int32_t steps)
+{
+	if (!dev || steps == 0 || steps > 120 || steps < -120)
+		return -EINVAL;
+	if (!dev->backend->ops->send_wheel)
+		return -ENOTSUP;
+	return dev->backend->ops->send_wheel(dev->backend, steps);
+}
+
+/** Ask the VM for a resolution.  @return 0 or a negative errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_request_resolution(struct gvtdmabuf_device *dev,
+				    uint32_t width, uint32_t height)
+{
+	if (!dev || width < 1 || height < 1 || width > 16384 || height > 16384)
+		return -EINVAL;
+	if (!dev->backend->ops->request_resolution)
+		return -ENOTSUP;
+	return dev->backend->ops->request_resolution(dev->backend, width, height);
 }
 
 /* ---- dma-buf helpers --------------------------------------------------- */

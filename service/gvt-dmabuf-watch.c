@@ -34,7 +34,8 @@ static const char watch_usage[] =
 	"On a terminal the report is one line updated in place, otherwise one\n"
 	"line per interval.  Ctrl-C (SIGINT) or SIGTERM ends it with a summary;\n"
 	"so does the kernel asking for the vGPU back while it is being removed\n"
-	"(exit status 1), where the device has that request (gvtsim, vfio-pci).\n"
+	"(exit status 1), where the device has that request (gvtsim, vfio-pci),\n"
+	"and so does the VM's QEMU going away (qemu: devices).\n"
 	"A blank screen (the guest turned its primary plane or pipe off) is shown\n"
 	"as \"blank\" and counted in the summary; watching goes on.\n"
 	"\n"
@@ -489,7 +490,9 @@ static int watch_run(int argc, char **argv)
 		ret = TOOL_EXIT_FAILURE;
 	} else if (removed) {
 		fflush(stdout);
-		tool_error("%s is being removed: letting it go", a.device);
+		tool_error(strcmp(gvtdmabuf_device_get_backend(w.dev), "qemu-dbus") == 0 ?
+			   "%s: the VM's QEMU went away" :
+			   "%s is being removed: letting it go", a.device);
 		ret = TOOL_EXIT_FAILURE;
 	}
 out:
