@@ -108,7 +108,7 @@ while IFS= read -r line; do
 	[ -n "$line" ] || continue
 	grep -qF -- "$line" "$TMP/man-squeezed" || { echo "# not in man page: $line"; missing=1; }
 done <"$TMP/simhelp"
-[ "$missing" -eq 0 ] && ok "man page DEVICE matches 'help device'" || fail "man page DEVICE out of date: run doc/update-sim-spec.sh BUILDDIR/service/gvt-dmabuf"
+[ "$missing" -eq 0 ] && ok "man page DEVICE matches 'help device'" || fail "man page DEVICE out of date: run doc/update-sim-spec.sh BUILDDIR/service/tool/gvt-dmabuf"
 for s in NAME SYNOPSIS DESCRIPTION COMMANDS DEVICE "EXIT STATUS" EXAMPLES "SEE ALSO"; do
 	grep -q "^\.SH \"*$s" "$MAN" && ok "man page has $s" || fail "man page lacks section $s"
 done
