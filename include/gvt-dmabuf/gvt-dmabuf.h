@@ -312,15 +312,108 @@ int gvtdmabuf_dmabuf_dup(const struct gvtdmabuf_dmabuf *src,
 void gvtdmabuf_dmabuf_finish(struct gvtdmabuf_dmabuf *dmabuf);
 
 /**
- * Copy a dma-buf's pixels into linear memory with the CPU (the fallback
- * path): mmap, DMA_BUF_IOCTL_SYNC, detile.  The pixel format is kept.
+ * Copy a dma-buf's pixels into linear memory, once: a
+ * gvtdmabuf_reader_read() through a reader made and destroyed for this
+ * call (so it maps or imports the buffer every time).  Consumers that
+ * read every frame keep a struct gvtdmabuf_reader instead.  The pixel
+ * format is kept.
  *
  * @param dst destination, at least dst_stride * height bytes
  * @param dst_stride destination bytes per row, at least width * cpp
- * @return 0 or a negative errno (-ENOTSUP: unknown format or modifier)
+ * @return 0 or a negative errno, as gvtdmabuf_reader_read() (whose message
+ *         this convenience cannot hand out)
  */
 int gvtdmabuf_dmabuf_read_linear(const struct gvtdmabuf_dmabuf *dmabuf,
 				 void *dst, uint32_t dst_stride);
+
+/* ---- reading pixels --------------------------------------------------- */
+
+/**
+ * Reads dma-bufs into linear system memory, for consumers that need the
+ * pixels on the CPU (a system-memory fallback, a PNG, shared memory for a
+ * PipeWire client) and read every frame.
+ *
+ * Each buffer is set up once and remembered (the 8 most recently read):
+ *  - mmap: the buffer is mapped and each read is DMA_BUF_IOCTL_SYNC plus
+ *    gvtdmabuf_detile() (sim, gvtsim with dmabuf_mmap=1, exporters that
+ *    implement mmap);
+ *  - egl: where the CPU cannot map it (a real i915 GVT-g dma-buf: mmap
+ *    fails with -ENODEV), the buffer is imported once through EGL with its
+ *    modifier (a GPU's render node, else Mesa's software device) and each
+ *    read is a linear glReadPixels.  Needs libgvtdmabuf built with EGL
+ *    (meson option egl) and an EGL that imports the modifier.
+ *
+ * Buffers are told apart by their dma-buf (inode) and geometry, not by
+ * dmabuf_id; the reader keeps a dup of each fd it remembers, so closing
+ * yours is safe (the memory stays allocated until the entry is evicted or
+ * the reader destroyed).
+ *
+ * Threads: a reader may be used from any thread, one at a time.  Its EGL
+ * context is current only inside its calls; the caller's current context
+ * (of the bound client API) is restored before they return.
+ */
+struct gvtdmabuf_reader;
+
+/** Flags of gvtdmabuf_reader_create(). */
+enum gvtdmabuf_reader_flags {
+	/** Never mmap: always import through EGL (tests of the GPU path, or
+	 * a consumer that knows the CPU cannot map its buffers) */
+	GVTDMABUF_READER_GPU_ONLY = 1 << 0,
+	/** Never use EGL (no GPU context in this process) */
+	GVTDMABUF_READER_CPU_ONLY = 1 << 1,
+};
+
+/**
+ * Create a reader.  Nothing is mapped or initialised before the first read.
+ *
+ * @param flags 0 or one of enum gvtdmabuf_reader_flags
+ * @param ret_reader receives the reader
+ * @return 0, -ENOMEM, -EINVAL for unknown or contradicting flags
+ */
+int gvtdmabuf_reader_create(uint32_t flags, struct gvtdmabuf_reader **ret_reader);
+
+/** Destroy a reader: unmaps, releases its imports and closes its fds.
+ * NULL is accepted. */
+void gvtdmabuf_reader_destroy(struct gvtdmabuf_reader *reader);
+
+/**
+ * Copy plane 0 of @p dmabuf into linear rows at @p dst, in the buffer's own
+ * pixel format (detiled, nothing converted).
+ *
+ * There are no fences: the guest may draw into the buffer while it is
+ * read (see struct gvtdmabuf_dmabuf).
+ *
+ * @param dst destination, at least dst_stride * height bytes; the bytes of
+ *            each row past width * cpp may be overwritten up to dst_stride
+ * @param dst_stride destination bytes per row, at least width * cpp
+ * @return 0 or a negative errno, with a sentence in
+ *         gvtdmabuf_reader_get_error():
+ *   -ENOTSUP neither way can read it (unknown format; a modifier the CPU
+ *            cannot detile and the GPU cannot import; mmap refused and no
+ *            GPU path: libgvtdmabuf without EGL, no EGL device, an EGL
+ *            without dma-buf import);
+ *   -EINVAL NULL pointers, no plane, a negative fd, a destination stride
+ *           less than a row, an offset or geometry that does not fit in
+ *           the buffer;
+ *   -EIO the GPU failed to read it back; or mmap's, fstat's or
+ *   DMA_BUF_IOCTL_SYNC's errno
+ */
+int gvtdmabuf_reader_read(struct gvtdmabuf_reader *reader,
+			  const struct gvtdmabuf_dmabuf *dmabuf,
+			  void *dst, uint32_t dst_stride);
+
+/**
+ * How the last successful gvtdmabuf_reader_read() got the pixels: "mmap"
+ * or "egl"; NULL before the first one or after a failed one.  For logs.
+ */
+const char *gvtdmabuf_reader_get_method(const struct gvtdmabuf_reader *reader);
+
+/**
+ * The sentence explaining the last failed gvtdmabuf_reader_read() (what
+ * was tried and what is missing), "" after a successful one.  Valid until
+ * the next call on the reader.
+ */
+const char *gvtdmabuf_reader_get_error(const struct gvtdmabuf_reader *reader);
 
 /* ---- formats ---------------------------------------------------------- */
 
