@@ -299,7 +299,7 @@ static int entry_fill(struct gvtdmabuf_reader *reader, struct reader_entry *e,
 			}
 		}
 	} else {
-		snprintf(mmap_why, sizeof(mmap_why), "not tried (GVTDMABUF_READER_GPU_ONLY)");
+		snprintf(mmap_why, sizeof(mmap_why), "not tried (GPU only)");
 	}
 
 	if (!(reader->flags & GVTDMABUF_READER_CPU_ONLY)) {
@@ -311,7 +311,7 @@ static int entry_fill(struct gvtdmabuf_reader *reader, struct reader_entry *e,
 	} else {
 		r = mmap_r;
 		snprintf(reader->scratch, sizeof(reader->scratch),
-			 "not tried (GVTDMABUF_READER_CPU_ONLY)");
+			 "not tried (CPU only)");
 	}
 	snprintf(reader->error, sizeof(reader->error),
 		 "cannot read dma-buf %u (%ux%u %s, %s) into system memory: CPU: %s; GPU: %s",

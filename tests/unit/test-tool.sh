@@ -77,7 +77,7 @@ run 0 "help device" "$T" help device && expect "$TMP/out" "sim" "help device des
 man_text="$TMP/man.txt"
 sed 's/\\-/-/g; s/\\f[BIRP]//g' "$MAN" >"$man_text"
 for spec in "list:--no-probe --json" "info:--json" \
-	    "snapshot:--no-cursor --no-sprite --plane --frame" \
+	    "snapshot:--no-cursor --no-sprite --plane --frame --read" \
 	    "watch:--interval --count --duration --poll"; do
 	c=${spec%%:*}
 	opts=${spec#*:}
@@ -130,6 +130,15 @@ run 2 "snapshot bad --plane" "$T" snapshot sim "$TMP/x.png" --plane overlay && \
 	expect "$TMP/err" "overlay" "snapshot: bad --plane value named"
 run 2 "snapshot bad --frame" "$T" snapshot sim "$TMP/x.png" --frame -3 && \
 	expect "$TMP/err" "--frame" "snapshot: bad --frame named"
+run 2 "snapshot bad --read" "$T" snapshot sim "$TMP/x.png" --read gpu && \
+	expect "$TMP/err" "'gpu'" "snapshot: bad --read value named"
+run 0 "snapshot --read mmap" "$T" snapshot sim "$TMP/x.png" --read mmap
+# The sim's buffers are memfds here (no /dev/udmabuf): no GPU imports them,
+# and the error says so instead of a bare errno.
+if [ ! -c /dev/udmabuf ]; then
+	run 1 "snapshot --read egl of a memfd" "$T" snapshot sim "$TMP/x.png" --read egl && \
+		expect "$TMP/err" "memfd" "snapshot --read egl: says the buffer is a memfd"
+fi
 run 2 "watch bad --interval" "$T" watch sim --interval abc && {
 	expect "$TMP/err" "--interval" "watch: bad --interval named"
 	expect "$TMP/err" "abc" "watch: bad --interval value quoted"
