@@ -287,6 +287,8 @@ run 0 "watch --count 3" "$T" watch "$SIM" --count 3 --interval 0.3 && {
 	[ "$lines" -eq 4 ] && ok "watch: 3 reports and a summary" || fail "watch: $lines report lines"
 	expect "$TMP/out" "query us" "watch: latency figures"
 	expect "$TMP/out" "Summary" "watch: summary"
+	# Frames are counted from dmabuf ids: no dma-buf is ever taken.
+	expect "$TMP/out" "hit 0 miss 0" "watch: counts frames without taking a dma-buf"
 	# The sim flips at its frame rate: some flips and frames were seen.
 	awk '/^ *[0-9.]+s/ { if ($3 + 0 > 0) f++; if ($5 + 0 > 0) g++ } END { exit !(f > 0 && g > 0) }' "$TMP/out" &&
 		ok "watch: non-zero flips/s and fps" || { fail "watch: no flips counted"; sed 's/^/#   /' "$TMP/out"; }
