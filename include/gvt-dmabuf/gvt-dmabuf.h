@@ -246,8 +246,11 @@ int gvtdmabuf_device_get_dmabuf(struct gvtdmabuf_device *dev,
 				const struct gvtdmabuf_dmabuf **ret_dmabuf);
 
 /**
- * How many dma-bufs the cache keeps (least recently used goes first).
- * Default 4.  Shrinking evicts at once and closes the evicted fds.
+ * How many dma-bufs the cache keeps per plane (least recently used of that
+ * plane goes first), so that a consumer taking every plane's buffer each
+ * frame never evicts one it takes again.  Default 4 (a guest flips
+ * between two or three).  Shrinking evicts at once and closes the evicted
+ * fds.
  * @return 0, -EINVAL for 0 or more than 1024, -ENOMEM
  */
 int gvtdmabuf_device_set_cache_size(struct gvtdmabuf_device *dev, unsigned int n);
@@ -262,8 +265,8 @@ struct gvtdmabuf_cache_stats {
 	uint64_t hits;
 	uint64_t misses;
 	uint64_t evictions;
-	unsigned int entries;
-	unsigned int capacity;
+	unsigned int entries;	/**< cached dma-bufs, all planes together */
+	unsigned int capacity;	/**< the limit per plane */
 };
 
 /** Fill @p ret_stats with the device's cache statistics. */

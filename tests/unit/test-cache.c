@@ -420,6 +420,89 @@ test_lru_order(void)
 	gvtdmabuf_device_close(dev);
 }
 
+/* A consumer that takes every plane's dma-buf each frame, as the element
+ * and the service do, over three primary buffers, the sprite and the
+ * cursor: after the first round every get is a hit (the cache's limit is
+ * per plane; a shared limit of 4 missed on every frame). */
+static void
+test_steady_all_planes(void)
+{
+	static const enum gvtdmabuf_plane planes[] = {
+		GVTDMABUF_PLANE_PRIMARY, GVTDMABUF_PLANE_SPRITE, GVTDMABUF_PLANE_CURSOR,
+	};
+	struct gvtdmabuf_device *dev = NULL;
+	struct gvtdmabuf_cache_stats st;
+	char err[GVTDMABUF_ERROR_MAX];
+	uint64_t frame, warm_misses = 0;
+	unsigned int i;
+
+	if (gvtdmabuf_device_open(NULL, "sim:320x200,buffers=3,sprite=on,clock=manual",
+				  &dev, err, sizeof(err)) < 0)
+		g_error("%s", err);
+	for (frame = 1; frame <= 103; frame++) {
+		g_assert_cmpint(gvtdmabuf_sim_set_frame(dev, frame), ==, 0);
+		for (i = 0; i < G_N_ELEMENTS(planes); i++) {
+			struct gvtdmabuf_plane_info pi;
+			const struct gvtdmabuf_dmabuf *buf;
+
+			g_assert_cmpint(gvtdmabuf_device_query_plane(dev, planes[i], &pi), ==, 0);
+			g_assert_true(pi.enabled);
+			g_assert_cmpint(gvtdmabuf_device_get_dmabuf(dev, &pi, &buf), ==, 0);
+			g_assert_cmpuint(buf->dmabuf_id, ==, pi.dmabuf_id);
+		}
+		if (frame == 3) {
+			gvtdmabuf_device_get_cache_stats(dev, &st);
+			warm_misses = st.misses;
+			/* three primary buffers, one sprite, one cursor */
+			g_assert_cmpuint(warm_misses, ==, 5);
+		}
+	}
+	gvtdmabuf_device_get_cache_stats(dev, &st);
+	g_assert_cmpuint(st.misses, ==, warm_misses);
+	g_assert_cmpuint(st.evictions, ==, 0);
+	g_assert_cmpuint(st.hits, ==, 103 * 3 - 5);
+	g_assert_cmpuint(st.entries, ==, 5);
+	g_assert_cmpuint(st.capacity, ==, 4);
+	gvtdmabuf_device_close(dev);
+}
+
+/* The limit is per plane: cursor buffers never push the primary's out,
+ * and the same id from another plane is not the cached buffer. */
+static void
+test_per_plane(void)
+{
+	struct fake_backend *f;
+	struct gvtdmabuf_device *dev = open_fake(&f);
+	const struct gvtdmabuf_dmabuf *buf;
+	struct gvtdmabuf_plane_info p;
+	unsigned int i;
+
+	for (i = 1; i <= 4; i++)
+		get(dev, i);
+	for (i = 11; i <= 30; i++) {
+		p = plane(i);
+		p.plane = GVTDMABUF_PLANE_CURSOR;
+		p.modifier = DRM_FORMAT_MOD_LINEAR;
+		p.width = p.height = 64;
+		p.stride = 256;
+		p.size = 256 * 64;
+		g_assert_cmpint(gvtdmabuf_device_get_dmabuf(dev, &p, &buf), ==, 0);
+	}
+	/* 16 cursor buffers evicted, the 4 primary ones still there */
+	assert_stats(dev, 0, 24, 16, 8, 4);
+	for (i = 1; i <= 4; i++)
+		get(dev, i);
+	assert_stats(dev, 4, 24, 16, 8, 4);
+	/* id 1 asked for as a sprite: not the primary's buffer */
+	p = plane(1);
+	p.plane = GVTDMABUF_PLANE_SPRITE;
+	g_assert_cmpint(gvtdmabuf_device_get_dmabuf(dev, &p, &buf), ==, 0);
+	assert_stats(dev, 4, 25, 17, 8, 4);
+	p.plane = (enum gvtdmabuf_plane)GVTDMABUF_N_PLANES;
+	g_assert_cmpint(gvtdmabuf_device_get_dmabuf(dev, &p, &buf), ==, -EINVAL);
+	gvtdmabuf_device_close(dev);
+}
+
 static void
 test_fds_closed(void)
 {
@@ -672,6 +755,8 @@ main(int argc, char **argv)
 	g_test_add_func("/plane/sprite-disabled", test_query_sprite_and_disabled);
 	g_test_add_func("/cache/hit-miss", test_hit_miss);
 	g_test_add_func("/cache/lru-order", test_lru_order);
+	g_test_add_func("/cache/steady-all-planes", test_steady_all_planes);
+	g_test_add_func("/cache/per-plane", test_per_plane);
 	g_test_add_func("/cache/fds-closed", test_fds_closed);
 	g_test_add_func("/cache/size-one", test_size_one);
 	g_test_add_func("/cache/resize", test_resize);
