@@ -538,19 +538,23 @@ out:
 	return r;
 }
 
-/** Close the fds of an owned description and set them to -1. */
+/** Close the fds of the description's n_planes planes (as wlroots does:
+ * a zeroed struct closes nothing, not fd 0), set every fd to -1 and
+ * n_planes to 0, so that a second finish closes nothing either. */
 GVTDMABUF_EXPORT void
 gvtdmabuf_dmabuf_finish(struct gvtdmabuf_dmabuf *dmabuf)
 {
-	int i;
+	int i, n;
 
 	if (!dmabuf)
 		return;
-	for (i = 0; i < GVTDMABUF_MAX_PLANES; i++) {
+	n = dmabuf->n_planes < GVTDMABUF_MAX_PLANES ? dmabuf->n_planes : GVTDMABUF_MAX_PLANES;
+	for (i = 0; i < n; i++)
 		if (dmabuf->fd[i] >= 0)
 			close(dmabuf->fd[i]);
+	for (i = 0; i < GVTDMABUF_MAX_PLANES; i++)
 		dmabuf->fd[i] = -1;
-	}
+	dmabuf->n_planes = 0;
 }
 
 /* ---- sim -------------------------------------------------------------- */

@@ -309,9 +309,10 @@ int gvtdmabuf_device_get_request_fd(struct gvtdmabuf_device *dev);
 int gvtdmabuf_dmabuf_dup(const struct gvtdmabuf_dmabuf *src,
 			 struct gvtdmabuf_dmabuf *dst);
 
-/** Close the fds of an owned description and set them to -1.  All
- * GVTDMABUF_MAX_PLANES fds are closed: unused ones must be -1 (as
- * gvtdmabuf_dmabuf_dup() leaves them), not 0.  NULL is accepted. */
+/** Close the fds of an owned description: those of its first n_planes
+ * planes (fds of -1 are skipped), as wlroots' wlr_dmabuf_attributes_finish().
+ * Then every fd is -1 and n_planes 0, so a zeroed struct or a second call
+ * closes nothing.  NULL is accepted. */
 void gvtdmabuf_dmabuf_finish(struct gvtdmabuf_dmabuf *dmabuf);
 
 /**

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -503,6 +504,52 @@ test_per_plane(void)
 	gvtdmabuf_device_close(dev);
 }
 
+static bool
+fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* finish() closes the first n_planes fds only: a zeroed description (fd 0
+ * everywhere) leaves fd 0 alone, and a second finish closes nothing. */
+static void
+test_finish(void)
+{
+	struct gvtdmabuf_dmabuf zero, d;
+	int a, b;
+
+	if (!fd_open(0))
+		g_assert_cmpint(open("/dev/null", O_RDONLY), ==, 0);
+	memset(&zero, 0, sizeof(zero));
+	gvtdmabuf_dmabuf_finish(&zero);
+	g_assert_true(fd_open(0));
+	g_assert_cmpint(zero.fd[0], ==, -1);
+	g_assert_cmpint(zero.n_planes, ==, 0);
+
+	a = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	b = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	g_assert_cmpint(a, >, 0);
+	g_assert_cmpint(b, >, 0);
+	memset(&d, 0, sizeof(d));
+	d.n_planes = 1;
+	d.fd[0] = a;
+	d.fd[1] = b;		/* past n_planes: not the description's */
+	gvtdmabuf_dmabuf_finish(&d);
+	g_assert_false(fd_open(a));
+	g_assert_true(fd_open(b));
+	g_assert_true(fd_open(0));
+	g_assert_cmpint(d.fd[0], ==, -1);
+	g_assert_cmpint(d.fd[1], ==, -1);
+	g_assert_cmpint(d.n_planes, ==, 0);
+	/* a's number may be reused by now: a second finish must not close it */
+	a = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	gvtdmabuf_dmabuf_finish(&d);
+	g_assert_true(fd_open(a));
+	close(a);
+	close(b);
+	gvtdmabuf_dmabuf_finish(NULL);
+}
+
 static void
 test_fds_closed(void)
 {
@@ -758,6 +805,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cache/steady-all-planes", test_steady_all_planes);
 	g_test_add_func("/cache/per-plane", test_per_plane);
 	g_test_add_func("/cache/fds-closed", test_fds_closed);
+	g_test_add_func("/dmabuf/finish", test_finish);
 	g_test_add_func("/cache/size-one", test_size_one);
 	g_test_add_func("/cache/resize", test_resize);
 	g_test_add_func("/cache/stale", test_stale);
