@@ -9,10 +9,41 @@
  * the library allocates have _create()/_destroy() (or _open()/_close()),
  * destroy functions accept NULL.
  *
- * Threads: the library keeps no global state.  A context or a device may
- * be used from any thread, but from one thread at a time (callers such as
- * a GStreamer element serialise with their own lock).  Duplicated dma-bufs
- * are plain fds and belong to whoever holds them.
+ * Threads: the library keeps no global state and no locks.
+ *  - A device (and the descriptions gvtdmabuf_device_get_dmabuf() lends)
+ *    is used from one thread at a time, whichever: callers such as a
+ *    GStreamer element serialise with their own lock.  A borrowed
+ *    description may change or vanish on the device's next get_dmabuf,
+ *    set_cache_size, flush_cache or close, so a buffer handed to another
+ *    thread (a streaming thread, an encoder) is a gvtdmabuf_dmabuf_dup().
+ *  - The event and request fds may be polled from any thread; only one
+ *    should read them.
+ *  - A context is set up (set_*_root) before it is shared; then any number
+ *    of threads may open devices and list mdevs with it.
+ *  - A reader is used from one thread at a time; separate readers work
+ *    in parallel.
+ *  - The format, modifier, detiling and conversion functions and
+ *    gvtdmabuf_sim_spec_help() are pure: any thread, concurrently.
+ *  - Duplicated dma-bufs are plain fds and belong to whoever holds them.
+ *
+ * No fences: a GVT-g dma-buf is the guest's own framebuffer, and nothing
+ * tells user space when the guest is done with it.  The guest may draw
+ * into a buffer while a consumer still reads, imports or encodes it (the
+ * dma-buf carries no fence of the guest's rendering).  Guests that flip
+ * between two or three buffers draw into one that is off screen, and take
+ * a buffer back only after the next flip, so read or copy a buffer soon
+ * after the flip that put it on screen; a consumer that holds a frame
+ * longer (a paused encoder, a slow client) copies it first.
+ *
+ * One import per dmabuf_id: an id names one surface for as long as its
+ * object lives, which is while any fd of it is open (the device cache's,
+ * a dup, an import that holds the dma-buf: an EGLImage, a VA surface).
+ * i915 reuses a freed id for the next new surface (the lowest free id).
+ * So: key imports on dmabuf_id, keep a dup (or the import) for as long as
+ * the key exists, and drop the key together with the last of them; when
+ * a query gives an id you know, check the plane info (fourcc, modifier,
+ * width, height, stride, size) against what you imported, and re-import
+ * on a mismatch.  gvtdmabuf_device_get_dmabuf() does that check itself.
  */
 #ifndef GVT_DMABUF_H
 #define GVT_DMABUF_H
@@ -103,6 +134,7 @@ struct gvtdmabuf_plane_info {
  * A dma-buf as plain data (wlroots' wlr_dmabuf_attributes).  Produced by
  * gvtdmabuf_device_get_dmabuf() (borrowed: the cache owns the fds) or by
  * gvtdmabuf_dmabuf_dup() (owned: release with gvtdmabuf_dmabuf_finish()).
+ * It is the guest's framebuffer, without fences: see "No fences" above.
  */
 struct gvtdmabuf_dmabuf {
 	uint32_t width;
