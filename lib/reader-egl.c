@@ -381,8 +381,10 @@ const char *gvtdmabuf_egl_describe(const struct gvtdmabuf_egl *egl)
 	return egl ? egl->desc : "no EGL";
 }
 
-/* Whether the display imports ABGR8888 with @p modifier into a texture we
- * can render from (not external-only).  Lists what it takes into why. */
+/* Whether the display imports ABGR8888 with @p modifier.  Lists what it
+ * takes into why.  An external-only claim is not trusted either way (the
+ * framebuffer check after the import tells): Mesa 25's llvmpipe leaves
+ * the array unwritten. */
 static bool modifier_importable(struct gvtdmabuf_egl *egl, uint64_t modifier,
 				char *why, size_t why_size)
 {
@@ -392,6 +394,7 @@ static bool modifier_importable(struct gvtdmabuf_egl *egl, uint64_t modifier,
 	size_t used = 0;
 
 	why[0] = '\0';
+	memset(external, 0, sizeof(external));
 	if (!egl->modifiers)
 		return modifier == DRM_FORMAT_MOD_LINEAR;
 	if (!egl->query_modifiers(egl->dpy, DRM_FORMAT_ABGR8888, MAX_MODIFIERS, mods,
@@ -402,7 +405,7 @@ static bool modifier_importable(struct gvtdmabuf_egl *egl, uint64_t modifier,
 	for (i = 0; i < n; i++) {
 		int k;
 
-		if (mods[i] == modifier && !external[i])
+		if (mods[i] == modifier)
 			return true;
 		k = snprintf(why + used, why_size - used, "%s%s%s", used ? ", " : "",
 			     gvtdmabuf_modifier_name(mods[i]), external[i] ? " (external only)" : "");
