@@ -48,9 +48,11 @@ struct tile_layout {
 };
 
 /* Streaming (non-temporal) stores pay off once the output outgrows the
- * caches: full lines go out without being read first (Y at 3840x2160 went
- * from 0.5x to 1.2-1.4x memcpy's throughput, bench-detile on an EPYC VM).
- * Small outputs (cursors, thumbnails) are better left warm in the cache. */
+ * caches: full lines go out without being read for ownership first.
+ * Small outputs (cursors, thumbnails) are better left warm in the cache.
+ * (glibc's memcpy streams only far above a frame's size, so it is no
+ * baseline for this: bench-detile compares with a copy that streams above
+ * the same threshold, on cold caches.) */
 #ifndef STREAM_MIN_BYTES
 #define STREAM_MIN_BYTES (2u << 20)
 #endif
