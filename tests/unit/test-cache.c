@@ -317,6 +317,20 @@ test_query_cursor(void)
 	g_assert_true(info.hotspot_known);
 	g_assert_cmpuint(info.x_hot, ==, 3);
 	g_assert_cmpuint(info.y_hot, ==, 4);
+
+	/* Half a hotspot is none: each coordinate alone says unknown. */
+	f->answer[1].x_hot = 3;
+	f->answer[1].y_hot = 0xFFFFFFFF;
+	g_assert_cmpint(gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_CURSOR, &info), ==, 0);
+	g_assert_false(info.hotspot_known);
+	g_assert_cmpuint(info.x_hot, ==, 0);
+	g_assert_cmpuint(info.y_hot, ==, 0);
+	f->answer[1].x_hot = 0xFFFFFFFF;
+	f->answer[1].y_hot = 4;
+	g_assert_cmpint(gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_CURSOR, &info), ==, 0);
+	g_assert_false(info.hotspot_known);
+	g_assert_cmpuint(info.x_hot, ==, 0);
+	g_assert_cmpuint(info.y_hot, ==, 0);
 	gvtdmabuf_device_close(dev);
 }
 
