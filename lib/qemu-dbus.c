@@ -1149,7 +1149,7 @@ bus_label(const struct qemu_spec *s)
 	if (s->fd >= 0)
 		return "peer-to-peer socket";
 	if (s->address)
-		return s->address;
+		return "bus at that address";
 	return s->bus == G_BUS_TYPE_SYSTEM ? "system bus" : "session bus";
 }
 
