@@ -394,10 +394,16 @@ on_scanout_dmabuf(GvtdmabufQemuListener *l, GDBusMethodInvocation *inv,
 		close(fd);
 		return reply_invalid(inv, "dma-buf fd cannot be examined");
 	}
+	/* A dma-buf's size is its end; the offset is shared with the dups
+	 * consumers get, so put it back. */
 	end = lseek(fd, 0, SEEK_END);
+	lseek(fd, 0, SEEK_SET);
 	if (end <= 0 || end > UINT32_MAX)
 		end = (off_t)stride * height;
 
+	/* The same buffer again (a guest flipping between two or three):
+	 * its id again.  dma-buf inode numbers are not reused while the
+	 * kernel runs (a 64-bit counter since Linux 5.x). */
 	g_mutex_lock(&q->lock);
 	for (i = 0; i < N_KNOWN; i++) {
 		struct known_buf *c = &q->known[i];

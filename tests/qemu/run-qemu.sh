@@ -101,7 +101,7 @@ log "QEMU $(qemu-system-x86_64 --version | head -n1), pid $qemu_pid"
 # The address holds commas (",guid="): bus= takes the rest of the name.
 timeout 300 "$client" "qemu:bus=$address" "$work/report.log" "$qemu_pid"
 rc=$?
-wait "$qemu_pid" 2>/dev/null
+{ wait "$qemu_pid"; } 2>/dev/null
 qemu_pid=""
 if [ "$rc" != 0 ]; then
 	log "client exit status $rc; guest report:"; sed 's/^/#   /' "$work/report.log" | tail -n 40
