@@ -392,6 +392,20 @@ consumer(int sock_fd, pid_t child)
 	check(r == 0 && !db->is_dmabuf, "a Scanout becomes a memfd buffer (is_dmabuf false)");
 	check(pixels_are(dev, &pi, 4, 999, 999, 4), "its pixels are the ones sent, without the stride padding");
 	id_a = pi.dmabuf_id;
+	{
+		uint32_t id_b;
+
+		check(step('s') == 'k', "fake QEMU: the same Scanout again (a full update)");
+		r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi);
+		id_b = pi.dmabuf_id;
+		check(r == 0 && id_b != id_a && pixels_are(dev, &pi, 4, 999, 999, 4),
+		      "a full Scanout goes into the other memfd (ids %u, %u): the previous frame stays whole",
+		      id_a, id_b);
+		check(step('s') == 'k', "fake QEMU: and once more");
+		r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi);
+		check(r == 0 && pi.dmabuf_id == id_a, "the two memfds are taken in turn (id %u again)",
+		      pi.dmabuf_id);
+	}
 	(void)damage_is(dev, NULL, 0);
 	check(step('p') == 'k', "fake QEMU: Update inside the surface answered, one outside refused");
 	r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi);
