@@ -15,8 +15,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -219,9 +221,51 @@ gvtdmabuf_device_get_fd(const struct gvtdmabuf_device *dev)
 	return dev->backend->ops->get_fd(dev->backend);
 }
 
+/*
+ * After a plane query failed with -ENODEV: is the device itself gone, or
+ * is this a kernel that says -ENODEV for a plane that is merely off?
+ * (i915's decoder says -ENODEV for a disabled plane or an idle pipe;
+ * upstream turns it into 0, but a kernel or backend that lets it through
+ * must not make a blank screen look like an unplugged vGPU, while a vGPU
+ * being removed also fails with -ENODEV.)  Gone when the kernel has asked
+ * for the device back (the device request eventfd is readable; polled,
+ * not read, so its owner still sees it), or when the device fd no longer
+ * answers VFIO_DEVICE_GET_INFO.  A backend offering neither probe is
+ * taken at its word.
+ */
+static bool
+device_is_gone(struct gvtdmabuf_device *dev)
+{
+	const struct gvtdmabuf_backend_ops *ops = dev->backend->ops;
+	bool probed = false;
+	int fd;
+
+	fd = ops->get_request_fd ? ops->get_request_fd(dev->backend) : -ENOTSUP;
+	if (fd >= 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 0) != 0)
+			return true;	/* signalled, or the fd is broken */
+		probed = true;
+	}
+	fd = ops->get_fd ? ops->get_fd(dev->backend) : -ENOTSUP;
+	if (fd >= 0) {
+		struct vfio_device_info info;
+
+		memset(&info, 0, sizeof(info));
+		info.argsz = sizeof(info);
+		if (ioctl(fd, VFIO_DEVICE_GET_INFO, &info) < 0)
+			return true;
+		probed = true;
+	}
+	return !probed;
+}
+
 /**
  * Query one plane with VFIO_DEVICE_QUERY_GFX_PLANE (DMABUF) and decode the
- * answer.  A disabled plane gives 0 and enabled == false.
+ * answer.  A disabled plane gives 0 and enabled == false, whether the
+ * kernel says so with drm_format 0 or with -ENODEV; -ENODEV is returned
+ * only when the device itself is gone (device_is_gone()).
  *
  * @return 0, -EINVAL for an unknown plane or one the kernel does not
  *         expose, or another negative errno from the backend
@@ -260,6 +304,10 @@ gvtdmabuf_device_query_plane(struct gvtdmabuf_device *dev,
 	vi.flags = VFIO_GFX_PLANE_TYPE_DMABUF;
 	vi.drm_plane_type = drm_type;
 	r = dev->backend->ops->query_plane(dev->backend, &vi);
+	if (r == -ENODEV && !device_is_gone(dev)) {
+		memset(&vi, 0, sizeof(vi));	/* a disabled plane */
+		r = 0;
+	}
 	if (r < 0)
 		goto out;
 

@@ -712,6 +712,10 @@ qemu_query_plane(struct gvtdmabuf_backend *b,
 
 	g_mutex_lock(&q->lock);
 	if (q->gone) {
+		/* Keep the request fd readable for as long as the device is
+		 * gone, even when its owner read it: that is how the device
+		 * core tells this -ENODEV from a kernel's "plane off". */
+		signal_fd(q->request_fd);
 		r = -ENODEV;
 		goto out;
 	}

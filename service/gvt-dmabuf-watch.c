@@ -36,6 +36,8 @@ static const char watch_usage[] =
 	"so does the kernel asking for the vGPU back while it is being removed\n"
 	"(exit status 1), where the device has that request (gvtsim, vfio-pci),\n"
 	"and so does the VM's QEMU going away (qemu: devices).\n"
+	"A blank screen (the guest turned its primary plane or pipe off) is shown\n"
+	"as \"blank\" and counted in the summary; watching goes on.\n"
 	"\n"
 	"Options:\n"
 	"  --interval SEC   report every SEC seconds (default 1)\n"
@@ -75,6 +77,12 @@ struct watch {
 	struct gvtdmabuf_plane_info last_info;
 	struct stats interval;
 	struct stats total;
+	/* Blank screen: the primary plane (or the pipe) off, which a guest
+	 * does when it blanks its display; not an error. */
+	bool blank;
+	double blank_since;
+	double blank_time;	/* finished blank periods, seconds */
+	uint64_t blank_periods;
 };
 
 static void stats_reset(struct stats *s, double now)
@@ -171,9 +179,18 @@ static void sample(struct watch *w)
 	w->last_error = 0;
 	w->last_info = pi;
 	if (!pi.enabled) {
+		if (!w->blank) {
+			w->blank = true;
+			w->blank_since = t0;
+			w->blank_periods++;
+		}
 		w->have_last = false;
 		w->have_hash = false;
 		return;
+	}
+	if (w->blank) {
+		w->blank = false;
+		w->blank_time += t0 - w->blank_since;
 	}
 	stats_add_id(&w->interval, pi.dmabuf_id);
 	stats_add_id(&w->total, pi.dmabuf_id);
@@ -225,7 +242,7 @@ static void format_line(const struct watch *w, const struct stats *s, double now
 	if (w->last_error)
 		snprintf(state, sizeof(state), "error: %s", strerror(-w->last_error));
 	else if (!w->last_info.enabled)
-		snprintf(state, sizeof(state), "primary disabled");
+		snprintf(state, sizeof(state), "blank (primary disabled)");
 	else
 		snprintf(state, sizeof(state), "%ux%u %s %s", w->last_info.width,
 			 w->last_info.height,
@@ -267,6 +284,11 @@ static void print_summary(const struct watch *w, double now, bool interrupted)
 	if (s->errors)
 		printf(", %" PRIu64 " failed queries (last: %s)", s->errors,
 		       w->last_error ? strerror(-w->last_error) : "-");
+	if (w->blank_periods)
+		printf(", blank %" PRIu64 " time%s for %.1f s (primary plane or pipe off)%s",
+		       w->blank_periods, w->blank_periods == 1 ? "" : "s",
+		       w->blank_time + (w->blank ? now - w->blank_since : 0),
+		       w->blank ? ", blank at the end" : "");
 	printf("\n");
 }
 

@@ -82,10 +82,14 @@ struct gvtdmabuf_plane_info {
 	uint32_t width;
 	uint32_t height;
 	uint32_t stride;	/**< bytes per row (per tile row for tiled) */
-	uint32_t size;		/**< bytes, whole tile rows, page aligned */
+	uint32_t size;		/**< bytes: stride x whole tile rows, as the kernel
+				 * reports it (i915 does not round it to pages;
+				 * the dma-buf itself is whole pages) */
 	int32_t x;		/**< plane position (cursor may be negative) */
 	int32_t y;
-	bool hotspot_known;	/**< false when the kernel says 0xFFFFFFFF */
+	bool hotspot_known;	/**< false when the kernel says 0xFFFFFFFF (i915:
+				 * the guest's PV hotspot lies outside the
+				 * cursor); a guest that reports none reads (0, 0) */
 	uint32_t x_hot;
 	uint32_t y_hot;
 	/**
@@ -227,9 +231,24 @@ int gvtdmabuf_device_get_fd(const struct gvtdmabuf_device *dev);
 /**
  * Query one plane (VFIO_DEVICE_QUERY_GFX_PLANE with DMABUF).
  *
- * @return 0 (also for a disabled plane: ret_info->enabled is false) or a
- *         negative errno (-EINVAL: the kernel does not expose this plane,
- *         e.g. the sprite on upstream i915)
+ * A plane that is off, or a pipe that is off (a guest that blanked its
+ * screen, a hidden cursor), is not an error: the call returns 0 with
+ * ret_info->enabled false.  Kernels say so in two ways, and both are read
+ * as "disabled": upstream i915 answers 0 and leaves the caller's struct
+ * as it was (the library passes it zeroed, so drm_format reads 0; mbochs
+ * answers drm_format 0 as well); a kernel that lets i915's internal
+ * -ENODEV through answers -ENODEV.  Since a vGPU that is being removed
+ * fails with -ENODEV too, the library then checks the device once: it is
+ * gone when the kernel has asked for it back (the device request eventfd,
+ * gvtdmabuf_device_get_request_fd(), is signalled; it is polled, never
+ * read) or when its fd no longer answers VFIO_DEVICE_GET_INFO.  Only then
+ * does this return -ENODEV.
+ *
+ * @return 0 (also for a disabled plane: ret_info->enabled is false);
+ *         -ENODEV: the device is gone (close it); -EINVAL: the kernel does
+ *         not expose this plane (e.g. the sprite on upstream i915) or the
+ *         guest's registers describe no valid surface; -EFAULT: the
+ *         surface lies outside the vGPU's memory; another negative errno
  */
 int gvtdmabuf_device_query_plane(struct gvtdmabuf_device *dev,
 				 enum gvtdmabuf_plane plane,

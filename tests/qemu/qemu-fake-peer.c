@@ -425,8 +425,15 @@ consumer(int sock_fd, pid_t child)
 	step('q');
 	waitpid(child, NULL, 0);
 	check(poll(&p, 1, 5000) == 1, "request fd fires when the peer vanishes");
+	{
+		uint64_t v;
+
+		/* Its owner reads it (eventfd semantics): still gone. */
+		check(read(rfd, &v, sizeof(v)) == sizeof(v), "request fd read");
+	}
 	check(gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi) == -ENODEV,
-	      "query_plane is -ENODEV afterwards");
+	      "query_plane is -ENODEV afterwards (not a disabled plane), also after the fd was read");
+	check(poll(&p, 1, 0) == 1, "and the request fd is readable again");
 	gvtdmabuf_device_close(dev);
 	return 0;
 }
