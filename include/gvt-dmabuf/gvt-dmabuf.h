@@ -335,7 +335,8 @@ void gvtdmabuf_device_get_cache_stats(const struct gvtdmabuf_device *dev,
  * (a flip, a mode change).  Read 8 bytes from it to rearm (eventfd
  * semantics; the fd is non-blocking, so a read when nothing happened fails
  * with EAGAIN).  On gvtsim this is the display-refresh IRQ; the sim backend
- * signals at the guest's frame rate.  The fd stays owned by the device.
+ * signals at the guest's frame rate; a "qemu:" device on every scanout,
+ * update and cursor change QEMU sends.  The fd stays owned by the device.
  *
  * @return the fd, or -ENOTSUP (upstream i915: poll with a timer instead)
  */
@@ -349,7 +350,10 @@ int gvtdmabuf_device_get_event_fd(struct gvtdmabuf_device *dev);
  * user (a service, a pipeline) should close the device soon after
  * (dma-bufs it duplicated stay valid).  Eventfd semantics, non-blocking;
  * the kernel repeats the request every few seconds.  The first call
- * attaches the eventfd; the fd stays owned by the device.
+ * attaches the eventfd; the fd stays owned by the device.  On a "qemu:"
+ * device it fires when QEMU goes away (the VM stopped, its bus name lost
+ * its owner, the connection closed) and stays readable from then on;
+ * every call then answers -ENODEV.
  *
  * @return the fd, -ENOTSUP when the device has no request IRQ (upstream
  *         i915 GVT-g, the sim backend), -EINVAL for NULL, or the errno of

@@ -99,9 +99,13 @@ qemu_pid=$!
 log "QEMU $(qemu-system-x86_64 --version | head -n1), pid $qemu_pid"
 
 # The address holds commas (",guid="): bus= takes the rest of the name.
-timeout 300 "$client" "qemu:bus=$address" "$work/report.log" "$qemu_pid"
+# The tool, when built, finds the VM on the session bus (the private one).
+tool_args=()
+[ -x "$builddir/service/gvt-dmabuf" ] && tool_args=("$builddir/service/gvt-dmabuf" "$work")
+DBUS_SESSION_BUS_ADDRESS="$address" DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/no-system-bus" \
+	timeout 300 "$client" "qemu:bus=$address" "$work/report.log" "$qemu_pid" "${tool_args[@]}"
 rc=$?
-wait "$qemu_pid" 2>/dev/null
+{ wait "$qemu_pid"; } 2>/dev/null
 qemu_pid=""
 if [ "$rc" != 0 ]; then
 	log "client exit status $rc; guest report:"; sed 's/^/#   /' "$work/report.log" | tail -n 40
