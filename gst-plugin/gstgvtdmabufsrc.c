@@ -54,6 +54,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
@@ -193,6 +194,9 @@ typedef struct {
 	struct gvtdmabuf_plane_info plane;
 	GstMemory *mem;
 	gboolean is_dmabuf;
+	guint32 offset;		/* where the surface starts in the fd */
+	dev_t st_dev;		/* the library's fd when we wrapped it */
+	ino_t st_ino;
 	guint64 last_use;
 } SurfaceEntry;
 
@@ -481,15 +485,26 @@ surface_memory (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 	struct gvtdmabuf_dmabuf own;
 	SurfaceEntry *e;
 	GstMemory *mem;
+	struct stat st;
 	int r;
 
+	/* The library's fd for this id: the same file as the one we wrapped
+	 * while its cache holds it (one fstat per frame).  A different file
+	 * is a re-export or another surface under a recycled id (the sim
+	 * recycles ids of surfaces it forgot, even while we hold their fds):
+	 * either way a new memory is the safe answer. */
+	if (fstat (buf->fd[0], &st) < 0) {
+		GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+			("Cannot stat the dma-buf of surface %u: %s", pi->dmabuf_id,
+			 g_strerror (errno)), (NULL));
+		return NULL;
+	}
 	e = g_hash_table_lookup (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id));
-	if (e && same_surface (&e->plane, pi)) {
+	if (e && same_surface (&e->plane, pi) && e->offset == buf->offset[0] &&
+	    e->st_dev == st.st_dev && e->st_ino == st.st_ino) {
 		e->last_use = ++self->use_counter;
 		return e->mem;
 	}
-	/* an id we know for another surface cannot happen while we hold its
-	 * fd; drop it anyway rather than push the wrong picture */
 	if (e)
 		g_hash_table_remove (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id));
 
@@ -519,6 +534,9 @@ surface_memory (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 	e->plane = *pi;
 	e->mem = mem;
 	e->is_dmabuf = buf->is_dmabuf;
+	e->offset = buf->offset[0];
+	e->st_dev = st.st_dev;
+	e->st_ino = st.st_ino;
 	e->last_use = ++self->use_counter;
 	g_hash_table_insert (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id), e);
 	GST_DEBUG_OBJECT (self, "new surface %u: %ux%u %s, fd %d", pi->dmabuf_id,
