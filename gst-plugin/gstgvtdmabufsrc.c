@@ -178,6 +178,8 @@ enum {
 	PROP_POLL_INTERVAL,
 	PROP_CACHE_SIZE,
 	PROP_IO_MODE,
+	PROP_X_AS_ALPHA,
+	PROP_IMPLICIT_MODIFIER,
 };
 
 /* How the negotiated caps carry frames. */
@@ -215,6 +217,8 @@ struct _GstGvtDmabufSrc {
 	guint poll_interval_ms;
 	guint cache_size;
 	GstGvtDmabufSrcIoMode io_mode;
+	gboolean x_as_alpha;
+	gboolean implicit_modifier;
 
 	/* streaming state: start/stop and the streaming thread */
 	struct gvtdmabuf_device *dev;
@@ -370,26 +374,47 @@ set_rate_fields (GstStructure *s, gint max_n, gint max_d)
 		gst_structure_set (s, "max-framerate", GST_TYPE_FRACTION, max_n, max_d, NULL);
 }
 
+/* The fourcc dma-buf caps give a surface: its own, or with x-as-alpha the
+ * alpha variant of an X format (same layout, the X bits read as alpha). */
+static guint32
+caps_fourcc (guint32 fourcc, gboolean x_as_alpha)
+{
+	if (!x_as_alpha)
+		return fourcc;
+	switch (fourcc) {
+	case DRM_FORMAT_XRGB8888:
+		return DRM_FORMAT_ARGB8888;
+	case DRM_FORMAT_XBGR8888:
+		return DRM_FORMAT_ABGR8888;
+	default:
+		return fourcc;
+	}
+}
+
 /* Whether dma-buf caps can describe this surface. */
 static gboolean
-dmabuf_caps_possible (const struct gvtdmabuf_plane_info *pi)
+dmabuf_caps_possible (const struct gvtdmabuf_plane_info *pi, gboolean implicit_modifier)
 {
 #if HAVE_DMA_DRM
 	return gvtdmabuf_format_lookup (pi->fourcc) != NULL;
 #else
-	/* 1.22 caps carry no modifier: linear only, and a named format */
-	return pi->modifier == DRM_FORMAT_MOD_LINEAR &&
+	/* 1.22 caps carry no modifier: linear only (or, with
+	 * implicit-modifier, tiled ones whose importer finds the tiling in
+	 * the buffer object), and a named format */
+	return (pi->modifier == DRM_FORMAT_MOD_LINEAR || implicit_modifier) &&
 	       native_format_of (pi->fourcc) != GST_VIDEO_FORMAT_UNKNOWN;
 #endif
 }
 
 static GstCaps *
-dmabuf_caps_for (const struct gvtdmabuf_plane_info *pi, gint max_n, gint max_d)
+dmabuf_caps_for (const struct gvtdmabuf_plane_info *pi, gboolean x_as_alpha,
+		 gint max_n, gint max_d)
 {
+	guint32 fourcc = caps_fourcc (pi->fourcc, x_as_alpha);
 	GstStructure *s;
 	GstCaps *caps;
 #if HAVE_DMA_DRM
-	gchar *drm_format = gst_video_dma_drm_fourcc_to_string (pi->fourcc, pi->modifier);
+	gchar *drm_format = gst_video_dma_drm_fourcc_to_string (fourcc, pi->modifier);
 
 	s = gst_structure_new ("video/x-raw", "format", G_TYPE_STRING, "DMA_DRM",
 			       "drm-format", G_TYPE_STRING, drm_format,
@@ -399,7 +424,7 @@ dmabuf_caps_for (const struct gvtdmabuf_plane_info *pi, gint max_n, gint max_d)
 	g_free (drm_format);
 #else
 	s = gst_structure_new ("video/x-raw", "format", G_TYPE_STRING,
-			       gst_video_format_to_string (native_format_of (pi->fourcc)),
+			       gst_video_format_to_string (native_format_of (fourcc)),
 			       "width", G_TYPE_INT, (gint) pi->width,
 			       "height", G_TYPE_INT, (gint) pi->height,
 			       "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
@@ -724,6 +749,12 @@ gst_gvt_dmabuf_src_set_property (GObject *object, guint prop_id, const GValue *v
 	case PROP_IO_MODE:
 		self->io_mode = g_value_get_enum (value);
 		break;
+	case PROP_X_AS_ALPHA:
+		self->x_as_alpha = g_value_get_boolean (value);
+		break;
+	case PROP_IMPLICIT_MODIFIER:
+		self->implicit_modifier = g_value_get_boolean (value);
+		break;
 	default:
 		G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 		break;
@@ -762,6 +793,12 @@ gst_gvt_dmabuf_src_get_property (GObject *object, guint prop_id, GValue *value,
 		break;
 	case PROP_IO_MODE:
 		g_value_set_enum (value, self->io_mode);
+		break;
+	case PROP_X_AS_ALPHA:
+		g_value_set_boolean (value, self->x_as_alpha);
+		break;
+	case PROP_IMPLICIT_MODIFIER:
+		g_value_set_boolean (value, self->implicit_modifier);
 		break;
 	default:
 		G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -943,7 +980,7 @@ gst_gvt_dmabuf_src_get_caps (GstBaseSrc *bsrc, GstCaps *filter)
 	struct gvtdmabuf_plane_info pi;
 	GstGvtDmabufSrcIoMode io;
 	GstGvtDmabufSrcCursor cursor;
-	gboolean have, is_dmabuf;
+	gboolean have, is_dmabuf, x_as_alpha, implicit_modifier;
 	gint max_n, max_d;
 	GstCaps *caps, *tmp;
 
@@ -952,6 +989,8 @@ gst_gvt_dmabuf_src_get_caps (GstBaseSrc *bsrc, GstCaps *filter)
 	pi = self->plane;
 	is_dmabuf = self->plane_is_dmabuf;
 	io = self->io_mode;
+	x_as_alpha = self->x_as_alpha;
+	implicit_modifier = self->implicit_modifier;
 	cursor = self->cursor;
 	max_n = self->max_fps_n;
 	max_d = self->max_fps_d;
@@ -966,8 +1005,9 @@ gst_gvt_dmabuf_src_get_caps (GstBaseSrc *bsrc, GstCaps *filter)
 		if (io != GST_GVT_DMABUF_SRC_IO_SYSTEM &&
 		    cursor != GST_GVT_DMABUF_SRC_CURSOR_COMPOSITE &&
 		    (is_dmabuf || io == GST_GVT_DMABUF_SRC_IO_DMABUF) &&
-		    dmabuf_caps_possible (&pi))
-			caps = gst_caps_merge (caps, dmabuf_caps_for (&pi, max_n, max_d));
+		    dmabuf_caps_possible (&pi, implicit_modifier))
+			caps = gst_caps_merge (caps, dmabuf_caps_for (&pi, x_as_alpha,
+								      max_n, max_d));
 		if (io != GST_GVT_DMABUF_SRC_IO_DMABUF)
 			caps = gst_caps_merge (caps, system_caps_for (&pi, cursor, max_n, max_d));
 	}
@@ -1542,6 +1582,24 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 			"(dma-buf caps only; also wraps the sim's memfd, a test aid) or "
 			"system (the CPU reads every frame)",
 			GST_TYPE_GVT_DMABUF_SRC_IO_MODE, DEFAULT_IO_MODE, flags));
+
+	g_object_class_install_property (gobject_class, PROP_X_AS_ALPHA,
+		g_param_spec_boolean ("x-as-alpha", "X as alpha",
+			"Describe XRGB8888/XBGR8888 dma-bufs as ARGB8888/ABGR8888 (BGRA/RGBA, "
+			"AR24/AB24), the same layout, for importers that lack the X formats "
+			"(iHD's video processing before Meteor Lake, i.e. vapostproc); the "
+			"alpha channel then holds whatever the guest left in the X bits, so "
+			"only for consumers that ignore alpha (conversion to NV12, encoders)",
+			FALSE, flags));
+	g_object_class_install_property (gobject_class, PROP_IMPLICIT_MODIFIER,
+		g_param_spec_boolean ("implicit-modifier", "Implicit modifier",
+			"GStreamer 1.22 only (its caps carry no modifier): offer tiled "
+			"dma-bufs as memory:DMABuf too, leaving the tiling implicit; right "
+			"for importers that take it from the buffer object (iHD reads "
+			"I915_GEM_GET_TILING, which i915 GVT-g sets on its dma-bufs), wrong "
+			"for others (glupload would read them as linear).  GStreamer >= 1.24 "
+			"says the modifier in DMA_DRM caps and ignores this",
+			FALSE, flags));
 
 	caps = template_caps ();
 	gst_element_class_add_pad_template (element_class,

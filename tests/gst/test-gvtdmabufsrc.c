@@ -262,7 +262,22 @@ GST_START_TEST (test_caps_offered)
 	s = caps_of ("device=sim:clock=manual,ytiled,xrgb2101010 io-mode=dmabuf");
 	fail_unless (strstr (s, "drm-format=(string)XR30:0x0100000000000002") != NULL, "%s", s);
 	g_free (s);
+	/* x-as-alpha: XR24 said as AR24, the modifier kept */
+	s = caps_of ("device=sim:clock=manual,ytiled io-mode=dmabuf x-as-alpha=true");
+	fail_unless (strstr (s, "drm-format=(string)AR24:0x0100000000000002") != NULL, "%s", s);
+	g_free (s);
+	/* implicit-modifier means nothing where caps carry the modifier */
+	s = caps_of ("device=sim:clock=manual,xtiled io-mode=dmabuf implicit-modifier=true");
+	fail_unless (strstr (s, "drm-format=(string)XR24:0x0100000000000001") != NULL, "%s", s);
+	g_free (s);
 #else
+	s = caps_of ("device=sim:clock=manual io-mode=dmabuf x-as-alpha=true");
+	fail_unless (g_str_has_prefix (s, "video/x-raw(memory:DMABuf), format=(string)BGRA"), "%s", s);
+	g_free (s);
+	/* implicit-modifier: a tiled surface as plain memory:DMABuf */
+	s = caps_of ("device=sim:clock=manual,xtiled io-mode=dmabuf implicit-modifier=true");
+	fail_unless (g_str_has_prefix (s, "video/x-raw(memory:DMABuf), format=(string)BGRx"), "%s", s);
+	g_free (s);
 	s = caps_of ("device=sim:clock=manual io-mode=dmabuf");
 	fail_unless (g_str_has_prefix (s, "video/x-raw(memory:DMABuf), format=(string)BGRx"), "%s", s);
 	g_free (s);
