@@ -1608,7 +1608,18 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 	gst_element_class_set_static_metadata (element_class,
 		"Intel GVT-g vGPU framebuffer source", "Source/Video",
 		"The display of an Intel GVT-g vGPU (or gvtsim, or a simulated vGPU) as "
-		"zero-copy dma-buf video",
+		"zero-copy dma-buf video (DMA_DRM caps with the modifier on GStreamer >= "
+		"1.24; on 1.22 memory:DMABuf for linear surfaces, else system memory).  "
+		"Examples:\n"
+		"    gst-launch-1.0 gvtdmabufsrc device=sim ! videoconvert ! autovideosink\n"
+		"    gst-launch-1.0 gvtdmabufsrc device=UUID x-as-alpha=true ! vapostproc ! "
+		"'video/x-raw(memory:VAMemory),format=NV12' ! vah264enc ! h264parse ! "
+		"mp4mux ! filesink location=vm.mp4\n"
+		"    gst-launch-1.0 gvtdmabufsrc device=sim:1920x1080,xtiled io-mode=system "
+		"cursor=composite max-framerate=30/1 ! videoconvert ! x264enc ! mp4mux ! "
+		"filesink location=vm.mp4\n"
+		"    gst-launch-1.0 gvtdmabufsrc device=UUID wait=poll poll-interval=30 "
+		"keepalive=1000 ! glupload ! glimagesink",
 		"gvt-dmabuf developers");
 
 	basesrc_class->start = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_start);
