@@ -406,14 +406,36 @@ dmabuf_caps_possible (const struct gvtdmabuf_plane_info *pi, gboolean implicit_m
 #endif
 }
 
+/* memory:DMABuf with a plain format: linear by the caps' meaning, or the
+ * tiling left implicit (implicit-modifier). */
 static GstCaps *
-dmabuf_caps_for (const struct gvtdmabuf_plane_info *pi, gboolean x_as_alpha,
-		 gint max_n, gint max_d)
+plain_dmabuf_caps_for (const struct gvtdmabuf_plane_info *pi, gboolean x_as_alpha,
+		       gint max_n, gint max_d)
 {
 	guint32 fourcc = caps_fourcc (pi->fourcc, x_as_alpha);
 	GstStructure *s;
 	GstCaps *caps;
+
+	s = gst_structure_new ("video/x-raw", "format", G_TYPE_STRING,
+			       gst_video_format_to_string (native_format_of (fourcc)),
+			       "width", G_TYPE_INT, (gint) pi->width,
+			       "height", G_TYPE_INT, (gint) pi->height,
+			       "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+	set_rate_fields (s, max_n, max_d);
+	caps = gst_caps_new_empty ();
+	gst_caps_append_structure_full (caps, s,
+		gst_caps_features_new (GST_CAPS_FEATURE_MEMORY_DMABUF, NULL));
+	return caps;
+}
+
+static GstCaps *
+dmabuf_caps_for (const struct gvtdmabuf_plane_info *pi, gboolean x_as_alpha,
+		 gboolean implicit_modifier, gint max_n, gint max_d)
+{
 #if HAVE_DMA_DRM
+	guint32 fourcc = caps_fourcc (pi->fourcc, x_as_alpha);
+	GstStructure *s;
+	GstCaps *caps;
 	gchar *drm_format = gst_video_dma_drm_fourcc_to_string (fourcc, pi->modifier);
 
 	s = gst_structure_new ("video/x-raw", "format", G_TYPE_STRING, "DMA_DRM",
@@ -422,18 +444,19 @@ dmabuf_caps_for (const struct gvtdmabuf_plane_info *pi, gboolean x_as_alpha,
 			       "height", G_TYPE_INT, (gint) pi->height,
 			       "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
 	g_free (drm_format);
-#else
-	s = gst_structure_new ("video/x-raw", "format", G_TYPE_STRING,
-			       gst_video_format_to_string (native_format_of (fourcc)),
-			       "width", G_TYPE_INT, (gint) pi->width,
-			       "height", G_TYPE_INT, (gint) pi->height,
-			       "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
-#endif
 	set_rate_fields (s, max_n, max_d);
 	caps = gst_caps_new_empty ();
 	gst_caps_append_structure_full (caps, s,
 		gst_caps_features_new (GST_CAPS_FEATURE_MEMORY_DMABUF, NULL));
+	/* after the exact description, the legacy one for importers that
+	 * take the tiling from the buffer object (vaapipostproc on iHD) */
+	if (implicit_modifier && pi->modifier != DRM_FORMAT_MOD_LINEAR &&
+	    native_format_of (pi->fourcc) != GST_VIDEO_FORMAT_UNKNOWN)
+		caps = gst_caps_merge (caps, plain_dmabuf_caps_for (pi, x_as_alpha, max_n, max_d));
 	return caps;
+#else
+	return plain_dmabuf_caps_for (pi, x_as_alpha, max_n, max_d);
+#endif
 }
 
 static GstCaps *
@@ -1007,7 +1030,7 @@ gst_gvt_dmabuf_src_get_caps (GstBaseSrc *bsrc, GstCaps *filter)
 		    (is_dmabuf || io == GST_GVT_DMABUF_SRC_IO_DMABUF) &&
 		    dmabuf_caps_possible (&pi, implicit_modifier))
 			caps = gst_caps_merge (caps, dmabuf_caps_for (&pi, x_as_alpha,
-								      max_n, max_d));
+					implicit_modifier, max_n, max_d));
 		if (io != GST_GVT_DMABUF_SRC_IO_DMABUF)
 			caps = gst_caps_merge (caps, system_caps_for (&pi, cursor, max_n, max_d));
 	}
@@ -1047,9 +1070,13 @@ gst_gvt_dmabuf_src_set_caps (GstBaseSrc *bsrc, GstCaps *caps)
 		GstVideoInfoDmaDrm drm;
 
 		gst_video_info_dma_drm_init (&drm);
-		if (!gst_video_info_dma_drm_from_caps (&drm, caps))
-			goto bad;
-		self->vinfo = drm.vinfo;
+		if (gst_video_is_dma_drm_caps (caps)) {
+			if (!gst_video_info_dma_drm_from_caps (&drm, caps))
+				goto bad;
+			self->vinfo = drm.vinfo;
+		} else if (!gst_video_info_from_caps (&self->vinfo, caps)) {
+			goto bad;	/* implicit-modifier's plain caps */
+		}
 #else
 		if (!gst_video_info_from_caps (&self->vinfo, caps))
 			goto bad;
@@ -1352,6 +1379,10 @@ produce (GstGvtDmabufSrc *self, GstBuffer **ret_buf)
 	int r, tries;
 
 	for (tries = 0; tries < 3; tries++) {
+		/* An event signalled before this query is answered by it: take
+		 * it now, or it would push the same frame once more. */
+		if (self->use_events)
+			drain_event_fd (self);
 		ts = running_time_now (self);
 		seen = g_get_monotonic_time ();
 		if (query_primary (self, &pi) < 0)
@@ -1593,12 +1624,13 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 			FALSE, flags));
 	g_object_class_install_property (gobject_class, PROP_IMPLICIT_MODIFIER,
 		g_param_spec_boolean ("implicit-modifier", "Implicit modifier",
-			"GStreamer 1.22 only (its caps carry no modifier): offer tiled "
-			"dma-bufs as memory:DMABuf too, leaving the tiling implicit; right "
-			"for importers that take it from the buffer object (iHD reads "
-			"I915_GEM_GET_TILING, which i915 GVT-g sets on its dma-bufs), wrong "
-			"for others (glupload would read them as linear).  GStreamer >= 1.24 "
-			"says the modifier in DMA_DRM caps and ignores this",
+			"Also offer tiled dma-bufs as plain memory:DMABuf (format=BGRx...), "
+			"leaving the tiling implicit: on GStreamer 1.22, whose caps carry no "
+			"modifier, and on >= 1.24 after the exact DMA_DRM caps; right for "
+			"importers that take the tiling from the buffer object (vapostproc "
+			"1.22 and vaapipostproc on iHD, which reads I915_GEM_GET_TILING, set "
+			"by i915 GVT-g on its dma-bufs), wrong for others (glupload would "
+			"read them as linear)",
 			FALSE, flags));
 
 	caps = template_caps ();
