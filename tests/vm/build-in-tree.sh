@@ -38,6 +38,6 @@ unshare -m bash -c '
 			-Dfuzz=disabled -Ddocs=disabled -Dtool=enabled -Degl=enabled
 	fi
 	chroot "$root" ninja -C "$inside/build" lib/libgvtdmabuf.so.0.1.0 \
-		tests/unit/test-reader service/gvt-dmabuf
+		tests/unit/test-reader service/tool/gvt-dmabuf
 ' _ "$root" "$inside" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 echo "$inside/build"
