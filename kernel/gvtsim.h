@@ -111,6 +111,8 @@ static inline struct device *gvtsim_dev(struct gvtsim_vgpu *vgpu)
 
 /* Module parameters (gvtsim_main.c). */
 extern unsigned int gvtsim_max_dmabufs;
+extern bool gvtsim_param_dmabuf_mmap;
+extern bool gvtsim_param_monotonic_ids;
 
 /* gvtsim_regs.c: the BAR0 register file and the refresh IRQ. */
 int gvtsim_regs_init(struct gvtsim_vgpu *vgpu);
@@ -138,6 +140,17 @@ int gvtsim_dmabuf_lookup(struct gvtsim_vgpu *vgpu,
 			 const struct gvtsim_plane *plane, u32 *ret_id);
 int gvtsim_dmabuf_get_fd(struct gvtsim_vgpu *vgpu, u32 id);
 void gvtsim_dmabuf_unlink_all(struct gvtsim_vgpu *vgpu);
+
+/* gvtsim_cfg.c: PCI config space. */
+void gvtsim_cfg_init(struct gvtsim_vgpu *vgpu);
+ssize_t gvtsim_cfg_rw(struct gvtsim_vgpu *vgpu, char __user *buf,
+		      size_t count, u64 pos, bool is_write);
+
+/* gvtsim_irq.c: GET_IRQ_INFO, SET_IRQS, the device request. */
+int gvtsim_ioctl_get_irq_info(void __user *arg);
+int gvtsim_ioctl_set_irqs(struct gvtsim_vgpu *vgpu, void __user *arg);
+int gvtsim_req_set_trigger(struct gvtsim_vgpu *vgpu, int fd);
+void gvtsim_request(struct vfio_device *vdev, unsigned int count);
 
 /* gvtsim_edid.c: default EDID, the EDID region, the guest's view. */
 void gvtsim_edid_init(struct gvtsim_vgpu *vgpu);

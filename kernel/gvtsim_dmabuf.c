@@ -2,18 +2,34 @@
 /*
  * gvtsim dma-buf export.
  *
- * Like i915 GVT-g: QUERY_GFX_PLANE names a surface by a dmabuf_id; the id
- * belongs to a gvtsim_dmabuf_obj kept on the vGPU's list while (surface
- * address, size, modifier, format, width, height) are unchanged.  Each
- * GET_GFX_DMABUF exports a new dma-buf of that object (a fresh fd every
- * call).  The object is refcounted: the list holds one reference, every
- * exported dma-buf one more, and the object holds a reference on each page
- * of the surface.  Closing or destroying the vGPU only unlinks the objects
- * (mbochs' "unlinked" pattern), so buffers already handed out stay valid
- * and readable.
+ * Like i915 GVT-g (gvt/dmabuf.c): QUERY_GFX_PLANE names a surface by a
+ * dmabuf_id; the id belongs to a gvtsim_dmabuf_obj kept on the vGPU's list
+ * while (surface address, size, modifier, format, width, height) are
+ * unchanged.  Each GET_GFX_DMABUF exports a new dma-buf of that object (a
+ * fresh fd every call).  The object is refcounted: the list holds one
+ * reference, every exported dma-buf one more, and the object holds a
+ * reference on each page of the surface.  Closing or destroying the vGPU
+ * only unlinks the objects (mbochs' "unlinked" pattern), so buffers
+ * already handed out stay valid and readable.
  *
- * Ids grow monotonically and are never reused while the vGPU exists, so a
- * user-space cache keyed by id never maps an id to the wrong surface.
+ * Id life cycle, as i915's: a new object takes the lowest free id from 1
+ * (idr_alloc(..., 1, 0, ...)) and is "held by the query" (i915's
+ * initref) until its first GET_GFX_DMABUF; a later query of the same
+ * surface holds it again.  An object neither held by a query nor exported
+ * any more is freed, and its id is free for the next new surface: i915
+ * frees it when the last dma-buf goes (dmabuf_gem_object_free); gvtsim
+ * notices at the next ioctl that looks ids up, which user space cannot
+ * tell apart.  Closing the device frees every id (i915:
+ * intel_vgpu_dmabuf_cleanup).  monotonic_ids=1 keeps objects until they
+ * fall off the max_dmabufs list or the device closes, and never hands an
+ * id out twice while the vGPU exists.
+ *
+ * The CPU cannot map an i915 GVT-g dma-buf: its GEM object has no shmem
+ * file (drm_gem_private_object_init), so i915_gem_dmabuf_mmap() is
+ * -ENODEV, and its pages have no struct page, so vmap
+ * (i915_gem_object_pin_map()) fails with -ENXIO.  gvtsim refuses both
+ * unless dmabuf_mmap=1.  begin/end_cpu_access (DMA_BUF_IOCTL_SYNC)
+ * succeed, as on i915.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
@@ -30,6 +46,7 @@ struct gvtsim_dmabuf_obj {
 	struct kref ref;
 	struct list_head link;	/* on vgpu->dmabufs while linked */
 	u32 id;
+	bool held;		/* by a query, until the next export (i915's initref) */
 
 	/* what identifies the surface */
 	u64 gm_offset;
@@ -137,11 +154,88 @@ err_free_obj:
 	return ERR_PTR(-ENOMEM);
 }
 
+static bool id_in_use(struct gvtsim_vgpu *vgpu, u32 id)
+{
+	struct gvtsim_dmabuf_obj *obj;
+
+	list_for_each_entry(obj, &vgpu->dmabufs, link)
+		if (obj->id == id)
+			return true;
+	return false;
+}
+
+/* The lowest free id from 1, as i915's idr_alloc(..., 1, 0, ...); or,
+ * with monotonic_ids, the next one after the last handed out (skipping
+ * ids still on the list, should the parameter have changed meanwhile).
+ * The list is far shorter than 2^32: a free id is always found. */
+static u32 alloc_id(struct gvtsim_vgpu *vgpu)
+{
+	u32 id;
+
+	lockdep_assert_held(&vgpu->lock);
+
+	if (READ_ONCE(gvtsim_param_monotonic_ids)) {
+		do {
+			id = vgpu->next_dmabuf_id++;
+			if (!vgpu->next_dmabuf_id)	/* 0 is never an id */
+				vgpu->next_dmabuf_id = 1;
+		} while (!id || id_in_use(vgpu, id));
+		return id;
+	}
+	for (id = 1; id_in_use(vgpu, id); id++)
+		;
+	return id;
+}
+
+/*
+ * Free the objects that nothing holds any more: not held by a query, and
+ * no exported dma-buf left (the list's reference is the only one).  A
+ * reference is only ever taken under vgpu->lock, so one seen as the last
+ * stays the last; a dma-buf released concurrently is freed next time.
+ */
+static void reap_unused(struct gvtsim_vgpu *vgpu)
+{
+	struct gvtsim_dmabuf_obj *obj, *tmp;
+
+	lockdep_assert_held(&vgpu->lock);
+
+	if (READ_ONCE(gvtsim_param_monotonic_ids))
+		return;
+	list_for_each_entry_safe(obj, tmp, &vgpu->dmabufs, link)
+		if (!obj->held && kref_read(&obj->ref) == 1)
+			obj_unlink(vgpu, obj);
+}
+
+/*
+ * Which object makes room when the list is full: the least recently
+ * queried one.  With lowest-free ids only one without an exported dma-buf:
+ * unlinking an exported object frees its id while its buffers live on, so
+ * the id could name another surface while user space still holds (and
+ * caches) the old one, which i915, having no bound, never does.  The list
+ * then grows past the bound, by no more than the buffers user space holds.
+ */
+static struct gvtsim_dmabuf_obj *evict_candidate(struct gvtsim_vgpu *vgpu)
+{
+	struct gvtsim_dmabuf_obj *obj;
+
+	lockdep_assert_held(&vgpu->lock);
+
+	if (list_empty(&vgpu->dmabufs))
+		return NULL;
+	if (READ_ONCE(gvtsim_param_monotonic_ids))
+		return list_last_entry(&vgpu->dmabufs, struct gvtsim_dmabuf_obj, link);
+	list_for_each_entry_reverse(obj, &vgpu->dmabufs, link)
+		if (kref_read(&obj->ref) == 1)
+			return obj;
+	return NULL;
+}
+
 /*
  * The dmabuf_id of the surface @plane describes: the existing one if the
  * surface is unchanged, else a new object.  The list is bounded by
- * gvtsim_max_dmabufs; the least recently queried object is unlinked first
- * (its exported buffers stay valid, its id becomes unknown).
+ * gvtsim_max_dmabufs (i915 has no bound); the least recently queried
+ * object is unlinked first (its exported buffers stay valid, its id
+ * becomes unknown), with lowest-free ids only one nobody holds a dma-buf of.
  */
 int gvtsim_dmabuf_lookup(struct gvtsim_vgpu *vgpu,
 			 const struct gvtsim_plane *plane, u32 *ret_id)
@@ -150,9 +244,11 @@ int gvtsim_dmabuf_lookup(struct gvtsim_vgpu *vgpu,
 
 	lockdep_assert_held(&vgpu->lock);
 
+	reap_unused(vgpu);
 	list_for_each_entry(obj, &vgpu->dmabufs, link) {
 		if (obj_matches(obj, plane)) {
 			list_move(&obj->link, &vgpu->dmabufs);
+			obj->held = true;
 			*ret_id = obj->id;
 			return 0;
 		}
@@ -162,13 +258,16 @@ int gvtsim_dmabuf_lookup(struct gvtsim_vgpu *vgpu,
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 
-	while (vgpu->n_dmabufs >= max(READ_ONCE(gvtsim_max_dmabufs), 1u))
-		obj_unlink(vgpu, list_last_entry(&vgpu->dmabufs,
-						 struct gvtsim_dmabuf_obj, link));
+	while (vgpu->n_dmabufs >= max(READ_ONCE(gvtsim_max_dmabufs), 1u)) {
+		struct gvtsim_dmabuf_obj *victim = evict_candidate(vgpu);
 
-	obj->id = vgpu->next_dmabuf_id++;
-	if (!vgpu->next_dmabuf_id)	/* 0 is never an id */
-		vgpu->next_dmabuf_id = 1;
+		if (!victim)
+			break;
+		obj_unlink(vgpu, victim);
+	}
+
+	obj->id = alloc_id(vgpu);
+	obj->held = true;
 	list_add(&obj->link, &vgpu->dmabufs);
 	vgpu->n_dmabufs++;
 	*ret_id = obj->id;
@@ -250,6 +349,12 @@ static int gvtsim_dmabuf_mmap(struct dma_buf *buf, struct vm_area_struct *vma)
 {
 	struct gvtsim_dmabuf_obj *obj = buf->priv;
 
+	/* i915_gem_dmabuf_mmap(): a mapping larger than the object is
+	 * -EINVAL, then an object without a shmem file is -ENODEV. */
+	if (vma_pages(vma) > obj->npages)
+		return -EINVAL;
+	if (!READ_ONCE(gvtsim_param_dmabuf_mmap))
+		return -ENODEV;
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	if (vma->vm_pgoff >= obj->npages ||
@@ -288,6 +393,8 @@ static int gvtsim_dmabuf_vmap(struct dma_buf *buf, struct iosys_map *map)
 	struct gvtsim_dmabuf_obj *obj = buf->priv;
 	void *vaddr;
 
+	if (!READ_ONCE(gvtsim_param_dmabuf_mmap))
+		return -ENXIO;	/* i915_gem_object_pin_map() without struct pages */
 	vaddr = vmap(obj->pages, obj->npages, VM_MAP, PAGE_KERNEL);
 	if (!vaddr)
 		return -ENOMEM;
@@ -320,10 +427,15 @@ int gvtsim_dmabuf_get_fd(struct gvtsim_vgpu *vgpu, u32 id)
 	int fd;
 
 	mutex_lock(&vgpu->lock);
+	reap_unused(vgpu);
 	list_for_each_entry(obj, &vgpu->dmabufs, link) {
 		if (obj->id == id) {
 			found = obj;
 			kref_get(&found->ref);
+			/* As i915: the first export takes over from the
+			 * query's hold; if it fails below, the next ioctl
+			 * frees the object like any unused one. */
+			found->held = false;
 			break;
 		}
 	}

@@ -264,7 +264,14 @@ static int finish_surface(const struct gvtsim_decoder_input *in,
 		return -EINVAL;
 	}
 	base = surf & GVTSIM_PLANE_SURF_ADDR_MASK;
-	if (base > in->gm_size || size > in->gm_size - base) {
+	/* i915: a surface address outside the vGPU's graphics memory is
+	 * -EINVAL (vgpu_gmadr_is_valid), a surface that starts inside and
+	 * runs past its end -EFAULT (intel_gvt_ggtt_validate_range). */
+	if (base >= in->gm_size) {
+		*why = "plane surface address outside graphics memory";
+		return -EINVAL;
+	}
+	if (size > in->gm_size - base) {
 		*why = "plane surface address + size outside graphics memory";
 		return -EFAULT;
 	}
@@ -278,8 +285,11 @@ static int finish_surface(const struct gvtsim_decoder_input *in,
 	p->cpp = f->cpp;
 	p->gm_offset = base;
 	p->size = (uint32_t)size;
-	p->x_hot = GVTSIM_HOTSPOT_UNKNOWN;
-	p->y_hot = GVTSIM_HOTSPOT_UNKNOWN;
+	p->fb_size = (uint32_t)((uint64_t)stride * rows);
+	/* i915 leaves a primary plane's hotspot at 0 (vgpu_get_plane_info
+	 * starts from a zeroed fb_info); the sprite does the same. */
+	p->x_hot = 0;
+	p->y_hot = 0;
 	return 0;
 }
 
@@ -466,7 +476,11 @@ static int decode_cursor(const struct gvtsim_decoder_input *in,
 
 	size = (uint64_t)dim * dim * 4;	/* multiple of 4096 for every mode */
 	base = reg_read(in, GVTSIM_CURABASE) & GVTSIM_PLANE_SURF_ADDR_MASK;
-	if (base > in->gm_size || size > in->gm_size - base) {
+	if (base >= in->gm_size) {
+		*why = "CURBASE outside graphics memory";
+		return -EINVAL;
+	}
+	if (size > in->gm_size - base) {
 		*why = "CURBASE + cursor size outside graphics memory";
 		return -EFAULT;
 	}
@@ -481,10 +495,20 @@ static int decode_cursor(const struct gvtsim_decoder_input *in,
 	p->cpp = 4;
 	p->gm_offset = base;
 	p->size = (uint32_t)size;
+	p->fb_size = (uint32_t)size;
 	p->x_pos = cursor_coord(pos >> GVTSIM_CURSOR_X_SHIFT);
 	p->y_pos = cursor_coord(pos >> GVTSIM_CURSOR_Y_SHIFT);
-	p->x_hot = GVTSIM_HOTSPOT_UNKNOWN;
-	p->y_hot = GVTSIM_HOTSPOT_UNKNOWN;
+	/* The hotspot the guest driver wrote into the PV info page; i915's
+	 * validate_hotspot() accepts it when it lies inside the cursor
+	 * (x_hot <= width, y_hot <= height: i915 compares with <=) and
+	 * reports 0xFFFFFFFF for both otherwise.  A guest that never writes
+	 * them leaves (0, 0), a valid hotspot. */
+	p->x_hot = reg_read(in, GVTSIM_PVINFO_CURSOR_X_HOT);
+	p->y_hot = reg_read(in, GVTSIM_PVINFO_CURSOR_Y_HOT);
+	if (p->x_hot > dim || p->y_hot > dim) {
+		p->x_hot = GVTSIM_HOTSPOT_UNKNOWN;
+		p->y_hot = GVTSIM_HOTSPOT_UNKNOWN;
+	}
 	return 0;
 }
 
@@ -499,6 +523,7 @@ static void plane_clear(struct gvtsim_plane *p)
 	p->cpp = 0;
 	p->gm_offset = 0;
 	p->size = 0;
+	p->fb_size = 0;
 	p->x_pos = 0;
 	p->y_pos = 0;
 	p->x_hot = 0;
@@ -572,4 +597,26 @@ int gvtsim_query_args(uint32_t flags, uint32_t drm_plane_type,
 	default:
 		return -EINVAL;
 	}
+}
+
+void gvtsim_plane_info_fill(const struct gvtsim_plane *p, uint32_t dmabuf_id,
+			    struct vfio_device_gfx_plane_info *info)
+{
+	/* A disabled plane or an idle pipe: i915's intel_vgpu_query_plane()
+	 * turns the decoder's -ENODEV into 0 without touching the answer,
+	 * so the caller reads back what it passed in. */
+	if (!p->enabled)
+		return;
+	info->drm_format = p->drm_format;
+	info->drm_format_mod = p->modifier;
+	info->width = p->width;
+	info->height = p->height;
+	info->stride = p->stride;
+	info->size = p->fb_size;
+	/* Two's complement: a cursor off the top/left edge reads negative. */
+	info->x_pos = (uint32_t)p->x_pos;
+	info->y_pos = (uint32_t)p->y_pos;
+	info->x_hot = p->x_hot;
+	info->y_hot = p->y_hot;
+	info->dmabuf_id = dmabuf_id;
 }

@@ -13,10 +13,12 @@
 
 #ifdef __KERNEL__
 #include <linux/types.h>
+#include <uapi/linux/vfio.h>
 #else
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/vfio.h>
 #endif
 
 #include "gvtsim_hw.h"
@@ -60,10 +62,12 @@ struct gvtsim_plane {
 	uint32_t stride;	/* bytes */
 	uint32_t cpp;		/* bytes per pixel */
 	uint64_t gm_offset;	/* surface address in graphics memory */
-	uint32_t size;		/* stride * roundup(height, tile height), page aligned */
+	uint32_t size;		/* fb_size rounded up to whole pages: the buffer */
+	uint32_t fb_size;	/* stride * roundup(height, tile height), as i915 reports it */
 	int32_t x_pos;		/* plane / cursor position, signed */
 	int32_t y_pos;
-	uint32_t x_hot;		/* GVTSIM_HOTSPOT_UNKNOWN when unknown */
+	uint32_t x_hot;		/* cursor: from the PV info page, GVTSIM_HOTSPOT_UNKNOWN
+				 * when outside the cursor; others: 0, as on i915 */
 	uint32_t y_hot;
 };
 
@@ -73,10 +77,11 @@ struct gvtsim_plane {
  * Decode one plane.
  *
  * Returns 0 with out->enabled = false (all other fields zero) for a disabled
- * plane or no active pipe; 0 with a filled @out for an enabled one;
+ * plane or no active pipe (where i915's decoder says -ENODEV); 0 with a filled @out for an enabled one;
  * -EINVAL for register values that describe no valid surface (reserved
- * format or tiling bits, zero or overflowing geometry) and -EFAULT for a
- * surface that does not lie inside graphics memory.  Never reads outside
+ * format or tiling bits, zero or overflowing geometry, a surface address
+ * outside graphics memory) and -EFAULT for a surface that starts inside
+ * graphics memory and runs past its end.  Never reads outside
  * in->mmio[0 .. mmio_size).
  *
  * @why, if not NULL, receives a static string naming the offending
@@ -106,5 +111,16 @@ int gvtsim_decode_plane(const struct gvtsim_decoder_input *in,
  */
 int gvtsim_query_args(uint32_t flags, uint32_t drm_plane_type,
 		      enum gvtsim_plane_id *ret_id);
+
+/*
+ * The answer to a DMABUF query of plane @p, which gvtsim.ko and the sim
+ * backend both give: an enabled plane fills @info's description fields
+ * (size = fb_size, positions two's complement, hotspot) and @dmabuf_id; a
+ * disabled plane or an idle pipe leaves @info exactly as the caller passed
+ * it, as i915 does (the ioctl still returns 0).  argsz, flags and
+ * drm_plane_type are never touched.
+ */
+void gvtsim_plane_info_fill(const struct gvtsim_plane *p, uint32_t dmabuf_id,
+			    struct vfio_device_gfx_plane_info *info);
 
 #endif /* GVTSIM_FB_DECODER_H */

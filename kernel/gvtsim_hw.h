@@ -114,6 +114,13 @@
 #define   GVTSIM_CURSOR_X_SHIFT			0
 #define   GVTSIM_CURSOR_Y_SHIFT			16
 
+/* ---- PV info page (i915_pvinfo.h: struct vgt_if at VGT_PVINFO_PAGE) ---- */
+/* The cursor hotspot a GVT-g-aware guest driver reports (vgt_if's
+ * cursor_x_hot / cursor_y_hot, at 0x830 / 0x834 into the page). */
+#define GVTSIM_PVINFO_PAGE		0x78000u
+#define GVTSIM_PVINFO_CURSOR_X_HOT	(GVTSIM_PVINFO_PAGE + 0x830u)
+#define GVTSIM_PVINFO_CURSOR_Y_HOT	(GVTSIM_PVINFO_PAGE + 0x834u)
+
 /* ---- gvtsim-only registers (a block i915 leaves unused) ---- */
 #define GVTSIM_REG_BASE			0x1ff000u
 /* Reads "GVTS" (0x53545647): lets a guest tell gvtsim from real hardware. */

@@ -10,14 +10,12 @@
  * gvtsim_fb_decoder.c, export in gvtsim_dmabuf.c), plus the additions of
  * gvtsim-uapi.h (sprite plane, signed cursor, display refresh IRQ).
  *
- * This file is the glue: module and mdev registration, the vfio_device
- * ops, PCI config space, and the ioctls.
+ * This file is the glue: module parameters, module and mdev registration,
+ * the vfio_device ops and the ioctl switch.  PCI config space is in
+ * gvtsim_cfg.c, IRQ info and SET_IRQS in gvtsim_irq.c.
  */
 #include <linux/device.h>
-#include <linux/eventfd.h>
 #include <linux/module.h>
-#include <linux/pci_ids.h>
-#include <linux/pci_regs.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
@@ -38,6 +36,23 @@ MODULE_PARM_DESC(max_vgpus, "Most vGPUs that may exist at once, all types togeth
 unsigned int gvtsim_max_dmabufs = 32;
 module_param_named(max_dmabufs, gvtsim_max_dmabufs, uint, 0644);
 MODULE_PARM_DESC(max_dmabufs, "Most dmabuf ids one vGPU remembers; older ids are forgotten (default 32)");
+
+/*
+ * i915 GVT-g's behaviour is the default; these turn on what a test or a
+ * CPU importer needs (kernel/README.md).  All are read at the time of use,
+ * so they may change at run time.
+ */
+bool gvtsim_param_dmabuf_mmap;
+module_param_named(dmabuf_mmap, gvtsim_param_dmabuf_mmap, bool, 0644);
+MODULE_PARM_DESC(dmabuf_mmap, "Let the CPU mmap and vmap exported dma-bufs (i915 refuses: -ENODEV; default 0)");
+
+bool gvtsim_param_monotonic_ids;
+module_param_named(monotonic_ids, gvtsim_param_monotonic_ids, bool, 0644);
+MODULE_PARM_DESC(monotonic_ids, "Hand out ever-growing dmabuf ids instead of i915's lowest free id (default 0)");
+
+static bool disabled_plane_enodev;
+module_param(disabled_plane_enodev, bool, 0644);
+MODULE_PARM_DESC(disabled_plane_enodev, "Answer a query of a disabled plane or idle pipe with -ENODEV instead of i915's 0 with the argument untouched (default 0)");
 
 static struct gvtsim_type gvtsim_types[] = {
 	{
@@ -84,114 +99,6 @@ static struct mdev_driver gvtsim_driver;
 static DEFINE_MUTEX(gvtsim_count_lock);
 static unsigned int gvtsim_nr_vgpus;	/* under gvtsim_count_lock */
 
-/* ---- PCI config space ---- */
-
-#define CFG_BAR0	PCI_BASE_ADDRESS_0
-#define CFG_BAR2	PCI_BASE_ADDRESS_2
-#define CFG_ASLS	0xfc	/* OpRegion address, as on real IGDs */
-#define BAR0_FLAGS	(PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_64)
-#define BAR2_FLAGS	(BAR0_FLAGS | PCI_BASE_ADDRESS_MEM_PREFETCH)
-
-static void cfg_put16(u8 *cfg, unsigned int off, u16 v)
-{
-	cfg[off] = v & 0xff;
-	cfg[off + 1] = v >> 8;
-}
-
-static void cfg_put32(u8 *cfg, unsigned int off, u32 v)
-{
-	cfg_put16(cfg, off, v & 0xffff);
-	cfg_put16(cfg, off + 2, v >> 16);
-}
-
-static u64 cfg_get64(const u8 *cfg, unsigned int off)
-{
-	u64 v = 0;
-	int i;
-
-	for (i = 7; i >= 0; i--)
-		v = v << 8 | cfg[off + i];
-	return v;
-}
-
-static void cfg_init(struct gvtsim_vgpu *vgpu)
-{
-	u8 *cfg = vgpu->cfg;
-
-	memset(cfg, 0, GVTSIM_CFG_SIZE);
-	cfg_put16(cfg, PCI_VENDOR_ID, GVTSIM_PCI_VENDOR_ID);
-	cfg_put16(cfg, PCI_DEVICE_ID, vgpu->type->device_id);
-	cfg[PCI_REVISION_ID] = 0x07;
-	cfg_put16(cfg, PCI_CLASS_DEVICE, PCI_CLASS_DISPLAY_VGA);
-	cfg[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
-	cfg_put32(cfg, CFG_BAR0, BAR0_FLAGS);
-	cfg_put32(cfg, CFG_BAR2, BAR2_FLAGS);
-	cfg_put16(cfg, PCI_SUBSYSTEM_VENDOR_ID, GVTSIM_PCI_VENDOR_ID);
-	cfg_put16(cfg, PCI_SUBSYSTEM_ID, vgpu->type->device_id);
-	/* No INTx: the vGPU has no legacy interrupt (count 0). */
-	cfg[PCI_INTERRUPT_PIN] = 0;
-}
-
-/* Which bits of config byte @off the guest may change. */
-static u8 cfg_wmask(unsigned int off)
-{
-	switch (off) {
-	case PCI_COMMAND:
-		return PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-	case PCI_COMMAND + 1:
-		return PCI_COMMAND_INTX_DISABLE >> 8;
-	case CFG_BAR0 ... CFG_BAR0 + 7:
-	case CFG_BAR2 ... CFG_BAR2 + 7:
-	case PCI_INTERRUPT_LINE:
-	case CFG_ASLS ... CFG_ASLS + 3:
-		return 0xff;
-	default:
-		return 0;
-	}
-}
-
-/* A BAR reads back its size as the low address bits forced to zero. */
-static void cfg_fix_bar(u8 *cfg, unsigned int off, u64 size, u32 flags)
-{
-	u64 v = cfg_get64(cfg, off);
-
-	v = (v & ~(size - 1) & ~0xfull) | flags;
-	cfg_put32(cfg, off, (u32)v);
-	cfg_put32(cfg, off + 4, (u32)(v >> 32));
-}
-
-static ssize_t cfg_rw(struct gvtsim_vgpu *vgpu, char __user *buf,
-		      size_t count, u64 pos, bool is_write)
-{
-	u8 bounce[GVTSIM_CFG_SIZE];
-	size_t i;
-
-	if (!gvtsim_access_ok(pos, count, GVTSIM_CFG_SIZE))
-		return -EINVAL;
-
-	if (is_write) {
-		if (copy_from_user(bounce, buf, count))
-			return -EFAULT;
-		mutex_lock(&vgpu->lock);
-		for (i = 0; i < count; i++) {
-			unsigned int off = pos + i;
-			u8 m = cfg_wmask(off);
-
-			vgpu->cfg[off] = (vgpu->cfg[off] & ~m) | (bounce[i] & m);
-		}
-		cfg_fix_bar(vgpu->cfg, CFG_BAR0, GVTSIM_MMIO_SIZE, BAR0_FLAGS);
-		cfg_fix_bar(vgpu->cfg, CFG_BAR2, vgpu->type->gm_size, BAR2_FLAGS);
-		mutex_unlock(&vgpu->lock);
-	} else {
-		mutex_lock(&vgpu->lock);
-		memcpy(bounce, vgpu->cfg + pos, count);
-		mutex_unlock(&vgpu->lock);
-		if (copy_to_user(buf, bounce, count))
-			return -EFAULT;
-	}
-	return count;
-}
-
 /* ---- region read/write/mmap ---- */
 
 static ssize_t gvtsim_rw(struct vfio_device *vdev, char __user *buf,
@@ -209,7 +116,7 @@ static ssize_t gvtsim_rw(struct vfio_device *vdev, char __user *buf,
 
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
-		ret = cfg_rw(vgpu, buf, count, pos, is_write);
+		ret = gvtsim_cfg_rw(vgpu, buf, count, pos, is_write);
 		break;
 	case VFIO_PCI_BAR0_REGION_INDEX:
 		ret = gvtsim_mmio_rw(vgpu, buf, count, pos, is_write);
@@ -363,176 +270,12 @@ out_free_caps:
 	return ret;
 }
 
-static int gvtsim_ioctl_get_irq_info(void __user *arg)
-{
-	unsigned long minsz = offsetofend(struct vfio_irq_info, count);
-	struct {
-		struct gvtsim_irq_info info;
-		struct gvtsim_irq_info_cap_type cap;
-	} out;
-	u32 argsz;
-
-	BUILD_BUG_ON(offsetof(struct gvtsim_irq_info, cap_offset) != minsz);
-
-	memset(&out, 0, sizeof(out));
-	if (copy_from_user(&out.info, arg, minsz))
-		return -EFAULT;
-	argsz = out.info.argsz;
-	if (argsz < minsz || out.info.index >= GVTSIM_NUM_IRQS)
-		return -EINVAL;
-
-	if (out.info.index == VFIO_PCI_REQ_IRQ_INDEX) {
-		/* The device request eventfd, as vfio-pci has it. */
-		out.info.flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE;
-		out.info.count = 1;
-		return copy_to_user(arg, &out.info, minsz) ? -EFAULT : 0;
-	}
-	if (out.info.index != GVTSIM_DISPLAY_IRQ_INDEX) {
-		/* INTx, MSI, MSI-X, ERR: present, with no vectors. */
-		out.info.flags = 0;
-		out.info.count = 0;
-		return copy_to_user(arg, &out.info, minsz) ? -EFAULT : 0;
-	}
-
-	out.info.flags = VFIO_IRQ_INFO_EVENTFD | GVTSIM_IRQ_INFO_FLAG_CAPS;
-	out.info.count = 1;
-	out.info.cap_offset = 0;
-	out.info.pad = 0;
-	out.info.argsz = sizeof(out);
-	if (argsz >= sizeof(out)) {
-		out.info.cap_offset = sizeof(out.info);
-		out.cap.id = GVTSIM_IRQ_INFO_CAP_TYPE;
-		out.cap.version = 1;
-		out.cap.next = 0;
-		out.cap.type = GVTSIM_IRQ_TYPE_GFX;
-		out.cap.subtype = GVTSIM_IRQ_SUBTYPE_GFX_DISPLAY_IRQ;
-	}
-	/* Copy no more than the caller has room for. */
-	return copy_to_user(arg, &out, min_t(size_t, argsz, sizeof(out))) ?
-	       -EFAULT : 0;
-}
-
-static void gvtsim_eventfd_signal(struct eventfd_ctx *ctx)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
-	eventfd_signal(ctx);
-#else
-	eventfd_signal(ctx, 1);
-#endif
-}
-
-/* Attach the request eventfd @fd, or detach with fd -1. */
-static int gvtsim_req_set_trigger(struct gvtsim_vgpu *vgpu, int fd)
-{
-	struct eventfd_ctx *new = NULL;
-
-	lockdep_assert_held(&vgpu->lock);
-
-	if (fd >= 0) {
-		new = eventfd_ctx_fdget(fd);
-		if (IS_ERR(new))
-			return PTR_ERR(new);
-	} else if (fd != -1) {
-		return -EINVAL;
-	}
-	if (vgpu->req_trigger)
-		eventfd_ctx_put(vgpu->req_trigger);
-	vgpu->req_trigger = new;
-	return 0;
-}
-
-static void gvtsim_req_signal(struct gvtsim_vgpu *vgpu)
-{
-	lockdep_assert_held(&vgpu->lock);
-
-	if (vgpu->req_trigger)
-		gvtsim_eventfd_signal(vgpu->req_trigger);
-}
-
-/* SET_IRQS on one of the two eventfd-backed indexes: REQ or display. */
-static int irq_set_trigger(struct gvtsim_vgpu *vgpu, u32 index, int fd)
-{
-	if (index == VFIO_PCI_REQ_IRQ_INDEX)
-		return gvtsim_req_set_trigger(vgpu, fd);
-	return gvtsim_refresh_set_trigger(vgpu, fd);
-}
-
-static void irq_signal(struct gvtsim_vgpu *vgpu, u32 index)
-{
-	if (index == VFIO_PCI_REQ_IRQ_INDEX)
-		gvtsim_req_signal(vgpu);
-	else
-		gvtsim_refresh_signal_now(vgpu);
-}
-
-static int gvtsim_ioctl_set_irqs(struct gvtsim_vgpu *vgpu, void __user *arg)
-{
-	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
-	struct vfio_irq_set hdr;
-	size_t data_size = 0;
-	u8 *data = NULL;
-	int ret;
-
-	if (copy_from_user(&hdr, arg, minsz))
-		return -EFAULT;
-	if (hdr.argsz < minsz)
-		return -EINVAL;
-
-	if (hdr.index < VFIO_PCI_NUM_IRQS && hdr.index != VFIO_PCI_REQ_IRQ_INDEX) {
-		/* No vectors: only "disable all" (count 0, DATA_NONE,
-		 * ACTION_TRIGGER) is meaningful, and is a no-op. */
-		if (hdr.count == 0 && hdr.start == 0 &&
-		    hdr.flags == (VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER))
-			return 0;
-		return -EINVAL;
-	}
-
-	ret = vfio_set_irqs_validate_and_prepare(&hdr, 1, GVTSIM_NUM_IRQS,
-						 &data_size);
-	if (ret)
-		return ret;
-	if ((hdr.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) != VFIO_IRQ_SET_ACTION_TRIGGER)
-		return -EINVAL;
-	if (data_size) {
-		data = memdup_user(arg + minsz, data_size);
-		if (IS_ERR(data))
-			return PTR_ERR(data);
-	}
-
-	/* The request and the display IRQ: one eventfd each, same rules. */
-	mutex_lock(&vgpu->lock);
-	switch (hdr.flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
-	case VFIO_IRQ_SET_DATA_NONE:
-		if (hdr.count == 0)
-			ret = irq_set_trigger(vgpu, hdr.index, -1);
-		else
-			irq_signal(vgpu, hdr.index);
-		break;
-	case VFIO_IRQ_SET_DATA_BOOL:
-		if (hdr.count == 0)
-			ret = -EINVAL;
-		else if (data[0])
-			irq_signal(vgpu, hdr.index);
-		break;
-	case VFIO_IRQ_SET_DATA_EVENTFD:
-		if (hdr.count == 0) {
-			ret = -EINVAL;
-		} else {
-			s32 fd;
-
-			memcpy(&fd, data, sizeof(fd));
-			ret = irq_set_trigger(vgpu, hdr.index, fd);
-		}
-		break;
-	default:
-		ret = -EINVAL;
-		break;
-	}
-	mutex_unlock(&vgpu->lock);
-	kfree(data);
-	return ret;
-}
-
+/*
+ * As i915's intel_vgpu_ioctl() + intel_vgpu_query_plane(): copy in up to
+ * dmabuf_id, check argsz, then flags; PROBE|DMABUF answers 0 with nothing
+ * changed; a disabled plane or idle pipe answers 0 and copies the caller's
+ * struct back unchanged (disabled_plane_enodev=1: -ENODEV).
+ */
 static int gvtsim_ioctl_query_plane(struct gvtsim_vgpu *vgpu, void __user *arg)
 {
 	unsigned long minsz = offsetofend(struct vfio_device_gfx_plane_info,
@@ -554,7 +297,6 @@ static int gvtsim_ioctl_query_plane(struct gvtsim_vgpu *vgpu, void __user *arg)
 	if (ret)
 		return ret < 0 ? ret : 0;	/* 1: PROBE answered */
 
-	memset(&plane, 0, sizeof(plane));
 	mutex_lock(&vgpu->lock);
 	in.mmio = vgpu->mmio;
 	in.mmio_size = GVTSIM_MMIO_SIZE;
@@ -573,21 +315,10 @@ static int gvtsim_ioctl_query_plane(struct gvtsim_vgpu *vgpu, void __user *arg)
 	mutex_unlock(&vgpu->lock);
 	if (ret)
 		return ret;
+	if (!plane.enabled && READ_ONCE(disabled_plane_enodev))
+		return -ENODEV;
 
-	if (!plane.enabled)
-		memset(&plane, 0, sizeof(plane));
-	info.drm_format = plane.drm_format;
-	info.drm_format_mod = plane.modifier;
-	info.width = plane.width;
-	info.height = plane.height;
-	info.stride = plane.stride;
-	info.size = plane.size;
-	/* Two's complement: a cursor off the top/left edge reads negative. */
-	info.x_pos = (u32)plane.x_pos;
-	info.y_pos = (u32)plane.y_pos;
-	info.x_hot = plane.enabled ? plane.x_hot : 0;
-	info.y_hot = plane.enabled ? plane.y_hot : 0;
-	info.dmabuf_id = dmabuf_id;
+	gvtsim_plane_info_fill(&plane, dmabuf_id, &info);
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
@@ -610,7 +341,7 @@ static long gvtsim_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	case VFIO_DEVICE_RESET:
 		mutex_lock(&vgpu->lock);
 		gvtsim_regs_reset(vgpu);
-		cfg_init(vgpu);
+		gvtsim_cfg_init(vgpu);
 		mutex_unlock(&vgpu->lock);
 		return 0;
 	case VFIO_DEVICE_QUERY_GFX_PLANE:
@@ -645,7 +376,7 @@ static int gvtsim_init_dev(struct vfio_device *vdev)
 		goto err_regs_fini;
 
 	mutex_lock(&vgpu->lock);
-	cfg_init(vgpu);
+	gvtsim_cfg_init(vgpu);
 	gvtsim_edid_init(vgpu);
 	mutex_unlock(&vgpu->lock);
 	return 0;
@@ -676,30 +407,6 @@ static void gvtsim_release_dev(struct vfio_device *vdev)
 	/* 6.1 leaves freeing the vfio_device to the driver. */
 	vfio_free_device(vdev);
 #endif
-}
-
-/*
- * vfio_unregister_group_dev() (mdev remove, module unload) calls this, then
- * every 10 s, while user space still holds the device: relay the request
- * to the REQ eventfd so a VMM can unplug and close, as vfio-pci does.
- * Without it removal just waits for the last fd to close.
- */
-static void gvtsim_request(struct vfio_device *vdev, unsigned int count)
-{
-	struct gvtsim_vgpu *vgpu = vdev_to_vgpu(vdev);
-
-	mutex_lock(&vgpu->lock);
-	if (vgpu->req_trigger) {
-		if (!(count % 10))
-			dev_notice_ratelimited(gvtsim_dev(vgpu),
-					       "relaying device request to user (#%u)\n",
-					       count);
-		gvtsim_req_signal(vgpu);
-	} else if (count == 0) {
-		dev_notice_ratelimited(gvtsim_dev(vgpu),
-				       "no device request channel registered, blocked until released by user\n");
-	}
-	mutex_unlock(&vgpu->lock);
 }
 
 static int gvtsim_open_device(struct vfio_device *vdev)

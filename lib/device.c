@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The public device API: opening (dispatch to the vfio or sim backend),
- * plane queries decoded into struct gvtdmabuf_plane_info, and the dma-buf
- * cache keyed by dmabuf_id.
+ * The public device API: opening (dispatch to the vfio, sim or qemu-dbus
+ * backend), plane queries decoded into struct gvtdmabuf_plane_info, the
+ * dma-buf cache keyed by dmabuf_id, and damage/input calls passed on to the
+ * backends that have them.
  *
  * Why a cache: the kernel hands out a new fd on every
  * VFIO_DEVICE_GET_GFX_DMABUF, and importers (EGL, VA-API, PipeWire
@@ -17,8 +18,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -181,6 +184,8 @@ gvtdmabuf_device_open(struct gvtdmabuf_context *ctx, const char *name,
 	}
 	if (strcmp(name, "sim") == 0 || strncmp(name, "sim:", 4) == 0)
 		r = gvtdmabuf_sim_open(name, &backend, errbuf, errbuf_size);
+	else if (strcmp(name, "qemu") == 0 || strncmp(name, "qemu:", 5) == 0)
+		r = gvtdmabuf_qemu_open(name, &backend, errbuf, errbuf_size);
 	else
 		r = gvtdmabuf_vfio_open(ctx, name, &backend, errbuf, errbuf_size);
 	if (r < 0)
@@ -239,9 +244,51 @@ gvtdmabuf_device_get_fd(const struct gvtdmabuf_device *dev)
 	return dev->backend->ops->get_fd(dev->backend);
 }
 
+/*
+ * After a plane query failed with -ENODEV: is the device itself gone, or
+ * is this a kernel that says -ENODEV for a plane that is merely off?
+ * (i915's decoder says -ENODEV for a disabled plane or an idle pipe;
+ * upstream turns it into 0, but a kernel or backend that lets it through
+ * must not make a blank screen look like an unplugged vGPU, while a vGPU
+ * being removed also fails with -ENODEV.)  Gone when the kernel has asked
+ * for the device back (the device request eventfd is readable; polled,
+ * not read, so its owner still sees it), or when the device fd no longer
+ * answers VFIO_DEVICE_GET_INFO.  A backend offering neither probe is
+ * taken at its word.
+ */
+static bool
+device_is_gone(struct gvtdmabuf_device *dev)
+{
+	const struct gvtdmabuf_backend_ops *ops = dev->backend->ops;
+	bool probed = false;
+	int fd;
+
+	fd = ops->get_request_fd ? ops->get_request_fd(dev->backend) : -ENOTSUP;
+	if (fd >= 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 0) != 0)
+			return true;	/* signalled, or the fd is broken */
+		probed = true;
+	}
+	fd = ops->get_fd ? ops->get_fd(dev->backend) : -ENOTSUP;
+	if (fd >= 0) {
+		struct vfio_device_info info;
+
+		memset(&info, 0, sizeof(info));
+		info.argsz = sizeof(info);
+		if (ioctl(fd, VFIO_DEVICE_GET_INFO, &info) < 0)
+			return true;
+		probed = true;
+	}
+	return !probed;
+}
+
 /**
  * Query one plane with VFIO_DEVICE_QUERY_GFX_PLANE (DMABUF) and decode the
- * answer.  A disabled plane gives 0 and enabled == false.
+ * answer.  A disabled plane gives 0 and enabled == false, whether the
+ * kernel says so with drm_format 0 or with -ENODEV; -ENODEV is returned
+ * only when the device itself is gone (device_is_gone()).
  *
  * @return 0, -EINVAL for an unknown plane or one the kernel does not
  *         expose, or another negative errno from the backend
@@ -280,6 +327,10 @@ gvtdmabuf_device_query_plane(struct gvtdmabuf_device *dev,
 	vi.flags = VFIO_GFX_PLANE_TYPE_DMABUF;
 	vi.drm_plane_type = drm_type;
 	r = dev->backend->ops->query_plane(dev->backend, &vi);
+	if (r == -ENODEV && !device_is_gone(dev)) {
+		memset(&vi, 0, sizeof(vi));	/* a disabled plane */
+		r = 0;
+	}
 	if (r < 0)
 		goto out;
 
@@ -497,6 +548,97 @@ gvtdmabuf_device_get_request_fd(struct gvtdmabuf_device *dev)
 	if (!dev->backend->ops->get_request_fd)
 		return -ENOTSUP;
 	return dev->backend->ops->get_request_fd(dev->backend);
+}
+
+/* ---- damage, input, resolution ------------------------------------------ */
+
+/**
+ * Damage of the primary plane since the previous call (QEMU's D-Bus display).
+ * @return 0, -EINVAL, -ENOTSUP for backends without damage, or the
+ *         backend's negative errno
+ */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_get_damage(struct gvtdmabuf_device *dev,
+			    struct gvtdmabuf_rect *rects, size_t max,
+			    size_t *ret_n)
+{
+	if (!dev || !rects || max == 0 || !ret_n)
+		return -EINVAL;
+	if (!dev->backend->ops->get_damage)
+		return -ENOTSUP;
+	return dev->backend->ops->get_damage(dev->backend, rects, max, ret_n);
+}
+
+/** Press or release a key (evdev code).  @return 0 or a negative errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_send_key(struct gvtdmabuf_device *dev, uint32_t code,
+			  bool pressed)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!dev->backend->ops->send_key)
+		return -ENOTSUP;
+	return dev->backend->ops->send_key(dev->backend, code, pressed);
+}
+
+/** Absolute pointer motion.  @return 0 or a negative errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_send_pointer_absolute(struct gvtdmabuf_device *dev,
+				       uint32_t x, uint32_t y)
+{
+	if (!dev || x > INT32_MAX || y > INT32_MAX)
+		return -EINVAL;
+	if (!dev->backend->ops->send_pointer)
+		return -ENOTSUP;
+	return dev->backend->ops->send_pointer(dev->backend, true,
+					       (int32_t)x, (int32_t)y);
+}
+
+/** Relative pointer motion.  @return 0 or a negative errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_send_pointer_relative(struct gvtdmabuf_device *dev,
+				       int32_t dx, int32_t dy)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!dev->backend->ops->send_pointer)
+		return -ENOTSUP;
+	return dev->backend->ops->send_pointer(dev->backend, false, dx, dy);
+}
+
+/** Press or release a pointer button (evdev BTN_*).  @return 0 or -errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_send_button(struct gvtdmabuf_device *dev, uint32_t button,
+			     bool pressed)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!dev->backend->ops->send_button)
+		return -ENOTSUP;
+	return dev->backend->ops->send_button(dev->backend, button, pressed);
+}
+
+/** Turn the wheel by @p steps notches.  @return 0 or a negative errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_send_wheel(struct gvtdmabuf_device *dev, int32_t steps)
+{
+	if (!dev || steps == 0 || steps > 120 || steps < -120)
+		return -EINVAL;
+	if (!dev->backend->ops->send_wheel)
+		return -ENOTSUP;
+	return dev->backend->ops->send_wheel(dev->backend, steps);
+}
+
+/** Ask the VM for a resolution.  @return 0 or a negative errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_request_resolution(struct gvtdmabuf_device *dev,
+				    uint32_t width, uint32_t height)
+{
+	if (!dev || width < 1 || height < 1 || width > 16384 || height > 16384)
+		return -EINVAL;
+	if (!dev->backend->ops->request_resolution)
+		return -ENOTSUP;
+	return dev->backend->ops->request_resolution(dev->backend, width, height);
 }
 
 /* ---- dma-buf helpers --------------------------------------------------- */

@@ -92,7 +92,6 @@ struct sim_backend {
 	uint64_t frame;		/* on screen */
 	struct sim_object objects[SIM_MAX_OBJECTS];
 	uint64_t use_counter;
-	uint32_t next_id;		/* next dmabuf_id, from 1 */
 };
 
 static const struct gvtdmabuf_backend_ops sim_ops;
@@ -244,6 +243,8 @@ static void stop_guest_thread(struct sim_backend *s)
 
 /* ---- dma-buf objects -------------------------------------------------- */
 
+static const struct sim_object *object_find(const struct sim_backend *s, uint32_t id);
+
 static uint32_t object_id(struct sim_backend *s, const struct gvtsim_plane *p)
 {
 	struct sim_object *o, *victim = NULL;
@@ -271,13 +272,13 @@ static uint32_t object_id(struct sim_backend *s, const struct gvtsim_plane *p)
 		if (!victim || o->last_use < victim->last_use)
 			victim = o;
 	}
-	/* Ids only grow, as gvtsim.ko hands them out: an evicted object's id
-	 * may still be cached (with its fd) by the library, so giving it to
-	 * another surface would make the cache answer with the wrong buffer.
-	 * 0 is never an id. */
-	id = s->next_id++;
-	if (!s->next_id)
-		s->next_id = 1;
+	/* The lowest id no remembered object has, as gvtsim.ko and i915 hand
+	 * them out: an evicted object's id names the next new surface, which
+	 * the library's cache must cope with (the sim cannot see its fds
+	 * close, so eviction is when an id becomes free). */
+	victim->id = 0;
+	for (id = 1; object_find(s, id); id++)
+		;
 
 	victim->id = id;
 	victim->gm_offset = p->gm_offset;
@@ -338,20 +339,9 @@ static int sim_query_plane(struct gvtdmabuf_backend *b,
 	in.max_width = s->cfg.width;
 	in.max_height = s->cfg.height;
 	ret = gvtsim_decode_plane(&in, id, &p, NULL);
-	if (ret == 0) {
-		/* a disabled plane answers zeros (p is all zero then) */
-		info->drm_format = p.drm_format;
-		info->drm_format_mod = p.modifier;
-		info->width = p.width;
-		info->height = p.height;
-		info->stride = p.stride;
-		info->size = p.size;
-		info->x_pos = (uint32_t)p.x_pos;
-		info->y_pos = (uint32_t)p.y_pos;
-		info->x_hot = p.x_hot;
-		info->y_hot = p.y_hot;
-		info->dmabuf_id = p.enabled ? object_id(s, &p) : 0;
-	}
+	/* as gvtsim.ko and i915: a disabled plane leaves *info untouched */
+	if (ret == 0)
+		gvtsim_plane_info_fill(&p, p.enabled ? object_id(s, &p) : 0, info);
 	pthread_mutex_unlock(&s->lock);
 	return ret;
 }
@@ -475,7 +465,6 @@ int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
 	}
 	s->base.ops = &sim_ops;
 	s->memfd = -1;
-	s->next_id = 1;
 	s->event_fd = -1;
 	ret = -pthread_mutex_init(&s->lock, NULL);
 	if (ret)

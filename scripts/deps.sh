@@ -19,6 +19,10 @@ test_pkgs=(
 	qemu-system-x86 busybox-static cpio zstd xz-utils mmdebstrap
 	clang libclang-rt-14-dev
 	build-essential dpkg-dev debhelper dh-dkms fakeroot rpm lintian
+	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+	gstreamer1.0-plugins-ugly gstreamer1.0-libav ffmpeg
+	# qemu suite: a private bus for QEMU's -display dbus
+	dbus-daemon
 )
 
 case "${1:-build}" in

@@ -113,10 +113,14 @@ struct gvtdmabuf_plane_info {
 	uint32_t width;
 	uint32_t height;
 	uint32_t stride;	/**< bytes per row (per tile row for tiled) */
-	uint32_t size;		/**< bytes, whole tile rows, page aligned */
+	uint32_t size;		/**< bytes: stride x whole tile rows, as the kernel
+				 * reports it (i915 does not round it to pages;
+				 * the dma-buf itself is whole pages) */
 	int32_t x;		/**< plane position (cursor may be negative) */
 	int32_t y;
-	bool hotspot_known;	/**< false when the kernel says 0xFFFFFFFF */
+	bool hotspot_known;	/**< false when the kernel says 0xFFFFFFFF (i915:
+				 * the guest's PV hotspot lies outside the
+				 * cursor); a guest that reports none reads (0, 0) */
 	uint32_t x_hot;
 	uint32_t y_hot;
 	/**
@@ -215,8 +219,10 @@ int gvtdmabuf_list_mdevs(struct gvtdmabuf_context *ctx, bool probe,
  * Open a vGPU.
  *
  * @param ctx context or NULL
- * @param name an mdev UUID, or "sim" / "sim:OPTIONS" for the built-in
- *             simulated vGPU (see gvtdmabuf_sim_spec_help())
+ * @param name an mdev UUID, "sim" / "sim:OPTIONS" for the built-in
+ *             simulated vGPU (see gvtdmabuf_sim_spec_help()), or
+ *             "qemu" / "qemu:OPTIONS" for a running VM's console through
+ *             QEMU's D-Bus display (see gvtdmabuf_qemu_spec_help())
  * @param ret_device receives the device
  * @param errbuf if not NULL, receives a sentence saying what failed, on
  *               what, and what to do (GVTDMABUF_ERROR_MAX is always enough)
@@ -226,7 +232,10 @@ int gvtdmabuf_list_mdevs(struct gvtdmabuf_context *ctx, bool probe,
  *   -EBUSY another process (QEMU?) holds the vGPU;
  *   -ENOTTY it is not a display device (no dma-buf plane export);
  *   -ENODEV the kernel has no VFIO (or no mdev);
- *   -EINVAL a malformed name or sim spec.
+ *   -EINVAL a malformed name or sim spec;
+ *   -ENOTSUP (qemu:) the library was built without GIO;
+ *   -ENOENT (qemu:) no VM owns the name, or it has no such console;
+ *   -ECONNREFUSED (qemu:) the bus cannot be reached.
  */
 int gvtdmabuf_device_open(struct gvtdmabuf_context *ctx, const char *name,
 			  struct gvtdmabuf_device **ret_device,
@@ -240,7 +249,8 @@ void gvtdmabuf_device_close(struct gvtdmabuf_device *dev);
 const char *gvtdmabuf_device_get_name(const struct gvtdmabuf_device *dev);
 
 /**
- * How the device was opened: "vfio-group", "vfio-cdev" (iommufd) or "sim".
+ * How the device was opened: "vfio-group", "vfio-cdev" (iommufd), "sim" or
+ * "qemu-dbus".
  */
 const char *gvtdmabuf_device_get_backend(const struct gvtdmabuf_device *dev);
 
@@ -253,9 +263,24 @@ int gvtdmabuf_device_get_fd(const struct gvtdmabuf_device *dev);
 /**
  * Query one plane (VFIO_DEVICE_QUERY_GFX_PLANE with DMABUF).
  *
- * @return 0 (also for a disabled plane: ret_info->enabled is false) or a
- *         negative errno (-EINVAL: the kernel does not expose this plane,
- *         e.g. the sprite on upstream i915)
+ * A plane that is off, or a pipe that is off (a guest that blanked its
+ * screen, a hidden cursor), is not an error: the call returns 0 with
+ * ret_info->enabled false.  Kernels say so in two ways, and both are read
+ * as "disabled": upstream i915 answers 0 and leaves the caller's struct
+ * as it was (the library passes it zeroed, so drm_format reads 0; mbochs
+ * answers drm_format 0 as well); a kernel that lets i915's internal
+ * -ENODEV through answers -ENODEV.  Since a vGPU that is being removed
+ * fails with -ENODEV too, the library then checks the device once: it is
+ * gone when the kernel has asked for it back (the device request eventfd,
+ * gvtdmabuf_device_get_request_fd(), is signalled; it is polled, never
+ * read) or when its fd no longer answers VFIO_DEVICE_GET_INFO.  Only then
+ * does this return -ENODEV.
+ *
+ * @return 0 (also for a disabled plane: ret_info->enabled is false);
+ *         -ENODEV: the device is gone (close it); -EINVAL: the kernel does
+ *         not expose this plane (e.g. the sprite on upstream i915) or the
+ *         guest's registers describe no valid surface; -EFAULT: the
+ *         surface lies outside the vGPU's memory; another negative errno
  */
 int gvtdmabuf_device_query_plane(struct gvtdmabuf_device *dev,
 				 enum gvtdmabuf_plane plane,
@@ -310,7 +335,8 @@ void gvtdmabuf_device_get_cache_stats(const struct gvtdmabuf_device *dev,
  * (a flip, a mode change).  Read 8 bytes from it to rearm (eventfd
  * semantics; the fd is non-blocking, so a read when nothing happened fails
  * with EAGAIN).  On gvtsim this is the display-refresh IRQ; the sim backend
- * signals at the guest's frame rate.  The fd stays owned by the device.
+ * signals at the guest's frame rate; a "qemu:" device on every scanout,
+ * update and cursor change QEMU sends.  The fd stays owned by the device.
  *
  * @return the fd, or -ENOTSUP (upstream i915: poll with a timer instead)
  */
@@ -324,13 +350,140 @@ int gvtdmabuf_device_get_event_fd(struct gvtdmabuf_device *dev);
  * user (a service, a pipeline) should close the device soon after
  * (dma-bufs it duplicated stay valid).  Eventfd semantics, non-blocking;
  * the kernel repeats the request every few seconds.  The first call
- * attaches the eventfd; the fd stays owned by the device.
+ * attaches the eventfd; the fd stays owned by the device.  On a "qemu:"
+ * device it fires when QEMU goes away (the VM stopped, its bus name lost
+ * its owner, the connection closed) and stays readable from then on;
+ * every call then answers -ENODEV.
  *
  * @return the fd, -ENOTSUP when the device has no request IRQ (upstream
  *         i915 GVT-g, the sim backend), -EINVAL for NULL, or the errno of
  *         attaching it
  */
 int gvtdmabuf_device_get_request_fd(struct gvtdmabuf_device *dev);
+
+/* ---- damage, input, resolution (QEMU's D-Bus display) ---------------- */
+
+/** A rectangle in surface pixels (x, y: top left). */
+struct gvtdmabuf_rect {
+	int32_t x;
+	int32_t y;
+	uint32_t width;
+	uint32_t height;
+};
+
+/**
+ * The parts of the primary plane that changed since the previous call (or
+ * since open).  A new scanout (a flip to another buffer, a mode change) and
+ * more rectangles than the device keeps or than @p max count as the whole
+ * surface: one rectangle of the plane's size.  No change gives *ret_n = 0.
+ * Reading clears the damage.  Only QEMU's D-Bus display reports damage
+ * (its Update and UpdateDMABUF calls); a VFIO vGPU tells only "something
+ * changed" through the event fd.
+ *
+ * @param rects receives up to @p max rectangles
+ * @param max capacity of @p rects, at least 1
+ * @param ret_n receives the number of rectangles written
+ * @return 0, -EINVAL for NULL or max 0, -ENOTSUP for a backend without
+ *         damage (VFIO, sim), -ENODEV when the VM went away
+ */
+int gvtdmabuf_device_get_damage(struct gvtdmabuf_device *dev,
+				struct gvtdmabuf_rect *rects, size_t max,
+				size_t *ret_n);
+
+/**
+ * Press or release a key in the VM.  @p code is a Linux evdev key code
+ * (KEY_A, KEY_LEFTSHIFT... from <linux/input-event-codes.h>), the code the
+ * guest's evdev reports for it; the library translates it into QEMU's key
+ * number.  QEMU releases every key still held when the device is closed.
+ *
+ * @return 0, -EINVAL for a code the library cannot translate (or that QEMU
+ *         refused), -ENOTSUP for a backend without input, -ENODEV when the
+ *         VM went away, -EIO for another D-Bus failure
+ */
+int gvtdmabuf_device_send_key(struct gvtdmabuf_device *dev, uint32_t code,
+			      bool pressed);
+
+/**
+ * Move the VM's pointer to (@p x, @p y), in pixels of the primary plane.
+ * Needs an absolute pointing device in the VM (virtio-tablet, usb-tablet).
+ *
+ * @return 0, -EINVAL outside the surface or when the VM's pointer is
+ *         relative, -ENOTSUP, -ENODEV, -EIO as gvtdmabuf_device_send_key()
+ */
+int gvtdmabuf_device_send_pointer_absolute(struct gvtdmabuf_device *dev,
+					   uint32_t x, uint32_t y);
+
+/**
+ * Move the VM's pointer by (@p dx, @p dy) pixels.  Needs a relative
+ * pointing device in the VM (PS/2 mouse, virtio-mouse) and no absolute one.
+ *
+ * @return 0, -EINVAL when the VM's pointer is absolute, -ENOTSUP, -ENODEV,
+ *         -EIO as gvtdmabuf_device_send_key()
+ */
+int gvtdmabuf_device_send_pointer_relative(struct gvtdmabuf_device *dev,
+					   int32_t dx, int32_t dy);
+
+/**
+ * Press or release a pointer button: BTN_LEFT, BTN_RIGHT, BTN_MIDDLE,
+ * BTN_SIDE or BTN_EXTRA (evdev codes).
+ *
+ * @return 0, -EINVAL for another code, -ENOTSUP, -ENODEV, -EIO
+ */
+int gvtdmabuf_device_send_button(struct gvtdmabuf_device *dev, uint32_t button,
+				 bool pressed);
+
+/**
+ * Turn the VM's vertical wheel by @p steps notches: positive away from the
+ * user (evdev REL_WHEEL > 0, "up"), negative towards.  At most 120 steps
+ * per call.
+ *
+ * @return 0, -EINVAL for 0 or more than 120 steps, -ENOTSUP, -ENODEV, -EIO
+ */
+int gvtdmabuf_device_send_wheel(struct gvtdmabuf_device *dev, int32_t steps);
+
+/**
+ * Ask the VM for a display of @p width x @p height pixels.  On QEMU's
+ * D-Bus display this is SetUIInfo: the display device offers the size as
+ * its preferred mode (virtio-gpu raises a hotplug, a vfio vGPU with
+ * display=on rewrites its EDID) and the guest decides whether to switch.
+ *
+ * @return 0 (the request was delivered, not that the guest followed it),
+ *         -EINVAL for a size outside 1..16384, -ENOTSUP for a backend or
+ *         display device without resolution requests, -ENODEV, -EIO
+ */
+int gvtdmabuf_device_request_resolution(struct gvtdmabuf_device *dev,
+					uint32_t width, uint32_t height);
+
+/**
+ * A VM that offers QEMU's D-Bus display (-display dbus) on the session or
+ * the system bus.
+ */
+struct gvtdmabuf_qemu_display {
+	/** The name to pass to gvtdmabuf_device_open(), e.g. "qemu:session". */
+	char device[128];
+	char bus[16];		/**< "session" or "system" */
+	char bus_name[96];	/**< the D-Bus name QEMU owns, e.g. "org.qemu" */
+	char vm_name[64];	/**< QEMU's -name, may be empty */
+	char vm_uuid[GVTDMABUF_UUID_LEN + 1];	/**< QEMU's -uuid, may be empty */
+	unsigned int n_consoles;	/**< consoles (open one with ",console=N") */
+};
+
+/**
+ * List the VMs that offer a D-Bus display on the session and the system
+ * bus (names "org.qemu" and "org.qemu.*" that export
+ * /org/qemu/Display1/VM).  A bus that cannot be reached is skipped.
+ * VMs on a private bus (libvirt) or peer-to-peer are not found this way:
+ * open them by address ("qemu:bus=ADDRESS").
+ *
+ * @param ctx context or NULL
+ * @param ret_list receives a malloc()ed array, free() it
+ * @param ret_n receives the number of entries
+ * @return 0 (also with none), -ENOTSUP when the library was built
+ *         without GIO, -ENOMEM
+ */
+int gvtdmabuf_list_qemu_displays(struct gvtdmabuf_context *ctx,
+				 struct gvtdmabuf_qemu_display **ret_list,
+				 size_t *ret_n);
 
 /* ---- dma-buf helpers -------------------------------------------------- */
 
@@ -535,6 +688,12 @@ int gvtdmabuf_detile(uint64_t modifier, uint32_t cpp,
  * Text describing the "sim:OPTIONS" syntax, for --help outputs.
  */
 const char *gvtdmabuf_sim_spec_help(void);
+
+/**
+ * Text describing the "qemu:OPTIONS" syntax (QEMU's D-Bus display), for
+ * --help outputs.
+ */
+const char *gvtdmabuf_qemu_spec_help(void);
 
 /**
  * Sim only: switch the simulated guest to frame @p frame now (paint it into

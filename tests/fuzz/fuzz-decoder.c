@@ -68,6 +68,22 @@ static void check_query_args(uint32_t flags, uint32_t type)
 		abort();
 }
 
+/* The QUERY_GFX_PLANE answer of an enabled plane: the description and
+ * the id, never argsz, flags or the plane type. */
+static void check_answer(const struct gvtsim_plane *p)
+{
+	struct vfio_device_gfx_plane_info info;
+
+	memset(&info, 0x5a, sizeof(info));
+	gvtsim_plane_info_fill(p, 7, &info);
+	if (info.argsz != 0x5a5a5a5au || info.flags != 0x5a5a5a5au ||
+	    info.drm_plane_type != 0x5a5a5a5au || info.dmabuf_id != 7 ||
+	    info.drm_format != p->drm_format || info.size != p->fb_size ||
+	    info.width != p->width || info.height != p->height || info.stride != p->stride ||
+	    info.x_pos != (uint32_t)p->x_pos || info.y_pos != (uint32_t)p->y_pos)
+		abort();
+}
+
 static void check(const struct gvtsim_decoder_input *in, enum gvtsim_plane_id id)
 {
 	struct gvtsim_plane p;
@@ -82,7 +98,15 @@ static void check(const struct gvtsim_decoder_input *in, enum gvtsim_plane_id id
 		return;
 	}
 	if (!p.enabled) {
+		struct vfio_device_gfx_plane_info info, orig;
+
 		if (p.drm_format || p.size || p.width || p.height || p.stride || p.gm_offset)
+			abort();
+		/* i915: the caller's struct back unchanged */
+		memset(&info, 0x5a, sizeof(info));
+		orig = info;
+		gvtsim_plane_info_fill(&p, 7, &info);
+		if (memcmp(&info, &orig, sizeof(info)))
 			abort();
 		return;
 	}
@@ -102,8 +126,22 @@ static void check(const struct gvtsim_decoder_input *in, enum gvtsim_plane_id id
 	    ((in->max_width && p.width > in->max_width) ||
 	     (in->max_height && p.height > in->max_height)))
 		abort();
-	if (p.x_hot != GVTSIM_HOTSPOT_UNKNOWN || p.y_hot != GVTSIM_HOTSPOT_UNKNOWN)
+	/* i915's size (stride x whole tile rows) and the buffer's (pages) */
+	if (p.fb_size > p.size || p.size - p.fb_size >= 4096 ||
+	    (uint64_t)p.stride * p.height > p.fb_size)
 		abort();
+	/* the cursor's PV hotspot inside it (<=, as i915) or unknown for
+	 * both; every other plane 0 */
+	if (id == GVTSIM_PLANE_CURSOR) {
+		if ((p.x_hot == GVTSIM_HOTSPOT_UNKNOWN) != (p.y_hot == GVTSIM_HOTSPOT_UNKNOWN))
+			abort();
+		if (p.x_hot != GVTSIM_HOTSPOT_UNKNOWN &&
+		    (p.x_hot > p.width || p.y_hot > p.height))
+			abort();
+	} else if (p.x_hot || p.y_hot) {
+		abort();
+	}
+	check_answer(&p);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

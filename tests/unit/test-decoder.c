@@ -333,8 +333,9 @@ static void test_cursor(void)
 			g_assert_cmphex(p.gm_offset, ==, 0x400000);
 			g_assert_cmpint(p.x_pos, ==, positions[j].x);
 			g_assert_cmpint(p.y_pos, ==, positions[j].y);
-			g_assert_cmphex(p.x_hot, ==, GVTSIM_HOTSPOT_UNKNOWN);
-			g_assert_cmphex(p.y_hot, ==, GVTSIM_HOTSPOT_UNKNOWN);
+			/* PV info hotspot never written: (0, 0), as i915 */
+			g_assert_cmphex(p.x_hot, ==, 0);
+			g_assert_cmphex(p.y_hot, ==, 0);
 			fixture_finish(&f);
 		}
 	}
@@ -364,8 +365,113 @@ static void test_cursor(void)
 	g_assert_nonnull(strstr(why, "CURBASE"));
 	wr(&f, GVTSIM_CURABASE, GM_SIZE - 256 * 256 * 4);
 	g_assert_cmpint(decode(&f, GVTSIM_PLANE_CURSOR, &p, &why), ==, 0);
+	/* an address outside graphics memory is -EINVAL (i915's
+	 * vgpu_gmadr_is_valid), one that runs past its end -EFAULT */
 	wr(&f, GVTSIM_CURABASE, 0xfffff000);
-	g_assert_cmpint(decode(&f, GVTSIM_PLANE_CURSOR, &p, &why), ==, -EFAULT);
+	g_assert_cmpint(decode(&f, GVTSIM_PLANE_CURSOR, &p, &why), ==, -EINVAL);
+	wr(&f, GVTSIM_CURABASE, GM_SIZE);
+	g_assert_cmpint(decode(&f, GVTSIM_PLANE_CURSOR, &p, &why), ==, -EINVAL);
+	fixture_finish(&f);
+}
+
+/* The hotspot from the PV info page, with i915's validate_hotspot() rule:
+ * inside the cursor means x_hot <= width and y_hot <= height. */
+static void test_cursor_hotspot(void)
+{
+	static const struct {
+		uint32_t x, y, want_x, want_y;
+	} cases[] = {
+		{ 0, 0, 0, 0 },
+		{ 10, 20, 10, 20 },
+		{ 64, 64, 64, 64 },		/* <=, as i915 */
+		{ 65, 3, 0xffffffffu, 0xffffffffu },
+		{ 3, 65, 0xffffffffu, 0xffffffffu },	/* y alone decides too */
+		{ 0xffffffffu, 0, 0xffffffffu, 0xffffffffu },
+	};
+	struct fixture f;
+	struct gvtsim_plane p;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		setup_cursor(&f, GVTSIM_CURSOR_MODE_64_ARGB_AX, 0);
+		wr(&f, GVTSIM_PVINFO_CURSOR_X_HOT, cases[i].x);
+		wr(&f, GVTSIM_PVINFO_CURSOR_Y_HOT, cases[i].y);
+		g_assert_cmpint(decode(&f, GVTSIM_PLANE_CURSOR, &p, &why), ==, 0);
+		g_assert_cmphex(p.x_hot, ==, cases[i].want_x);
+		g_assert_cmphex(p.y_hot, ==, cases[i].want_y);
+		fixture_finish(&f);
+	}
+	/* a 256 cursor takes a hotspot a 64 one refuses */
+	setup_cursor(&f, GVTSIM_CURSOR_MODE_256_ARGB_AX, 0);
+	wr(&f, GVTSIM_PVINFO_CURSOR_X_HOT, 200);
+	wr(&f, GVTSIM_PVINFO_CURSOR_Y_HOT, 256);
+	g_assert_cmpint(decode(&f, GVTSIM_PLANE_CURSOR, &p, &why), ==, 0);
+	g_assert_cmphex(p.x_hot, ==, 200);
+	g_assert_cmphex(p.y_hot, ==, 256);
+	fixture_finish(&f);
+}
+
+/* gvtsim_plane_info_fill(): what gvtsim.ko and the sim answer. */
+static void test_plane_info_fill(void)
+{
+	struct vfio_device_gfx_plane_info info, orig;
+	struct gvtsim_plane p;
+	struct fixture f;
+	const char *why;
+
+	/* enabled: 800x600 linear XRGB: i915's size is stride x height, not
+	 * page aligned; the buffer (p.size) is */
+	setup_gen9(&f, GVTSIM_PLANE_CTL_FORMAT_XRGB_8888, 50, 0x10000);
+	wr(&f, GVTSIM_PIPEASRC, (799u << 16) | 599u);
+	g_assert_cmpint(decode(&f, GVTSIM_PLANE_PRIMARY, &p, &why), ==, 0);
+	memset(&info, 0x5a, sizeof(info));
+	info.argsz = sizeof(info);
+	info.flags = VFIO_GFX_PLANE_TYPE_DMABUF;
+	info.drm_plane_type = 1;
+	gvtsim_plane_info_fill(&p, 7, &info);
+	g_assert_cmpuint(info.argsz, ==, sizeof(info));
+	g_assert_cmpuint(info.flags, ==, VFIO_GFX_PLANE_TYPE_DMABUF);
+	g_assert_cmpuint(info.drm_plane_type, ==, 1);
+	g_assert_cmphex(info.drm_format, ==, DRM_FORMAT_XRGB8888);
+	g_assert_cmphex(info.drm_format_mod, ==, DRM_FORMAT_MOD_LINEAR);
+	g_assert_cmpuint(info.width, ==, 800);
+	g_assert_cmpuint(info.height, ==, 600);
+	g_assert_cmpuint(info.stride, ==, 3200);
+	g_assert_cmpuint(info.size, ==, 3200 * 600);
+	g_assert_cmpuint(p.size, ==, (3200 * 600 + 4095) / 4096 * 4096);
+	g_assert_cmpuint(info.x_pos, ==, 0);
+	g_assert_cmpuint(info.y_pos, ==, 0);
+	g_assert_cmpuint(info.x_hot, ==, 0);	/* primary: 0, as i915 */
+	g_assert_cmpuint(info.y_hot, ==, 0);
+	g_assert_cmpuint(info.dmabuf_id, ==, 7);
+	fixture_finish(&f);
+
+	/* X-tiled: size covers whole tile rows (8) */
+	setup_gen9(&f, GVTSIM_PLANE_CTL_FORMAT_XRGB_8888 | GVTSIM_PLANE_CTL_TILED_X, 7, 0);
+	wr(&f, GVTSIM_PIPEASRC, (799u << 16) | 597u);
+	g_assert_cmpint(decode(&f, GVTSIM_PLANE_PRIMARY, &p, &why), ==, 0);
+	gvtsim_plane_info_fill(&p, 1, &info);
+	g_assert_cmpuint(info.size, ==, 3584 * 600);
+	fixture_finish(&f);
+
+	/* cursor off the top-left edge: two's complement positions */
+	setup_cursor(&f, GVTSIM_CURSOR_MODE_64_ARGB_AX,
+		     GVTSIM_CURSOR_POS_SIGN | 5 | ((GVTSIM_CURSOR_POS_SIGN | 9) << 16));
+	g_assert_cmpint(decode(&f, GVTSIM_PLANE_CURSOR, &p, &why), ==, 0);
+	gvtsim_plane_info_fill(&p, 2, &info);
+	g_assert_cmpuint(info.x_pos, ==, (uint32_t)-5);
+	g_assert_cmpuint(info.y_pos, ==, (uint32_t)-9);
+	g_assert_cmpuint(info.size, ==, 64 * 64 * 4);
+	fixture_finish(&f);
+
+	/* disabled: the caller's struct comes back byte for byte */
+	setup_cursor(&f, GVTSIM_CURSOR_MODE_DISABLE, 0);
+	g_assert_cmpint(decode(&f, GVTSIM_PLANE_CURSOR, &p, &why), ==, 0);
+	memset(&info, 0xa5, sizeof(info));
+	orig = info;
+	gvtsim_plane_info_fill(&p, 3, &info);
+	g_assert_cmpmem(&info, sizeof(info), &orig, sizeof(orig));
 	fixture_finish(&f);
 }
 
@@ -555,7 +661,9 @@ static void test_hostile_gen9(void)
 	setup_gen9(&f, GVTSIM_PLANE_CTL_FORMAT_XRGB_8888, 80, GM_SIZE - 4096);
 	expect_error(&f, GVTSIM_PLANE_PRIMARY, -EFAULT, "graphics memory");
 	wr(&f, GVTSIM_PLANE_SURF(1), 0xfffff000);
-	expect_error(&f, GVTSIM_PLANE_PRIMARY, -EFAULT, NULL);
+	expect_error(&f, GVTSIM_PLANE_PRIMARY, -EINVAL, "address outside");
+	wr(&f, GVTSIM_PLANE_SURF(1), GM_SIZE);
+	expect_error(&f, GVTSIM_PLANE_PRIMARY, -EINVAL, "address outside");
 	wr(&f, GVTSIM_PLANE_SURF(1), GM_SIZE - 5120 * 720);	/* exactly fits */
 	{
 		struct gvtsim_plane p;
@@ -565,7 +673,7 @@ static void test_hostile_gen9(void)
 		g_assert_cmpuint(p.gm_offset + p.size, ==, GM_SIZE);
 	}
 	f.in.gm_size = 0;
-	expect_error(&f, GVTSIM_PLANE_PRIMARY, -EFAULT, NULL);
+	expect_error(&f, GVTSIM_PLANE_PRIMARY, -EINVAL, NULL);
 	fixture_finish(&f);
 
 	/* panning offset */
@@ -690,6 +798,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/decoder/disabled", test_disabled);
 	g_test_add_func("/decoder/gen8", test_gen8);
 	g_test_add_func("/decoder/cursor", test_cursor);
+	g_test_add_func("/decoder/cursor/hotspot", test_cursor_hotspot);
+	g_test_add_func("/decoder/plane-info", test_plane_info_fill);
 	g_test_add_func("/decoder/sprite/gen9", test_sprite_gen9);
 	g_test_add_func("/decoder/sprite/gen8", test_sprite_gen8);
 	g_test_add_func("/decoder/hostile/gen9", test_hostile_gen9);

@@ -116,7 +116,7 @@ while IFS= read -r line; do
 	[ -n "$line" ] || continue
 	grep -qF -- "$line" "$TMP/man-squeezed" || { echo "# not in man page: $line"; missing=1; }
 done <"$TMP/simhelp"
-[ "$missing" -eq 0 ] && ok "man page DEVICE matches 'help device'" || fail "man page DEVICE out of date: run doc/update-sim-spec.sh BUILDDIR/service/gvt-dmabuf"
+[ "$missing" -eq 0 ] && ok "man page DEVICE matches 'help device'" || fail "man page DEVICE out of date: run doc/update-sim-spec.sh BUILDDIR/service/tool/gvt-dmabuf"
 for s in NAME SYNOPSIS DESCRIPTION COMMANDS DEVICE "EXIT STATUS" EXAMPLES "SEE ALSO"; do
 	grep -q "^\.SH \"*$s" "$MAN" && ok "man page has $s" || fail "man page lacks section $s"
 done
@@ -217,9 +217,10 @@ if command -v python3 >/dev/null 2>&1; then
 		python3 - "$TMP/out" "$U" <<'EOF' && ok "list --json: fields" || fail "list --json fields"
 import json, sys
 d = json.load(open(sys.argv[1]))
+d = [e for e in d if e.get("kind") != "qemu-dbus"]
 assert len(d) == 1, d
 m = d[0]
-assert m == {"uuid": sys.argv[2], "parent": "gvtsim", "type": "gvtsim-GVTg_V5_4",
+assert m == {"kind": "mdev", "uuid": sys.argv[2], "parent": "gvtsim", "type": "gvtsim-GVTg_V5_4",
              "type_name": "GVTg_V5_4", "iommu_group": 7, "display": None}, m
 EOF
 	}

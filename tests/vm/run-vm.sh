@@ -11,7 +11,7 @@
 #                    /usr/src/linux-headers-6.1*)
 #             "6.12" Debian 13's kernel from the tree mkroot-debian13.sh builds
 #   BUILDDIR  meson build dir holding lib/libgvtdmabuf.so, tests/vm/vm-* and
-#             service/gvt-dmabuf
+#             service/tool/gvt-dmabuf
 #
 # Environment: GVT_VM_TIMEOUT (seconds for QEMU, default 600), GVT_VM_KEEP=1
 # keeps the work dir, GVT_DMABUF_DEBIAN13_ROOT overrides the Debian 13 tree.

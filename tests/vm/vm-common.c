@@ -87,6 +87,14 @@ int vm_sysfs_write(const char *path, const char *value)
 	return ret;
 }
 
+int vm_param_set(const char *name, bool on)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", VM_GVTSIM_PARAMS, name);
+	return vm_sysfs_write(path, on ? "1" : "0");
+}
+
 int vm_sysfs_read(const char *path, char *buf, size_t size)
 {
 	int fd;

@@ -43,6 +43,11 @@ int vm_mdev_create(const char *type, const char *uuid);
 int vm_mdev_remove(const char *uuid);
 bool vm_mdev_exists(const char *uuid);
 
+#define VM_GVTSIM_PARAMS "/sys/module/gvtsim/parameters"
+/* Set gvtsim's module parameter @name ("dmabuf_mmap", "monotonic_ids",
+ * "disabled_plane_enodev") to @on at run time; 0 or -errno. */
+int vm_param_set(const char *name, bool on);
+
 /* ---- VFIO --------------------------------------------------------------------- */
 
 struct vm_vfio {
@@ -110,5 +115,12 @@ int vm_check_primary_map(const void *map, size_t size,
 			 const struct vfio_device_gfx_plane_info *p,
 			 const struct gvtsim_guest_config *cfg, uint64_t frame,
 			 char *why, size_t why_size);
+
+/* ---- vm-uapi-i915.c ----------------------------------------------------------------------- */
+
+/* The raw uAPI with gvtsim's defaults, which are i915's: disabled planes,
+ * no pipe, mmap refused, lowest free ids; and each parameter that turns a
+ * default off.  Creates, uses and removes a vGPU of its own. */
+void vm_test_i915_defaults(void);
 
 #endif /* GVT_VM_COMMON_H */

@@ -95,6 +95,23 @@ run_test() {	# run_test NAME PROGRAM ARGS...
 	else notok "$name exits $rc"; fi
 }
 
+# Run a program inside the host root, its output to a file: the exit status
+# is in $rc (no test line of its own).
+run_out() {	# run_out OUTFILE PROGRAM ARGS...
+	outf=$1; shift
+	timeout -s KILL "$TEST_TIMEOUT" chroot /host /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin LD_LIBRARY_PATH="$BUILDDIR/lib" \
+		GVT_VM_KERNEL="$KERNEL" "$@" >"$outf" 2>&1
+	rc=$?
+}
+# gvtsim's run-time parameters (kernel/README.md); all 0 is i915's behaviour.
+param() {	# param NAME 0|1
+	echo "$2" >/sys/module/gvtsim/parameters/$1 || notok "set gvtsim parameter $1=$2"
+}
+params() {	# params DMABUF_MMAP MONOTONIC_IDS DISABLED_PLANE_ENODEV
+	param dmabuf_mmap "$1"; param monotonic_ids "$2"; param disabled_plane_enodev "$3"
+	say "# gvtsim parameters: dmabuf_mmap=$1 monotonic_ids=$2 disabled_plane_enodev=$3"
+}
+
 # ---- gvtsim ---------------------------------------------------------------------
 if [ ! -f /lib/modules/gvtsim.ko ]; then
 	notok "gvtsim.ko: $MODULE_STATUS"
@@ -131,13 +148,68 @@ check "create vGPU $U2 (GVTg_V4_4)" sh -c "echo $U2 > $types/gvtsim-GVTg_V4_4/cr
 [ -d /sys/bus/mdev/devices/$U1 ] && ok "$U1 in /sys/bus/mdev/devices" ||
 	notok "$U1 in /sys/bus/mdev/devices"
 
+# ---- pass 1: i915's behaviour, gvtsim's defaults --------------------------------
+# The library and the tool over a guest that blanks and un-blanks its
+# screen and hides its cursor, with no CPU mapping of dma-bufs and the
+# lowest free dmabuf id.
+tool=$BUILDDIR/service/tool/gvt-dmabuf
+params 0 0 0
+if [ -x "/host$tests/vm-lib" ]; then
+	run_test "vm-lib --i915 $U1 (defaults)" "$tests/vm-lib" --i915 "$U1"
+fi
+if [ -x "/host$tool" ] && [ -x "/host$tests/vm-lib" ]; then
+	run_test "vm-lib --blank $U1" "$tests/vm-lib" --blank "$U1"
+	for enodev in 0 1; do
+		param disabled_plane_enodev $enodev
+		how="blank screen, disabled_plane_enodev=$enodev"
+		run_out /tmp/t.out "$tool" info "$U1"
+		if [ $rc = 0 ] && grep -q '^Plane primary: disabled' /tmp/t.out &&
+			grep -q '^Plane cursor: disabled' /tmp/t.out; then
+			ok "gvt-dmabuf info, $how: exit 0, primary and cursor disabled"
+		else
+			notok "gvt-dmabuf info, $how: exit $rc: $(grep -i 'plane\|error' /tmp/t.out | tr '\n' ' ')"
+		fi
+		run_out /tmp/t.out "$tool" watch "$U1" --duration 1.5 --interval 0.5
+		if [ $rc = 0 ] && grep -q 'blank (primary disabled)' /tmp/t.out &&
+			grep -q '^Summary.*blank 1 time for' /tmp/t.out; then
+			ok "gvt-dmabuf watch, $how: goes on, reports blank, summary counts it"
+		else
+			notok "gvt-dmabuf watch, $how: exit $rc: $(tail -n 3 /tmp/t.out | tr '\n' ' ')"
+		fi
+		run_out /tmp/t.out "$tool" snapshot "$U1" /tmp/blank.png
+		if [ $rc = 6 ] && grep -q 'primary plane of .* is disabled' /tmp/t.out; then
+			ok "gvt-dmabuf snapshot, $how: exit 6, no picture, says the plane is disabled"
+		else
+			notok "gvt-dmabuf snapshot, $how: exit $rc: $(cat /tmp/t.out | tr '\n' ' ')"
+		fi
+	done
+	param disabled_plane_enodev 0
+	# The screen back, no CPU mapping: a GPU readback where there is one,
+	# else a clear error, never a wrong picture.
+	run_test "vm-lib paint $U1 (defaults)" "$tests/vm-lib" --paint "$U1"
+	rm -f /host/tmp/i915.png
+	run_out /tmp/t.out "$tool" snapshot "$U1" /tmp/i915.png
+	if [ $rc = 0 ]; then
+		ok "gvt-dmabuf snapshot without CPU mapping: read through a GPU path"
+		run_test "snapshot pixels (defaults)" "$tests/vm-lib" --check-png /tmp/i915.png
+	elif grep -q "cannot read the primary plane's pixels" /tmp/t.out && [ ! -s /host/tmp/i915.png ]; then
+		ok "gvt-dmabuf snapshot without CPU mapping fails clearly (exit $rc): $(head -n 1 /tmp/t.out)"
+	else
+		notok "gvt-dmabuf snapshot without CPU mapping: exit $rc: $(cat /tmp/t.out | tr '\n' ' ')"
+	fi
+fi
+
+# ---- pass 2: the convenience parameters on -------------------------------------
+# CPU mapping and ids that never come back: what the checks below were
+# written for, and what CPU importers of gvtsim's buffers need.
+params 1 1 0
 if [ -x "/host$tests/vm-lib" ]; then
 	run_test vm-lib "$tests/vm-lib" "$U1" "$U2"
 else
 	notok "vm-lib: not built ($tests/vm-lib)"
 fi
 
-tool=$BUILDDIR/service/gvt-dmabuf
+tool=$BUILDDIR/service/tool/gvt-dmabuf
 if [ -x "/host$tool" ]; then
 	# The tool needs a painted screen: vm-lib's guest keeps one on $U1.
 	run_test "vm-lib paint $U1" "$tests/vm-lib" --paint "$U1"
@@ -150,6 +222,17 @@ if [ -x "/host$tool" ]; then
 	else
 		notok "snapshot wrote a PNG"
 	fi
+	# The guest hides its cursor: the snapshot is the screen without it,
+	# whichever way the kernel says the cursor is off.
+	run_test "vm-lib paint $U1, cursor hidden" "$tests/vm-lib" --paint-nocursor "$U1"
+	for enodev in 0 1; do
+		param disabled_plane_enodev $enodev
+		rm -f /host/tmp/nocursor.png
+		run_test "gvt-dmabuf snapshot, cursor hidden, disabled_plane_enodev=$enodev" \
+			"$tool" snapshot "$U1" /tmp/nocursor.png
+		run_test "snapshot pixels, cursor hidden" "$tests/vm-lib" --check-png-nocursor /tmp/nocursor.png
+	done
+	param disabled_plane_enodev 0
 else
 	say "# gvt-dmabuf tool not built: tool checks skipped"
 fi

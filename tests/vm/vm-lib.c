@@ -33,6 +33,7 @@
 #endif
 
 #include "gvt-dmabuf/gvt-dmabuf.h"
+#include "gvtsim_hw.h"
 #include "vm-common.h"
 
 static char why[512];
@@ -171,7 +172,7 @@ static int do_paint(const char *uuid)
 }
 
 /* The screen --paint leaves: primary, sprite and cursor composited. */
-static int do_check_png(const char *path)
+static int do_check_png(const char *path, bool cursor)
 {
 #ifdef VM_HAVE_PNG
 	struct gvtsim_guest_config cfg;
@@ -180,6 +181,8 @@ static int do_check_png(const char *path)
 	uint32_t x, y, bad = 0, got0 = 0, want0 = 0, bx = 0, by = 0;
 
 	guest_config(&cfg, 9, DRM_FORMAT_MOD_LINEAR);
+	if (!cursor)
+		cfg.cursor_size = 0;	/* the model's screen without it */
 	memset(&img, 0, sizeof(img));
 	img.version = PNG_IMAGE_VERSION;
 	if (!vm_check(png_image_begin_read_from_file(&img, path), "read %s (%s)", path,
@@ -209,8 +212,8 @@ static int do_check_png(const char *path)
 		}
 	}
 	vm_check(bad == 0,
-		 "snapshot equals the guest model's screen (primary + sprite + cursor): %u pixels differ, first at (%u,%u) 0x%06x expected 0x%06x",
-		 bad, bx, by, got0, want0);
+		 "snapshot equals the guest model's screen (primary + sprite%s): %u pixels differ, first at (%u,%u) 0x%06x expected 0x%06x",
+		 cursor ? " + cursor" : ", cursor hidden", bad, bx, by, got0, want0);
 out:
 	png_image_free(&img);
 	free(rgba);
@@ -218,6 +221,190 @@ out:
 	vm_note("built without libpng: %s not checked", path);
 #endif
 	return vm_done("vm-lib --check-png");
+}
+
+/* Leave frame PAINT_FRAME on screen with the cursor hidden (--paint-nocursor),
+ * or the whole display blank (--blank: pipe and planes off). */
+static int do_paint_special(const char *uuid, bool blank)
+{
+	struct gvtsim_guest_config cfg;
+	struct gvtdmabuf_device *dev = NULL;
+	struct gvtdmabuf_plane_info info;
+	struct vm_display d = { 0 };
+	int ret;
+
+	if (open_with_guest(uuid, &cfg, 9, DRM_FORMAT_MOD_LINEAR, &dev, &d) == 0) {
+		vm_guest_show(&d, PAINT_FRAME);
+		if (blank) {
+			gvtsim_guest_disable(&d.guest);
+		} else {
+			vm_reg_write(&d, GVTSIM_CURACNTR, GVTSIM_CURSOR_MODE_DISABLE);
+			ret = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_CURSOR, &info);
+			vm_check(ret == 0 && !info.enabled, "guest hid its cursor: cursor disabled (%d)",
+				 ret);
+		}
+		ret = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &info);
+		vm_check(ret == 0 && info.enabled == !blank, "primary %s (%d)",
+			 blank ? "disabled: the guest blanked its screen" : "enabled", ret);
+	}
+	vm_display_finish(&d);
+	gvtdmabuf_device_close(dev);
+	return vm_done(blank ? "vm-lib --blank" : "vm-lib --paint-nocursor");
+}
+
+/* Every plane of @dev disabled, with a 0 return. */
+static void check_all_disabled(struct gvtdmabuf_device *dev, const char *what)
+{
+	static const enum gvtdmabuf_plane planes[] = { GVTDMABUF_PLANE_PRIMARY,
+						       GVTDMABUF_PLANE_CURSOR,
+						       GVTDMABUF_PLANE_SPRITE };
+	struct gvtdmabuf_plane_info info;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < 3; i++) {
+		memset(&info, 0x5a, sizeof(info));
+		ret = gvtdmabuf_device_query_plane(dev, planes[i], &info);
+		vm_check(ret == 0 && !info.enabled && info.fourcc == 0 && info.dmabuf_id == 0,
+			 "%s: plane %d -> 0, disabled (ret %d enabled %d)", what, (int)planes[i], ret,
+			 info.enabled);
+	}
+}
+
+/* The cursor's linear pixels against the guest model's cursor image. */
+static int check_cursor_pixels(const struct gvtdmabuf_dmabuf *b,
+			       const struct gvtsim_guest_config *cfg)
+{
+	uint32_t x, y, bad = 0, n = cfg->cursor_size;
+	uint32_t *lin;
+	int ret;
+
+	if (b->width != n || b->height != n || b->fourcc != DRM_FORMAT_ARGB8888) {
+		snprintf(why, sizeof(why), "not the cursor: %ux%u 0x%x", b->width, b->height,
+			 b->fourcc);
+		return -1;
+	}
+	lin = malloc((size_t)n * n * 4);
+	if (!lin)
+		return -1;
+	ret = gvtdmabuf_dmabuf_read_linear(b, lin, n * 4);
+	for (y = 0; ret == 0 && y < n; y++)
+		for (x = 0; x < n; x++)
+			if (lin[y * n + x] != gvtsim_guest_expected_cursor_pixel(cfg, x, y))
+				bad++;
+	free(lin);
+	snprintf(why, sizeof(why), "%s, %u pixels differ", ret ? strerror(-ret) : "read", bad);
+	return ret || bad ? -1 : 0;
+}
+
+/*
+ * The library over i915's behaviour (gvtsim's defaults): a guest that
+ * blanks and un-blanks its screen and hides its cursor, with the kernel
+ * saying "disabled" both ways (0 untouched, -ENODEV); read_linear where
+ * the CPU cannot map; dmabuf ids reused once freed while the cache keeps
+ * naming the right surface.
+ */
+static int do_i915(const char *uuid)
+{
+	struct gvtsim_guest_config cfg;
+	struct gvtdmabuf_device *dev = NULL;
+	struct gvtdmabuf_plane_info info, cur;
+	const struct gvtdmabuf_dmabuf *b = NULL;
+	struct vm_display d = { 0 };
+	uint32_t id0, id1;
+	int ret, efd;
+
+	vm_param_set("dmabuf_mmap", false);
+	vm_param_set("monotonic_ids", false);
+	vm_param_set("disabled_plane_enodev", false);
+	if (open_with_guest(uuid, &cfg, 9, DRM_FORMAT_MOD_LINEAR, &dev, &d))
+		goto out;
+	efd = gvtdmabuf_device_get_event_fd(dev);
+
+	/* Blank, un-blank, blank again: both ways of saying it. */
+	vm_guest_show(&d, 1);
+	ret = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &info);
+	vm_check(ret == 0 && info.enabled, "i915: primary enabled (%d)", ret);
+	if (efd >= 0) {
+		usleep(100000);
+		drain(efd);
+	}
+	gvtsim_guest_disable(&d.guest);
+	if (efd >= 0)
+		vm_check(wait_readable(efd, 2000), "i915: the event fd fires when the guest blanks");
+	check_all_disabled(dev, "i915 (0, struct untouched): screen blanked");
+	vm_param_set("disabled_plane_enodev", true);
+	check_all_disabled(dev, "kernel answering -ENODEV: screen blanked");
+	ret = vm_guest_start(&d, &cfg);
+	vm_guest_show(&d, 2);
+	ret = ret ? ret : gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &info);
+	vm_check(ret == 0 && info.enabled && info.width == 640,
+		 "kernel answering -ENODEV: the screen comes back (%d, %ux%u)", ret, info.width,
+		 info.height);
+	vm_reg_write(&d, GVTSIM_CURACNTR, GVTSIM_CURSOR_MODE_DISABLE);
+	ret = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_CURSOR, &cur);
+	vm_check(ret == 0 && !cur.enabled, "kernel answering -ENODEV: hidden cursor is disabled, not an error (%d)",
+		 ret);
+	ret = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &info);
+	vm_check(ret == 0 && info.enabled, "kernel answering -ENODEV: primary still enabled (%d)", ret);
+	vm_param_set("disabled_plane_enodev", false);
+	ret = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_CURSOR, &cur);
+	vm_check(ret == 0 && !cur.enabled, "i915: hidden cursor disabled (%d)", ret);
+	ret = vm_guest_start(&d, &cfg);	/* cursor back */
+	vm_check(ret == 0, "i915: guest shows its cursor again (%d)", ret);
+
+	/* No CPU mapping: read_linear either reads through a GPU path or
+	 * fails, and never with a wrong picture. */
+	vm_guest_show(&d, 3);
+	ret = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &info);
+	ret = ret ? ret : gvtdmabuf_device_get_dmabuf(dev, &info, &b);
+	if (vm_check(ret == 0, "i915: get_dmabuf without CPU mapping (%d)", ret)) {
+		ret = check_read_linear(b, &cfg, 3);
+		if (ret == 0)
+			vm_note("read_linear read the unmappable dma-buf exactly (a GPU path)");
+		else
+			vm_check(strstr(why, "read_linear") != NULL,
+				 "i915: read_linear of an unmappable dma-buf fails, no wrong pixels (%s)",
+				 why);
+	}
+
+	/* Id reuse under the cache: dmabuf_mmap=1 only to check pixels. */
+	vm_param_set("dmabuf_mmap", true);
+	gvtdmabuf_device_flush_cache(dev);
+	vm_check(gvtdmabuf_device_set_cache_size(dev, 1) == 0, "cache size 1");
+	vm_guest_show(&d, 4);	/* buffer 0 */
+	ret = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &info);
+	ret = ret ? ret : gvtdmabuf_device_get_dmabuf(dev, &info, &b);
+	id0 = info.dmabuf_id;
+	ret = ret ? ret : check_read_linear(b, &cfg, 4);
+	vm_check(ret == 0, "ids: buffer 0 (id %u) frame 4 exact (%s)", id0, ret ? why : "ok");
+	vm_guest_show(&d, 5);	/* buffer 1: the cache lets buffer 0's fd go */
+	ret = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &info);
+	ret = ret ? ret : gvtdmabuf_device_get_dmabuf(dev, &info, &b);
+	id1 = info.dmabuf_id;
+	ret = ret ? ret : check_read_linear(b, &cfg, 5);
+	vm_check(ret == 0 && id1 != id0, "ids: buffer 1 (id %u) frame 5 exact (%s)", id1,
+		 ret ? why : "ok");
+	/* buffer 0's id is free now: the cursor, a new surface, gets it */
+	ret = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_CURSOR, &cur);
+	vm_check(ret == 0 && cur.enabled && cur.dmabuf_id == id0,
+		 "ids: the cursor takes the freed id %u of buffer 0 (%u)", id0, cur.dmabuf_id);
+	ret = ret ? ret : gvtdmabuf_device_get_dmabuf(dev, &cur, &b);
+	ret = ret ? ret : check_cursor_pixels(b, &cfg);
+	vm_check(ret == 0, "ids: the cache hands out the cursor for reused id %u, not buffer 0 (%s)",
+		 cur.dmabuf_id, ret ? why : "ok");
+	/* and buffer 0 once more: a new id, its own pixels */
+	vm_guest_show(&d, 6);
+	ret = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &info);
+	ret = ret ? ret : gvtdmabuf_device_get_dmabuf(dev, &info, &b);
+	ret = ret ? ret : check_read_linear(b, &cfg, 6);
+	vm_check(ret == 0, "ids: buffer 0 again (id %u) frame 6 exact (%s)", info.dmabuf_id,
+		 ret ? why : "ok");
+	vm_param_set("dmabuf_mmap", false);
+out:
+	vm_display_finish(&d);
+	gvtdmabuf_device_close(dev);
+	return vm_done("vm-lib --i915");
 }
 
 static int do_hold(const char *uuid)
@@ -377,9 +564,9 @@ static void test_device(const char *u1, const char *u2)
 	ret = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_CURSOR, &cur);
 	gvtsim_guest_expected_cursor_pos(&cfg, 31, &ex, &ey);
 	vm_check(ret == 0 && cur.enabled && cur.fourcc == DRM_FORMAT_ARGB8888 && cur.width == 64 &&
-		 cur.x == ex && cur.y == ey && !cur.hotspot_known,
-		 "cursor: ARGB8888 64x64 at (%d,%d), expected (%d,%d), hotspot unknown (%d)", cur.x,
-		 cur.y, ex, ey, ret);
+		 cur.x == ex && cur.y == ey && cur.hotspot_known && cur.x_hot == 0 && cur.y_hot == 0,
+		 "cursor: ARGB8888 64x64 at (%d,%d), expected (%d,%d), hotspot 0,0 as i915 without a PV hotspot (%d)",
+		 cur.x, cur.y, ex, ey, ret);
 	ret = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_SPRITE, &spr);
 	gvtsim_guest_expected_sprite_pos(&cfg, 31, &ex, &ey);
 	vm_check(ret == 0 && spr.enabled && spr.width == GVTSIM_GUEST_SPRITE_WIDTH && spr.x == ex &&
@@ -416,11 +603,20 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "--paint"))
 		return do_paint(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "--check-png"))
-		return do_check_png(argv[2]);
+		return do_check_png(argv[2], true);
+	if (argc == 3 && !strcmp(argv[1], "--check-png-nocursor"))
+		return do_check_png(argv[2], false);
+	if (argc == 3 && !strcmp(argv[1], "--paint-nocursor"))
+		return do_paint_special(argv[2], false);
+	if (argc == 3 && !strcmp(argv[1], "--blank"))
+		return do_paint_special(argv[2], true);
+	if (argc == 3 && !strcmp(argv[1], "--i915"))
+		return do_i915(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "--hold"))
 		return do_hold(argv[2]);
 	if (argc != 3) {
-		fprintf(stderr, "usage: vm-lib UUID1 UUID2 | --paint UUID | --check-png FILE | --hold UUID\n");
+		fprintf(stderr, "usage: vm-lib UUID1 UUID2 | --paint|--paint-nocursor|--blank|--i915|--hold UUID |\n"
+				"              --check-png|--check-png-nocursor FILE\n");
 		return 2;
 	}
 	vm_note("vm-lib: libgvtdmabuf on gvtsim (kernel %s)",

@@ -33,7 +33,10 @@ static const char watch_usage[] =
 	"On a terminal the report is one line updated in place, otherwise one\n"
 	"line per interval.  Ctrl-C (SIGINT) or SIGTERM ends it with a summary;\n"
 	"so does the kernel asking for the vGPU back while it is being removed\n"
-	"(exit status 1), where the device has that request (gvtsim, vfio-pci).\n"
+	"(exit status 1), where the device has that request (gvtsim, vfio-pci),\n"
+	"and so does the VM's QEMU going away (qemu: devices).\n"
+	"A blank screen (the guest turned its primary plane or pipe off) is shown\n"
+	"as \"blank\" and counted in the summary; watching goes on.\n"
 	"\n"
 	"Options:\n"
 	"  --interval SEC   report every SEC seconds (default 1)\n"
@@ -71,6 +74,12 @@ struct watch {
 	struct gvtdmabuf_plane_info last_info;
 	struct stats interval;
 	struct stats total;
+	/* Blank screen: the primary plane (or the pipe) off, which a guest
+	 * does when it blanks its display; not an error. */
+	bool blank;
+	double blank_since;
+	double blank_time;	/* finished blank periods, seconds */
+	uint64_t blank_periods;
 };
 
 static void stats_reset(struct stats *s, double now)
@@ -124,9 +133,18 @@ static void sample(struct watch *w)
 	w->last_error = 0;
 	w->last_info = pi;
 	if (!pi.enabled) {
+		if (!w->blank) {
+			w->blank = true;
+			w->blank_since = t0;
+			w->blank_periods++;
+		}
 		w->have_last = false;
 		w->blanked = true;
 		return;
+	}
+	if (w->blank) {
+		w->blank = false;
+		w->blank_time += t0 - w->blank_since;
 	}
 	stats_add_id(&w->interval, pi.dmabuf_id);
 	stats_add_id(&w->total, pi.dmabuf_id);
@@ -167,7 +185,7 @@ static void format_line(const struct watch *w, const struct stats *s, double now
 	if (w->last_error)
 		snprintf(state, sizeof(state), "error: %s", strerror(-w->last_error));
 	else if (!w->last_info.enabled)
-		snprintf(state, sizeof(state), "primary disabled");
+		snprintf(state, sizeof(state), "blank (primary disabled)");
 	else
 		snprintf(state, sizeof(state), "%ux%u %s %s", w->last_info.width,
 			 w->last_info.height,
@@ -206,6 +224,11 @@ static void print_summary(const struct watch *w, double now, bool interrupted)
 	if (s->errors)
 		printf(", %" PRIu64 " failed queries (last: %s)", s->errors,
 		       w->last_error ? strerror(-w->last_error) : "-");
+	if (w->blank_periods)
+		printf(", blank %" PRIu64 " time%s for %.1f s (primary plane or pipe off)%s",
+		       w->blank_periods, w->blank_periods == 1 ? "" : "s",
+		       w->blank_time + (w->blank ? now - w->blank_since : 0),
+		       w->blank ? ", blank at the end" : "");
 	printf("\n");
 }
 
@@ -407,7 +430,9 @@ static int watch_run(int argc, char **argv)
 		ret = TOOL_EXIT_FAILURE;
 	} else if (removed) {
 		fflush(stdout);
-		tool_error("%s is being removed: letting it go", a.device);
+		tool_error(strcmp(gvtdmabuf_device_get_backend(w.dev), "qemu-dbus") == 0 ?
+			   "%s: the VM's QEMU went away" :
+			   "%s is being removed: letting it go", a.device);
 		ret = TOOL_EXIT_FAILURE;
 	}
 out:
