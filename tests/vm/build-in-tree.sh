@@ -20,6 +20,7 @@ out=$root$inside
 log=$out/build.log
 
 [ -x "$root/usr/bin/meson" ] || { echo "no meson in $root" >&2; exit 1; }
+rm -rf "$out/src"
 mkdir -p "$out/src"
 # Copy the source (not build dirs, not .git) so the chroot sees it.
 (cd "$srcdir" && git ls-files -co --exclude-standard -z 2>/dev/null ||
@@ -38,6 +39,6 @@ unshare -m bash -c '
 			-Dfuzz=disabled -Ddocs=disabled -Dtool=enabled -Degl=enabled
 	fi
 	chroot "$root" ninja -C "$inside/build" lib/libgvtdmabuf.so.0.1.0 \
-		tests/unit/test-reader service/gvt-dmabuf
+		tests/unit/test-reader service/tool/gvt-dmabuf
 ' _ "$root" "$inside" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 echo "$inside/build"

@@ -28,7 +28,7 @@ else
 	[ -e /sys/module/vgem ] && say "# vgem is loaded: $(ls /dev/dri 2>/dev/null | tr '\n' ' ')"
 	tree_run "test-reader through EGL (Mesa of the Debian 13 tree)" 0 \
 		"$TREE_BUILDDIR/tests/unit/test-reader"
-	tool=$TREE_BUILDDIR/service/gvt-dmabuf
+	tool=$TREE_BUILDDIR/service/tool/gvt-dmabuf
 	spec=sim:640x360,buffers=3,sprite=on,clock=manual
 	tree_run "snapshot --read egl of a udmabuf" 0 "$tool" snapshot "$spec" /tmp/egl.png --read egl --frame 5
 	tree_run "snapshot --read mmap of a udmabuf" 0 "$tool" snapshot "$spec" /tmp/mmap.png --read mmap --frame 5
