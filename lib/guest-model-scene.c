@@ -354,13 +354,38 @@ uint32_t gvtsim_guest_expected_cursor_pixel(const struct gvtsim_guest_config *cf
 	return shadow ? 0x80000000u : 0;
 }
 
+/* Keep a w x h rectangle at (*x, *y) out of the block code's corner, so
+ * that a composited picture (a snapshot, an encoded stream) still carries
+ * every frame's number and time: one that would overlap the code moves
+ * just below it, or where the mode has no room below, just right of it.
+ * @p fit: only where the whole rectangle stays on screen (the sprite
+ * must: the decoder refuses a sprite outside the pipe); the cursor may
+ * hang over the bottom or right edge.  Modes with no room at all (256x160,
+ * the code's own size) keep the position. */
+static void keep_off_blockcode(const struct gvtsim_guest_config *cfg, int32_t w, int32_t h,
+			       bool fit, int32_t *x, int32_t *y)
+{
+	const int32_t bw = (int32_t)GVTSIM_BLOCKCODE_WIDTH, bh = (int32_t)GVTSIM_BLOCKCODE_HEIGHT;
+	const int32_t sw = (int32_t)cfg->width, sh = (int32_t)cfg->height;
+
+	if (*x >= bw || *y >= bh || *x + w <= 0 || *y + h <= 0)
+		return;
+	if (fit ? bh + h <= sh : bh < sh)
+		*y = bh;
+	else if (fit ? bw + w <= sw : bw < sw)
+		*x = bw;
+}
+
 void gvtsim_guest_expected_cursor_pos(const struct gvtsim_guest_config *cfg,
 				      uint64_t frame, int32_t *ret_x, int32_t *ret_y)
 {
 	int32_t half = (int32_t)(cfg->cursor_size / 2);
+	int32_t x = (int32_t)tri(frame * 7, cfg->width) - half;
+	int32_t y = (int32_t)tri(frame * 5, cfg->height) - half;
 
-	*ret_x = (int32_t)tri(frame * 7, cfg->width) - half;
-	*ret_y = (int32_t)tri(frame * 5, cfg->height) - half;
+	keep_off_blockcode(cfg, (int32_t)cfg->cursor_size, (int32_t)cfg->cursor_size, false, &x, &y);
+	*ret_x = x;
+	*ret_y = y;
 }
 
 uint32_t gvtsim_guest_expected_sprite_pixel(const struct gvtsim_guest_config *cfg,
@@ -383,8 +408,12 @@ uint32_t gvtsim_guest_expected_sprite_pixel(const struct gvtsim_guest_config *cf
 void gvtsim_guest_expected_sprite_pos(const struct gvtsim_guest_config *cfg,
 				      uint64_t frame, int32_t *ret_x, int32_t *ret_y)
 {
-	*ret_x = (int32_t)tri(frame * 3, cfg->width - GVTSIM_GUEST_SPRITE_WIDTH);
-	*ret_y = (int32_t)tri(frame * 2, cfg->height - GVTSIM_GUEST_SPRITE_HEIGHT);
+	int32_t x = (int32_t)tri(frame * 3, cfg->width - GVTSIM_GUEST_SPRITE_WIDTH);
+	int32_t y = (int32_t)tri(frame * 2, cfg->height - GVTSIM_GUEST_SPRITE_HEIGHT);
+
+	keep_off_blockcode(cfg, GVTSIM_GUEST_SPRITE_WIDTH, GVTSIM_GUEST_SPRITE_HEIGHT, true, &x, &y);
+	*ret_x = x;
+	*ret_y = y;
 }
 
 static uint32_t blend(uint32_t dst, uint32_t src)

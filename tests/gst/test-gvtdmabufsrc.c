@@ -447,7 +447,8 @@ GST_END_TEST;
 
 /* ---- cursor ----------------------------------------------------------- */
 
-/* Frame 0 puts the cursor at (-size/2, -size/2): partly off the top left. */
+/* Frame 0 puts the cursor at x = -size/2: partly off the left edge (the
+ * guest model keeps it below the block code, not off the top left). */
 GST_START_TEST (test_cursor_composite_negative)
 {
 	struct gvtsim_guest_config cfg;
@@ -458,7 +459,7 @@ GST_START_TEST (test_cursor_composite_negative)
 
 	sim_config ("320x240,cursor=64", &cfg);
 	gvtsim_guest_expected_cursor_pos (&cfg, 0, &cx, &cy);
-	fail_unless (cx < 0 && cy < 0, "frame 0's cursor is at %d,%d", cx, cy);
+	fail_unless (cx < 0, "frame 0's cursor is at %d,%d", cx, cy);
 	fail_unless_equals_int (check_system_frame (b, caps, &cfg, TRUE), 0);
 	gst_buffer_unref (b);
 	gst_caps_unref (caps);

@@ -68,6 +68,14 @@ run 0 "help" "$T" help && {
 }
 run 0 "--version" "$T" --version && expect "$TMP/out" "gvt-dmabuf " "--version prints the name"
 run 2 "no command" "$T" && expect "$TMP/err" "Usage:" "no command prints usage"
+# GVT-g runs on Broadwell to Comet Lake (Gen8 to Gen9.5), not on Gen10.
+if run 0 "list with no mdev bus" env GVT_DMABUF_SYSFS_ROOT=/nonexistent "$T" list; then
+	if grep -q "Gen10" "$TMP/out" || ! grep -q "Broadwell to Comet Lake" "$TMP/out"; then
+		fail "list: GVT-g runs on Broadwell to Comet Lake, not Gen10"
+	else
+		ok "list: GVT-g runs on Broadwell to Comet Lake, not Gen10"
+	fi
+fi
 run 2 "unknown command" "$T" frobnicate && expect "$TMP/err" "frobnicate" "unknown command named"
 run 2 "unknown global option" "$T" --frobnicate && expect "$TMP/err" "--frobnicate" "unknown global option named"
 run 2 "help of unknown command" "$T" help frobnicate && expect "$TMP/err" "frobnicate" "help: unknown command named"

@@ -20,6 +20,7 @@ out=$root$inside
 log=$out/build.log
 
 [ -x "$root/usr/bin/meson" ] || { echo "no meson in $root" >&2; exit 1; }
+rm -rf "$out/src"
 mkdir -p "$out/src"
 # Copy the source (not build dirs, not .git) so the chroot sees it.
 (cd "$srcdir" && git ls-files -co --exclude-standard -z 2>/dev/null ||
