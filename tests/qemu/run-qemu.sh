@@ -96,6 +96,7 @@ DBUS_SESSION_BUS_ADDRESS="$address" qemu-system-x86_64 \
 	-device virtio-keyboard-pci -device virtio-tablet-pci \
 	-display dbus >"$work/qemu.log" 2>&1 &
 qemu_pid=$!
+disown "$qemu_pid"	# the client kills it: no "Killed" notice from bash
 log "QEMU $(qemu-system-x86_64 --version | head -n1), pid $qemu_pid"
 
 # The address holds commas (",guid="): bus= takes the rest of the name.
@@ -105,7 +106,8 @@ tool_args=()
 DBUS_SESSION_BUS_ADDRESS="$address" DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/no-system-bus" \
 	timeout 300 "$client" "qemu:bus=$address" "$work/report.log" "$qemu_pid" "${tool_args[@]}"
 rc=$?
-{ wait "$qemu_pid"; } 2>/dev/null
+for _ in $(seq 50); do kill -0 "$qemu_pid" 2>/dev/null || break; sleep 0.1; done
+kill "$qemu_pid" 2>/dev/null
 qemu_pid=""
 if [ "$rc" != 0 ]; then
 	log "client exit status $rc; guest report:"; sed 's/^/#   /' "$work/report.log" | tail -n 40
