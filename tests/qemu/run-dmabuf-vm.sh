@@ -110,7 +110,8 @@ mount -t devtmpfs dev /dev
 . /vm.conf
 for m in $(cat /modules.list); do insmod "/lib/modules/$m"; done
 if [ -f /lib/modules/gvtsim.ko ]; then
-	# QEMU's GL display imports the cursor's dma-buf: let the CPU map it.
+	# The check reads the pixels with the CPU (i915, and gvtsim by
+	# default, refuse to mmap a dma-buf).
 	insmod /lib/modules/gvtsim.ko dmabuf_mmap=1
 	echo "$UUID" >/sys/devices/virtual/gvtsim/gvtsim/mdev_supported_types/gvtsim-GVTg_V5_4/create
 fi
