@@ -54,6 +54,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
@@ -177,6 +178,8 @@ enum {
 	PROP_POLL_INTERVAL,
 	PROP_CACHE_SIZE,
 	PROP_IO_MODE,
+	PROP_X_AS_ALPHA,
+	PROP_IMPLICIT_MODIFIER,
 };
 
 /* How the negotiated caps carry frames. */
@@ -193,6 +196,9 @@ typedef struct {
 	struct gvtdmabuf_plane_info plane;
 	GstMemory *mem;
 	gboolean is_dmabuf;
+	guint32 offset;		/* where the surface starts in the fd */
+	dev_t st_dev;		/* the library's fd when we wrapped it */
+	ino_t st_ino;
 	guint64 last_use;
 } SurfaceEntry;
 
@@ -211,6 +217,8 @@ struct _GstGvtDmabufSrc {
 	guint poll_interval_ms;
 	guint cache_size;
 	GstGvtDmabufSrcIoMode io_mode;
+	gboolean x_as_alpha;
+	gboolean implicit_modifier;
 
 	/* streaming state: start/stop and the streaming thread */
 	struct gvtdmabuf_device *dev;
@@ -366,26 +374,69 @@ set_rate_fields (GstStructure *s, gint max_n, gint max_d)
 		gst_structure_set (s, "max-framerate", GST_TYPE_FRACTION, max_n, max_d, NULL);
 }
 
+/* The fourcc dma-buf caps give a surface: its own, or with x-as-alpha the
+ * alpha variant of an X format (same layout, the X bits read as alpha). */
+static guint32
+caps_fourcc (guint32 fourcc, gboolean x_as_alpha)
+{
+	if (!x_as_alpha)
+		return fourcc;
+	switch (fourcc) {
+	case DRM_FORMAT_XRGB8888:
+		return DRM_FORMAT_ARGB8888;
+	case DRM_FORMAT_XBGR8888:
+		return DRM_FORMAT_ABGR8888;
+	default:
+		return fourcc;
+	}
+}
+
 /* Whether dma-buf caps can describe this surface. */
 static gboolean
-dmabuf_caps_possible (const struct gvtdmabuf_plane_info *pi)
+dmabuf_caps_possible (const struct gvtdmabuf_plane_info *pi, gboolean implicit_modifier)
 {
 #if HAVE_DMA_DRM
 	return gvtdmabuf_format_lookup (pi->fourcc) != NULL;
 #else
-	/* 1.22 caps carry no modifier: linear only, and a named format */
-	return pi->modifier == DRM_FORMAT_MOD_LINEAR &&
+	/* 1.22 caps carry no modifier: linear only (or, with
+	 * implicit-modifier, tiled ones whose importer finds the tiling in
+	 * the buffer object), and a named format */
+	return (pi->modifier == DRM_FORMAT_MOD_LINEAR || implicit_modifier) &&
 	       native_format_of (pi->fourcc) != GST_VIDEO_FORMAT_UNKNOWN;
 #endif
 }
 
+/* memory:DMABuf with a plain format: linear by the caps' meaning, or the
+ * tiling left implicit (implicit-modifier). */
 static GstCaps *
-dmabuf_caps_for (const struct gvtdmabuf_plane_info *pi, gint max_n, gint max_d)
+plain_dmabuf_caps_for (const struct gvtdmabuf_plane_info *pi, gboolean x_as_alpha,
+		       gint max_n, gint max_d)
 {
+	guint32 fourcc = caps_fourcc (pi->fourcc, x_as_alpha);
 	GstStructure *s;
 	GstCaps *caps;
+
+	s = gst_structure_new ("video/x-raw", "format", G_TYPE_STRING,
+			       gst_video_format_to_string (native_format_of (fourcc)),
+			       "width", G_TYPE_INT, (gint) pi->width,
+			       "height", G_TYPE_INT, (gint) pi->height,
+			       "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+	set_rate_fields (s, max_n, max_d);
+	caps = gst_caps_new_empty ();
+	gst_caps_append_structure_full (caps, s,
+		gst_caps_features_new (GST_CAPS_FEATURE_MEMORY_DMABUF, NULL));
+	return caps;
+}
+
+static GstCaps *
+dmabuf_caps_for (const struct gvtdmabuf_plane_info *pi, gboolean x_as_alpha,
+		 gboolean implicit_modifier, gint max_n, gint max_d)
+{
 #if HAVE_DMA_DRM
-	gchar *drm_format = gst_video_dma_drm_fourcc_to_string (pi->fourcc, pi->modifier);
+	guint32 fourcc = caps_fourcc (pi->fourcc, x_as_alpha);
+	GstStructure *s;
+	GstCaps *caps;
+	gchar *drm_format = gst_video_dma_drm_fourcc_to_string (fourcc, pi->modifier);
 
 	s = gst_structure_new ("video/x-raw", "format", G_TYPE_STRING, "DMA_DRM",
 			       "drm-format", G_TYPE_STRING, drm_format,
@@ -393,18 +444,19 @@ dmabuf_caps_for (const struct gvtdmabuf_plane_info *pi, gint max_n, gint max_d)
 			       "height", G_TYPE_INT, (gint) pi->height,
 			       "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
 	g_free (drm_format);
-#else
-	s = gst_structure_new ("video/x-raw", "format", G_TYPE_STRING,
-			       gst_video_format_to_string (native_format_of (pi->fourcc)),
-			       "width", G_TYPE_INT, (gint) pi->width,
-			       "height", G_TYPE_INT, (gint) pi->height,
-			       "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
-#endif
 	set_rate_fields (s, max_n, max_d);
 	caps = gst_caps_new_empty ();
 	gst_caps_append_structure_full (caps, s,
 		gst_caps_features_new (GST_CAPS_FEATURE_MEMORY_DMABUF, NULL));
+	/* after the exact description, the legacy one for importers that
+	 * take the tiling from the buffer object (vaapipostproc on iHD) */
+	if (implicit_modifier && pi->modifier != DRM_FORMAT_MOD_LINEAR &&
+	    native_format_of (pi->fourcc) != GST_VIDEO_FORMAT_UNKNOWN)
+		caps = gst_caps_merge (caps, plain_dmabuf_caps_for (pi, x_as_alpha, max_n, max_d));
 	return caps;
+#else
+	return plain_dmabuf_caps_for (pi, x_as_alpha, max_n, max_d);
+#endif
 }
 
 static GstCaps *
@@ -481,15 +533,26 @@ surface_memory (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 	struct gvtdmabuf_dmabuf own;
 	SurfaceEntry *e;
 	GstMemory *mem;
+	struct stat st;
 	int r;
 
+	/* The library's fd for this id: the same file as the one we wrapped
+	 * while its cache holds it (one fstat per frame).  A different file
+	 * is a re-export or another surface under a recycled id (the sim
+	 * recycles ids of surfaces it forgot, even while we hold their fds):
+	 * either way a new memory is the safe answer. */
+	if (fstat (buf->fd[0], &st) < 0) {
+		GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+			("Cannot stat the dma-buf of surface %u: %s", pi->dmabuf_id,
+			 g_strerror (errno)), (NULL));
+		return NULL;
+	}
 	e = g_hash_table_lookup (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id));
-	if (e && same_surface (&e->plane, pi)) {
+	if (e && same_surface (&e->plane, pi) && e->offset == buf->offset[0] &&
+	    e->st_dev == st.st_dev && e->st_ino == st.st_ino) {
 		e->last_use = ++self->use_counter;
 		return e->mem;
 	}
-	/* an id we know for another surface cannot happen while we hold its
-	 * fd; drop it anyway rather than push the wrong picture */
 	if (e)
 		g_hash_table_remove (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id));
 
@@ -519,6 +582,9 @@ surface_memory (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 	e->plane = *pi;
 	e->mem = mem;
 	e->is_dmabuf = buf->is_dmabuf;
+	e->offset = buf->offset[0];
+	e->st_dev = st.st_dev;
+	e->st_ino = st.st_ino;
 	e->last_use = ++self->use_counter;
 	g_hash_table_insert (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id), e);
 	GST_DEBUG_OBJECT (self, "new surface %u: %ux%u %s, fd %d", pi->dmabuf_id,
@@ -706,6 +772,12 @@ gst_gvt_dmabuf_src_set_property (GObject *object, guint prop_id, const GValue *v
 	case PROP_IO_MODE:
 		self->io_mode = g_value_get_enum (value);
 		break;
+	case PROP_X_AS_ALPHA:
+		self->x_as_alpha = g_value_get_boolean (value);
+		break;
+	case PROP_IMPLICIT_MODIFIER:
+		self->implicit_modifier = g_value_get_boolean (value);
+		break;
 	default:
 		G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 		break;
@@ -744,6 +816,12 @@ gst_gvt_dmabuf_src_get_property (GObject *object, guint prop_id, GValue *value,
 		break;
 	case PROP_IO_MODE:
 		g_value_set_enum (value, self->io_mode);
+		break;
+	case PROP_X_AS_ALPHA:
+		g_value_set_boolean (value, self->x_as_alpha);
+		break;
+	case PROP_IMPLICIT_MODIFIER:
+		g_value_set_boolean (value, self->implicit_modifier);
 		break;
 	default:
 		G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -925,7 +1003,7 @@ gst_gvt_dmabuf_src_get_caps (GstBaseSrc *bsrc, GstCaps *filter)
 	struct gvtdmabuf_plane_info pi;
 	GstGvtDmabufSrcIoMode io;
 	GstGvtDmabufSrcCursor cursor;
-	gboolean have, is_dmabuf;
+	gboolean have, is_dmabuf, x_as_alpha, implicit_modifier;
 	gint max_n, max_d;
 	GstCaps *caps, *tmp;
 
@@ -934,6 +1012,8 @@ gst_gvt_dmabuf_src_get_caps (GstBaseSrc *bsrc, GstCaps *filter)
 	pi = self->plane;
 	is_dmabuf = self->plane_is_dmabuf;
 	io = self->io_mode;
+	x_as_alpha = self->x_as_alpha;
+	implicit_modifier = self->implicit_modifier;
 	cursor = self->cursor;
 	max_n = self->max_fps_n;
 	max_d = self->max_fps_d;
@@ -948,8 +1028,9 @@ gst_gvt_dmabuf_src_get_caps (GstBaseSrc *bsrc, GstCaps *filter)
 		if (io != GST_GVT_DMABUF_SRC_IO_SYSTEM &&
 		    cursor != GST_GVT_DMABUF_SRC_CURSOR_COMPOSITE &&
 		    (is_dmabuf || io == GST_GVT_DMABUF_SRC_IO_DMABUF) &&
-		    dmabuf_caps_possible (&pi))
-			caps = gst_caps_merge (caps, dmabuf_caps_for (&pi, max_n, max_d));
+		    dmabuf_caps_possible (&pi, implicit_modifier))
+			caps = gst_caps_merge (caps, dmabuf_caps_for (&pi, x_as_alpha,
+					implicit_modifier, max_n, max_d));
 		if (io != GST_GVT_DMABUF_SRC_IO_DMABUF)
 			caps = gst_caps_merge (caps, system_caps_for (&pi, cursor, max_n, max_d));
 	}
@@ -989,9 +1070,13 @@ gst_gvt_dmabuf_src_set_caps (GstBaseSrc *bsrc, GstCaps *caps)
 		GstVideoInfoDmaDrm drm;
 
 		gst_video_info_dma_drm_init (&drm);
-		if (!gst_video_info_dma_drm_from_caps (&drm, caps))
-			goto bad;
-		self->vinfo = drm.vinfo;
+		if (gst_video_is_dma_drm_caps (caps)) {
+			if (!gst_video_info_dma_drm_from_caps (&drm, caps))
+				goto bad;
+			self->vinfo = drm.vinfo;
+		} else if (!gst_video_info_from_caps (&self->vinfo, caps)) {
+			goto bad;	/* implicit-modifier's plain caps */
+		}
 #else
 		if (!gst_video_info_from_caps (&self->vinfo, caps))
 			goto bad;
@@ -1294,6 +1379,10 @@ produce (GstGvtDmabufSrc *self, GstBuffer **ret_buf)
 	int r, tries;
 
 	for (tries = 0; tries < 3; tries++) {
+		/* An event signalled before this query is answered by it: take
+		 * it now, or it would push the same frame once more. */
+		if (self->use_events)
+			drain_event_fd (self);
 		ts = running_time_now (self);
 		seen = g_get_monotonic_time ();
 		if (query_primary (self, &pi) < 0)
@@ -1525,6 +1614,25 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 			"system (the CPU reads every frame)",
 			GST_TYPE_GVT_DMABUF_SRC_IO_MODE, DEFAULT_IO_MODE, flags));
 
+	g_object_class_install_property (gobject_class, PROP_X_AS_ALPHA,
+		g_param_spec_boolean ("x-as-alpha", "X as alpha",
+			"Describe XRGB8888/XBGR8888 dma-bufs as ARGB8888/ABGR8888 (BGRA/RGBA, "
+			"AR24/AB24), the same layout, for importers that lack the X formats "
+			"(iHD's video processing before Meteor Lake, i.e. vapostproc); the "
+			"alpha channel then holds whatever the guest left in the X bits, so "
+			"only for consumers that ignore alpha (conversion to NV12, encoders)",
+			FALSE, flags));
+	g_object_class_install_property (gobject_class, PROP_IMPLICIT_MODIFIER,
+		g_param_spec_boolean ("implicit-modifier", "Implicit modifier",
+			"Also offer tiled dma-bufs as plain memory:DMABuf (format=BGRx...), "
+			"leaving the tiling implicit: on GStreamer 1.22, whose caps carry no "
+			"modifier, and on >= 1.24 after the exact DMA_DRM caps; right for "
+			"importers that take the tiling from the buffer object (vapostproc "
+			"1.22 and vaapipostproc on iHD, which reads I915_GEM_GET_TILING, set "
+			"by i915 GVT-g on its dma-bufs), wrong for others (glupload would "
+			"read them as linear)",
+			FALSE, flags));
+
 	caps = template_caps ();
 	gst_element_class_add_pad_template (element_class,
 		gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
@@ -1532,7 +1640,18 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 	gst_element_class_set_static_metadata (element_class,
 		"Intel GVT-g vGPU framebuffer source", "Source/Video",
 		"The display of an Intel GVT-g vGPU (or gvtsim, or a simulated vGPU) as "
-		"zero-copy dma-buf video",
+		"zero-copy dma-buf video (DMA_DRM caps with the modifier on GStreamer >= "
+		"1.24; on 1.22 memory:DMABuf for linear surfaces, else system memory).  "
+		"Examples:\n"
+		"    gst-launch-1.0 gvtdmabufsrc device=sim ! videoconvert ! autovideosink\n"
+		"    gst-launch-1.0 gvtdmabufsrc device=UUID x-as-alpha=true ! vapostproc ! "
+		"'video/x-raw(memory:VAMemory),format=NV12' ! vah264enc ! h264parse ! "
+		"mp4mux ! filesink location=vm.mp4\n"
+		"    gst-launch-1.0 gvtdmabufsrc device=sim:1920x1080,xtiled io-mode=system "
+		"cursor=composite max-framerate=30/1 ! videoconvert ! x264enc ! mp4mux ! "
+		"filesink location=vm.mp4\n"
+		"    gst-launch-1.0 gvtdmabufsrc device=UUID wait=poll poll-interval=30 "
+		"keepalive=1000 ! glupload ! glimagesink",
 		"gvt-dmabuf developers");
 
 	basesrc_class->start = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_start);

@@ -262,7 +262,39 @@ GST_START_TEST (test_caps_offered)
 	s = caps_of ("device=sim:clock=manual,ytiled,xrgb2101010 io-mode=dmabuf");
 	fail_unless (strstr (s, "drm-format=(string)XR30:0x0100000000000002") != NULL, "%s", s);
 	g_free (s);
+	/* x-as-alpha: XR24 said as AR24, the modifier kept */
+	s = caps_of ("device=sim:clock=manual,ytiled io-mode=dmabuf x-as-alpha=true");
+	fail_unless (strstr (s, "drm-format=(string)AR24:0x0100000000000002") != NULL, "%s", s);
+	g_free (s);
+	/* implicit-modifier: the exact caps first, then the legacy ones a
+	 * downstream that only knows those can pick */
+	s = caps_of ("device=sim:clock=manual,xtiled io-mode=dmabuf implicit-modifier=true");
+	fail_unless (strstr (s, "drm-format=(string)XR24:0x0100000000000001") != NULL, "%s", s);
+	g_free (s);
+	{
+		GstHarness *h = start ("device=sim:clock=manual,xtiled io-mode=dmabuf "
+				       "implicit-modifier=true",
+				       "video/x-raw(memory:DMABuf),format=BGRx");
+		GstBuffer *b = gst_harness_pull (h);
+		GstCaps *caps = current_caps (h);
+
+		s = gst_caps_to_string (caps);
+		fail_unless (g_str_has_prefix (s, "video/x-raw(memory:DMABuf), format=(string)BGRx"),
+			     "%s", s);
+		fail_unless (gst_is_dmabuf_memory (gst_buffer_peek_memory (b, 0)));
+		g_free (s);
+		gst_caps_unref (caps);
+		gst_buffer_unref (b);
+		gst_harness_teardown (h);
+	}
 #else
+	s = caps_of ("device=sim:clock=manual io-mode=dmabuf x-as-alpha=true");
+	fail_unless (g_str_has_prefix (s, "video/x-raw(memory:DMABuf), format=(string)BGRA"), "%s", s);
+	g_free (s);
+	/* implicit-modifier: a tiled surface as plain memory:DMABuf */
+	s = caps_of ("device=sim:clock=manual,xtiled io-mode=dmabuf implicit-modifier=true");
+	fail_unless (g_str_has_prefix (s, "video/x-raw(memory:DMABuf), format=(string)BGRx"), "%s", s);
+	g_free (s);
 	s = caps_of ("device=sim:clock=manual io-mode=dmabuf");
 	fail_unless (g_str_has_prefix (s, "video/x-raw(memory:DMABuf), format=(string)BGRx"), "%s", s);
 	g_free (s);
