@@ -7,13 +7,17 @@
 # evdev reports on a second serial port); qemu-client reads the VM through
 # libgvtdmabuf's "qemu:bus=ADDRESS" device and checks it (TAP).
 #
-#   tests/qemu/run-qemu.sh BUILDDIR
+#   tests/qemu/run-qemu.sh BUILDDIR [TOOL]
+#
+# TOOL (the gvt-dmabuf tool) is checked on the running VM too when given.
 #
 # Environment: GVT_QEMU_KEEP=1 keeps the work dir.
 # Exit status: 0 pass, 1 fail, 77 skip (a missing tool, named).
 set -uo pipefail
 
-builddir=$(cd "${1:?usage: run-qemu.sh BUILDDIR}" && pwd)
+builddir=$(cd "${1:?usage: run-qemu.sh BUILDDIR [TOOL]}" && pwd)
+tool=${2:-}
+[ -z "$tool" ] || [ -x "$tool" ] || { echo "not ok - no tool at $tool"; echo "1..1"; exit 1; }
 tag=qemu-display
 log() { echo "# $tag: $*"; }
 skip() { echo "1..0 # SKIP $*"; exit 77; }
@@ -102,7 +106,7 @@ log "QEMU $(qemu-system-x86_64 --version | head -n1), pid $qemu_pid"
 # The address holds commas (",guid="): bus= takes the rest of the name.
 # The tool, when built, finds the VM on the session bus (the private one).
 tool_args=()
-[ -x "$builddir/service/gvt-dmabuf" ] && tool_args=("$builddir/service/gvt-dmabuf" "$work")
+[ -n "$tool" ] && tool_args=("$tool" "$work")
 DBUS_SESSION_BUS_ADDRESS="$address" DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/no-system-bus" \
 	timeout 300 "$client" "qemu:bus=$address" "$work/report.log" "$qemu_pid" "${tool_args[@]}"
 rc=$?
