@@ -182,6 +182,13 @@ enum {
 	PROP_IMPLICIT_MODIFIER,
 };
 
+enum {
+	SIGNAL_DEVICE_OPENED,
+	N_SIGNALS,
+};
+
+static guint signals[N_SIGNALS];
+
 /* How the negotiated caps carry frames. */
 typedef enum {
 	OUT_NONE,
@@ -946,6 +953,7 @@ gst_gvt_dmabuf_src_start (GstBaseSrc *bsrc)
 		GST_WARNING_OBJECT (self, "no device request fd (%s): removal of the vGPU "
 				    "is noticed only when its ioctls fail", g_strerror (-fd));
 	}
+	g_signal_emit (self, signals[SIGNAL_DEVICE_OPENED], 0, self->dev);
 	GST_INFO_OBJECT (self, "opened %s (%s), waiting by %s",
 			 gvtdmabuf_device_get_name (self->dev),
 			 gvtdmabuf_device_get_backend (self->dev),
@@ -1632,6 +1640,23 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 			"by i915 GVT-g on its dma-bufs), wrong for others (glupload would "
 			"read them as linear)",
 			FALSE, flags));
+
+	/**
+	 * GstGvtDmabufSrc::device-opened:
+	 * @src: the element
+	 * @device: the `struct gvtdmabuf_device *` it opened
+	 *
+	 * Emitted when the element has opened its vGPU (READY to PAUSED), for
+	 * an application in the same process that uses libgvtdmabuf on it:
+	 * cache statistics, the sim's controls (gvtdmabuf_sim_set_frame(),
+	 * _set_mode(), _set_display(), which may be called while the element
+	 * streams).  The device belongs to the element and is closed when it
+	 * stops; anything else the library does with a device must not run
+	 * while the element streams (one thread at a time).
+	 */
+	signals[SIGNAL_DEVICE_OPENED] = g_signal_new ("device-opened",
+		G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+		G_TYPE_NONE, 1, G_TYPE_POINTER);
 
 	caps = template_caps ();
 	gst_element_class_add_pad_template (element_class,

@@ -60,6 +60,9 @@ int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
 bool gvtdmabuf_backend_is_sim(const struct gvtdmabuf_backend *b);
 int gvtdmabuf_sim_backend_set_frame(struct gvtdmabuf_backend *b, uint64_t frame);
 int gvtdmabuf_sim_backend_get_frame(struct gvtdmabuf_backend *b, uint64_t *ret_frame);
+int gvtdmabuf_sim_backend_set_mode(struct gvtdmabuf_backend *b, uint32_t width,
+				   uint32_t height);
+int gvtdmabuf_sim_backend_set_display(struct gvtdmabuf_backend *b, bool on);
 
 /* device.c: wrap a backend into a device (takes ownership of it, also on
  * failure).  Used by device_open and by unit tests with fake backends. */
