@@ -60,8 +60,9 @@ lib=$(deb libgvtdmabuf0 "$arch") || exit 1
 dev=$(deb libgvtdmabuf-dev "$arch") || exit 1
 tools=$(deb gvt-dmabuf-tools "$arch") || exit 1
 dkms=$(deb gvtsim-dkms all) || exit 1
+gst=$(deb gstreamer1.0-gvtdmabuf "$arch") || exit 1
 
-# Every listed path is in that package, and in no other of the four.
+# Every listed path is in that package, and in no other of the five.
 libdir=usr/lib/$multiarch
 kfiles=$(cd "$top/kernel" && ls *.c *.h Kbuild Makefile dkms.conf)
 declare -A expect=(
@@ -69,8 +70,9 @@ declare -A expect=(
 	[libgvtdmabuf-dev]="usr/include/gvt-dmabuf/gvt-dmabuf.h usr/include/gvt-dmabuf/gvtsim-uapi.h $libdir/libgvtdmabuf.so $libdir/pkgconfig/libgvtdmabuf.pc"
 	[gvt-dmabuf-tools]="usr/bin/gvt-dmabuf usr/share/man/man1/gvt-dmabuf.1.gz lib/udev/rules.d/70-gvt-dmabuf.rules lib/udev/gvt-dmabuf-mdev-group"
 	[gvtsim-dkms]="$(for f in $kfiles gvtsim-uapi.h; do printf 'usr/src/gvtsim-%s/%s ' "$dkms_version" "$f"; done)"
+	[gstreamer1.0-gvtdmabuf]="$libdir/gstreamer-1.0/libgstgvtdmabuf.so"
 )
-declare -A file=([libgvtdmabuf0]=$lib [libgvtdmabuf-dev]=$dev [gvt-dmabuf-tools]=$tools [gvtsim-dkms]=$dkms)
+declare -A file=([libgvtdmabuf0]=$lib [libgvtdmabuf-dev]=$dev [gvt-dmabuf-tools]=$tools [gvtsim-dkms]=$dkms [gstreamer1.0-gvtdmabuf]=$gst)
 for p in "${!file[@]}"; do
 	dpkg-deb -c "${file[$p]}" | awk '{ sub(/^\.\//, "", $6); print $6 }' | sort >"$tmp/$p.list"
 done
@@ -115,6 +117,10 @@ field "$tools" Depends | has 'libgvtdmabuf0 (>= ' &&
 	ok "gvt-dmabuf-tools depends on libgvtdmabuf0 through its symbols" ||
 	not_ok "gvt-dmabuf-tools Depends: $(field "$tools" Depends)"
 
+field "$gst" Depends | has 'libgvtdmabuf0 (>= ' && field "$gst" Depends | has 'libgstreamer1.0-0' &&
+	ok "gstreamer1.0-gvtdmabuf depends on libgvtdmabuf0 and GStreamer through its symbols" ||
+	not_ok "gstreamer1.0-gvtdmabuf Depends: $(field "$gst" Depends)"
+
 # Symbols: one line per name of the version script, nothing more.
 dpkg-deb -I "$lib" symbols >"$tmp/symbols" 2>/dev/null || not_ok "libgvtdmabuf0 has no symbols file"
 sed -n 's/^[[:space:]]*\(gvtdmabuf_[A-Za-z0-9_]*\);.*/\1/p' "$top/lib/libgvtdmabuf.sym" | sort >"$tmp/sym.want"
@@ -128,7 +134,7 @@ fi
 
 # The packaged tool runs on the packaged library.
 root=$tmp/root
-for f in "$lib" "$dev" "$tools"; do dpkg-deb -x "$f" "$root"; done
+for f in "$lib" "$dev" "$tools" "$gst"; do dpkg-deb -x "$f" "$root"; done
 if LD_LIBRARY_PATH=$root/$libdir "$root/usr/bin/gvt-dmabuf" info sim >"$tmp/info" 2>&1 &&
    grep -q '^Backend: sim' "$tmp/info" &&
    LD_LIBRARY_PATH=$root/$libdir ldd "$root/usr/bin/gvt-dmabuf" >"$tmp/ldd" &&
@@ -142,6 +148,33 @@ if zcat "$root/usr/share/man/man1/gvt-dmabuf.1.gz" | has '^\.TH GVT-DMABUF 1'; t
 	ok "man page gvt-dmabuf(1) is a man page"
 else
 	not_ok "man page gvt-dmabuf(1) has no .TH line"
+fi
+
+# gst-inspect-1.0 finds the element in the packaged plugin directory, the
+# plugin loading the packaged library, and streams a few sim frames.
+if command -v gst-inspect-1.0 >/dev/null; then
+	if GST_PLUGIN_SYSTEM_PATH=$root/$libdir/gstreamer-1.0 GST_PLUGIN_PATH= \
+	   GST_REGISTRY=$tmp/registry.bin LD_LIBRARY_PATH=$root/$libdir \
+	   gst-inspect-1.0 gvtdmabufsrc >"$tmp/inspect" 2>&1 &&
+	   grep -qF "$root/$libdir/gstreamer-1.0/libgstgvtdmabuf.so" "$tmp/inspect" &&
+	   LD_LIBRARY_PATH=$root/$libdir ldd "$root/$libdir/gstreamer-1.0/libgstgvtdmabuf.so" |
+		has -F "$root/$libdir/libgvtdmabuf.so.0"; then
+		ok "gst-inspect-1.0 finds gvtdmabufsrc in the packaged $libdir/gstreamer-1.0"
+	else
+		cat "$tmp/inspect"
+		not_ok "gst-inspect-1.0 gvtdmabufsrc from the packaged plugin"
+	fi
+	if command -v gst-launch-1.0 >/dev/null &&
+	   GST_PLUGIN_PATH=$root/$libdir/gstreamer-1.0 GST_REGISTRY=$tmp/registry2.bin \
+	   LD_LIBRARY_PATH=$root/$libdir timeout 60 gst-launch-1.0 -q \
+		gvtdmabufsrc device=sim num-buffers=5 ! fakesink >"$tmp/launch" 2>&1; then
+		ok "the packaged gvtdmabufsrc streams 5 sim frames"
+	else
+		cat "$tmp/launch"
+		not_ok "gst-launch-1.0 gvtdmabufsrc device=sim from the package"
+	fi
+else
+	echo "# gst-inspect-1.0 not installed: the plugin is not loaded (apt-get install gstreamer1.0-tools)"
 fi
 
 # A program builds against the -dev package alone, through pkg-config.

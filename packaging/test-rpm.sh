@@ -41,7 +41,7 @@ meson_version=$(sed -n "s/^[[:space:]]*version: '\(.*\)',$/\1/p" "$top/meson.bui
 	not_ok "spec Version '$version', meson.build $meson_version"
 
 pkgs=$(rpmspec "${rpmopts[@]}" -q --builtrpms --qf '%{NAME}\n' "$spec" 2>/dev/null | sort | tr '\n' ' ')
-want="gvt-dmabuf-devel gvt-dmabuf-libs gvt-dmabuf-tools gvtsim-dkms "
+want="gstreamer1-plugin-gvtdmabuf gvt-dmabuf-devel gvt-dmabuf-libs gvt-dmabuf-tools gvtsim-dkms "
 [ "$pkgs" = "$want" ] && ok "subpackages: $pkgs" || not_ok "subpackages '$pkgs', wanted '$want'"
 
 # Source0: the working tree as git sees it, as a release tarball would be.
@@ -74,6 +74,7 @@ declare -A expect=(
 	[gvt-dmabuf-libs]="$libdir/libgvtdmabuf.so.0 $libdir/libgvtdmabuf.so.$version"
 	[gvt-dmabuf-devel]="/usr/include/gvt-dmabuf/gvt-dmabuf.h /usr/include/gvt-dmabuf/gvtsim-uapi.h $libdir/libgvtdmabuf.so $libdir/pkgconfig/libgvtdmabuf.pc"
 	[gvt-dmabuf-tools]="/usr/bin/gvt-dmabuf /usr/share/man/man1/gvt-dmabuf.1.gz /usr/lib/udev/rules.d/70-gvt-dmabuf.rules /usr/lib/udev/gvt-dmabuf-mdev-group"
+	[gstreamer1-plugin-gvtdmabuf]="$libdir/gstreamer-1.0/libgstgvtdmabuf.so"
 	[gvtsim-dkms]="/usr/src/gvtsim-$version/dkms.conf /usr/src/gvtsim-$version/Kbuild /usr/src/gvtsim-$version/Makefile /usr/src/gvtsim-$version/gvtsim_main.c /usr/src/gvtsim-$version/gvtsim-uapi.h"
 )
 for p in "${!expect[@]}"; do
