@@ -1463,7 +1463,7 @@ produce (GstGvtDmabufSrc *self, GstBuffer **ret_buf)
 		ret = make_system_buffer (self, &pi, buf, ret_buf);
 	if (ret != GST_FLOW_OK)
 		return ret;
-	if (self->out == OUT_DMABUF && self->cursor == GST_GVT_DMABUF_SRC_CURSOR_META)
+	if (self->cursor == GST_GVT_DMABUF_SRC_CURSOR_META)
 		attach_cursor_meta (self, *ret_buf);
 	GST_BUFFER_PTS (*ret_buf) = ts;
 	GST_BUFFER_DTS (*ret_buf) = GST_CLOCK_TIME_NONE;

@@ -567,6 +567,24 @@ GST_START_TEST (test_cursor_meta_negative)
 }
 GST_END_TEST;
 
+/* System memory: the picture without the cursor, the cursor in the meta. */
+GST_START_TEST (test_cursor_meta_system)
+{
+	struct gvtsim_guest_config cfg;
+	GstHarness *h = start ("device=sim:320x240,cursor=64,clock=manual cursor=meta io-mode=system",
+			       NULL);
+	GstBuffer *b = gst_harness_pull (h);
+	GstCaps *caps = current_caps (h);
+
+	sim_config ("320x240,cursor=64", &cfg);
+	fail_unless_equals_int (check_system_frame (b, caps, &cfg, FALSE), 0);
+	check_cursor_meta (b, &cfg, 0);
+	gst_buffer_unref (b);
+	gst_caps_unref (caps);
+	gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_cursor_none)
 {
 	GstHarness *h = start ("device=sim:320x240,clock=manual cursor=none io-mode=dmabuf", NULL);
@@ -948,6 +966,7 @@ gvtdmabufsrc_suite (void)
 	tcase_add_test (tc, test_cursor_composite_negative);
 	tcase_add_test (tc, test_cursor_composite_rgb565);
 	tcase_add_test (tc, test_cursor_meta_negative);
+	tcase_add_test (tc, test_cursor_meta_system);
 	tcase_add_test (tc, test_cursor_none);
 	tcase_add_test (tc, test_unlock_during_wait);
 	tcase_add_test (tc, test_num_buffers_restart);
