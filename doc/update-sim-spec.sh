@@ -6,7 +6,7 @@
 # test tool-cli fails when the two differ: run this after changing
 # gvtdmabuf_sim_spec_help().
 #
-# Usage: doc/update-sim-spec.sh BUILDDIR/service/gvt-dmabuf [doc/gvt-dmabuf.1]
+# Usage: doc/update-sim-spec.sh BUILDDIR/service/tool/gvt-dmabuf [doc/gvt-dmabuf.1]
 set -eu
 
 tool=${1:?usage: update-sim-spec.sh PATH/TO/gvt-dmabuf [MANPAGE]}

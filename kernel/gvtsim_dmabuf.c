@@ -167,7 +167,7 @@ static bool id_in_use(struct gvtsim_vgpu *vgpu, u32 id)
 /* The lowest free id from 1, as i915's idr_alloc(..., 1, 0, ...); or,
  * with monotonic_ids, the next one after the last handed out (skipping
  * ids still on the list, should the parameter have changed meanwhile).
- * The list is at most max_dmabufs long: a free id is always found. */
+ * The list is far shorter than 2^32: a free id is always found. */
 static u32 alloc_id(struct gvtsim_vgpu *vgpu)
 {
 	u32 id;
@@ -207,11 +207,35 @@ static void reap_unused(struct gvtsim_vgpu *vgpu)
 }
 
 /*
+ * Which object makes room when the list is full: the least recently
+ * queried one.  With lowest-free ids only one without an exported dma-buf:
+ * unlinking an exported object frees its id while its buffers live on, so
+ * the id could name another surface while user space still holds (and
+ * caches) the old one, which i915, having no bound, never does.  The list
+ * then grows past the bound, by no more than the buffers user space holds.
+ */
+static struct gvtsim_dmabuf_obj *evict_candidate(struct gvtsim_vgpu *vgpu)
+{
+	struct gvtsim_dmabuf_obj *obj;
+
+	lockdep_assert_held(&vgpu->lock);
+
+	if (list_empty(&vgpu->dmabufs))
+		return NULL;
+	if (READ_ONCE(gvtsim_param_monotonic_ids))
+		return list_last_entry(&vgpu->dmabufs, struct gvtsim_dmabuf_obj, link);
+	list_for_each_entry_reverse(obj, &vgpu->dmabufs, link)
+		if (kref_read(&obj->ref) == 1)
+			return obj;
+	return NULL;
+}
+
+/*
  * The dmabuf_id of the surface @plane describes: the existing one if the
  * surface is unchanged, else a new object.  The list is bounded by
  * gvtsim_max_dmabufs (i915 has no bound); the least recently queried
  * object is unlinked first (its exported buffers stay valid, its id
- * becomes unknown).
+ * becomes unknown), with lowest-free ids only one nobody holds a dma-buf of.
  */
 int gvtsim_dmabuf_lookup(struct gvtsim_vgpu *vgpu,
 			 const struct gvtsim_plane *plane, u32 *ret_id)
@@ -234,9 +258,13 @@ int gvtsim_dmabuf_lookup(struct gvtsim_vgpu *vgpu,
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 
-	while (vgpu->n_dmabufs >= max(READ_ONCE(gvtsim_max_dmabufs), 1u))
-		obj_unlink(vgpu, list_last_entry(&vgpu->dmabufs,
-						 struct gvtsim_dmabuf_obj, link));
+	while (vgpu->n_dmabufs >= max(READ_ONCE(gvtsim_max_dmabufs), 1u)) {
+		struct gvtsim_dmabuf_obj *victim = evict_candidate(vgpu);
+
+		if (!victim)
+			break;
+		obj_unlink(vgpu, victim);
+	}
 
 	obj->id = alloc_id(vgpu);
 	obj->held = true;

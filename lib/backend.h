@@ -37,6 +37,17 @@ struct gvtdmabuf_backend_ops {
 	 * NULL reads as -ENOTSUP. */
 	int (*get_request_fd)(struct gvtdmabuf_backend *b);
 	void (*destroy)(struct gvtdmabuf_backend *b);
+	/* Optional (NULL reads as -ENOTSUP); only QEMU's D-Bus display has
+	 * them.  Same contracts as the public gvtdmabuf_device_* calls. */
+	int (*get_damage)(struct gvtdmabuf_backend *b, struct gvtdmabuf_rect *rects,
+			  size_t max, size_t *ret_n);
+	int (*send_key)(struct gvtdmabuf_backend *b, uint32_t code, bool pressed);
+	int (*send_pointer)(struct gvtdmabuf_backend *b, bool absolute,
+			    int32_t x, int32_t y);
+	int (*send_button)(struct gvtdmabuf_backend *b, uint32_t button, bool pressed);
+	int (*send_wheel)(struct gvtdmabuf_backend *b, int32_t steps);
+	int (*request_resolution)(struct gvtdmabuf_backend *b, uint32_t width,
+				  uint32_t height);
 };
 
 struct gvtdmabuf_backend {
@@ -63,6 +74,11 @@ int gvtdmabuf_sim_backend_get_frame(struct gvtdmabuf_backend *b, uint64_t *ret_f
 int gvtdmabuf_sim_backend_set_mode(struct gvtdmabuf_backend *b, uint32_t width,
 				   uint32_t height);
 int gvtdmabuf_sim_backend_set_display(struct gvtdmabuf_backend *b, bool on);
+
+/* qemu-dbus.c: open "qemu" / "qemu:OPTIONS" (QEMU's D-Bus display); without
+ * GIO (qemu-dbus-none.c) it says so.  On failure writes a message. */
+int gvtdmabuf_qemu_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
+			char *errbuf, size_t errbuf_size);
 
 /* device.c: wrap a backend into a device (takes ownership of it, also on
  * failure).  Used by device_open and by unit tests with fake backends. */

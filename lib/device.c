@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The public device API: opening (dispatch to the vfio or sim backend),
- * plane queries decoded into struct gvtdmabuf_plane_info, and the dma-buf
- * cache keyed by dmabuf_id.
+ * The public device API: opening (dispatch to the vfio, sim or qemu-dbus
+ * backend), plane queries decoded into struct gvtdmabuf_plane_info, the
+ * dma-buf cache keyed by dmabuf_id, and damage/input calls passed on to the
+ * backends that have them.
  *
  * Why a cache: the kernel hands out a new fd on every
  * VFIO_DEVICE_GET_GFX_DMABUF, and importers (EGL, VA-API, PipeWire
  * consumers) key their imports on the buffer; a guest flipping between two
  * or three framebuffers would otherwise cost an export and an import per
  * frame.  Like QEMU's hw/vfio/display.c, the device keeps the few most
- * recently used buffers, least recently used goes first.
+ * recently used buffers, least recently used goes first.  The limit is per
+ * plane: a consumer that takes every plane's buffer each frame (three
+ * primary buffers, a cursor, a sprite) would otherwise evict one of them
+ * on every frame, and a fast cursor cannot push the primary's out.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,6 +32,7 @@
 
 struct cache_entry {
 	struct gvtdmabuf_dmabuf buf;	/* owns buf.fd[0] */
+	enum gvtdmabuf_plane plane;
 };
 
 struct gvtdmabuf_device {
@@ -35,9 +40,9 @@ struct gvtdmabuf_device {
 	char *name;
 	/* Pointers, so that a borrowed description stays put while the
 	 * order changes; lru[0] is the most recently used. */
-	struct cache_entry **lru;
+	struct cache_entry **lru;	/* capacity * GVTDMABUF_N_PLANES slots */
 	unsigned int n_entries;
-	unsigned int capacity;
+	unsigned int capacity;		/* per plane */
 	uint64_t hits;
 	uint64_t misses;
 	uint64_t evictions;
@@ -86,13 +91,32 @@ cache_find(const struct gvtdmabuf_device *dev, uint32_t dmabuf_id)
 	return -1;
 }
 
+/* The least recently used entry of @p plane if that plane holds @p limit
+ * or more entries, else -1. */
+static int
+cache_plane_lru(const struct gvtdmabuf_device *dev, enum gvtdmabuf_plane plane,
+		unsigned int limit)
+{
+	unsigned int i, n = 0;
+	int last = -1;
+
+	for (i = 0; i < dev->n_entries; i++) {
+		if (dev->lru[i]->plane == plane) {
+			n++;
+			last = (int)i;
+		}
+	}
+	return n >= limit ? last : -1;
+}
+
 /* Whether a cached buffer still describes the queried surface. */
 static bool
 entry_matches(const struct cache_entry *e, const struct gvtdmabuf_plane_info *info)
 {
 	const struct gvtdmabuf_dmabuf *b = &e->buf;
 
-	return b->fourcc == info->fourcc && b->modifier == info->modifier &&
+	return e->plane == info->plane &&
+	       b->fourcc == info->fourcc && b->modifier == info->modifier &&
 	       b->width == info->width && b->height == info->height &&
 	       b->stride[0] == info->stride && b->size == info->size;
 }
@@ -123,7 +147,7 @@ gvtdmabuf_device_new(struct gvtdmabuf_backend *backend, const char *name,
 	backend = NULL;
 	dev->capacity = DEFAULT_CACHE_SIZE;
 	dev->name = strdup(name);
-	dev->lru = calloc(dev->capacity, sizeof(dev->lru[0]));
+	dev->lru = calloc((size_t)dev->capacity * GVTDMABUF_N_PLANES, sizeof(dev->lru[0]));
 	if (!dev->name || !dev->lru) {
 		r = -ENOMEM;
 		goto out;
@@ -160,6 +184,8 @@ gvtdmabuf_device_open(struct gvtdmabuf_context *ctx, const char *name,
 	}
 	if (strcmp(name, "sim") == 0 || strncmp(name, "sim:", 4) == 0)
 		r = gvtdmabuf_sim_open(name, &backend, errbuf, errbuf_size);
+	else if (strcmp(name, "qemu") == 0 || strncmp(name, "qemu:", 5) == 0)
+		r = gvtdmabuf_qemu_open(name, &backend, errbuf, errbuf_size);
 	else
 		r = gvtdmabuf_vfio_open(ctx, name, &backend, errbuf, errbuf_size);
 	if (r < 0)
@@ -364,6 +390,10 @@ gvtdmabuf_device_get_dmabuf(struct gvtdmabuf_device *dev,
 		r = -ENODATA;
 		goto out;
 	}
+	if ((unsigned int)info->plane >= GVTDMABUF_N_PLANES) {
+		r = -EINVAL;
+		goto out;
+	}
 
 	i = cache_find(dev, info->dmabuf_id);
 	if (i >= 0) {
@@ -409,10 +439,12 @@ gvtdmabuf_device_get_dmabuf(struct gvtdmabuf_device *dev,
 	for (i = 1; i < GVTDMABUF_MAX_PLANES; i++)
 		e->buf.fd[i] = -1;
 	e->buf.is_dmabuf = is_dmabuf;
+	e->plane = info->plane;
 	fd = -1;
 
-	if (dev->n_entries == dev->capacity)
-		cache_remove(dev, dev->n_entries - 1);
+	i = cache_plane_lru(dev, info->plane, dev->capacity);
+	if (i >= 0)
+		cache_remove(dev, (unsigned int)i);
 	memmove(&dev->lru[1], &dev->lru[0], dev->n_entries * sizeof(dev->lru[0]));
 	dev->lru[0] = e;
 	dev->n_entries++;
@@ -434,15 +466,17 @@ GVTDMABUF_EXPORT int
 gvtdmabuf_device_set_cache_size(struct gvtdmabuf_device *dev, unsigned int n)
 {
 	struct cache_entry **lru;
-	int r = 0;
+	unsigned int p;
+	int i, r = 0;
 
 	if (!dev || n == 0 || n > 1024) {
 		r = -EINVAL;
 		goto out;
 	}
-	while (dev->n_entries > n)
-		cache_remove(dev, dev->n_entries - 1);
-	lru = realloc(dev->lru, n * sizeof(dev->lru[0]));
+	for (p = 0; p < GVTDMABUF_N_PLANES; p++)
+		while ((i = cache_plane_lru(dev, (enum gvtdmabuf_plane)p, n + 1)) >= 0)
+			cache_remove(dev, (unsigned int)i);
+	lru = realloc(dev->lru, (size_t)n * GVTDMABUF_N_PLANES * sizeof(dev->lru[0]));
 	if (!lru) {
 		/* A failed shrink leaves the larger array, which is fine. */
 		if (n > dev->capacity)
@@ -453,8 +487,8 @@ gvtdmabuf_device_set_cache_size(struct gvtdmabuf_device *dev, unsigned int n)
 	}
 	dev->lru = lru;
 	if (n > dev->capacity)
-		memset(&lru[dev->capacity], 0,
-		       (n - dev->capacity) * sizeof(lru[0]));
+		memset(&lru[dev->capacity * GVTDMABUF_N_PLANES], 0,
+		       (size_t)(n - dev->capacity) * GVTDMABUF_N_PLANES * sizeof(lru[0]));
 	dev->capacity = n;
 out:
 	return r;
@@ -516,6 +550,97 @@ gvtdmabuf_device_get_request_fd(struct gvtdmabuf_device *dev)
 	return dev->backend->ops->get_request_fd(dev->backend);
 }
 
+/* ---- damage, input, resolution ------------------------------------------ */
+
+/**
+ * Damage of the primary plane since the previous call (QEMU's D-Bus display).
+ * @return 0, -EINVAL, -ENOTSUP for backends without damage, or the
+ *         backend's negative errno
+ */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_get_damage(struct gvtdmabuf_device *dev,
+			    struct gvtdmabuf_rect *rects, size_t max,
+			    size_t *ret_n)
+{
+	if (!dev || !rects || max == 0 || !ret_n)
+		return -EINVAL;
+	if (!dev->backend->ops->get_damage)
+		return -ENOTSUP;
+	return dev->backend->ops->get_damage(dev->backend, rects, max, ret_n);
+}
+
+/** Press or release a key (evdev code).  @return 0 or a negative errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_send_key(struct gvtdmabuf_device *dev, uint32_t code,
+			  bool pressed)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!dev->backend->ops->send_key)
+		return -ENOTSUP;
+	return dev->backend->ops->send_key(dev->backend, code, pressed);
+}
+
+/** Absolute pointer motion.  @return 0 or a negative errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_send_pointer_absolute(struct gvtdmabuf_device *dev,
+				       uint32_t x, uint32_t y)
+{
+	if (!dev || x > INT32_MAX || y > INT32_MAX)
+		return -EINVAL;
+	if (!dev->backend->ops->send_pointer)
+		return -ENOTSUP;
+	return dev->backend->ops->send_pointer(dev->backend, true,
+					       (int32_t)x, (int32_t)y);
+}
+
+/** Relative pointer motion.  @return 0 or a negative errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_send_pointer_relative(struct gvtdmabuf_device *dev,
+				       int32_t dx, int32_t dy)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!dev->backend->ops->send_pointer)
+		return -ENOTSUP;
+	return dev->backend->ops->send_pointer(dev->backend, false, dx, dy);
+}
+
+/** Press or release a pointer button (evdev BTN_*).  @return 0 or -errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_send_button(struct gvtdmabuf_device *dev, uint32_t button,
+			     bool pressed)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!dev->backend->ops->send_button)
+		return -ENOTSUP;
+	return dev->backend->ops->send_button(dev->backend, button, pressed);
+}
+
+/** Turn the wheel by @p steps notches.  @return 0 or a negative errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_send_wheel(struct gvtdmabuf_device *dev, int32_t steps)
+{
+	if (!dev || steps == 0 || steps > 120 || steps < -120)
+		return -EINVAL;
+	if (!dev->backend->ops->send_wheel)
+		return -ENOTSUP;
+	return dev->backend->ops->send_wheel(dev->backend, steps);
+}
+
+/** Ask the VM for a resolution.  @return 0 or a negative errno */
+GVTDMABUF_EXPORT int
+gvtdmabuf_device_request_resolution(struct gvtdmabuf_device *dev,
+				    uint32_t width, uint32_t height)
+{
+	if (!dev || width < 1 || height < 1 || width > 16384 || height > 16384)
+		return -EINVAL;
+	if (!dev->backend->ops->request_resolution)
+		return -ENOTSUP;
+	return dev->backend->ops->request_resolution(dev->backend, width, height);
+}
+
 /* ---- dma-buf helpers --------------------------------------------------- */
 
 /**
@@ -555,19 +680,23 @@ out:
 	return r;
 }
 
-/** Close the fds of an owned description and set them to -1. */
+/** Close the fds of the description's n_planes planes (as wlroots does:
+ * a zeroed struct closes nothing, not fd 0), set every fd to -1 and
+ * n_planes to 0, so that a second finish closes nothing either. */
 GVTDMABUF_EXPORT void
 gvtdmabuf_dmabuf_finish(struct gvtdmabuf_dmabuf *dmabuf)
 {
-	int i;
+	int i, n;
 
 	if (!dmabuf)
 		return;
-	for (i = 0; i < GVTDMABUF_MAX_PLANES; i++) {
+	n = dmabuf->n_planes < GVTDMABUF_MAX_PLANES ? dmabuf->n_planes : GVTDMABUF_MAX_PLANES;
+	for (i = 0; i < n; i++)
 		if (dmabuf->fd[i] >= 0)
 			close(dmabuf->fd[i]);
+	for (i = 0; i < GVTDMABUF_MAX_PLANES; i++)
 		dmabuf->fd[i] = -1;
-	}
+	dmabuf->n_planes = 0;
 }
 
 /* ---- sim -------------------------------------------------------------- */

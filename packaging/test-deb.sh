@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: MIT
 # Build the Debian packages from a copy of the tree (build-deb.sh, which
 # also runs the unit suite in dh_auto_test) and check what lands where:
-# library, headers, pkg-config file, tool, man page, udev rule and the
-# DKMS source tree.  The packaged tool and library must work together and
-# a program must build against the packaged -dev files alone.  Lintian
+# library, headers, pkg-config file, tool, man page, udev rule, the
+# GStreamer plugin and the DKMS source tree.  The packaged tool and
+# library must work together, a program must build against the packaged
+# -dev files alone, and gst-inspect-1.0 must find gvtdmabufsrc in the
+# packaged plugin directory.  Lintian
 # runs when installed; an error fails, warnings are printed.
 #
 #   test-deb.sh [OUTDIR]     keeps the .debs in OUTDIR when given
@@ -62,17 +64,18 @@ tools=$(deb gvt-dmabuf-tools "$arch") || exit 1
 dkms=$(deb gvtsim-dkms all) || exit 1
 gst=$(deb gstreamer1.0-gvtdmabuf "$arch") || exit 1
 
-# Every listed path is in that package, and in no other of the five.
+# Every listed path is in that package, and in no other of the four.
 libdir=usr/lib/$multiarch
 kfiles=$(cd "$top/kernel" && ls *.c *.h Kbuild Makefile dkms.conf)
 declare -A expect=(
 	[libgvtdmabuf0]="$libdir/libgvtdmabuf.so.0 $libdir/libgvtdmabuf.so.$version"
 	[libgvtdmabuf-dev]="usr/include/gvt-dmabuf/gvt-dmabuf.h usr/include/gvt-dmabuf/gvtsim-uapi.h $libdir/libgvtdmabuf.so $libdir/pkgconfig/libgvtdmabuf.pc"
 	[gvt-dmabuf-tools]="usr/bin/gvt-dmabuf usr/share/man/man1/gvt-dmabuf.1.gz lib/udev/rules.d/70-gvt-dmabuf.rules lib/udev/gvt-dmabuf-mdev-group"
-	[gvtsim-dkms]="$(for f in $kfiles gvtsim-uapi.h; do printf 'usr/src/gvtsim-%s/%s ' "$dkms_version" "$f"; done)"
 	[gstreamer1.0-gvtdmabuf]="$libdir/gstreamer-1.0/libgstgvtdmabuf.so"
+	[gvtsim-dkms]="$(for f in $kfiles gvtsim-uapi.h; do printf 'usr/src/gvtsim-%s/%s ' "$dkms_version" "$f"; done)"
 )
-declare -A file=([libgvtdmabuf0]=$lib [libgvtdmabuf-dev]=$dev [gvt-dmabuf-tools]=$tools [gvtsim-dkms]=$dkms [gstreamer1.0-gvtdmabuf]=$gst)
+declare -A file=([libgvtdmabuf0]=$lib [libgvtdmabuf-dev]=$dev [gvt-dmabuf-tools]=$tools [gvtsim-dkms]=$dkms
+	[gstreamer1.0-gvtdmabuf]=$gst)
 for p in "${!file[@]}"; do
 	dpkg-deb -c "${file[$p]}" | awk '{ sub(/^\.\//, "", $6); print $6 }' | sort >"$tmp/$p.list"
 done
@@ -117,10 +120,6 @@ field "$tools" Depends | has 'libgvtdmabuf0 (>= ' &&
 	ok "gvt-dmabuf-tools depends on libgvtdmabuf0 through its symbols" ||
 	not_ok "gvt-dmabuf-tools Depends: $(field "$tools" Depends)"
 
-field "$gst" Depends | has 'libgvtdmabuf0 (>= ' && field "$gst" Depends | has 'libgstreamer1.0-0' &&
-	ok "gstreamer1.0-gvtdmabuf depends on libgvtdmabuf0 and GStreamer through its symbols" ||
-	not_ok "gstreamer1.0-gvtdmabuf Depends: $(field "$gst" Depends)"
-
 # Symbols: one line per name of the version script, nothing more.
 dpkg-deb -I "$lib" symbols >"$tmp/symbols" 2>/dev/null || not_ok "libgvtdmabuf0 has no symbols file"
 sed -n 's/^[[:space:]]*\(gvtdmabuf_[A-Za-z0-9_]*\);.*/\1/p' "$top/lib/libgvtdmabuf.sym" | sort >"$tmp/sym.want"
@@ -131,6 +130,11 @@ else
 	diff "$tmp/sym.want" "$tmp/sym.got"
 	not_ok "libgvtdmabuf0's symbols file differs from lib/libgvtdmabuf.sym"
 fi
+
+field "$gst" Depends | has 'libgvtdmabuf0 (>= ' &&
+	field "$gst" Depends | has 'libgstreamer1.0-0' &&
+	ok "gstreamer1.0-gvtdmabuf depends on libgvtdmabuf0 and libgstreamer1.0-0" ||
+	not_ok "gstreamer1.0-gvtdmabuf Depends: $(field "$gst" Depends)"
 
 # The packaged tool runs on the packaged library.
 root=$tmp/root
@@ -150,32 +154,11 @@ else
 	not_ok "man page gvt-dmabuf(1) has no .TH line"
 fi
 
-# gst-inspect-1.0 finds the element in the packaged plugin directory, the
-# plugin loading the packaged library, and streams a few sim frames.
-if command -v gst-inspect-1.0 >/dev/null; then
-	if GST_PLUGIN_SYSTEM_PATH=$root/$libdir/gstreamer-1.0 GST_PLUGIN_PATH= \
-	   GST_REGISTRY=$tmp/registry.bin LD_LIBRARY_PATH=$root/$libdir \
-	   gst-inspect-1.0 gvtdmabufsrc >"$tmp/inspect" 2>&1 &&
-	   grep -qF "$root/$libdir/gstreamer-1.0/libgstgvtdmabuf.so" "$tmp/inspect" &&
-	   LD_LIBRARY_PATH=$root/$libdir ldd "$root/$libdir/gstreamer-1.0/libgstgvtdmabuf.so" |
-		has -F "$root/$libdir/libgvtdmabuf.so.0"; then
-		ok "gst-inspect-1.0 finds gvtdmabufsrc in the packaged $libdir/gstreamer-1.0"
-	else
-		cat "$tmp/inspect"
-		not_ok "gst-inspect-1.0 gvtdmabufsrc from the packaged plugin"
-	fi
-	if command -v gst-launch-1.0 >/dev/null &&
-	   GST_PLUGIN_PATH=$root/$libdir/gstreamer-1.0 GST_REGISTRY=$tmp/registry2.bin \
-	   LD_LIBRARY_PATH=$root/$libdir timeout 60 gst-launch-1.0 -q \
-		gvtdmabufsrc device=sim num-buffers=5 ! fakesink >"$tmp/launch" 2>&1; then
-		ok "the packaged gvtdmabufsrc streams 5 sim frames"
-	else
-		cat "$tmp/launch"
-		not_ok "gst-launch-1.0 gvtdmabufsrc device=sim from the package"
-	fi
-else
-	echo "# gst-inspect-1.0 not installed: the plugin is not loaded (apt-get install gstreamer1.0-tools)"
-fi
+# GStreamer finds the element in the packaged plugin directory, on the
+# packaged library, and nowhere else.
+"$top/packaging/check-gst-inspect.sh" "$root/$libdir/gstreamer-1.0" "$root/$libdir" "$tmp/gst" &&
+	ok "gst-inspect-1.0 gvtdmabufsrc finds the element in the package's $libdir/gstreamer-1.0" ||
+	not_ok "gst-inspect-1.0 gvtdmabufsrc from the package's $libdir/gstreamer-1.0"
 
 # A program builds against the -dev package alone, through pkg-config.
 cat >"$tmp/user.c" <<'C'

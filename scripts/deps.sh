@@ -10,6 +10,7 @@ set -euo pipefail
 build_pkgs=(
 	gcc libc6-dev make meson ninja-build pkg-config
 	libdrm-dev libglib2.0-dev libpng-dev libspa-0.2-dev libva-dev
+	libegl-dev libgles-dev
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 )
 test_pkgs=(
@@ -20,6 +21,8 @@ test_pkgs=(
 	build-essential dpkg-dev debhelper dh-dkms fakeroot rpm lintian
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav ffmpeg
+	# qemu suite: a private bus for QEMU's -display dbus
+	dbus-daemon
 )
 
 case "${1:-build}" in

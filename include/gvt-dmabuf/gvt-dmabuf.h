@@ -9,10 +9,41 @@
  * the library allocates have _create()/_destroy() (or _open()/_close()),
  * destroy functions accept NULL.
  *
- * Threads: the library keeps no global state.  A context or a device may
- * be used from any thread, but from one thread at a time (callers such as
- * a GStreamer element serialise with their own lock).  Duplicated dma-bufs
- * are plain fds and belong to whoever holds them.
+ * Threads: the library keeps no global state and no locks.
+ *  - A device (and the descriptions gvtdmabuf_device_get_dmabuf() lends)
+ *    is used from one thread at a time, whichever: callers such as a
+ *    GStreamer element serialise with their own lock.  A borrowed
+ *    description may change or vanish on the device's next get_dmabuf,
+ *    set_cache_size, flush_cache or close, so a buffer handed to another
+ *    thread (a streaming thread, an encoder) is a gvtdmabuf_dmabuf_dup().
+ *  - The event and request fds may be polled from any thread; only one
+ *    should read them.
+ *  - A context is set up (set_*_root) before it is shared; then any number
+ *    of threads may open devices and list mdevs with it.
+ *  - A reader is used from one thread at a time; separate readers work
+ *    in parallel.
+ *  - The format, modifier, detiling and conversion functions and
+ *    gvtdmabuf_sim_spec_help() are pure: any thread, concurrently.
+ *  - Duplicated dma-bufs are plain fds and belong to whoever holds them.
+ *
+ * No fences: a GVT-g dma-buf is the guest's own framebuffer, and nothing
+ * tells user space when the guest is done with it.  The guest may draw
+ * into a buffer while a consumer still reads, imports or encodes it (the
+ * dma-buf carries no fence of the guest's rendering).  Guests that flip
+ * between two or three buffers draw into one that is off screen, and take
+ * a buffer back only after the next flip, so read or copy a buffer soon
+ * after the flip that put it on screen; a consumer that holds a frame
+ * longer (a paused encoder, a slow client) copies it first.
+ *
+ * One import per dmabuf_id: an id names one surface for as long as its
+ * object lives, which is while any fd of it is open (the device cache's,
+ * a dup, an import that holds the dma-buf: an EGLImage, a VA surface).
+ * i915 reuses a freed id for the next new surface (the lowest free id).
+ * So: key imports on dmabuf_id, keep a dup (or the import) for as long as
+ * the key exists, and drop the key together with the last of them; when
+ * a query gives an id you know, check the plane info (fourcc, modifier,
+ * width, height, stride, size) against what you imported, and re-import
+ * on a mismatch.  gvtdmabuf_device_get_dmabuf() does that check itself.
  */
 #ifndef GVT_DMABUF_H
 #define GVT_DMABUF_H
@@ -107,6 +138,7 @@ struct gvtdmabuf_plane_info {
  * A dma-buf as plain data (wlroots' wlr_dmabuf_attributes).  Produced by
  * gvtdmabuf_device_get_dmabuf() (borrowed: the cache owns the fds) or by
  * gvtdmabuf_dmabuf_dup() (owned: release with gvtdmabuf_dmabuf_finish()).
+ * It is the guest's framebuffer, without fences: see "No fences" above.
  */
 struct gvtdmabuf_dmabuf {
 	uint32_t width;
@@ -187,8 +219,10 @@ int gvtdmabuf_list_mdevs(struct gvtdmabuf_context *ctx, bool probe,
  * Open a vGPU.
  *
  * @param ctx context or NULL
- * @param name an mdev UUID, or "sim" / "sim:OPTIONS" for the built-in
- *             simulated vGPU (see gvtdmabuf_sim_spec_help())
+ * @param name an mdev UUID, "sim" / "sim:OPTIONS" for the built-in
+ *             simulated vGPU (see gvtdmabuf_sim_spec_help()), or
+ *             "qemu" / "qemu:OPTIONS" for a running VM's console through
+ *             QEMU's D-Bus display (see gvtdmabuf_qemu_spec_help())
  * @param ret_device receives the device
  * @param errbuf if not NULL, receives a sentence saying what failed, on
  *               what, and what to do (GVTDMABUF_ERROR_MAX is always enough)
@@ -198,7 +232,10 @@ int gvtdmabuf_list_mdevs(struct gvtdmabuf_context *ctx, bool probe,
  *   -EBUSY another process (QEMU?) holds the vGPU;
  *   -ENOTTY it is not a display device (no dma-buf plane export);
  *   -ENODEV the kernel has no VFIO (or no mdev);
- *   -EINVAL a malformed name or sim spec.
+ *   -EINVAL a malformed name or sim spec;
+ *   -ENOTSUP (qemu:) the library was built without GIO;
+ *   -ENOENT (qemu:) no VM owns the name, or it has no such console;
+ *   -ECONNREFUSED (qemu:) the bus cannot be reached.
  */
 int gvtdmabuf_device_open(struct gvtdmabuf_context *ctx, const char *name,
 			  struct gvtdmabuf_device **ret_device,
@@ -212,7 +249,8 @@ void gvtdmabuf_device_close(struct gvtdmabuf_device *dev);
 const char *gvtdmabuf_device_get_name(const struct gvtdmabuf_device *dev);
 
 /**
- * How the device was opened: "vfio-group", "vfio-cdev" (iommufd) or "sim".
+ * How the device was opened: "vfio-group", "vfio-cdev" (iommufd), "sim" or
+ * "qemu-dbus".
  */
 const char *gvtdmabuf_device_get_backend(const struct gvtdmabuf_device *dev);
 
@@ -265,8 +303,11 @@ int gvtdmabuf_device_get_dmabuf(struct gvtdmabuf_device *dev,
 				const struct gvtdmabuf_dmabuf **ret_dmabuf);
 
 /**
- * How many dma-bufs the cache keeps (least recently used goes first).
- * Default 4.  Shrinking evicts at once and closes the evicted fds.
+ * How many dma-bufs the cache keeps per plane (least recently used of that
+ * plane goes first), so that a consumer taking every plane's buffer each
+ * frame never evicts one it takes again.  Default 4 (a guest flips
+ * between two or three).  Shrinking evicts at once and closes the evicted
+ * fds.
  * @return 0, -EINVAL for 0 or more than 1024, -ENOMEM
  */
 int gvtdmabuf_device_set_cache_size(struct gvtdmabuf_device *dev, unsigned int n);
@@ -281,8 +322,8 @@ struct gvtdmabuf_cache_stats {
 	uint64_t hits;
 	uint64_t misses;
 	uint64_t evictions;
-	unsigned int entries;
-	unsigned int capacity;
+	unsigned int entries;	/**< cached dma-bufs, all planes together */
+	unsigned int capacity;	/**< the limit per plane */
 };
 
 /** Fill @p ret_stats with the device's cache statistics. */
@@ -294,7 +335,8 @@ void gvtdmabuf_device_get_cache_stats(const struct gvtdmabuf_device *dev,
  * (a flip, a mode change).  Read 8 bytes from it to rearm (eventfd
  * semantics; the fd is non-blocking, so a read when nothing happened fails
  * with EAGAIN).  On gvtsim this is the display-refresh IRQ; the sim backend
- * signals at the guest's frame rate.  The fd stays owned by the device.
+ * signals at the guest's frame rate; a "qemu:" device on every scanout,
+ * update and cursor change QEMU sends.  The fd stays owned by the device.
  *
  * @return the fd, or -ENOTSUP (upstream i915: poll with a timer instead)
  */
@@ -308,13 +350,140 @@ int gvtdmabuf_device_get_event_fd(struct gvtdmabuf_device *dev);
  * user (a service, a pipeline) should close the device soon after
  * (dma-bufs it duplicated stay valid).  Eventfd semantics, non-blocking;
  * the kernel repeats the request every few seconds.  The first call
- * attaches the eventfd; the fd stays owned by the device.
+ * attaches the eventfd; the fd stays owned by the device.  On a "qemu:"
+ * device it fires when QEMU goes away (the VM stopped, its bus name lost
+ * its owner, the connection closed) and stays readable from then on;
+ * every call then answers -ENODEV.
  *
  * @return the fd, -ENOTSUP when the device has no request IRQ (upstream
  *         i915 GVT-g, the sim backend), -EINVAL for NULL, or the errno of
  *         attaching it
  */
 int gvtdmabuf_device_get_request_fd(struct gvtdmabuf_device *dev);
+
+/* ---- damage, input, resolution (QEMU's D-Bus display) ---------------- */
+
+/** A rectangle in surface pixels (x, y: top left). */
+struct gvtdmabuf_rect {
+	int32_t x;
+	int32_t y;
+	uint32_t width;
+	uint32_t height;
+};
+
+/**
+ * The parts of the primary plane that changed since the previous call (or
+ * since open).  A new scanout (a flip to another buffer, a mode change) and
+ * more rectangles than the device keeps or than @p max count as the whole
+ * surface: one rectangle of the plane's size.  No change gives *ret_n = 0.
+ * Reading clears the damage.  Only QEMU's D-Bus display reports damage
+ * (its Update and UpdateDMABUF calls); a VFIO vGPU tells only "something
+ * changed" through the event fd.
+ *
+ * @param rects receives up to @p max rectangles
+ * @param max capacity of @p rects, at least 1
+ * @param ret_n receives the number of rectangles written
+ * @return 0, -EINVAL for NULL or max 0, -ENOTSUP for a backend without
+ *         damage (VFIO, sim), -ENODEV when the VM went away
+ */
+int gvtdmabuf_device_get_damage(struct gvtdmabuf_device *dev,
+				struct gvtdmabuf_rect *rects, size_t max,
+				size_t *ret_n);
+
+/**
+ * Press or release a key in the VM.  @p code is a Linux evdev key code
+ * (KEY_A, KEY_LEFTSHIFT... from <linux/input-event-codes.h>), the code the
+ * guest's evdev reports for it; the library translates it into QEMU's key
+ * number.  QEMU releases every key still held when the device is closed.
+ *
+ * @return 0, -EINVAL for a code the library cannot translate (or that QEMU
+ *         refused), -ENOTSUP for a backend without input, -ENODEV when the
+ *         VM went away, -EIO for another D-Bus failure
+ */
+int gvtdmabuf_device_send_key(struct gvtdmabuf_device *dev, uint32_t code,
+			      bool pressed);
+
+/**
+ * Move the VM's pointer to (@p x, @p y), in pixels of the primary plane.
+ * Needs an absolute pointing device in the VM (virtio-tablet, usb-tablet).
+ *
+ * @return 0, -EINVAL outside the surface or when the VM's pointer is
+ *         relative, -ENOTSUP, -ENODEV, -EIO as gvtdmabuf_device_send_key()
+ */
+int gvtdmabuf_device_send_pointer_absolute(struct gvtdmabuf_device *dev,
+					   uint32_t x, uint32_t y);
+
+/**
+ * Move the VM's pointer by (@p dx, @p dy) pixels.  Needs a relative
+ * pointing device in the VM (PS/2 mouse, virtio-mouse) and no absolute one.
+ *
+ * @return 0, -EINVAL when the VM's pointer is absolute, -ENOTSUP, -ENODEV,
+ *         -EIO as gvtdmabuf_device_send_key()
+ */
+int gvtdmabuf_device_send_pointer_relative(struct gvtdmabuf_device *dev,
+					   int32_t dx, int32_t dy);
+
+/**
+ * Press or release a pointer button: BTN_LEFT, BTN_RIGHT, BTN_MIDDLE,
+ * BTN_SIDE or BTN_EXTRA (evdev codes).
+ *
+ * @return 0, -EINVAL for another code, -ENOTSUP, -ENODEV, -EIO
+ */
+int gvtdmabuf_device_send_button(struct gvtdmabuf_device *dev, uint32_t button,
+				 bool pressed);
+
+/**
+ * Turn the VM's vertical wheel by @p steps notches: positive away from the
+ * user (evdev REL_WHEEL > 0, "up"), negative towards.  At most 120 steps
+ * per call.
+ *
+ * @return 0, -EINVAL for 0 or more than 120 steps, -ENOTSUP, -ENODEV, -EIO
+ */
+int gvtdmabuf_device_send_wheel(struct gvtdmabuf_device *dev, int32_t steps);
+
+/**
+ * Ask the VM for a display of @p width x @p height pixels.  On QEMU's
+ * D-Bus display this is SetUIInfo: the display device offers the size as
+ * its preferred mode (virtio-gpu raises a hotplug, a vfio vGPU with
+ * display=on rewrites its EDID) and the guest decides whether to switch.
+ *
+ * @return 0 (the request was delivered, not that the guest followed it),
+ *         -EINVAL for a size outside 1..16384, -ENOTSUP for a backend or
+ *         display device without resolution requests, -ENODEV, -EIO
+ */
+int gvtdmabuf_device_request_resolution(struct gvtdmabuf_device *dev,
+					uint32_t width, uint32_t height);
+
+/**
+ * A VM that offers QEMU's D-Bus display (-display dbus) on the session or
+ * the system bus.
+ */
+struct gvtdmabuf_qemu_display {
+	/** The name to pass to gvtdmabuf_device_open(), e.g. "qemu:session". */
+	char device[128];
+	char bus[16];		/**< "session" or "system" */
+	char bus_name[96];	/**< the D-Bus name QEMU owns, e.g. "org.qemu" */
+	char vm_name[64];	/**< QEMU's -name, may be empty */
+	char vm_uuid[GVTDMABUF_UUID_LEN + 1];	/**< QEMU's -uuid, may be empty */
+	unsigned int n_consoles;	/**< consoles (open one with ",console=N") */
+};
+
+/**
+ * List the VMs that offer a D-Bus display on the session and the system
+ * bus (names "org.qemu" and "org.qemu.*" that export
+ * /org/qemu/Display1/VM).  A bus that cannot be reached is skipped.
+ * VMs on a private bus (libvirt) or peer-to-peer are not found this way:
+ * open them by address ("qemu:bus=ADDRESS").
+ *
+ * @param ctx context or NULL
+ * @param ret_list receives a malloc()ed array, free() it
+ * @param ret_n receives the number of entries
+ * @return 0 (also with none), -ENOTSUP when the library was built
+ *         without GIO, -ENOMEM
+ */
+int gvtdmabuf_list_qemu_displays(struct gvtdmabuf_context *ctx,
+				 struct gvtdmabuf_qemu_display **ret_list,
+				 size_t *ret_n);
 
 /* ---- dma-buf helpers -------------------------------------------------- */
 
@@ -325,21 +494,115 @@ int gvtdmabuf_device_get_request_fd(struct gvtdmabuf_device *dev);
 int gvtdmabuf_dmabuf_dup(const struct gvtdmabuf_dmabuf *src,
 			 struct gvtdmabuf_dmabuf *dst);
 
-/** Close the fds of an owned description and set them to -1.  All
- * GVTDMABUF_MAX_PLANES fds are closed: unused ones must be -1 (as
- * gvtdmabuf_dmabuf_dup() leaves them), not 0.  NULL is accepted. */
+/** Close the fds of an owned description: those of its first n_planes
+ * planes (fds of -1 are skipped), as wlroots' wlr_dmabuf_attributes_finish().
+ * Then every fd is -1 and n_planes 0, so a zeroed struct or a second call
+ * closes nothing.  NULL is accepted. */
 void gvtdmabuf_dmabuf_finish(struct gvtdmabuf_dmabuf *dmabuf);
 
 /**
- * Copy a dma-buf's pixels into linear memory with the CPU (the fallback
- * path): mmap, DMA_BUF_IOCTL_SYNC, detile.  The pixel format is kept.
+ * Copy a dma-buf's pixels into linear memory, once: a
+ * gvtdmabuf_reader_read() through a reader made and destroyed for this
+ * call (so it maps or imports the buffer every time).  Consumers that
+ * read every frame keep a struct gvtdmabuf_reader instead.  The pixel
+ * format is kept.
  *
  * @param dst destination, at least dst_stride * height bytes
  * @param dst_stride destination bytes per row, at least width * cpp
- * @return 0 or a negative errno (-ENOTSUP: unknown format or modifier)
+ * @return 0 or a negative errno, as gvtdmabuf_reader_read() (whose message
+ *         this convenience cannot hand out)
  */
 int gvtdmabuf_dmabuf_read_linear(const struct gvtdmabuf_dmabuf *dmabuf,
 				 void *dst, uint32_t dst_stride);
+
+/* ---- reading pixels --------------------------------------------------- */
+
+/**
+ * Reads dma-bufs into linear system memory, for consumers that need the
+ * pixels on the CPU (a system-memory fallback, a PNG, shared memory for a
+ * PipeWire client) and read every frame.
+ *
+ * Each buffer is set up once and remembered (the 8 most recently read):
+ *  - mmap: the buffer is mapped and each read is DMA_BUF_IOCTL_SYNC plus
+ *    gvtdmabuf_detile() (sim, gvtsim with dmabuf_mmap=1, exporters that
+ *    implement mmap);
+ *  - egl: where the CPU cannot map it (a real i915 GVT-g dma-buf: mmap
+ *    fails with -ENODEV), the buffer is imported once through EGL with its
+ *    modifier (a GPU's render node, else Mesa's software device) and each
+ *    read is a linear glReadPixels.  Needs libgvtdmabuf built with EGL
+ *    (meson option egl) and an EGL that imports the modifier.
+ *
+ * Buffers are told apart by their dma-buf (inode) and geometry, not by
+ * dmabuf_id; the reader keeps a dup of each fd it remembers, so closing
+ * yours is safe (the memory stays allocated until the entry is evicted or
+ * the reader destroyed).
+ *
+ * Threads: a reader may be used from any thread, one at a time.  Its EGL
+ * context is current only inside its calls; the caller's current context
+ * (of the bound client API) is restored before they return.
+ */
+struct gvtdmabuf_reader;
+
+/** Flags of gvtdmabuf_reader_create(). */
+enum gvtdmabuf_reader_flags {
+	/** Never mmap: always import through EGL (tests of the GPU path, or
+	 * a consumer that knows the CPU cannot map its buffers) */
+	GVTDMABUF_READER_GPU_ONLY = 1 << 0,
+	/** Never use EGL (no GPU context in this process) */
+	GVTDMABUF_READER_CPU_ONLY = 1 << 1,
+};
+
+/**
+ * Create a reader.  Nothing is mapped or initialised before the first read.
+ *
+ * @param flags 0 or one of enum gvtdmabuf_reader_flags
+ * @param ret_reader receives the reader
+ * @return 0, -ENOMEM, -EINVAL for unknown or contradicting flags
+ */
+int gvtdmabuf_reader_create(uint32_t flags, struct gvtdmabuf_reader **ret_reader);
+
+/** Destroy a reader: unmaps, releases its imports and closes its fds.
+ * NULL is accepted. */
+void gvtdmabuf_reader_destroy(struct gvtdmabuf_reader *reader);
+
+/**
+ * Copy plane 0 of @p dmabuf into linear rows at @p dst, in the buffer's own
+ * pixel format (detiled, nothing converted).
+ *
+ * There are no fences: the guest may draw into the buffer while it is
+ * read (see struct gvtdmabuf_dmabuf).
+ *
+ * @param dst destination, at least dst_stride * height bytes; the bytes of
+ *            each row past width * cpp may be overwritten up to dst_stride
+ * @param dst_stride destination bytes per row, at least width * cpp
+ * @return 0 or a negative errno, with a sentence in
+ *         gvtdmabuf_reader_get_error():
+ *   -ENOTSUP neither way can read it (unknown format; a modifier the CPU
+ *            cannot detile and the GPU cannot import; mmap refused and no
+ *            GPU path: libgvtdmabuf without EGL, no EGL device, an EGL
+ *            without dma-buf import);
+ *   -EINVAL NULL pointers, no plane, a negative fd, a destination stride
+ *           less than a row, an offset or geometry that does not fit in
+ *           the buffer;
+ *   -EIO the GPU failed to read it back; or mmap's, fstat's or
+ *   DMA_BUF_IOCTL_SYNC's errno
+ */
+int gvtdmabuf_reader_read(struct gvtdmabuf_reader *reader,
+			  const struct gvtdmabuf_dmabuf *dmabuf,
+			  void *dst, uint32_t dst_stride);
+
+/**
+ * How the last successful gvtdmabuf_reader_read() got the pixels: "mmap"
+ * or "egl"; NULL before the first one or after a failed one.  For logs.
+ */
+const char *gvtdmabuf_reader_get_method(const struct gvtdmabuf_reader *reader);
+
+/**
+ * The sentence explaining the last failed gvtdmabuf_reader_read() (what
+ * was tried and what is missing), "" after a successful one.  Valid until
+ * the next call on the reader.
+ */
+const char *gvtdmabuf_reader_get_error(const struct gvtdmabuf_reader *reader);
 
 /* ---- formats ---------------------------------------------------------- */
 
@@ -425,6 +688,12 @@ int gvtdmabuf_detile(uint64_t modifier, uint32_t cpp,
  * Text describing the "sim:OPTIONS" syntax, for --help outputs.
  */
 const char *gvtdmabuf_sim_spec_help(void);
+
+/**
+ * Text describing the "qemu:OPTIONS" syntax (QEMU's D-Bus display), for
+ * --help outputs.
+ */
+const char *gvtdmabuf_qemu_spec_help(void);
 
 /**
  * Sim only: switch the simulated guest to frame @p frame now (paint it into

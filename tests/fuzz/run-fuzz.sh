@@ -35,7 +35,7 @@ decoder)
 	libs=""
 	;;
 sim)
-	srcs="$here/fuzz-sim.c $src/lib/sim.c $src/lib/guest-model.c $src/lib/context.c $src/kernel/gvtsim_fb_decoder.c"
+	srcs="$here/fuzz-sim.c $src/lib/sim.c $src/lib/sim-spec.c $src/lib/guest-model-*.c $src/lib/context.c $src/kernel/gvtsim_fb_decoder.c"
 	incs="-I$src/lib -I$src/include -I$src/kernel"
 	libs="-lpthread"
 	;;

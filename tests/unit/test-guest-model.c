@@ -692,6 +692,62 @@ static void test_composited(void)
 	}
 }
 
+/* The guest never paints the buffer on screen (the one the registers
+ * scan out): painting frame N + 1 leaves every byte of frame N's buffer,
+ * of the cursor and of the sprite as it was, with two and three buffers,
+ * linear and tiled, over more frames than buffers. */
+static void test_paint_off_screen(void)
+{
+	static const uint64_t mods[] = { DRM_FORMAT_MOD_LINEAR, I915_FORMAT_MOD_Y_TILED };
+	unsigned int nb, m;
+
+	for (nb = 2; nb <= 3; nb++) {
+		for (m = 0; m < G_N_ELEMENTS(mods); m++) {
+			struct gvtsim_guest_config cfg;
+			struct guest_fixture f;
+			struct gvtsim_plane p;
+			uint8_t *screen;
+			uint64_t frame;
+			size_t n;
+
+			base_config(&cfg);
+			cfg.n_buffers = nb;
+			cfg.modifier = mods[m];
+			cfg.sprite = true;
+			guest_setup(&f, &cfg);
+			n = f.g.layout.gm_size;
+			screen = g_malloc(n);
+			gvtsim_guest_show_frame(&f.g, 0, 0);
+			for (frame = 1; frame <= 7; frame++) {
+				uint64_t on;
+
+				g_assert_cmpint(decode(&f, GVTSIM_PLANE_PRIMARY, &p), ==, 0);
+				g_assert_true(p.enabled);
+				on = p.gm_offset;
+				memcpy(screen, f.gm, n);
+				gvtsim_guest_paint(&f.g, frame, frame * 1000);
+				/* the scanned-out buffer is untouched... */
+				g_assert_cmpint(memcmp(f.gm + on, screen + on, f.g.layout.fb_size), ==, 0);
+				/* ...and so are the cursor and the sprite */
+				g_assert_cmpint(memcmp(f.gm + f.g.layout.cursor_offset,
+						       screen + f.g.layout.cursor_offset,
+						       f.g.layout.cursor_bytes), ==, 0);
+				g_assert_cmpint(memcmp(f.gm + f.g.layout.sprite_offset,
+						       screen + f.g.layout.sprite_offset,
+						       f.g.layout.sprite_bytes), ==, 0);
+				/* ...while another buffer got the new frame */
+				g_assert_cmpint(memcmp(f.gm, screen, n), !=, 0);
+				gvtsim_guest_flip(&f.g, frame);
+				gvtsim_guest_move_cursor(&f.g, frame);
+				g_assert_cmpint(decode(&f, GVTSIM_PLANE_PRIMARY, &p), ==, 0);
+				g_assert_cmpuint(p.gm_offset, !=, on);
+			}
+			g_free(screen);
+			guest_teardown(&f);
+		}
+	}
+}
+
 static void test_disable_and_flip(void)
 {
 	struct gvtsim_guest_config cfg;
@@ -761,6 +817,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest-model/sprite", test_sprite);
 	g_test_add_func("/guest-model/composited", test_composited);
 	g_test_add_func("/guest-model/disable-and-flip", test_disable_and_flip);
+	g_test_add_func("/guest-model/paint-off-screen", test_paint_off_screen);
 	ret = g_test_run();
 	g_free(regs);
 	return ret;

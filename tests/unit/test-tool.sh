@@ -77,7 +77,7 @@ run 0 "help device" "$T" help device && expect "$TMP/out" "sim" "help device des
 man_text="$TMP/man.txt"
 sed 's/\\-/-/g; s/\\f[BIRP]//g' "$MAN" >"$man_text"
 for spec in "list:--no-probe --json" "info:--json" \
-	    "snapshot:--no-cursor --no-sprite --plane --frame" \
+	    "snapshot:--no-cursor --no-sprite --plane --frame --read" \
 	    "watch:--interval --count --duration --poll"; do
 	c=${spec%%:*}
 	opts=${spec#*:}
@@ -108,7 +108,7 @@ while IFS= read -r line; do
 	[ -n "$line" ] || continue
 	grep -qF -- "$line" "$TMP/man-squeezed" || { echo "# not in man page: $line"; missing=1; }
 done <"$TMP/simhelp"
-[ "$missing" -eq 0 ] && ok "man page DEVICE matches 'help device'" || fail "man page DEVICE out of date: run doc/update-sim-spec.sh BUILDDIR/service/gvt-dmabuf"
+[ "$missing" -eq 0 ] && ok "man page DEVICE matches 'help device'" || fail "man page DEVICE out of date: run doc/update-sim-spec.sh BUILDDIR/service/tool/gvt-dmabuf"
 for s in NAME SYNOPSIS DESCRIPTION COMMANDS DEVICE "EXIT STATUS" EXAMPLES "SEE ALSO"; do
 	grep -q "^\.SH \"*$s" "$MAN" && ok "man page has $s" || fail "man page lacks section $s"
 done
@@ -130,6 +130,15 @@ run 2 "snapshot bad --plane" "$T" snapshot sim "$TMP/x.png" --plane overlay && \
 	expect "$TMP/err" "overlay" "snapshot: bad --plane value named"
 run 2 "snapshot bad --frame" "$T" snapshot sim "$TMP/x.png" --frame -3 && \
 	expect "$TMP/err" "--frame" "snapshot: bad --frame named"
+run 2 "snapshot bad --read" "$T" snapshot sim "$TMP/x.png" --read gpu && \
+	expect "$TMP/err" "'gpu'" "snapshot: bad --read value named"
+run 0 "snapshot --read mmap" "$T" snapshot sim "$TMP/x.png" --read mmap
+# The sim's buffers are memfds here (no /dev/udmabuf): no GPU imports them,
+# and the error says so instead of a bare errno.
+if [ ! -c /dev/udmabuf ]; then
+	run 1 "snapshot --read egl of a memfd" "$T" snapshot sim "$TMP/x.png" --read egl && \
+		expect "$TMP/err" "memfd" "snapshot --read egl: says the buffer is a memfd"
+fi
 run 2 "watch bad --interval" "$T" watch sim --interval abc && {
 	expect "$TMP/err" "--interval" "watch: bad --interval named"
 	expect "$TMP/err" "abc" "watch: bad --interval value quoted"
@@ -200,9 +209,10 @@ if command -v python3 >/dev/null 2>&1; then
 		python3 - "$TMP/out" "$U" <<'EOF' && ok "list --json: fields" || fail "list --json fields"
 import json, sys
 d = json.load(open(sys.argv[1]))
+d = [e for e in d if e.get("kind") != "qemu-dbus"]
 assert len(d) == 1, d
 m = d[0]
-assert m == {"uuid": sys.argv[2], "parent": "gvtsim", "type": "gvtsim-GVTg_V5_4",
+assert m == {"kind": "mdev", "uuid": sys.argv[2], "parent": "gvtsim", "type": "gvtsim-GVTg_V5_4",
              "type_name": "GVTg_V5_4", "iommu_group": 7, "display": None}, m
 EOF
 	}
@@ -278,6 +288,8 @@ run 0 "watch --count 3" "$T" watch "$SIM" --count 3 --interval 0.3 && {
 	[ "$lines" -eq 4 ] && ok "watch: 3 reports and a summary" || fail "watch: $lines report lines"
 	expect "$TMP/out" "query us" "watch: latency figures"
 	expect "$TMP/out" "Summary" "watch: summary"
+	# Frames are counted from dmabuf ids: no dma-buf is ever taken.
+	expect "$TMP/out" "hit 0 miss 0" "watch: counts frames without taking a dma-buf"
 	# The sim flips at its frame rate: some flips and frames were seen.
 	awk '/^ *[0-9.]+s/ { if ($3 + 0 > 0) f++; if ($5 + 0 > 0) g++ } END { exit !(f > 0 && g > 0) }' "$TMP/out" &&
 		ok "watch: non-zero flips/s and fps" || { fail "watch: no flips counted"; sed 's/^/#   /' "$TMP/out"; }

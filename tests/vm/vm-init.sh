@@ -152,7 +152,7 @@ check "create vGPU $U2 (GVTg_V4_4)" sh -c "echo $U2 > $types/gvtsim-GVTg_V4_4/cr
 # The library and the tool over a guest that blanks and un-blanks its
 # screen and hides its cursor, with no CPU mapping of dma-bufs and the
 # lowest free dmabuf id.
-tool=$BUILDDIR/service/gvt-dmabuf
+tool=$BUILDDIR/service/tool/gvt-dmabuf
 params 0 0 0
 if [ -x "/host$tests/vm-lib" ]; then
 	run_test "vm-lib --i915 $U1 (defaults)" "$tests/vm-lib" --i915 "$U1"
@@ -209,7 +209,7 @@ else
 	notok "vm-lib: not built ($tests/vm-lib)"
 fi
 
-tool=$BUILDDIR/service/gvt-dmabuf
+tool=$BUILDDIR/service/tool/gvt-dmabuf
 if [ -x "/host$tool" ]; then
 	# The tool needs a painted screen: vm-lib's guest keeps one on $U1.
 	run_test "vm-lib paint $U1" "$tests/vm-lib" --paint "$U1"
@@ -299,6 +299,9 @@ if [ -c /dev/udmabuf ]; then
 else
 	say "# no /dev/udmabuf on this kernel: the sim's udmabuf export is not tested here"
 fi
+
+# ---- the reader's GPU path (EGL), in the Debian 13 tree ----------------------
+[ -n "${TREE_ROOT:-}" ] && . "/host$SRCDIR/tests/vm/vm-reader.sh"
 
 # ---- teardown: remove the vGPUs while a process still holds a dma-buf -----
 if [ -x "/host$tests/vm-lib" ]; then

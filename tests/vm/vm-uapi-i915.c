@@ -276,6 +276,85 @@ static void test_ids(struct vm_display *d, const struct gvtsim_guest_config *cfg
 	vm_param_set("monotonic_ids", false);
 }
 
+/* A surface of its own per @i: the guest at (w0 + 16 i) x 240. */
+static int show_surface(struct vm_display *d, uint32_t w0, int i)
+{
+	struct gvtsim_guest_config cfg;
+	int ret;
+
+	gvtsim_guest_config_default(&cfg);
+	cfg.gen = 9;
+	cfg.modifier = DRM_FORMAT_MOD_LINEAR;
+	cfg.width = w0 + 16 * (uint32_t)i;
+	cfg.height = 240;
+	cfg.n_buffers = 2;
+	cfg.cursor_size = 0;
+	cfg.sprite = false;
+	cfg.fourcc = DRM_FORMAT_XRGB8888;
+	ret = vm_guest_start(d, &cfg);
+	if (ret == 0)
+		vm_guest_show(d, 100 + (uint64_t)i);
+	return ret;
+}
+
+/* max_dmabufs with lowest-free ids: exported objects are never unlinked
+ * (their ids could otherwise name another surface while a buffer of the
+ * old one is open); objects only a query holds are, and their ids go to
+ * the next new surfaces. */
+static void test_bound(struct vm_display *d)
+{
+	enum { N = 6 };
+	uint32_t ids[N], hid[N];
+	int fds[N], i, j, n = 0, kept = 0, distinct = 1, ret;
+
+	vm_sysfs_write(VM_GVTSIM_PARAMS "/max_dmabufs", "4");
+	for (i = 0; i < N; i++) {
+		fds[i] = -1;
+		ids[i] = 0;
+		if (show_surface(d, 320, i))
+			break;
+		ids[i] = query_id(d->device, DRM_PLANE_TYPE_PRIMARY);
+		fds[i] = ids[i] ? vm_get_dmabuf(d->device, ids[i]) : -1;
+		if (fds[i] < 0)
+			break;
+		n++;
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (ids[i] == ids[j])
+				distinct = 0;
+	for (i = 0; i < n; i++) {
+		int fd = vm_get_dmabuf(d->device, ids[i]);
+
+		if (fd >= 0 && dmabuf_size(fd) == dmabuf_size(fds[i]))
+			kept++;
+		close_fd(&fd);
+	}
+	vm_check(n == N && distinct && kept == N,
+		 "max_dmabufs=4: %d exported surfaces keep distinct ids that still export them (%d exported, %d kept)",
+		 N, n, kept);
+	for (i = 0; i < n; i++)
+		close_fd(&fds[i]);
+
+	for (i = 0; i < N; i++)
+		hid[i] = show_surface(d, 480, i) ? 0 : query_id(d->device, DRM_PLANE_TYPE_PRIMARY);
+	vm_check(hid[0] == 1 && hid[3] == 4 && hid[4] == hid[0] && hid[5] == hid[1],
+		 "max_dmabufs=4: queried, never exported surfaces past the bound are unlinked, their ids go to the next ones (%u %u %u %u %u %u)",
+		 hid[0], hid[1], hid[2], hid[3], hid[4], hid[5]);
+	{
+		struct vfio_device_gfx_plane_info p;
+
+		ret = vm_query(d->device, VFIO_GFX_PLANE_TYPE_DMABUF, DRM_PLANE_TYPE_PRIMARY, &p);
+		ret = ret ? ret : vm_get_dmabuf(d->device, hid[5]);
+		vm_check(p.width == 480 + 16 * 5 &&
+			 dmabuf_size(ret) == (off_t)(((size_t)p.size + 4095) / 4096 * 4096),
+			 "max_dmabufs=4: id %u exports the newest surface, %ux%u (%lld bytes)", hid[5],
+			 p.width, p.height, (long long)dmabuf_size(ret));
+		close_fd(&ret);
+	}
+	vm_sysfs_write(VM_GVTSIM_PARAMS "/max_dmabufs", "32");
+}
+
 void vm_test_i915_defaults(void)
 {
 	static const char *const params[] = { "dmabuf_mmap", "monotonic_ids",
@@ -330,6 +409,9 @@ void vm_test_i915_defaults(void)
 	if (vm_check(ret == 0, "i915: reopen %s (%s)", UUID_I915, ret ? err : "ok")) {
 		id = query_id(v.device, DRM_PLANE_TYPE_PRIMARY);
 		vm_check(id == 1, "i915: after close and reopen the screen's id is 1 again (%u)", id);
+		if (vm_display_init(&d, v.device) == 0)
+			test_bound(&d);
+		vm_display_finish(&d);
 	}
 out_close:
 	vm_vfio_close(&v);

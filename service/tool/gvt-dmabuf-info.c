@@ -646,6 +646,8 @@ static int info_run(int argc, char **argv)
 	}
 	if (fd >= 0)
 		print_vfio(&o, fd);
+	else if (!o.json && !strcmp(gvtdmabuf_device_get_backend(dev), "qemu-dbus"))
+		printf("VFIO: none (a running VM, through QEMU's D-Bus display)\n");
 	else if (!o.json)
 		printf("VFIO: none (simulated in user space)\n");
 

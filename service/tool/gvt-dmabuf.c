@@ -92,6 +92,10 @@ static void print_device_help(FILE *f)
 	} else {
 		fputs("  sim   the built-in simulated vGPU\n", f);
 	}
+	fputs("or a running VM's console through QEMU's D-Bus display\n"
+	      "(QEMU's -display dbus; its vGPU is held by QEMU, so it is read there):\n",
+	      f);
+	fputs(gvtdmabuf_qemu_spec_help(), f);
 }
 
 void tool_print_command_help(const struct tool_command *cmd, FILE *f)
@@ -317,18 +321,23 @@ double tool_now(void)
 /* ---- list ------------------------------------------------------------- */
 
 static const char list_usage[] =
-	"Usage: gvt-dmabuf list [--no-probe] [--json]\n"
+	"Usage: gvt-dmabuf list [--no-probe] [--no-vms] [--json]\n"
 	"\n"
 	"List the mediated devices (mdevs) of this machine: UUID, parent device,\n"
 	"mdev type and its name, IOMMU group, and whether the device exports its\n"
 	"display as dma-bufs (found out by opening it, unless --no-probe).\n"
 	"DISPLAY is yes, no (not a display device), busy (held by QEMU or\n"
 	"another program), no-access, no-vfio or error:REASON.\n"
+	"Then the running VMs that offer QEMU's D-Bus display on the session\n"
+	"and the system bus, with the DEVICE name that opens them.  VMs on a\n"
+	"private bus (libvirt) are not found: open them with qemu:bus=ADDRESS.\n"
 	"The simulated vGPU \"sim\" is always available and is not listed.\n"
 	"\n"
 	"Options:\n"
 	"  --no-probe  do not open the devices (DISPLAY shows \"?\")\n"
-	"  --json      print a JSON array instead of a table\n"
+	"  --no-vms    do not look for VMs on the D-Bus buses\n"
+	"  --json      print a JSON array instead of a table (entries have\n"
+	"              \"kind\": \"mdev\" or \"qemu-dbus\")\n"
 	"  -h, --help  show this help\n";
 
 static const char *display_text(const struct gvtdmabuf_mdev_info *m, bool probe,
@@ -407,13 +416,15 @@ static int list_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "no-probe", no_argument, NULL, 'P' },
+		{ "no-vms", no_argument, NULL, 'V' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct gvtdmabuf_mdev_info *list = NULL;
-	bool probe = true, json = false;
-	size_t n = 0, i;
+	struct gvtdmabuf_qemu_display *vms = NULL;
+	bool probe = true, json = false, find_vms = true;
+	size_t n = 0, n_vms = 0, i;
 	int c, ret = TOOL_EXIT_OK, r;
 	char buf[64];
 
@@ -421,6 +432,9 @@ static int list_run(int argc, char **argv)
 		switch (c) {
 		case 'P':
 			probe = false;
+			break;
+		case 'V':
+			find_vms = false;
 			break;
 		case 'j':
 			json = true;
@@ -443,13 +457,17 @@ static int list_run(int argc, char **argv)
 							  : tool_exit_code(r);
 		goto out;
 	}
+	/* Without GIO (-ENOTSUP) or without reachable buses there are no VMs
+	 * to show; neither is an error of 'list'. */
+	if (find_vms && gvtdmabuf_list_qemu_displays(tool_ctx, &vms, &n_vms) < 0)
+		n_vms = 0;
 
 	if (json) {
 		printf("[");
 		for (i = 0; i < n; i++) {
 			const struct gvtdmabuf_mdev_info *m = &list[i];
 
-			printf("%s\n  {\"uuid\": ", i ? "," : "");
+			printf("%s\n  {\"kind\": \"mdev\", \"uuid\": ", i ? "," : "");
 			tool_json_string(stdout, m->uuid);
 			printf(", \"parent\": ");
 			tool_json_string(stdout, m->parent);
@@ -466,12 +484,39 @@ static int list_run(int argc, char **argv)
 				tool_json_string(stdout, display_text(m, probe, buf, sizeof(buf)));
 			printf("}");
 		}
-		printf("%s]\n", n ? "\n" : "");
+		for (i = 0; i < n_vms; i++) {
+			const struct gvtdmabuf_qemu_display *v = &vms[i];
+
+			printf("%s\n  {\"kind\": \"qemu-dbus\", \"device\": ", n + i ? "," : "");
+			tool_json_string(stdout, v->device);
+			printf(", \"bus\": ");
+			tool_json_string(stdout, v->bus);
+			printf(", \"bus_name\": ");
+			tool_json_string(stdout, v->bus_name);
+			printf(", \"vm_name\": ");
+			tool_json_string(stdout, v->vm_name);
+			printf(", \"vm_uuid\": ");
+			tool_json_string(stdout, v->vm_uuid);
+			printf(", \"consoles\": %u}", v->n_consoles);
+		}
+		printf("%s]\n", n + n_vms ? "\n" : "");
 		goto out;
 	}
 
+	if (n_vms) {
+		printf("%-40s  %-16s  %-36s  %s\n", "DEVICE (running VM, QEMU D-Bus display)",
+		       "VM NAME", "VM UUID", "CONSOLES");
+		for (i = 0; i < n_vms; i++)
+			printf("%-40s  %-16s  %-36s  %u\n", vms[i].device,
+			       vms[i].vm_name[0] ? vms[i].vm_name : "-",
+			       vms[i].vm_uuid[0] ? vms[i].vm_uuid : "-",
+			       vms[i].n_consoles);
+		if (n)
+			printf("\n");
+	}
 	if (n == 0) {
-		print_create_hint();
+		if (n_vms == 0)
+			print_create_hint();
 		goto out;
 	}
 	printf("%-36s  %-14s  %-20s  %-16s  %5s  %s\n",
@@ -492,6 +537,7 @@ static int list_run(int argc, char **argv)
 	}
 	printf("The simulated vGPU \"sim\" is also available (see 'gvt-dmabuf help device').\n");
 out:
+	free(vms);
 	free(list);
 	return ret;
 }

@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The qemu suite's real dma-buf path: QEMU's D-Bus display exports dma-bufs
+# only with GL (-display dbus,gl=on), which needs a render node; the host
+# has none.  So boot Debian 13's 6.12 kernel (tree of mkroot-debian13.sh)
+# with vgem for /dev/dri/renderD128, and inside it run Debian 13's QEMU 10
+# with -display dbus,gl=on and a VGA (SeaBIOS's screen, no guest kernel)
+# next to qemu-dmabuf-check, which reads the ScanoutDMABUF buffer through
+# libgvtdmabuf and compares it with QEMU's screendump.  The host's root is
+# shared read-only over 9p; the programs of BUILDDIR run in the Debian 13
+# tree (built on Debian 12, they need nothing newer).
+#
+#   tests/qemu/run-dmabuf-vm.sh BUILDDIR
+#
+# Exit status: 0 pass, 1 fail, 77 skip (a missing piece, named).
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+srcdir=$(cd "$here/../.." && pwd)
+builddir=$(cd "${1:?usage: run-dmabuf-vm.sh BUILDDIR}" && pwd)
+tag=qemu-dmabuf
+log() { echo "# $tag: $*"; }
+skip() { echo "1..0 # SKIP $*"; exit 77; }
+fail() { echo "not ok - $*"; echo "1..1"; exit 1; }
+
+check_prog="$builddir/tests/qemu/qemu-dmabuf-check"
+[ -x "$check_prog" ] || fail "qemu-dmabuf-check not built in $builddir"
+case "$builddir" in /tmp/*) skip "BUILDDIR under /tmp is not visible in the VM (its /tmp is its own)";; esac
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || skip "no static /bin/busybox"
+root=$("$srcdir/tests/vm/mkroot-debian13.sh") || skip "no Debian 13 tree (tests/vm/mkroot-debian13.sh failed)"
+kver=$(cd "$root/lib/modules" 2>/dev/null && ls -d 6.12*-amd64 2>/dev/null | sort -V | tail -n1)
+[ -n "$kver" ] && [ -f "$root/boot/vmlinuz-$kver" ] || skip "the Debian 13 tree has no 6.12 kernel"
+[ -x "$root/usr/bin/qemu-system-x86_64" ] || skip "the Debian 13 tree has no qemu-system-x86"
+ls "$root"/usr/lib/x86_64-linux-gnu/qemu/ui-opengl.so >/dev/null 2>&1 ||
+	skip "the Debian 13 tree has no qemu-system-modules-opengl (ui-dbus needs it)"
+[ -x "$root/usr/bin/dbus-daemon" ] || skip "the Debian 13 tree has no dbus-daemon"
+[ -x "$root/usr/bin/python3" ] || true
+
+work=$(mktemp -d /tmp/gvt-qemu-dmabuf-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+ird="$work/initramfs"
+mkdir -p "$ird"/{bin,dev,proc,sys,host,lib/modules}
+cp /bin/busybox "$ird/bin/"
+for a in sh mount insmod poweroff cat echo sleep chroot; do ln -s busybox "$ird/bin/$a"; done
+: >"$ird/modules.list"
+for m in 9p 9pnet_virtio vgem; do
+	deps=$(modprobe -S "$kver" -d "$root" --show-depends "$m" 2>&1) || fail "module $m of $kver: $deps"
+	while read -r kind path _; do
+		[ "$kind" = insmod ] || continue
+		name=$(basename "$path"); name=${name%.xz}; name=${name%.zst}
+		grep -qx "$name" "$ird/modules.list" && continue
+		case "$path" in
+		*.xz) xz -dc "$path" >"$ird/lib/modules/$name" ;;
+		*.zst) zstd -qdc "$path" >"$ird/lib/modules/$name" ;;
+		*) cp "$path" "$ird/lib/modules/$name" ;;
+		esac || fail "could not copy $path"
+		echo "$name" >>"$ird/modules.list"
+	done <<<"$deps"
+done
+# Runs in the Debian 13 tree: a bus, QEMU 10 with GL on vgem, the check.
+cat >"$ird/inner.sh" <<INNER
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp XDG_RUNTIME_DIR=/tmp
+dbus-daemon --session --nofork --nopidfile --print-address=3 3>/tmp/bus 2>/tmp/dbus.log &
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -s /tmp/bus ] && break; sleep 0.5; done
+export DBUS_SESSION_BUS_ADDRESS=\$(head -n1 /tmp/bus)
+echo "# \$(qemu-system-x86_64 --version | head -n1)"
+qemu-system-x86_64 -nodefaults -m 64 -device VGA -display dbus,gl=on \\
+	-qmp unix:/tmp/qmp,server=on,wait=off >/tmp/qemu.log 2>&1 &
+qp=\$!
+LD_LIBRARY_PATH=/build/lib /build/tests/qemu/qemu-dmabuf-check /tmp/qmp /tmp
+echo "# check exit status \$?"
+sed 's/^/# qemu: /' /tmp/qemu.log
+kill \$qp
+INNER
+cat >"$ird/init" <<'INIT'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in $(cat /modules.list); do insmod "/lib/modules/$m"; done
+mount -t 9p -o trans=virtio,version=9p2000.L,ro hostroot /host
+. /vm.conf
+D=/host$ROOT
+mount -t tmpfs tmp "$D/tmp"
+mount -t tmpfs run "$D/run"
+mount -o bind /dev "$D/dev"
+mount -t proc proc "$D/proc"
+mount -t sysfs sys "$D/sys"
+mount -o bind "/host$BUILDDIR" "$D/mnt"
+cat /inner.sh | sed 's|/build/|/mnt/|g' >"$D/tmp/inner.sh"
+chroot "$D" /bin/sh /tmp/inner.sh >/dev/ttyS1 2>&1
+poweroff -f
+INIT
+chmod 755 "$ird/init"
+printf "ROOT='%s'\nBUILDDIR='%s'\n" "$root" "$builddir" >"$ird/vm.conf"
+(cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz" || fail "could not pack the initramfs"
+
+log "booting $kver with vgem; QEMU 10 -display dbus,gl=on inside"
+timeout --foreground -k 10 400 qemu-system-x86_64 \
+	-machine q35 -cpu max -smp 2 -m 2048 -display none -monitor none -no-reboot \
+	-serial "file:$work/console.log" -serial "file:$work/out.log" \
+	-kernel "$root/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" \
+	-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init" \
+	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot </dev/null
+tr -d '\r' <"$work/out.log"
+grep -q '^# check exit status 0' "$work/out.log" || {
+	log "console:"; tr -d '\r' <"$work/console.log" | tail -n 15 | sed 's/^/#   /'
+	exit 1
+}
+exit 0

@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The qemu suite: a real QEMU (the host's, software emulation) runs Debian's
+# kernel with a virtio-gpu display, virtio keyboard and tablet, and
+# -display dbus on a private D-Bus bus.  The initramfs holds qemu-guest
+# (KMS dumb buffers painted with the guest model, page flips, a cursor,
+# evdev reports on a second serial port); qemu-client reads the VM through
+# libgvtdmabuf's "qemu:bus=ADDRESS" device and checks it (TAP).
+#
+#   tests/qemu/run-qemu.sh BUILDDIR
+#
+# Environment: GVT_QEMU_KEEP=1 keeps the work dir.
+# Exit status: 0 pass, 1 fail, 77 skip (a missing tool, named).
+set -uo pipefail
+
+builddir=$(cd "${1:?usage: run-qemu.sh BUILDDIR}" && pwd)
+tag=qemu-display
+log() { echo "# $tag: $*"; }
+skip() { echo "1..0 # SKIP $*"; exit 77; }
+fail() { echo "not ok - $*"; echo "1..1"; exit 1; }
+
+guest="$builddir/tests/qemu/qemu-guest"
+client="$builddir/tests/qemu/qemu-client"
+[ -x "$guest" ] && [ -x "$client" ] || fail "qemu-guest or qemu-client not built in $builddir"
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+qemu-system-x86_64 -display help 2>/dev/null | grep -qx dbus ||
+	skip "this QEMU has no -display dbus (Debian: the ui-dbus module of qemu-system-gui)"
+command -v dbus-daemon >/dev/null || skip "dbus-daemon is not installed (scripts/deps.sh)"
+command -v cpio >/dev/null || skip "cpio is not installed"
+kver=$(cd /lib/modules 2>/dev/null && ls -d 6.1.*-amd64 2>/dev/null | sort -V | tail -n1)
+[ -n "$kver" ] && [ -r "/boot/vmlinuz-$kver" ] || skip "no Debian 6.1 kernel image in /boot"
+[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || skip "no static /bin/busybox (busybox-static)"
+
+work=$(mktemp -d /tmp/gvt-qemu-XXXXXX)
+qemu_pid="" bus_pid=""
+cleanup() {
+	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null
+	[ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null
+	wait 2>/dev/null
+	if [ "${GVT_QEMU_KEEP:-0}" = 1 ]; then log "work dir kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+# ---- initramfs: busybox, the display/input modules, the guest program -------
+ird="$work/initramfs"
+mkdir -p "$ird"/{bin,dev,proc,sys,lib/modules}
+cp /bin/busybox "$ird/bin/"
+for a in sh mount insmod poweroff cat echo; do ln -s busybox "$ird/bin/$a"; done
+: >"$ird/modules.list"
+for m in virtio_pci virtio_gpu virtio_input evdev; do
+	deps=$(modprobe -S "$kver" --show-depends "$m" 2>&1) || fail "module $m of $kver: $deps"
+	while read -r kind path _; do
+		[ "$kind" = insmod ] || continue
+		name=$(basename "$path"); name=${name%.xz}; name=${name%.zst}
+		grep -qx "$name" "$ird/modules.list" && continue
+		case "$path" in
+		*.xz) xz -dc "$path" >"$ird/lib/modules/$name" ;;
+		*.zst) zstd -qdc "$path" >"$ird/lib/modules/$name" ;;
+		*) cp "$path" "$ird/lib/modules/$name" ;;
+		esac || fail "could not copy $path"
+		echo "$name" >>"$ird/modules.list"
+	done <<<"$deps"
+done
+cp "$guest" "$ird/qemu-guest"
+cat >"$ird/init" <<'INIT'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in $(cat /modules.list); do insmod "/lib/modules/$m"; done
+/qemu-guest /dev/ttyS1
+echo "qemu-guest exited with $?"
+poweroff -f
+INIT
+chmod 755 "$ird/init"
+(cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz" ||
+	fail "could not pack the initramfs"
+
+# ---- a private bus and the VM ------------------------------------------------
+exec 3>"$work/bus-address"
+dbus-daemon --session --nofork --nopidfile --print-address=3 2>"$work/dbus.log" &
+bus_pid=$!
+exec 3>&-
+for _ in $(seq 50); do [ -s "$work/bus-address" ] && break; sleep 0.1; done
+address=$(head -n1 "$work/bus-address")
+[ -n "$address" ] || fail "dbus-daemon printed no address: $(cat "$work/dbus.log")"
+log "private bus $address"
+
+DBUS_SESSION_BUS_ADDRESS="$address" qemu-system-x86_64 \
+	-machine q35 -accel tcg -smp 1 -m 384 -nodefaults -no-reboot \
+	-name gvt-qemu-test \
+	-kernel "/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" \
+	-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init" \
+	-serial "file:$work/console.log" -serial "file:$work/report.log" \
+	-device virtio-gpu-pci,xres=640,yres=480 \
+	-device virtio-keyboard-pci -device virtio-tablet-pci \
+	-display dbus >"$work/qemu.log" 2>&1 &
+qemu_pid=$!
+log "QEMU $(qemu-system-x86_64 --version | head -n1), pid $qemu_pid"
+
+# The address holds commas (",guid="): bus= takes the rest of the name.
+# The tool, when built, finds the VM on the session bus (the private one).
+tool_args=()
+[ -x "$builddir/service/gvt-dmabuf" ] && tool_args=("$builddir/service/gvt-dmabuf" "$work")
+DBUS_SESSION_BUS_ADDRESS="$address" DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/no-system-bus" \
+	timeout 300 "$client" "qemu:bus=$address" "$work/report.log" "$qemu_pid" "${tool_args[@]}"
+rc=$?
+{ wait "$qemu_pid"; } 2>/dev/null
+qemu_pid=""
+if [ "$rc" != 0 ]; then
+	log "client exit status $rc; guest report:"; sed 's/^/#   /' "$work/report.log" | tail -n 40
+	log "console:"; sed 's/^/#   /' "$work/console.log" | tail -n 20
+	log "QEMU:"; sed 's/^/#   /' "$work/qemu.log" | tail -n 20
+	exit 1
+fi
+exit 0
