@@ -19,8 +19,10 @@
  * detiled, pixel-exact) is chosen by negotiation; XRGB2101010/XBGR2101010
  * have no GStreamer format name before 1.28 and go out as RGBA there (the
  * 10-bit channels rounded to 8), and only DMA_DRM caps carry them as
- * dma-bufs.  Where the CPU cannot map the vGPU's dma-bufs (real GVT-g), the
- * system path fails: use `glupload ! gldownload` to read back on the GPU.
+ * dma-bufs.  The system path reads through the library's reader: each
+ * surface mapped once, or where the CPU cannot map it (real GVT-g) imported
+ * through EGL and read back by the GPU; `glupload ! gldownload` is the
+ * all-GStreamer alternative.
  *
  * Waiting: with `wait=event` (gvtsim, sim) a flip wakes the element through
  * the vGPU's display event fd with no timer; `wait=poll` (upstream i915,
@@ -182,6 +184,13 @@ enum {
 	PROP_IMPLICIT_MODIFIER,
 };
 
+enum {
+	SIGNAL_DEVICE_OPENED,
+	N_SIGNALS,
+};
+
+static guint signals[N_SIGNALS];
+
 /* How the negotiated caps carry frames. */
 typedef enum {
 	OUT_NONE,
@@ -230,6 +239,7 @@ struct _GstGvtDmabufSrc {
 	GHashTable *surfaces;	/* dmabuf_id -> SurfaceEntry */
 	guint64 use_counter;
 	GstBufferPool *pool;	/* system memory */
+	struct gvtdmabuf_reader *reader;	/* CPU or GPU readback, system path */
 	guint8 *scratch;	/* one linear frame for converted formats */
 	gsize scratch_size;
 
@@ -596,15 +606,26 @@ surface_memory (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 
 /*
  * The one place where the system path reads pixels: the surface, detiled,
- * into @dst (rows of the surface's own format).  Today the library maps the
- * buffer on each call; a reader that maps once per surface or reads back on
- * the GPU replaces this body and nothing else.
+ * into @dst (rows of the surface's own format), through the library's
+ * reader: each surface mapped once (or, where the CPU cannot map it, as on
+ * real GVT-g, imported once through EGL and read back on the GPU).
  */
 static int
 read_surface (GstGvtDmabufSrc *self, const struct gvtdmabuf_dmabuf *buf,
 	      guint8 *dst, guint32 dst_stride)
 {
-	return gvtdmabuf_dmabuf_read_linear (buf, dst, dst_stride);
+	int r;
+
+	if (!self->reader) {
+		r = gvtdmabuf_reader_create (0, &self->reader);
+		if (r < 0)
+			return r;
+	}
+	r = gvtdmabuf_reader_read (self->reader, buf, dst, dst_stride);
+	if (r == 0)
+		GST_LOG_OBJECT (self, "read surface %u by %s", buf->dmabuf_id,
+				gvtdmabuf_reader_get_method (self->reader));
+	return r;
 }
 
 /* Blend a straight-alpha ARGB8888 (BGRA bytes) image over a frame of an
@@ -689,7 +710,7 @@ update_cursor (GstGvtDmabufSrc *self)
 	gst_clear_buffer (&self->cursor_pixels);
 	self->cursor_pixels = gst_buffer_new_allocate (NULL, size, NULL);
 	gst_buffer_map (self->cursor_pixels, &map, GST_MAP_WRITE);
-	r = gvtdmabuf_dmabuf_read_linear (buf, map.data, ci.width * 4);
+	r = read_surface (self, buf, map.data, ci.width * 4);
 	gst_buffer_unmap (self->cursor_pixels, &map);
 	if (r < 0) {
 		GST_WARNING_OBJECT (self, "cannot read the cursor image: %s (cursor left out)",
@@ -946,6 +967,7 @@ gst_gvt_dmabuf_src_start (GstBaseSrc *bsrc)
 		GST_WARNING_OBJECT (self, "no device request fd (%s): removal of the vGPU "
 				    "is noticed only when its ioctls fail", g_strerror (-fd));
 	}
+	g_signal_emit (self, signals[SIGNAL_DEVICE_OPENED], 0, self->dev);
 	GST_INFO_OBJECT (self, "opened %s (%s), waiting by %s",
 			 gvtdmabuf_device_get_name (self->dev),
 			 gvtdmabuf_device_get_backend (self->dev),
@@ -987,6 +1009,7 @@ gst_gvt_dmabuf_src_stop (GstBaseSrc *bsrc)
 	}
 	g_clear_pointer (&self->scratch, g_free);
 	self->scratch_size = 0;
+	g_clear_pointer (&self->reader, gvtdmabuf_reader_destroy);
 	GST_OBJECT_LOCK (self);
 	self->have_plane = FALSE;
 	GST_OBJECT_UNLOCK (self);
@@ -1356,10 +1379,12 @@ make_system_buffer (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi
 		GST_ELEMENT_ERROR (self, RESOURCE, READ,
 			("Cannot read the pixels of surface %u (%ux%u, %s) into system memory: %s",
 			 pi->dmabuf_id, pi->width, pi->height,
-			 gvtdmabuf_modifier_name (pi->modifier), g_strerror (-r)),
-			("%s", r == -ENODEV || r == -EACCES ?
-			 "the CPU cannot map this dma-buf (real GVT-g): use io-mode=dmabuf with "
-			 "glupload ! gldownload, or a VA-API importer" : ""));
+			 gvtdmabuf_modifier_name (pi->modifier),
+			 self->reader && gvtdmabuf_reader_get_error (self->reader) ?
+			 gvtdmabuf_reader_get_error (self->reader) : g_strerror (-r)),
+			("%s", r == -ENOTSUP ?
+			 "neither the CPU nor the GPU can read it here: use a dma-buf importer "
+			 "(vapostproc, glupload) instead of system memory" : ""));
 		return GST_FLOW_ERROR;
 	}
 	*ret_buf = out;
@@ -1455,7 +1480,7 @@ produce (GstGvtDmabufSrc *self, GstBuffer **ret_buf)
 		ret = make_system_buffer (self, &pi, buf, ret_buf);
 	if (ret != GST_FLOW_OK)
 		return ret;
-	if (self->out == OUT_DMABUF && self->cursor == GST_GVT_DMABUF_SRC_CURSOR_META)
+	if (self->cursor == GST_GVT_DMABUF_SRC_CURSOR_META)
 		attach_cursor_meta (self, *ret_buf);
 	GST_BUFFER_PTS (*ret_buf) = ts;
 	GST_BUFFER_DTS (*ret_buf) = GST_CLOCK_TIME_NONE;
@@ -1632,6 +1657,23 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 			"by i915 GVT-g on its dma-bufs), wrong for others (glupload would "
 			"read them as linear)",
 			FALSE, flags));
+
+	/**
+	 * GstGvtDmabufSrc::device-opened:
+	 * @src: the element
+	 * @device: the `struct gvtdmabuf_device *` it opened
+	 *
+	 * Emitted when the element has opened its vGPU (READY to PAUSED), for
+	 * an application in the same process that uses libgvtdmabuf on it:
+	 * cache statistics, the sim's controls (gvtdmabuf_sim_set_frame(),
+	 * _set_mode(), _set_display(), which may be called while the element
+	 * streams).  The device belongs to the element and is closed when it
+	 * stops; anything else the library does with a device must not run
+	 * while the element streams (one thread at a time).
+	 */
+	signals[SIGNAL_DEVICE_OPENED] = g_signal_new ("device-opened",
+		G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+		G_TYPE_NONE, 1, G_TYPE_POINTER);
 
 	caps = template_caps ();
 	gst_element_class_add_pad_template (element_class,

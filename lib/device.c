@@ -728,3 +728,35 @@ gvtdmabuf_sim_get_frame(struct gvtdmabuf_device *dev, uint64_t *ret_frame)
 		return -ENOTSUP;
 	return gvtdmabuf_sim_backend_get_frame(dev->backend, ret_frame);
 }
+
+/**
+ * Sim only: switch the simulated guest to another mode now (then frames
+ * advance only by gvtdmabuf_sim_set_frame()).
+ * @return 0, -EINVAL for NULL or a mode the sim cannot paint, -ENOSPC for a
+ *         mode larger than the graphics memory of the spec's mode,
+ *         -ENOTSUP for a non-sim device
+ */
+GVTDMABUF_EXPORT int
+gvtdmabuf_sim_set_mode(struct gvtdmabuf_device *dev, uint32_t width, uint32_t height)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!gvtdmabuf_backend_is_sim(dev->backend))
+		return -ENOTSUP;
+	return gvtdmabuf_sim_backend_set_mode(dev->backend, width, height);
+}
+
+/**
+ * Sim only: turn the simulated guest's display off (pipe and planes
+ * disabled: queries answer enabled == false) or on again with the next frame.
+ * @return 0, -EINVAL for NULL, -ENOTSUP for a non-sim device
+ */
+GVTDMABUF_EXPORT int
+gvtdmabuf_sim_set_display(struct gvtdmabuf_device *dev, bool on)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!gvtdmabuf_backend_is_sim(dev->backend))
+		return -ENOTSUP;
+	return gvtdmabuf_sim_backend_set_display(dev->backend, on);
+}

@@ -607,3 +607,80 @@ int gvtdmabuf_sim_backend_get_frame(struct gvtdmabuf_backend *b, uint64_t *ret_f
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
+
+/* Stop the guest thread and take s->lock: from now on the caller drives
+ * the guest (set_frame, set_mode, set_display). */
+static struct sim_backend *sim_take_guest(struct gvtdmabuf_backend *b)
+{
+	struct sim_backend *s = to_sim(b);
+
+	pthread_mutex_lock(&s->ctl_lock);
+	stop_guest_thread(s);
+	pthread_mutex_lock(&s->lock);
+	s->manual = true;
+	return s;
+}
+
+static void sim_release_guest(struct sim_backend *s, bool changed)
+{
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->ctl_lock);
+	if (changed)
+		signal_event(s);
+}
+
+int gvtdmabuf_sim_backend_set_mode(struct gvtdmabuf_backend *b, uint32_t width,
+				   uint32_t height)
+{
+	struct gvtsim_guest_config cfg;
+	struct gvtsim_guest_layout layout;
+	struct gvtsim_guest guest;
+	struct sim_backend *s;
+	int ret;
+
+	if (!gvtdmabuf_backend_is_sim(b))
+		return -ENOTSUP;
+	s = sim_take_guest(b);
+	cfg = s->cfg;
+	cfg.width = width;
+	cfg.height = height;
+	ret = gvtsim_guest_compute_layout(&cfg, &layout);
+	if (ret)
+		goto out;
+	/* the graphics memory was sized for the mode of the spec */
+	if (layout.gm_size > s->gm_size) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	memset(&guest, 0, sizeof(guest));
+	ret = gvtsim_guest_init(&guest, &cfg, sim_write_reg, sim_read_reg, s, s->gm,
+				s->gm_size);
+	if (ret)
+		goto out;
+	gvtsim_guest_finish(&s->guest);
+	s->guest = guest;
+	s->cfg = cfg;
+	s->layout = layout;
+	gvtsim_guest_program_mode(&s->guest);
+	show_frame_manual(s, s->frame + 1);
+out:
+	sim_release_guest(s, ret == 0);
+	return ret;
+}
+
+int gvtdmabuf_sim_backend_set_display(struct gvtdmabuf_backend *b, bool on)
+{
+	struct sim_backend *s;
+
+	if (!gvtdmabuf_backend_is_sim(b))
+		return -ENOTSUP;
+	s = sim_take_guest(b);
+	if (on) {
+		gvtsim_guest_program_mode(&s->guest);
+		show_frame_manual(s, s->frame + 1);
+	} else {
+		gvtsim_guest_disable(&s->guest);
+	}
+	sim_release_guest(s, true);
+	return 0;
+}

@@ -710,6 +710,27 @@ int gvtdmabuf_sim_set_frame(struct gvtdmabuf_device *dev, uint64_t frame);
  */
 int gvtdmabuf_sim_get_frame(struct gvtdmabuf_device *dev, uint64_t *ret_frame);
 
+/**
+ * Sim only: switch the simulated guest to mode @p width x @p height now,
+ * showing the next frame in it (a mode change as a guest makes one; tests
+ * of consumers that renegotiate).  Frames then advance only by
+ * gvtdmabuf_sim_set_frame().  The graphics memory keeps the size of the
+ * spec's mode: larger modes do not fit.  Like set_frame, may be called
+ * while another thread uses the device.
+ * @return 0, -EINVAL (NULL, or a mode the sim cannot paint), -ENOSPC (more
+ *         than the graphics memory holds), -ENOTSUP for a non-sim device
+ */
+int gvtdmabuf_sim_set_mode(struct gvtdmabuf_device *dev, uint32_t width, uint32_t height);
+
+/**
+ * Sim only: turn the simulated guest's display off (pipe and planes
+ * disabled: queries answer enabled == false) or on again, showing the
+ * next frame.  Frames then advance only by gvtdmabuf_sim_set_frame().  May
+ * be called while another thread uses the device.
+ * @return 0, -EINVAL for NULL, -ENOTSUP for a non-sim device
+ */
+int gvtdmabuf_sim_set_display(struct gvtdmabuf_device *dev, bool on);
+
 #ifdef __cplusplus
 }
 #endif
