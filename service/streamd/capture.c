@@ -92,7 +92,7 @@ static gboolean pw_try_connect(gpointer user)
 	pw->retry_source = 0;
 	pw->warned = false;
 	pw->up = true;
-	slog(G_LOG_LEVEL_INFO, "pipewire", NULL, "connected to PipeWire");
+	slog(G_LOG_LEVEL_MESSAGE, "pipewire", NULL, "connected to PipeWire");
 	pw->connected(pw->data, true);
 	return G_SOURCE_REMOVE;
 }
@@ -241,7 +241,7 @@ static void on_stream_state(void *data, enum pw_stream_state old, enum pw_stream
 	struct streamd_vgpu *v = data;
 
 	v->pw_state = state;
-	slog(state == PW_STREAM_STATE_ERROR ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_INFO,
+	slog(state == PW_STREAM_STATE_ERROR ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE,
 	     "pipewire", v->device, "%s: node %u %s%s%s", v->device, pw_stream_get_node_id(v->stream),
 	     pw_stream_state_as_string(state), error ? ": " : "", error ? error : "");
 }
@@ -288,7 +288,7 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 			sizeof(struct spa_meta_region) * 1,
 			sizeof(struct spa_meta_region) * 16));
 	pw_stream_update_params(v->stream, params, 3);
-	slog(G_LOG_LEVEL_INFO, "pipewire", v->device, "%s: consumer negotiated %s %ux%u",
+	slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: consumer negotiated %s %ux%u",
 	     v->device, gst_name_for(info.format), info.size.width, info.size.height);
 }
 
@@ -439,7 +439,7 @@ static void node_update(struct streamd_vgpu *v)
 			slog(G_LOG_LEVEL_WARNING, "pipewire", v->device,
 			     "%s: cannot publish a PipeWire node: %s", v->device, g_strerror(-res));
 		else
-			slog(G_LOG_LEVEL_INFO, "pipewire", v->device, "%s: PipeWire node %s (%s), %ux%u",
+			slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: PipeWire node %s (%s), %ux%u",
 			     v->device, v->node_name, v->name, v->width, v->height);
 	}
 	pw_thread_loop_unlock(v->pw->loop);
@@ -473,7 +473,7 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 		v->width = GST_VIDEO_INFO_WIDTH(&vi);
 		v->height = GST_VIDEO_INFO_HEIGHT(&vi);
 		g_mutex_unlock(&v->lock);
-		slog(G_LOG_LEVEL_INFO, "capture", v->device, "%s: capturing %ux%u",
+		slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capturing %ux%u",
 		     v->device, v->width, v->height);
 		g_idle_add_full(G_PRIORITY_DEFAULT, size_changed_main, v, NULL);
 	}
@@ -517,7 +517,7 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer user)
 		gst_element_set_state(v->pipeline, GST_STATE_NULL);
 		break;
 	case GST_MESSAGE_EOS:
-		slog(G_LOG_LEVEL_INFO, "capture", v->device, "%s: capture ended", v->device);
+		slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture ended", v->device);
 		set_state(v, "ended");
 		break;
 	default:
@@ -569,7 +569,7 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 			    e ? e->message : "the pipeline did not start");
 		goto error;
 	}
-	slog(G_LOG_LEVEL_INFO, "capture", v->device, "%s: capture started (%s)", v->device, v->name);
+	slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture started (%s)", v->device, v->name);
 	return v;
 error:
 	streamd_vgpu_destroy(v);
@@ -597,7 +597,7 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 	g_clear_object(&v->pipeline);
 	if (v->sample)
 		gst_sample_unref(v->sample);
-	slog(G_LOG_LEVEL_INFO, "capture", v->device, "%s: capture closed", v->device);
+	slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture closed", v->device);
 	g_mutex_clear(&v->lock);
 	g_free(v->state);
 	g_free(v->device);

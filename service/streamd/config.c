@@ -234,16 +234,23 @@ static bool valid_device(const char *d)
 static bool apply_override(GKeyFile *kf, GHashTable *cmdline, const char *ov, GError **error)
 {
 	const char *eq = strchr(ov, '=');
-	const char *dot;
+	const char *dot = NULL;
 	g_autofree char *lhs = NULL;
 
+	/* Section names may hold '=' and '.' (sim:WxH,fps=30), keys neither:
+	 * the key is the word after the last dot before the first '=' that
+	 * has one. */
+	for (; eq; eq = strchr(eq + 1, '=')) {
+		g_free(lhs);
+		lhs = g_strndup(ov, eq - ov);
+		dot = strrchr(lhs, '.');
+		if (dot && !strchr(dot, '='))
+			break;
+	}
 	if (!eq) {
 		CFG_ERROR(error, "--set '%s': expected SECTION.KEY=VALUE", ov);
 		return false;
 	}
-	lhs = g_strndup(ov, eq - ov);
-	/* Keys hold no dot, sections may (a sim spec): split at the last one. */
-	dot = strrchr(lhs, '.');
 	if (!dot || dot == lhs || !dot[1]) {
 		CFG_ERROR(error, "--set '%s': expected SECTION.KEY=VALUE, e.g. daemon.pipewire=false", ov);
 		return false;

@@ -87,7 +87,7 @@ static void vgpu_start(struct daemon *d, const struct streamd_vgpu_config *vc)
 	struct streamd_vgpu *v;
 
 	if (!vc->enabled) {
-		slog(G_LOG_LEVEL_INFO, "discovery", vc->device, "%s: disabled in the configuration",
+		slog(G_LOG_LEVEL_MESSAGE, "discovery", vc->device, "%s: disabled in the configuration",
 		     vc->device);
 		return;
 	}
@@ -139,7 +139,7 @@ static gboolean rescan(gpointer user)
 
 			if (vc && !vc->enabled)
 				continue;
-			slog(G_LOG_LEVEL_INFO, "discovery", list[i].uuid, "%s: vGPU appeared (%s)",
+			slog(G_LOG_LEVEL_MESSAGE, "discovery", list[i].uuid, "%s: vGPU appeared (%s)",
 			     list[i].uuid, list[i].type_id);
 			vgpu_start_device(d, list[i].uuid);
 		}
@@ -152,7 +152,7 @@ static gboolean rescan(gpointer user)
 		for (size_t i = 0; !found && i < n; i++)
 			found = !strcmp(list[i].uuid, key);
 		if (!found) {
-			slog(G_LOG_LEVEL_INFO, "discovery", key, "%s: vGPU removed", (char *)key);
+			slog(G_LOG_LEVEL_MESSAGE, "discovery", key, "%s: vGPU removed", (char *)key);
 			g_hash_table_iter_remove(&it);
 		}
 	}
@@ -203,13 +203,13 @@ static bool reload(struct daemon *d, GError **error)
 		const struct streamd_vgpu_config *b = streamd_config_find(cfg, key);
 
 		if (!(a == NULL && b == NULL) && !vgpu_config_equal(a, b)) {
-			slog(G_LOG_LEVEL_INFO, "config", key, "%s: settings changed, restarting", (char *)key);
+			slog(G_LOG_LEVEL_MESSAGE, "config", key, "%s: settings changed, restarting", (char *)key);
 			g_hash_table_iter_remove(&it);
 		}
 	}
 	streamd_config_free(old);
 	apply_config(d);
-	slog(G_LOG_LEVEL_INFO, "config", NULL, "configuration reloaded from %s",
+	slog(G_LOG_LEVEL_MESSAGE, "config", NULL, "configuration reloaded from %s",
 	     cfg->path ? cfg->path : "(defaults)");
 	return true;
 }
@@ -231,7 +231,7 @@ static gboolean on_sigterm(gpointer user)
 {
 	struct daemon *d = user;
 
-	slog(G_LOG_LEVEL_INFO, "daemon", NULL, "stopping");
+	slog(G_LOG_LEVEL_MESSAGE, "daemon", NULL, "stopping");
 	notify("STOPPING=1");
 	g_main_loop_quit(d->loop);
 	return G_SOURCE_CONTINUE;
@@ -306,7 +306,7 @@ static void on_name_lost(GDBusConnection *conn, const char *name, gpointer user)
 
 static void on_name_acquired(GDBusConnection *conn, const char *name, gpointer user)
 {
-	slog(G_LOG_LEVEL_INFO, "control", NULL, "control interface %s on the %s bus", name,
+	slog(G_LOG_LEVEL_MESSAGE, "control", NULL, "control interface %s on the %s bus", name,
 	     ((struct daemon *)user)->user ? "session" : "system");
 }
 
@@ -385,7 +385,7 @@ int main(int argc, char **argv)
 	if (d.cfg->pipewire)
 		d.pw = streamd_pw_create(on_pw_connected, &d);
 	else
-		slog(G_LOG_LEVEL_INFO, "pipewire", NULL, "PipeWire nodes disabled ([daemon] pipewire=false)");
+		slog(G_LOG_LEVEL_MESSAGE, "pipewire", NULL, "PipeWire nodes disabled ([daemon] pipewire=false)");
 	if (!no_dbus) {
 		d.introspection = g_dbus_node_info_new_for_xml(introspection_xml, NULL);
 		d.owner_id = g_bus_own_name(user ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, BUS_NAME,
@@ -393,7 +393,7 @@ int main(int argc, char **argv)
 					    on_name_acquired, on_name_lost, &d, NULL);
 	}
 	apply_config(&d);
-	slog(G_LOG_LEVEL_INFO, "daemon", NULL, "gvt-streamd %s running (%s, %u vGPUs)",
+	slog(G_LOG_LEVEL_MESSAGE, "daemon", NULL, "gvt-streamd %s running (%s, %u vGPUs)",
 	     GVT_DMABUF_VERSION, d.cfg->path ? d.cfg->path : "default configuration",
 	     g_hash_table_size(d.vgpus));
 	notify("READY=1");
