@@ -145,6 +145,24 @@ else
 	fail "GetStatus: $st"
 fi
 
+# gvt-dmabuf status, as a user reads it and as JSON
+if [ -n "${GVT_DMABUF_TOOL:-}" ]; then
+	"$GVT_DMABUF_TOOL" status --session >"$T/status.txt" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] && grep -q "^$DEV (Test Desk)" "$T/status.txt" && grep -q "state: streaming, 320x240" "$T/status.txt" &&
+		grep -q "PipeWire node [0-9]* $NODE" "$T/status.txt" &&
+		ok "gvt-dmabuf status" || fail "gvt-dmabuf status: rc=$rc $(cat "$T/status.txt")"
+	"$GVT_DMABUF_TOOL" status --session --json >"$T/status.json" 2>&1
+	python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["daemon"]["pipewire"] is True, s
+v, = s["vgpus"]
+assert v["device"] == sys.argv[2] and v["name"] == "Test Desk" and v["width"] == 320 and v["height"] == 240, v
+assert v["node-id"] >= 0 and v["node-name"] == sys.argv[3] and v["state"] == "streaming", v
+' "$T/status.json" "$DEV" "$NODE" && ok "gvt-dmabuf status --json" || fail "status --json: $(cat "$T/status.json")"
+fi
+
 # ---- SIGHUP: a bad reload keeps the running configuration ----
 echo "bogus = 1" >>"$XDG_CONFIG_HOME/gvt-streamd.conf"
 kill -HUP $SDPID
