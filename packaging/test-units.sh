@@ -7,7 +7,7 @@
 # Usage: test-units.sh SRCDIR PATH/TO/gvt-streamd
 set -u
 src=$1
-bin=$2
+bin=$(realpath "$2")
 command -v systemd-analyze >/dev/null || { echo "SKIP: systemd-analyze missing (package systemd)"; exit 77; }
 fails=0
 T=$(mktemp -d /tmp/gvt-units.XXXXXX)
