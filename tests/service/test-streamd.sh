@@ -137,6 +137,25 @@ for fmt in BGRx RGBA; do
 	fi
 done
 
+# ---- pw-v4l2: the node as V4L2 applications see it (ffmpeg -f v4l2) ----
+if command -v pw-v4l2 >/dev/null && command -v ffmpeg >/dev/null; then
+	rm -f "$T/v4l2.raw"
+	timeout 30 pw-v4l2 ffmpeg -hide_banner -loglevel error -f v4l2 -i /dev/video0 -frames:v 8 \
+		-fps_mode passthrough -f rawvideo -pix_fmt bgr0 -y "$T/v4l2.raw" >"$T/ff.log" 2>&1
+	rc=$?
+	# pw-v4l2 0.3.65 under ffmpeg gives buffers back out of order and
+	# now and then twice (its QBUF errors, seen with any producer order):
+	# the order is not checked here (pipewiresrc above checks it), the
+	# pixels of every frame are.
+	if [ $rc -eq 0 ] && "$CHECK" "$T/v4l2.raw" 320 240 BGRx 4 unordered >"$T/check.log"; then
+		ok "pw-v4l2 ffmpeg -f v4l2: $(tail -1 "$T/check.log"), pixels equal the guest model"
+	else
+		fail "pw-v4l2 ffmpeg: rc=$rc $(cat "$T/ff.log") $(tail -3 "$T/check.log" 2>/dev/null)"
+	fi
+else
+	echo "# pw-v4l2 or ffmpeg missing: V4L2 check skipped (pipewire-v4l2, ffmpeg)"
+fi
+
 # ---- control interface ----
 st=$(gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 -m org.gvtdmabuf.Streamd1.GetStatus 2>&1)
 if grep -q "'device': <'$DEV'>" <<<"$st" && grep -q "'width': <uint32 320>" <<<"$st" && grep -q "'state': <'streaming'>" <<<"$st" && grep -q "'pipewire': <true>" <<<"$st"; then
