@@ -182,6 +182,21 @@ assert v["node-id"] >= 0 and v["node-name"] == sys.argv[3] and v["state"] == "st
 ' "$T/status.json" "$DEV" "$NODE" && ok "gvt-dmabuf status --json" || fail "status --json: $(cat "$T/status.json")"
 fi
 
+# ---- 200 consumer connect/disconnect cycles: fd count and RSS stay flat ----
+fds() { ls /proc/$SDPID/fd | wc -l; }
+rss() { awk '/^VmRSS:/ { print $2 }' /proc/$SDPID/status; }
+cycle() { timeout 10 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=1 ! video/x-raw,format=BGRx ! fakesink >/dev/null 2>&1; }
+for i in $(seq 20); do cycle; done	# warm-up: pools and caches reach their size
+fd0=$(fds) rss0=$(rss) failed=0
+for i in $(seq 200); do cycle || failed=$((failed + 1)); done
+sleep 0.5
+fd1=$(fds) rss1=$(rss)
+echo "# after 20 warm-up cycles: $fd0 fds, RSS $rss0 KiB; after 200 more: $fd1 fds, RSS $rss1 KiB; $failed consumers got no frame"
+[ "$failed" -eq 0 ] && ok "200 consumers each got a frame" || fail "$failed of 200 consumers got no frame"
+[ "$fd1" -le "$fd0" ] && ok "fd count flat over 200 consumer cycles ($fd0 -> $fd1)" || fail "fd count grew over 200 cycles: $fd0 -> $fd1"
+[ $((rss1 - rss0)) -lt 2048 ] && ok "RSS flat over 200 consumer cycles ($rss0 -> $rss1 KiB, bound +2 MiB)" ||
+	fail "RSS grew over 200 cycles: $rss0 -> $rss1 KiB"
+
 # ---- SIGHUP: a bad reload keeps the running configuration ----
 echo "bogus = 1" >>"$XDG_CONFIG_HOME/gvt-streamd.conf"
 kill -HUP $SDPID
