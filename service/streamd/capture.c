@@ -173,6 +173,18 @@ struct streamd_vgpu {
 	uint64_t fps_window_frames;
 	double fps;
 	char *state;		/* "starting", "streaming", "error: ..." */
+
+	/* Cursor from the element's overlay composition meta (under lock). */
+	bool cursor_visible;
+	/* Top-left of the image (hotspot applied) per frame, by PTS: the
+	 * converter may drop the meta, and frames pass it one by one. */
+	struct { GstClockTime pts; int32_t x, y; bool visible; } cursor_pos[8];
+	unsigned int cursor_pos_next;
+	GstBuffer *cursor_pixels;	/* ARGB (B,G,R,A bytes), straight alpha */
+	uint32_t cursor_w, cursor_h, cursor_stride;
+	uint64_t cursor_serial;		/* bumped when the image changes */
+	uint64_t cursor_sent;		/* serial last published */
+	int64_t cursor_sent_time;	/* when (monotonic us) */
 };
 
 const char *streamd_vgpu_device(const struct streamd_vgpu *v)
@@ -206,6 +218,10 @@ static char *node_name_for(const char *device)
 }
 
 #define MAX_FPS_OFFER 240
+/* gvtsim and i915 cursors are at most 256x256 ARGB8888. */
+#define MAX_CURSOR 256
+#define CURSOR_META_SIZE(w, h) \
+	(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + (w) * (h) * 4)
 
 static const struct spa_pod *build_format(struct spa_pod_builder *b, uint32_t format,
 					  uint32_t w, uint32_t h)
@@ -241,6 +257,12 @@ static void on_stream_state(void *data, enum pw_stream_state old, enum pw_stream
 	struct streamd_vgpu *v = data;
 
 	v->pw_state = state;
+	if (state == PW_STREAM_STATE_STREAMING) {
+		/* A new consumer has no cursor image yet. */
+		g_mutex_lock(&v->lock);
+		v->cursor_sent = 0;
+		g_mutex_unlock(&v->lock);
+	}
 	slog(state == PW_STREAM_STATE_ERROR ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE,
 	     "pipewire", v->device, "%s: node %u %s%s%s", v->device, pw_stream_get_node_id(v->stream),
 	     pw_stream_state_as_string(state), error ? ": " : "", error ? error : "");
@@ -250,7 +272,7 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 {
 	struct streamd_vgpu *v = data;
 	struct spa_video_info_raw info;
-	uint8_t buf[1024];
+	uint8_t buf[2048];
 	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
 	const struct spa_pod *params[4];
 	uint32_t stride;
@@ -287,9 +309,76 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 			sizeof(struct spa_meta_region) * 16,
 			sizeof(struct spa_meta_region) * 1,
 			sizeof(struct spa_meta_region) * 16));
-	pw_stream_update_params(v->stream, params, 3);
+	params[3] = spa_pod_builder_add_object(&b,
+		SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
+		SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Cursor),
+		SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int(
+			CURSOR_META_SIZE(MAX_CURSOR, MAX_CURSOR),
+			CURSOR_META_SIZE(1, 1),
+			CURSOR_META_SIZE(MAX_CURSOR, MAX_CURSOR)));
+	pw_stream_update_params(v->stream, params, 4);
 	slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: consumer negotiated %s %ux%u",
 	     v->device, gst_name_for(info.format), info.size.width, info.size.height);
+}
+
+/*
+ * SPA_META_Cursor: position on every frame, the bitmap when it changed and
+ * once a second (consumers keep the last one), id 0 when the guest shows
+ * no cursor.
+ */
+static void fill_cursor(struct streamd_vgpu *v, struct spa_buffer *sb, GstClockTime pts)
+{
+	struct spa_meta *m = spa_buffer_find_meta(sb, SPA_META_Cursor);
+	struct spa_meta_cursor *c;
+	struct spa_meta_bitmap *bm;
+	GstMapInfo map;
+	bool found = false, visible = false;
+	int32_t x = 0, y = 0;
+
+	if (!m || m->size < sizeof(*c))
+		return;
+	c = m->data;
+	g_mutex_lock(&v->lock);
+	for (guint i = 0; i < G_N_ELEMENTS(v->cursor_pos); i++)
+		if (v->cursor_pos[i].pts == pts) {
+			found = true;
+			visible = v->cursor_pos[i].visible;
+			x = v->cursor_pos[i].x;
+			y = v->cursor_pos[i].y;
+		}
+	if (!found || !visible || !v->cursor_pixels) {
+		c->id = 0;
+		c->bitmap_offset = 0;
+		g_mutex_unlock(&v->lock);
+		return;
+	}
+	c->id = 1;
+	c->flags = 0;
+	c->position.x = x;
+	c->position.y = y;
+	c->hotspot.x = 0;	/* the position already has the hotspot applied */
+	c->hotspot.y = 0;
+	c->bitmap_offset = 0;
+	/* Again every second, for consumers that joined since. */
+	if ((v->cursor_sent != v->cursor_serial ||
+	     g_get_monotonic_time() - v->cursor_sent_time >= G_USEC_PER_SEC) &&
+	    m->size >= CURSOR_META_SIZE(v->cursor_w, v->cursor_h) &&
+	    gst_buffer_map(v->cursor_pixels, &map, GST_MAP_READ)) {
+		c->bitmap_offset = sizeof(*c);
+		bm = SPA_PTROFF(c, c->bitmap_offset, struct spa_meta_bitmap);
+		bm->format = SPA_VIDEO_FORMAT_BGRA;
+		bm->size.width = v->cursor_w;
+		bm->size.height = v->cursor_h;
+		bm->stride = v->cursor_w * 4;
+		bm->offset = sizeof(*bm);
+		for (uint32_t row = 0; row < v->cursor_h; row++)
+			memcpy(SPA_PTROFF(bm, bm->offset + row * bm->stride, void),
+			       map.data + row * v->cursor_stride, v->cursor_w * 4);
+		gst_buffer_unmap(v->cursor_pixels, &map);
+		v->cursor_sent = v->cursor_serial;
+		v->cursor_sent_time = g_get_monotonic_time();
+	}
+	g_mutex_unlock(&v->lock);
 }
 
 /* Runs in the PipeWire thread after pw_stream_trigger_process(). */
@@ -361,6 +450,7 @@ static void on_process(void *data)
 		if (m->size >= 2 * sizeof(*r))
 			r[1].region = SPA_REGION(0, 0, 0, 0);
 	}
+	fill_cursor(v, sb, GST_BUFFER_PTS(gst_sample_get_buffer(sample)));
 	pw_stream_queue_buffer(v->stream, pb);
 	g_mutex_lock(&v->lock);
 	v->frames_published++;
@@ -502,6 +592,47 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 	return GST_FLOW_OK;
 }
 
+/* Before the converter: take the cursor from the element's overlay
+ * composition meta (its image is read by the CPU once per cursor surface
+ * by the element; here it is only referenced). */
+static GstPadProbeReturn on_pw_branch_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+	struct streamd_vgpu *v = user;
+	GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+	GstVideoOverlayCompositionMeta *meta = gst_buffer_get_video_overlay_composition_meta(buf);
+	GstVideoOverlayRectangle *rect = NULL;
+	GstBuffer *pixels = NULL;
+	GstVideoMeta *vm;
+	gint x = 0, y = 0;
+	guint w = 0, h = 0;
+
+	if (meta && gst_video_overlay_composition_n_rectangles(meta->overlay) > 0) {
+		rect = gst_video_overlay_composition_get_rectangle(meta->overlay, 0);
+		gst_video_overlay_rectangle_get_render_rectangle(rect, &x, &y, &w, &h);
+		pixels = gst_video_overlay_rectangle_get_pixels_unscaled_argb(rect,
+			GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
+	}
+	g_mutex_lock(&v->lock);
+	v->cursor_visible = pixels != NULL;
+	if (pixels && pixels != v->cursor_pixels) {
+		vm = gst_buffer_get_video_meta(pixels);
+		gst_buffer_replace(&v->cursor_pixels, pixels);
+		v->cursor_w = vm ? vm->width : w;
+		v->cursor_h = vm ? vm->height : h;
+		v->cursor_stride = vm ? (uint32_t)vm->stride[0] : w * 4;
+		if (v->cursor_w > MAX_CURSOR || v->cursor_h > MAX_CURSOR)
+			v->cursor_visible = false;
+		v->cursor_serial++;
+	}
+	v->cursor_pos[v->cursor_pos_next].pts = GST_BUFFER_PTS(buf);
+	v->cursor_pos[v->cursor_pos_next].x = x;
+	v->cursor_pos[v->cursor_pos_next].y = y;
+	v->cursor_pos[v->cursor_pos_next].visible = v->cursor_visible;
+	v->cursor_pos_next = (v->cursor_pos_next + 1) % G_N_ELEMENTS(v->cursor_pos);
+	g_mutex_unlock(&v->lock);
+	return GST_PAD_PROBE_OK;
+}
+
 static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer user)
 {
 	struct streamd_vgpu *v = user;
@@ -556,6 +687,14 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	gst_object_unref(src);
 	v->convert_caps = gst_bin_get_by_name(GST_BIN(v->pipeline), "pw-caps");
 	v->appsink = gst_bin_get_by_name(GST_BIN(v->pipeline), "pw-sink");
+	{
+		GstElement *q = gst_bin_get_by_name(GST_BIN(v->pipeline), "pw-queue");
+		GstPad *pad = gst_element_get_static_pad(q, "sink");
+
+		gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_pw_branch_buffer, v, NULL);
+		gst_object_unref(pad);
+		gst_object_unref(q);
+	}
 	gst_app_sink_set_callbacks(GST_APP_SINK(v->appsink), &cb, v, NULL);
 	bus = gst_element_get_bus(v->pipeline);
 	v->bus_watch = gst_bus_add_watch(bus, on_bus, v);
@@ -597,6 +736,7 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 	g_clear_object(&v->pipeline);
 	if (v->sample)
 		gst_sample_unref(v->sample);
+	gst_buffer_replace(&v->cursor_pixels, NULL);
 	slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture closed", v->device);
 	g_mutex_clear(&v->lock);
 	g_free(v->state);
