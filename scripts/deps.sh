@@ -12,6 +12,8 @@ build_pkgs=(
 	libdrm-dev libglib2.0-dev libpng-dev libspa-0.2-dev libva-dev
 	libegl-dev libgles-dev
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+	# gvt-streamd
+	libpipewire-0.3-dev libsystemd-dev
 )
 test_pkgs=(
 	"${build_pkgs[@]}"
@@ -23,6 +25,8 @@ test_pkgs=(
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav ffmpeg
 	# qemu suite: a private bus for QEMU's -display dbus
 	dbus-daemon
+	# service suite: a private PipeWire and its consumers; systemd-analyze
+	dbus pipewire pipewire-bin wireplumber gstreamer1.0-pipewire pipewire-v4l2 systemd
 )
 
 case "${1:-build}" in

@@ -37,6 +37,9 @@ extern const struct tool_command tool_list_command;
 extern const struct tool_command tool_info_command;
 extern const struct tool_command tool_snapshot_command;
 extern const struct tool_command tool_watch_command;
+#ifdef HAVE_GIO
+extern const struct tool_command tool_status_command;
+#endif
 
 /* Messages go to stderr as "gvt-dmabuf: ..." (or "gvt-dmabuf CMD: ..."). */
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -28,6 +28,9 @@ static const struct tool_command *const commands[] = {
 	&tool_info_command,
 	&tool_snapshot_command,
 	&tool_watch_command,
+#ifdef HAVE_GIO
+	&tool_status_command,
+#endif
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,789 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One capture per vGPU: gvtdmabufsrc ! tee, with a branch per consumer
+ * kind.  The PipeWire branch ends in an appsink whose samples a pw_stream
+ * (a Video/Source node, the stream being the driver) publishes.
+ */
+#define G_LOG_DOMAIN "gvt-streamd"
+
+#include <errno.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+#include <gst/video/video.h>
+#include <pipewire/pipewire.h>
+#include <spa/param/video/format-utils.h>
+#include <spa/buffer/meta.h>
+
+#include "streamd.h"
+
+/* ---- PipeWire connection --------------------------------------------- */
+
+struct streamd_pw {
+	struct pw_thread_loop *loop;
+	struct pw_context *context;
+	struct pw_core *core;
+	struct spa_hook core_listener;
+	void (*connected)(void *data, bool up);
+	void *data;
+	guint retry_source;
+	bool up;
+	bool warned;
+};
+
+static gboolean pw_try_connect(gpointer user);
+
+static gboolean pw_lost_main(gpointer user)
+{
+	struct streamd_pw *pw = user;
+
+	if (!pw->up)
+		return G_SOURCE_REMOVE;
+	slog(G_LOG_LEVEL_WARNING, "pipewire", NULL,
+	     "lost the PipeWire daemon; nodes come back when it does");
+	pw->up = false;
+	pw->connected(pw->data, false);
+	pw_thread_loop_lock(pw->loop);
+	spa_hook_remove(&pw->core_listener);
+	pw_core_disconnect(pw->core);
+	pw->core = NULL;
+	pw_thread_loop_unlock(pw->loop);
+	if (!pw->retry_source)
+		pw->retry_source = g_timeout_add(250, pw_try_connect, pw);
+	return G_SOURCE_REMOVE;
+}
+
+static void on_core_error(void *data, uint32_t id, int seq, int res, const char *message)
+{
+	struct streamd_pw *pw = data;
+
+	/* The core object failing (EPIPE: the daemon went away) ends the
+	 * connection; errors on other objects belong to their streams. */
+	if (id == PW_ID_CORE)
+		g_idle_add(pw_lost_main, pw);
+}
+
+static const struct pw_core_events core_events = {
+	PW_VERSION_CORE_EVENTS,
+	.error = on_core_error,
+};
+
+static gboolean pw_try_connect(gpointer user)
+{
+	struct streamd_pw *pw = user;
+	int err;
+
+	pw_thread_loop_lock(pw->loop);
+	pw->core = pw_context_connect(pw->context, NULL, 0);
+	err = errno;
+	if (pw->core)
+		pw_core_add_listener(pw->core, &pw->core_listener, &core_events, pw);
+	pw_thread_loop_unlock(pw->loop);
+	if (!pw->core) {
+		if (!pw->warned)
+			slog(G_LOG_LEVEL_WARNING, "pipewire", NULL,
+			     "no PipeWire daemon (%s); running without PipeWire nodes, retrying every 250 ms",
+			     g_strerror(err));
+		pw->warned = true;
+		return G_SOURCE_CONTINUE;
+	}
+	pw->retry_source = 0;
+	pw->warned = false;
+	pw->up = true;
+	slog(G_LOG_LEVEL_MESSAGE, "pipewire", NULL, "connected to PipeWire");
+	pw->connected(pw->data, true);
+	return G_SOURCE_REMOVE;
+}
+
+struct streamd_pw *streamd_pw_create(void (*connected)(void *data, bool up), void *data)
+{
+	struct streamd_pw *pw = g_new0(struct streamd_pw, 1);
+
+	pw_init(NULL, NULL);
+	pw->connected = connected;
+	pw->data = data;
+	pw->loop = pw_thread_loop_new("gvt-streamd-pw", NULL);
+	if (!pw->loop)
+		goto error;
+	pw->context = pw_context_new(pw_thread_loop_get_loop(pw->loop), NULL, 0);
+	if (!pw->context || pw_thread_loop_start(pw->loop) < 0)
+		goto error;
+	if (pw_try_connect(pw) == G_SOURCE_CONTINUE)
+		pw->retry_source = g_timeout_add(250, pw_try_connect, pw);
+	return pw;
+error:
+	slog(G_LOG_LEVEL_WARNING, "pipewire", NULL, "cannot set up libpipewire: %s", g_strerror(errno));
+	streamd_pw_destroy(pw);
+	return NULL;
+}
+
+void streamd_pw_destroy(struct streamd_pw *pw)
+{
+	if (!pw)
+		return;
+	if (pw->retry_source)
+		g_source_remove(pw->retry_source);
+	if (pw->loop)
+		pw_thread_loop_stop(pw->loop);
+	if (pw->core) {
+		spa_hook_remove(&pw->core_listener);
+		pw_core_disconnect(pw->core);
+	}
+	if (pw->context)
+		pw_context_destroy(pw->context);
+	if (pw->loop)
+		pw_thread_loop_destroy(pw->loop);
+	g_free(pw);
+	pw_deinit();
+}
+
+bool streamd_pw_is_up(const struct streamd_pw *pw)
+{
+	return pw && pw->up;
+}
+
+/* ---- per-vGPU capture -------------------------------------------------- */
+
+struct streamd_vgpu {
+	char *device;
+	char *name;
+	char *node_name;
+	struct streamd_pw *pw;
+	GstElement *pipeline;
+	GstElement *convert_caps;	/* capsfilter before the PipeWire appsink */
+	GstElement *appsink;
+	guint bus_watch;
+
+	/* PipeWire node, used under the thread loop's lock */
+	struct pw_stream *stream;
+	struct spa_hook stream_listener;
+	enum pw_stream_state pw_state;
+	uint32_t spa_format;	/* negotiated, 0 before */
+	uint32_t width, height;	/* of the capture (current caps) */
+	uint32_t node_width, node_height;	/* offered in the node's formats */
+	uint64_t seq;
+
+	GMutex lock;		/* sample, counters */
+	GstSample *sample;
+	uint64_t frames;
+	uint64_t frames_published;
+	int64_t fps_window_start;
+	uint64_t fps_window_frames;
+	double fps;
+	char *state;		/* "starting", "streaming", "error: ..." */
+
+	/* Cursor from the element's overlay composition meta (under lock). */
+	bool cursor_visible;
+	/* Top-left of the image (hotspot applied) per frame, by PTS: the
+	 * converter may drop the meta, and frames pass it one by one. */
+	struct { GstClockTime pts; int32_t x, y; bool visible; } cursor_pos[8];
+	unsigned int cursor_pos_next;
+	GstBuffer *cursor_pixels;	/* ARGB (B,G,R,A bytes), straight alpha */
+	uint32_t cursor_w, cursor_h, cursor_stride;
+	uint64_t cursor_serial;		/* bumped when the image changes */
+	uint64_t cursor_sent;		/* serial last published */
+	int64_t cursor_sent_time;	/* when (monotonic us) */
+};
+
+const char *streamd_vgpu_device(const struct streamd_vgpu *v)
+{
+	return v->device;
+}
+
+static void set_state(struct streamd_vgpu *v, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void set_state(struct streamd_vgpu *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	g_mutex_lock(&v->lock);
+	g_free(v->state);
+	va_start(ap, fmt);
+	v->state = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_mutex_unlock(&v->lock);
+}
+
+/* Stable across restarts: the device name (a UUID for real vGPUs) with
+ * everything outside [A-Za-z0-9-] turned into '-'. */
+static char *node_name_for(const char *device)
+{
+	char *s = g_strdup_printf("gvt-streamd.%s", device);
+
+	for (char *p = s + strlen("gvt-streamd."); *p; p++)
+		if (!g_ascii_isalnum(*p) && *p != '-')
+			*p = '-';
+	return s;
+}
+
+#define MAX_FPS_OFFER 240
+/* gvtsim and i915 cursors are at most 256x256 ARGB8888. */
+#define MAX_CURSOR 256
+#define CURSOR_META_SIZE(w, h) \
+	(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + (w) * (h) * 4)
+
+static const struct spa_pod *build_format(struct spa_pod_builder *b, uint32_t format,
+					  uint32_t w, uint32_t h)
+{
+	return spa_pod_builder_add_object(b,
+		SPA_TYPE_OBJECT_Format, SPA_PARAM_EnumFormat,
+		SPA_FORMAT_mediaType, SPA_POD_Id(SPA_MEDIA_TYPE_video),
+		SPA_FORMAT_mediaSubtype, SPA_POD_Id(SPA_MEDIA_SUBTYPE_raw),
+		SPA_FORMAT_VIDEO_format, SPA_POD_Id(format),
+		SPA_FORMAT_VIDEO_size, SPA_POD_Rectangle(&SPA_RECTANGLE(w, h)),
+		/* Variable frame rate: an idle desktop sends nothing. */
+		SPA_FORMAT_VIDEO_framerate, SPA_POD_Fraction(&SPA_FRACTION(0, 1)),
+		SPA_FORMAT_VIDEO_maxFramerate, SPA_POD_CHOICE_RANGE_Fraction(
+			&SPA_FRACTION(60, 1), &SPA_FRACTION(1, 1), &SPA_FRACTION(MAX_FPS_OFFER, 1)));
+}
+
+/* Shared-memory formats: the guest's own layout as BGRx, and RGBA, which
+ * OBS's camera source needs (it takes RGBA or YUY2 only before OBS 32). */
+static const uint32_t shm_formats[] = { SPA_VIDEO_FORMAT_BGRx, SPA_VIDEO_FORMAT_RGBA };
+
+static const char *gst_name_for(uint32_t spa)
+{
+	switch (spa) {
+	case SPA_VIDEO_FORMAT_BGRx: return "BGRx";
+	case SPA_VIDEO_FORMAT_RGBA: return "RGBA";
+	default: return NULL;
+	}
+}
+
+static void on_stream_state(void *data, enum pw_stream_state old, enum pw_stream_state state,
+			    const char *error)
+{
+	struct streamd_vgpu *v = data;
+
+	v->pw_state = state;
+	if (state == PW_STREAM_STATE_STREAMING) {
+		/* A new consumer has no cursor image yet. */
+		g_mutex_lock(&v->lock);
+		v->cursor_sent = 0;
+		g_mutex_unlock(&v->lock);
+	}
+	slog(state == PW_STREAM_STATE_ERROR ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE,
+	     "pipewire", v->device, "%s: node %u %s%s%s", v->device, pw_stream_get_node_id(v->stream),
+	     pw_stream_state_as_string(state), error ? ": " : "", error ? error : "");
+}
+
+static void on_param_changed(void *data, uint32_t id, const struct spa_pod *param)
+{
+	struct streamd_vgpu *v = data;
+	struct spa_video_info_raw info;
+	uint8_t buf[2048];
+	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
+	const struct spa_pod *params[4];
+	uint32_t stride;
+	g_autoptr(GstCaps) caps = NULL;
+
+	if (id != SPA_PARAM_Format || !param)
+		return;
+	if (spa_format_video_raw_parse(param, &info) < 0 || !gst_name_for(info.format)) {
+		pw_stream_set_error(v->stream, -EINVAL, "unsupported format");
+		return;
+	}
+	v->spa_format = info.format;
+	stride = SPA_ROUND_UP_N(info.size.width * 4, 4);
+	caps = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, gst_name_for(info.format),
+				   NULL);
+	g_object_set(v->convert_caps, "caps", caps, NULL);
+
+	params[0] = spa_pod_builder_add_object(&b,
+		SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers,
+		SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(4, 2, 8),
+		SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1),
+		SPA_PARAM_BUFFERS_size, SPA_POD_Int(stride * info.size.height),
+		SPA_PARAM_BUFFERS_stride, SPA_POD_Int(stride),
+		SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(
+			(1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr)));
+	params[1] = spa_pod_builder_add_object(&b,
+		SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
+		SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Header),
+		SPA_PARAM_META_size, SPA_POD_Int(sizeof(struct spa_meta_header)));
+	params[2] = spa_pod_builder_add_object(&b,
+		SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
+		SPA_PARAM_META_type, SPA_POD_Id(SPA_META_VideoDamage),
+		SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int(
+			sizeof(struct spa_meta_region) * 16,
+			sizeof(struct spa_meta_region) * 1,
+			sizeof(struct spa_meta_region) * 16));
+	params[3] = spa_pod_builder_add_object(&b,
+		SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
+		SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Cursor),
+		SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int(
+			CURSOR_META_SIZE(MAX_CURSOR, MAX_CURSOR),
+			CURSOR_META_SIZE(1, 1),
+			CURSOR_META_SIZE(MAX_CURSOR, MAX_CURSOR)));
+	pw_stream_update_params(v->stream, params, 4);
+	slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: consumer negotiated %s %ux%u",
+	     v->device, gst_name_for(info.format), info.size.width, info.size.height);
+}
+
+/*
+ * SPA_META_Cursor: position on every frame, the bitmap when it changed and
+ * once a second (consumers keep the last one), id 0 when the guest shows
+ * no cursor.
+ */
+static void fill_cursor(struct streamd_vgpu *v, struct spa_buffer *sb, GstClockTime pts)
+{
+	struct spa_meta *m = spa_buffer_find_meta(sb, SPA_META_Cursor);
+	struct spa_meta_cursor *c;
+	struct spa_meta_bitmap *bm;
+	GstMapInfo map;
+	bool found = false, visible = false;
+	int32_t x = 0, y = 0;
+
+	if (!m || m->size < sizeof(*c))
+		return;
+	c = m->data;
+	g_mutex_lock(&v->lock);
+	for (guint i = 0; i < G_N_ELEMENTS(v->cursor_pos); i++)
+		if (v->cursor_pos[i].pts == pts) {
+			found = true;
+			visible = v->cursor_pos[i].visible;
+			x = v->cursor_pos[i].x;
+			y = v->cursor_pos[i].y;
+		}
+	if (!found || !visible || !v->cursor_pixels) {
+		c->id = 0;
+		c->bitmap_offset = 0;
+		g_mutex_unlock(&v->lock);
+		return;
+	}
+	c->id = 1;
+	c->flags = 0;
+	c->position.x = x;
+	c->position.y = y;
+	c->hotspot.x = 0;	/* the position already has the hotspot applied */
+	c->hotspot.y = 0;
+	c->bitmap_offset = 0;
+	/* Again every second, for consumers that joined since. */
+	if ((v->cursor_sent != v->cursor_serial ||
+	     g_get_monotonic_time() - v->cursor_sent_time >= G_USEC_PER_SEC) &&
+	    m->size >= CURSOR_META_SIZE(v->cursor_w, v->cursor_h) &&
+	    gst_buffer_map(v->cursor_pixels, &map, GST_MAP_READ)) {
+		c->bitmap_offset = sizeof(*c);
+		bm = SPA_PTROFF(c, c->bitmap_offset, struct spa_meta_bitmap);
+		bm->format = SPA_VIDEO_FORMAT_BGRA;
+		bm->size.width = v->cursor_w;
+		bm->size.height = v->cursor_h;
+		bm->stride = v->cursor_w * 4;
+		bm->offset = sizeof(*bm);
+		for (uint32_t row = 0; row < v->cursor_h; row++)
+			memcpy(SPA_PTROFF(bm, bm->offset + row * bm->stride, void),
+			       map.data + row * v->cursor_stride, v->cursor_w * 4);
+		gst_buffer_unmap(v->cursor_pixels, &map);
+		v->cursor_sent = v->cursor_serial;
+		v->cursor_sent_time = g_get_monotonic_time();
+	}
+	g_mutex_unlock(&v->lock);
+}
+
+/* Runs in the PipeWire thread after pw_stream_trigger_process(). */
+static void on_process(void *data)
+{
+	struct streamd_vgpu *v = data;
+	struct pw_buffer *pb;
+	struct spa_buffer *sb;
+	struct spa_data *d;
+	struct spa_meta_header *h;
+	struct spa_meta *m;
+	GstSample *sample;
+	GstVideoInfo vi;
+	GstVideoFrame frame;
+	uint32_t stride, rows, row_bytes;
+
+	g_mutex_lock(&v->lock);
+	sample = v->sample;
+	v->sample = NULL;
+	g_mutex_unlock(&v->lock);
+	if (!sample)
+		return;
+	if (!gst_video_info_from_caps(&vi, gst_sample_get_caps(sample)) ||
+	    gst_name_for(v->spa_format) == NULL ||
+	    strcmp(gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&vi)), gst_name_for(v->spa_format)) ||
+	    GST_VIDEO_INFO_WIDTH(&vi) != (int)v->node_width ||
+	    GST_VIDEO_INFO_HEIGHT(&vi) != (int)v->node_height)
+		goto out;	/* the converter has not switched yet */
+	pb = pw_stream_dequeue_buffer(v->stream);
+	if (!pb)
+		goto out;	/* the consumer holds every buffer: drop this frame */
+	sb = pb->buffer;
+	d = &sb->datas[0];
+	if (!d->data || !gst_video_frame_map(&frame, &vi, gst_sample_get_buffer(sample), GST_MAP_READ)) {
+		pw_stream_queue_buffer(v->stream, pb);
+		goto out;
+	}
+	stride = SPA_ROUND_UP_N(v->node_width * 4, 4);
+	row_bytes = v->node_width * 4;
+	rows = MIN(v->node_height, d->maxsize / stride);
+	/* The shared-memory path is a copy by nature (the consumer asked for
+	 * memory it can map); the dma-buf path does not come through here. */
+	for (uint32_t y = 0; y < rows; y++)
+		memcpy((uint8_t *)d->data + y * stride,
+		       (uint8_t *)GST_VIDEO_FRAME_PLANE_DATA(&frame, 0) +
+			       y * GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0), row_bytes);
+	gst_video_frame_unmap(&frame);
+	d->chunk->offset = 0;
+	d->chunk->stride = stride;
+	d->chunk->size = rows * stride;
+	d->chunk->flags = 0;
+
+	h = spa_buffer_find_meta_data(sb, SPA_META_Header, sizeof(*h));
+	if (h) {
+		GstBuffer *gb = gst_sample_get_buffer(sample);
+
+		h->flags = 0;
+		h->offset = 0;
+		h->seq = v->seq++;
+		h->pts = GST_BUFFER_PTS_IS_VALID(gb) ? (int64_t)GST_BUFFER_PTS(gb) : -1;
+		h->dts_offset = 0;
+	}
+	m = spa_buffer_find_meta(sb, SPA_META_VideoDamage);
+	if (m && m->size >= sizeof(struct spa_meta_region)) {
+		struct spa_meta_region *r = m->data;
+
+		/* Whole-frame damage until the library's damage is carried. */
+		r[0].region = SPA_REGION(0, 0, v->node_width, v->node_height);
+		if (m->size >= 2 * sizeof(*r))
+			r[1].region = SPA_REGION(0, 0, 0, 0);
+	}
+	fill_cursor(v, sb, GST_BUFFER_PTS(gst_sample_get_buffer(sample)));
+	pw_stream_queue_buffer(v->stream, pb);
+	g_mutex_lock(&v->lock);
+	v->frames_published++;
+	g_mutex_unlock(&v->lock);
+out:
+	gst_sample_unref(sample);
+}
+
+static const struct pw_stream_events stream_events = {
+	PW_VERSION_STREAM_EVENTS,
+	.state_changed = on_stream_state,
+	.param_changed = on_param_changed,
+	.process = on_process,
+};
+
+/* Called with the thread loop locked. */
+static void node_destroy_locked(struct streamd_vgpu *v)
+{
+	if (!v->stream)
+		return;
+	spa_hook_remove(&v->stream_listener);
+	pw_stream_destroy(v->stream);
+	v->stream = NULL;
+	v->spa_format = 0;
+	v->pw_state = PW_STREAM_STATE_UNCONNECTED;
+}
+
+static int node_create_locked(struct streamd_vgpu *v, struct pw_core *core)
+{
+	uint8_t buf[1024];
+	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
+	const struct spa_pod *params[G_N_ELEMENTS(shm_formats)];
+	struct pw_properties *props;
+	int res;
+
+	props = pw_properties_new(PW_KEY_MEDIA_TYPE, "Video",
+				  PW_KEY_MEDIA_CATEGORY, "Capture",
+				  PW_KEY_MEDIA_ROLE, "Camera",
+				  PW_KEY_MEDIA_CLASS, "Video/Source",
+				  PW_KEY_NODE_NAME, v->node_name,
+				  PW_KEY_NODE_DESCRIPTION, v->name,
+				  "gvt-streamd.device", v->device,
+				  NULL);
+	v->stream = pw_stream_new(core, v->node_name, props);
+	if (!v->stream)
+		return -errno;
+	pw_stream_add_listener(v->stream, &v->stream_listener, &stream_events, v);
+	for (guint i = 0; i < G_N_ELEMENTS(shm_formats); i++)
+		params[i] = build_format(&b, shm_formats[i], v->width, v->height);
+	v->node_width = v->width;
+	v->node_height = v->height;
+	res = pw_stream_connect(v->stream, PW_DIRECTION_OUTPUT, PW_ID_ANY,
+				PW_STREAM_FLAG_DRIVER | PW_STREAM_FLAG_MAP_BUFFERS,
+				params, G_N_ELEMENTS(params));
+	if (res < 0)
+		node_destroy_locked(v);
+	return res;
+}
+
+/* The node needs the capture's size: it is made once frames flow and
+ * whenever PipeWire (re)connects or the size changes. */
+static void node_update(struct streamd_vgpu *v)
+{
+	struct pw_core *core;
+
+	if (!v->pw)
+		return;
+	pw_thread_loop_lock(v->pw->loop);
+	core = v->pw->up ? v->pw->core : NULL;
+	if (v->stream && (!core || v->node_width != v->width || v->node_height != v->height))
+		node_destroy_locked(v);
+	if (!v->stream && core && v->width) {
+		int res = node_create_locked(v, core);
+
+		if (res < 0)
+			slog(G_LOG_LEVEL_WARNING, "pipewire", v->device,
+			     "%s: cannot publish a PipeWire node: %s", v->device, g_strerror(-res));
+		else
+			slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: PipeWire node %s (%s), %ux%u",
+			     v->device, v->node_name, v->name, v->width, v->height);
+	}
+	pw_thread_loop_unlock(v->pw->loop);
+}
+
+void streamd_vgpu_pw_changed(struct streamd_vgpu *v, bool up)
+{
+	node_update(v);
+}
+
+static gboolean size_changed_main(gpointer user)
+{
+	node_update(user);
+	return G_SOURCE_REMOVE;
+}
+
+/* Streaming thread of the PipeWire branch. */
+static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
+{
+	struct streamd_vgpu *v = user;
+	GstSample *sample = gst_app_sink_pull_sample(sink);
+	GstVideoInfo vi;
+	int64_t now = g_get_monotonic_time();
+
+	if (!sample)
+		return GST_FLOW_EOS;
+	if (gst_video_info_from_caps(&vi, gst_sample_get_caps(sample)) &&
+	    ((uint32_t)GST_VIDEO_INFO_WIDTH(&vi) != v->width ||
+	     (uint32_t)GST_VIDEO_INFO_HEIGHT(&vi) != v->height)) {
+		g_mutex_lock(&v->lock);
+		v->width = GST_VIDEO_INFO_WIDTH(&vi);
+		v->height = GST_VIDEO_INFO_HEIGHT(&vi);
+		g_mutex_unlock(&v->lock);
+		slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capturing %ux%u",
+		     v->device, v->width, v->height);
+		g_idle_add_full(G_PRIORITY_DEFAULT, size_changed_main, v, NULL);
+	}
+	g_mutex_lock(&v->lock);
+	if (v->sample)
+		gst_sample_unref(v->sample);
+	v->sample = sample;
+	v->frames++;
+	if (now - v->fps_window_start >= G_USEC_PER_SEC) {
+		if (v->fps_window_start)
+			v->fps = v->fps_window_frames * (double)G_USEC_PER_SEC /
+				 (now - v->fps_window_start);
+		v->fps_window_start = now;
+		v->fps_window_frames = 0;
+	}
+	v->fps_window_frames++;
+	g_free(v->state);
+	v->state = g_strdup("streaming");
+	g_mutex_unlock(&v->lock);
+	if (v->pw) {
+		pw_thread_loop_lock(v->pw->loop);
+		if (v->stream && v->pw_state == PW_STREAM_STATE_STREAMING)
+			pw_stream_trigger_process(v->stream);
+		pw_thread_loop_unlock(v->pw->loop);
+	}
+	return GST_FLOW_OK;
+}
+
+/* Before the converter: take the cursor from the element's overlay
+ * composition meta (its image is read by the CPU once per cursor surface
+ * by the element; here it is only referenced). */
+static GstPadProbeReturn on_pw_branch_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+	struct streamd_vgpu *v = user;
+	GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+	GstVideoOverlayCompositionMeta *meta = gst_buffer_get_video_overlay_composition_meta(buf);
+	GstVideoOverlayRectangle *rect = NULL;
+	GstBuffer *pixels = NULL;
+	GstVideoMeta *vm;
+	gint x = 0, y = 0;
+	guint w = 0, h = 0;
+
+	if (meta && gst_video_overlay_composition_n_rectangles(meta->overlay) > 0) {
+		rect = gst_video_overlay_composition_get_rectangle(meta->overlay, 0);
+		gst_video_overlay_rectangle_get_render_rectangle(rect, &x, &y, &w, &h);
+		pixels = gst_video_overlay_rectangle_get_pixels_unscaled_argb(rect,
+			GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
+	}
+	g_mutex_lock(&v->lock);
+	v->cursor_visible = pixels != NULL;
+	if (pixels && pixels != v->cursor_pixels) {
+		vm = gst_buffer_get_video_meta(pixels);
+		gst_buffer_replace(&v->cursor_pixels, pixels);
+		v->cursor_w = vm ? vm->width : w;
+		v->cursor_h = vm ? vm->height : h;
+		v->cursor_stride = vm ? (uint32_t)vm->stride[0] : w * 4;
+		if (v->cursor_w > MAX_CURSOR || v->cursor_h > MAX_CURSOR)
+			v->cursor_visible = false;
+		v->cursor_serial++;
+	}
+	v->cursor_pos[v->cursor_pos_next].pts = GST_BUFFER_PTS(buf);
+	v->cursor_pos[v->cursor_pos_next].x = x;
+	v->cursor_pos[v->cursor_pos_next].y = y;
+	v->cursor_pos[v->cursor_pos_next].visible = v->cursor_visible;
+	v->cursor_pos_next = (v->cursor_pos_next + 1) % G_N_ELEMENTS(v->cursor_pos);
+	g_mutex_unlock(&v->lock);
+	return GST_PAD_PROBE_OK;
+}
+
+static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer user)
+{
+	struct streamd_vgpu *v = user;
+	g_autoptr(GError) err = NULL;
+	g_autofree char *dbg = NULL;
+
+	switch (GST_MESSAGE_TYPE(msg)) {
+	case GST_MESSAGE_ERROR:
+		gst_message_parse_error(msg, &err, &dbg);
+		slog(G_LOG_LEVEL_WARNING, "capture", v->device, "%s: capture failed: %s",
+		     v->device, err->message);
+		set_state(v, "error: %s", err->message);
+		gst_element_set_state(v->pipeline, GST_STATE_NULL);
+		break;
+	case GST_MESSAGE_EOS:
+		slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture ended", v->device);
+		set_state(v, "ended");
+		break;
+	default:
+		break;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
+					 struct streamd_pw *pw, GError **error)
+{
+	struct streamd_vgpu *v = g_new0(struct streamd_vgpu, 1);
+	g_autofree char *desc = NULL;
+	g_autoptr(GstBus) bus = NULL;
+	GstElement *src;
+	GstAppSinkCallbacks cb = { .new_sample = on_new_sample };
+
+	g_mutex_init(&v->lock);
+	v->device = g_strdup(cfg->device);
+	v->name = g_strdup(cfg->name);
+	v->node_name = node_name_for(cfg->device);
+	v->state = g_strdup("starting");
+	v->pw = pw;
+	/* The tee is where the network streams' encode branch will attach. */
+	desc = g_strdup_printf(
+		"gvtdmabufsrc name=src io-mode=system keepalive=%u max-framerate=%d/1 ! "
+		"tee name=capture ! queue name=pw-queue leaky=downstream max-size-buffers=2 ! "
+		"videoconvert ! capsfilter name=pw-caps caps=video/x-raw,format=BGRx ! "
+		"appsink name=pw-sink max-buffers=1 drop=true sync=false",
+		cfg->keepalive_ms, cfg->max_fps);
+	v->pipeline = gst_parse_launch(desc, error);
+	if (!v->pipeline)
+		goto error;
+	src = gst_bin_get_by_name(GST_BIN(v->pipeline), "src");
+	g_object_set(src, "device", cfg->device, NULL);
+	gst_object_unref(src);
+	v->convert_caps = gst_bin_get_by_name(GST_BIN(v->pipeline), "pw-caps");
+	v->appsink = gst_bin_get_by_name(GST_BIN(v->pipeline), "pw-sink");
+	{
+		GstElement *q = gst_bin_get_by_name(GST_BIN(v->pipeline), "pw-queue");
+		GstPad *pad = gst_element_get_static_pad(q, "sink");
+
+		gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_pw_branch_buffer, v, NULL);
+		gst_object_unref(pad);
+		gst_object_unref(q);
+	}
+	gst_app_sink_set_callbacks(GST_APP_SINK(v->appsink), &cb, v, NULL);
+	bus = gst_element_get_bus(v->pipeline);
+	v->bus_watch = gst_bus_add_watch(bus, on_bus, v);
+	if (gst_element_set_state(v->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+		g_autoptr(GstMessage) m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+		g_autoptr(GError) e = NULL;
+
+		if (m)
+			gst_message_parse_error(m, &e, NULL);
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot open %s: %s", cfg->device,
+			    e ? e->message : "the pipeline did not start");
+		goto error;
+	}
+	slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture started (%s)", v->device, v->name);
+	return v;
+error:
+	streamd_vgpu_destroy(v);
+	return NULL;
+}
+
+void streamd_vgpu_destroy(struct streamd_vgpu *v)
+{
+	if (!v)
+		return;
+	if (v->pipeline)
+		gst_element_set_state(v->pipeline, GST_STATE_NULL);
+	if (v->pw) {
+		pw_thread_loop_lock(v->pw->loop);
+		node_destroy_locked(v);
+		pw_thread_loop_unlock(v->pw->loop);
+	}
+	/* A size change may have queued an idle call for this vGPU. */
+	while (g_idle_remove_by_data(v))
+		;
+	if (v->bus_watch)
+		g_source_remove(v->bus_watch);
+	g_clear_object(&v->convert_caps);
+	g_clear_object(&v->appsink);
+	g_clear_object(&v->pipeline);
+	if (v->sample)
+		gst_sample_unref(v->sample);
+	gst_buffer_replace(&v->cursor_pixels, NULL);
+	slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture closed", v->device);
+	g_mutex_clear(&v->lock);
+	g_free(v->state);
+	g_free(v->device);
+	g_free(v->name);
+	g_free(v->node_name);
+	g_free(v);
+}
+
+bool streamd_vgpu_reconfigure(struct streamd_vgpu *v, const struct streamd_vgpu_config *cfg)
+{
+	(void)cfg;
+	return false;	/* every change restarts the capture for now */
+}
+
+GVariant *streamd_vgpu_status(struct streamd_vgpu *v)
+{
+	GVariantBuilder b;
+	uint32_t node_id = SPA_ID_INVALID;
+	bool consumer = false;
+	const char *fmt;
+
+	if (v->pw) {
+		pw_thread_loop_lock(v->pw->loop);
+		if (v->stream)
+			node_id = pw_stream_get_node_id(v->stream);
+		consumer = v->stream && v->pw_state == PW_STREAM_STATE_STREAMING;
+		fmt = gst_name_for(v->spa_format);
+		pw_thread_loop_unlock(v->pw->loop);
+	} else {
+		fmt = NULL;
+	}
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_mutex_lock(&v->lock);
+	g_variant_builder_add(&b, "{sv}", "device", g_variant_new_string(v->device));
+	g_variant_builder_add(&b, "{sv}", "name", g_variant_new_string(v->name));
+	g_variant_builder_add(&b, "{sv}", "state", g_variant_new_string(v->state));
+	g_variant_builder_add(&b, "{sv}", "width", g_variant_new_uint32(v->width));
+	g_variant_builder_add(&b, "{sv}", "height", g_variant_new_uint32(v->height));
+	g_variant_builder_add(&b, "{sv}", "fps", g_variant_new_double(v->fps));
+	g_variant_builder_add(&b, "{sv}", "frames", g_variant_new_uint64(v->frames));
+	g_variant_builder_add(&b, "{sv}", "frames-published", g_variant_new_uint64(v->frames_published));
+	g_mutex_unlock(&v->lock);
+	g_variant_builder_add(&b, "{sv}", "node-name", g_variant_new_string(v->node_name));
+	g_variant_builder_add(&b, "{sv}", "node-id",
+			      g_variant_new_int64(node_id == SPA_ID_INVALID ? -1 : (int64_t)node_id));
+	g_variant_builder_add(&b, "{sv}", "consumers", g_variant_new_uint32(consumer ? 1 : 0));
+	g_variant_builder_add(&b, "{sv}", "format", g_variant_new_string(fmt ? fmt : ""));
+	return g_variant_builder_end(&b);
+}

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum key_type { KEY_BOOL, KEY_UINT, KEY_STRING, KEY_RESERVED };
+
+struct key_desc {
+	const char *name;
+	enum key_type type;
+	unsigned int min, max;
+	const char *reserved_for;	/* KEY_RESERVED: what will implement it */
+};
+
+static const struct key_desc daemon_keys[] = {
+	{ "pipewire", KEY_BOOL },
+	{ "discover-mdev", KEY_BOOL },
+	{ "rescan-interval", KEY_UINT, 1, 3600 },
+	/* Planned for the network streams (issues 10, 11): known, refused. */
+	{ "rtsp-address", KEY_RESERVED, .reserved_for = "the RTSP server" },
+	{ "rtsp-port", KEY_RESERVED, .reserved_for = "the RTSP server" },
+	{ "rtsp-users", KEY_RESERVED, .reserved_for = "the RTSP server" },
+	{ "tls-certificate", KEY_RESERVED, .reserved_for = "the RTSP/WebRTC servers" },
+	{ "tls-key", KEY_RESERVED, .reserved_for = "the RTSP/WebRTC servers" },
+	{ "webrtc-address", KEY_RESERVED, .reserved_for = "the WebRTC server" },
+	{ "webrtc-port", KEY_RESERVED, .reserved_for = "the WebRTC server" },
+	{ NULL }
+};
+
+static const struct key_desc vgpu_keys[] = {
+	{ "name", KEY_STRING },
+	{ "enabled", KEY_BOOL },
+	{ "max-framerate", KEY_UINT, 0, 240 },
+	{ "keepalive", KEY_UINT, 0, 60000 },
+	{ "rtsp", KEY_RESERVED, .reserved_for = "the RTSP server" },
+	{ "encoder", KEY_RESERVED, .reserved_for = "the shared encode" },
+	{ "bitrate", KEY_RESERVED, .reserved_for = "the shared encode" },
+	{ "gop", KEY_RESERVED, .reserved_for = "the shared encode" },
+	{ "push", KEY_RESERVED, .reserved_for = "the push to a media server" },
+	{ "webrtc", KEY_RESERVED, .reserved_for = "the WebRTC server" },
+	{ "input", KEY_RESERVED, .reserved_for = "the WebRTC server" },
+	{ NULL }
+};
+
+/* Where each group and key was defined, for error messages: GKeyFile
+ * keeps no line numbers, so the file is scanned a second time. */
+struct origin {
+	const char *file;	/* NULL: command line */
+	GHashTable *lines;	/* "group\nkey" or "group" -> line number */
+};
+
+static void origin_scan(struct origin *o, const char *file, const char *data)
+{
+	g_auto(GStrv) lines = g_strsplit(data, "\n", -1);
+	g_autofree char *group = NULL;
+
+	o->file = file;
+	o->lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (guint i = 0; lines[i]; i++) {
+		char *l = g_strstrip(lines[i]);
+		char *eq;
+
+		if (*l == '[') {
+			char *end = strrchr(l, ']');
+
+			g_free(group);
+			group = g_strndup(l + 1, end ? (gsize)(end - l - 1) : strlen(l + 1));
+			g_hash_table_insert(o->lines, g_strdup(group), GUINT_TO_POINTER(i + 1));
+		} else if (*l && *l != '#' && group && (eq = strchr(l, '='))) {
+			g_autofree char *key = g_strstrip(g_strndup(l, eq - l));
+
+			g_hash_table_insert(o->lines, g_strdup_printf("%s\n%s", group, key),
+					    GUINT_TO_POINTER(i + 1));
+		}
+	}
+}
+
+/* "FILE:LINE: [GROUP] KEY" or "--set GROUP.KEY" for the message prefix. */
+static char *where(const struct origin *o, GHashTable *cmdline, const char *group,
+		   const char *key)
+{
+	g_autofree char *k = key ? g_strdup_printf("%s\n%s", group, key) : g_strdup(group);
+	guint line;
+
+	if (cmdline && g_hash_table_contains(cmdline, k))
+		return key ? g_strdup_printf("--set '%s.%s'", group, key)
+			   : g_strdup_printf("--set '%s...'", group);
+	line = o->lines ? GPOINTER_TO_UINT(g_hash_table_lookup(o->lines, k)) : 0;
+	if (line)
+		return key ? g_strdup_printf("%s:%u: [%s] %s", o->file, line, group, key)
+			   : g_strdup_printf("%s:%u: [%s]", o->file, line, group);
+	return key ? g_strdup_printf("[%s] %s", group, key) : g_strdup_printf("[%s]", group);
+}
+
+#define CFG_ERROR(err, ...) g_set_error(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, __VA_ARGS__)
+
+static bool parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
+static bool check_group(GKeyFile *kf, const char *group, const struct key_desc *keys,
+			const struct origin *o, GHashTable *cmdline, GError **error)
+{
+	g_auto(GStrv) names = g_key_file_get_keys(kf, group, NULL, NULL);
+
+	for (guint i = 0; names && names[i]; i++) {
+		const struct key_desc *d;
+		g_autofree char *at = where(o, cmdline, group, names[i]);
+		g_autofree char *raw = NULL;
+		unsigned int u;
+
+		for (d = keys; d->name; d++)
+			if (!strcmp(d->name, names[i]))
+				break;
+		if (!d->name) {
+			GString *known = g_string_new(NULL);
+
+			for (d = keys; d->name; d++)
+				if (d->type != KEY_RESERVED)
+					g_string_append_printf(known, "%s%s", known->len ? ", " : "", d->name);
+			CFG_ERROR(error, "%s: unknown key (known keys here: %s)", at, known->str);
+			g_string_free(known, TRUE);
+			return false;
+		}
+		if (d->type == KEY_RESERVED) {
+			CFG_ERROR(error, "%s: reserved for %s, which this version of gvt-streamd does not have",
+				  at, d->reserved_for);
+			return false;
+		}
+		raw = g_key_file_get_string(kf, group, names[i], NULL);
+		switch (d->type) {
+		case KEY_BOOL:
+			if (strcmp(raw, "true") && strcmp(raw, "false")) {
+				CFG_ERROR(error, "%s: '%s' is not a boolean (true or false)", at, raw);
+				return false;
+			}
+			break;
+		case KEY_UINT:
+			if (!parse_uint(raw, d->min, d->max, &u)) {
+				CFG_ERROR(error, "%s: '%s' is not a whole number from %u to %u",
+					  at, raw, d->min, d->max);
+				return false;
+			}
+			break;
+		case KEY_STRING:
+			if (!*raw) {
+				CFG_ERROR(error, "%s: empty value", at);
+				return false;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return true;
+}
+
+static bool get_bool(GKeyFile *kf, const char *g, const char *k, bool def)
+{
+	g_autofree char *s = g_key_file_get_string(kf, g, k, NULL);
+
+	return s ? !strcmp(s, "true") : def;
+}
+
+static unsigned int get_uint(GKeyFile *kf, const char *g, const char *k, unsigned int def)
+{
+	g_autofree char *s = g_key_file_get_string(kf, g, k, NULL);
+
+	return s ? (unsigned int)strtoul(s, NULL, 10) : def;
+}
+
+void streamd_vgpu_config_defaults(struct streamd_vgpu_config *v, const char *device)
+{
+	v->device = g_strdup(device);
+	v->name = g_strdup(device);
+	v->enabled = true;
+	v->max_fps = 0;
+	v->keepalive_ms = 0;
+}
+
+static void vgpu_config_free(gpointer p)
+{
+	struct streamd_vgpu_config *v = p;
+
+	g_free(v->device);
+	g_free(v->name);
+	g_free(v);
+}
+
+void streamd_config_free(struct streamd_config *cfg)
+{
+	if (!cfg)
+		return;
+	g_free(cfg->path);
+	if (cfg->vgpus)
+		g_ptr_array_unref(cfg->vgpus);
+	g_free(cfg);
+}
+
+const struct streamd_vgpu_config *streamd_config_find(const struct streamd_config *cfg,
+						      const char *device)
+{
+	for (guint i = 0; i < cfg->vgpus->len; i++) {
+		const struct streamd_vgpu_config *v = cfg->vgpus->pdata[i];
+
+		if (!strcmp(v->device, device))
+			return v;
+	}
+	return NULL;
+}
+
+/* A device name as the library takes it: a UUID, sim[:...], qemu[:...]. */
+static bool valid_device(const char *d)
+{
+	if (!strcmp(d, "sim") || g_str_has_prefix(d, "sim:") ||
+	    !strcmp(d, "qemu") || g_str_has_prefix(d, "qemu:"))
+		return true;
+	return g_uuid_string_is_valid(d);
+}
+
+static bool apply_override(GKeyFile *kf, GHashTable *cmdline, const char *ov, GError **error)
+{
+	const char *eq = strchr(ov, '=');
+	const char *dot = NULL;
+	g_autofree char *lhs = NULL;
+
+	/* Section names may hold '=' and '.' (sim:WxH,fps=30), keys neither:
+	 * the key is the word after the last dot before the first '=' that
+	 * has one. */
+	for (; eq; eq = strchr(eq + 1, '=')) {
+		g_free(lhs);
+		lhs = g_strndup(ov, eq - ov);
+		dot = strrchr(lhs, '.');
+		if (dot && !strchr(dot, '='))
+			break;
+	}
+	if (!eq) {
+		CFG_ERROR(error, "--set '%s': expected SECTION.KEY=VALUE", ov);
+		return false;
+	}
+	if (!dot || dot == lhs || !dot[1]) {
+		CFG_ERROR(error, "--set '%s': expected SECTION.KEY=VALUE, e.g. daemon.pipewire=false", ov);
+		return false;
+	}
+	lhs[dot - lhs] = '\0';
+	g_key_file_set_value(kf, lhs, dot + 1, eq + 1);
+	g_hash_table_add(cmdline, g_strdup_printf("%s\n%s", lhs, dot + 1));
+	g_hash_table_add(cmdline, g_strdup(lhs));
+	return true;
+}
+
+struct streamd_config *streamd_config_load(const char *path, bool required,
+					   char **overrides, GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GHashTable) cmdline = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autofree char *data = NULL;
+	g_auto(GStrv) groups = NULL;
+	struct origin o = { 0 };
+	struct streamd_config *cfg = NULL;
+	GError *e = NULL;
+	gsize len;
+
+	if (path) {
+		if (!g_file_get_contents(path, &data, &len, &e)) {
+			if (!required && g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+				g_clear_error(&e);
+			} else {
+				g_propagate_prefixed_error(error, e, "cannot read configuration: ");
+				goto error;
+			}
+		}
+	}
+	if (data) {
+		origin_scan(&o, path, data);
+		if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &e)) {
+			/* GKeyFile's parse errors name the line's text, not its number. */
+			g_propagate_prefixed_error(error, e, "%s: ", path);
+			goto error;
+		}
+	}
+	for (guint i = 0; overrides && overrides[i]; i++)
+		if (!apply_override(kf, cmdline, overrides[i], error))
+			goto error;
+
+	cfg = g_new0(struct streamd_config, 1);
+	cfg->path = g_strdup(data ? path : NULL);
+	cfg->vgpus = g_ptr_array_new_with_free_func(vgpu_config_free);
+	groups = g_key_file_get_groups(kf, NULL);
+	for (guint i = 0; groups[i]; i++) {
+		const char *g = groups[i];
+		g_autofree char *at = where(&o, cmdline, g, NULL);
+
+		if (!strcmp(g, "daemon")) {
+			if (!check_group(kf, g, daemon_keys, &o, cmdline, error))
+				goto error;
+		} else if (g_str_has_prefix(g, "vgpu ")) {
+			const char *dev = g + 5;
+			struct streamd_vgpu_config *v;
+
+			if (!valid_device(dev)) {
+				CFG_ERROR(error, "%s: '%s' is not a vGPU (an mdev UUID, sim[:SPEC] or qemu[:SPEC])",
+					  at, dev);
+				goto error;
+			}
+			if (!check_group(kf, g, vgpu_keys, &o, cmdline, error))
+				goto error;
+			v = g_new0(struct streamd_vgpu_config, 1);
+			streamd_vgpu_config_defaults(v, dev);
+			if (g_key_file_has_key(kf, g, "name", NULL)) {
+				g_free(v->name);
+				v->name = g_key_file_get_string(kf, g, "name", NULL);
+			}
+			v->enabled = get_bool(kf, g, "enabled", true);
+			v->max_fps = get_uint(kf, g, "max-framerate", 0);
+			v->keepalive_ms = get_uint(kf, g, "keepalive", 0);
+			g_ptr_array_add(cfg->vgpus, v);
+		} else {
+			CFG_ERROR(error, "%s: unknown section (expected [daemon] or [vgpu DEVICE])", at);
+			goto error;
+		}
+	}
+	cfg->pipewire = get_bool(kf, "daemon", "pipewire", true);
+	cfg->discover_mdev = get_bool(kf, "daemon", "discover-mdev", true);
+	cfg->rescan_interval = get_uint(kf, "daemon", "rescan-interval", 2);
+	if (o.lines)
+		g_hash_table_unref(o.lines);
+	return cfg;
+
+error:
+	if (o.lines)
+		g_hash_table_unref(o.lines);
+	streamd_config_free(cfg);
+	return NULL;
+}

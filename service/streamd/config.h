@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gvt-streamd configuration: a GKeyFile with a [daemon] section and one
+ * [vgpu NAME] section per vGPU, checked completely before it is used.
+ */
+#ifndef GVT_STREAMD_CONFIG_H
+#define GVT_STREAMD_CONFIG_H
+
+#include <stdbool.h>
+#include <glib.h>
+
+struct streamd_vgpu_config {
+	char *device;		/* section name after "vgpu ": UUID, sim:..., qemu:... */
+	char *name;		/* node.description; default: the device */
+	bool enabled;
+	int max_fps;		/* 0: every frame the guest shows */
+	unsigned int keepalive_ms;
+};
+
+struct streamd_config {
+	char *path;		/* file it came from, NULL if none */
+	bool pipewire;
+	bool discover_mdev;
+	unsigned int rescan_interval;	/* seconds between mdev rescans */
+	GPtrArray *vgpus;	/* struct streamd_vgpu_config * */
+};
+
+/*
+ * Load PATH (NULL: no file, defaults only; a missing file is an error only
+ * if REQUIRED) and apply OVERRIDES ("SECTION.KEY=VALUE", NULL-terminated).
+ * On error returns NULL and sets ERROR to a message naming file, line and key.
+ */
+struct streamd_config *streamd_config_load(const char *path, bool required,
+					   char **overrides, GError **error);
+void streamd_config_free(struct streamd_config *cfg);
+const struct streamd_vgpu_config *streamd_config_find(const struct streamd_config *cfg,
+						      const char *device);
+/* The settings a vGPU without its own section gets. */
+void streamd_vgpu_config_defaults(struct streamd_vgpu_config *v, const char *device);
+
+
+#endif

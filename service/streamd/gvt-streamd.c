@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gvt-streamd: one capture per vGPU, published as a PipeWire Video/Source
+ * node, with a D-Bus control interface.  See gvt-streamd(8).
+ */
+#define G_LOG_DOMAIN "gvt-streamd"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <gst/gst.h>
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include <gvt-dmabuf/gvt-dmabuf.h>
+
+#include "streamd.h"
+
+#define BUS_NAME "org.gvtdmabuf.Streamd1"
+#define OBJECT_PATH "/org/gvtdmabuf/Streamd1"
+
+static const char introspection_xml[] =
+	"<node>"
+	"  <interface name='org.gvtdmabuf.Streamd1'>"
+	"    <method name='GetStatus'>"
+	"      <arg type='a{sv}' name='daemon' direction='out'/>"
+	"      <arg type='aa{sv}' name='vgpus' direction='out'/>"
+	"    </method>"
+	"    <method name='Reload'/>"
+	"  </interface>"
+	"</node>";
+
+struct daemon {
+	GMainLoop *loop;
+	char *config_path;
+	bool config_required;
+	char **overrides;
+	struct streamd_config *cfg;
+	struct streamd_pw *pw;
+	GHashTable *vgpus;	/* device -> struct streamd_vgpu * */
+	guint rescan_source;
+	GDBusNodeInfo *introspection;
+	guint owner_id;
+	guint registration_id;
+	GDBusConnection *bus;
+	bool user;
+	int exit_code;
+};
+
+static void notify(const char *state)
+{
+#ifdef HAVE_LIBSYSTEMD
+	sd_notify(0, state);
+#else
+	/* The sd_notify protocol: one datagram to $NOTIFY_SOCKET. */
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, strlen(path));
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	(void)sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
+	close(fd);
+#endif
+}
+
+static void vgpu_start(struct daemon *d, const struct streamd_vgpu_config *vc)
+{
+	g_autoptr(GError) err = NULL;
+	struct streamd_vgpu *v;
+
+	if (!vc->enabled) {
+		slog(G_LOG_LEVEL_MESSAGE, "discovery", vc->device, "%s: disabled in the configuration",
+		     vc->device);
+		return;
+	}
+	v = streamd_vgpu_create(vc, d->pw, &err);
+	if (!v) {
+		slog(G_LOG_LEVEL_WARNING, "capture", vc->device, "%s: %s", vc->device, err->message);
+		return;
+	}
+	g_hash_table_insert(d->vgpus, g_strdup(vc->device), v);
+	streamd_vgpu_pw_changed(v, streamd_pw_is_up(d->pw));
+}
+
+static void vgpu_start_device(struct daemon *d, const char *device)
+{
+	const struct streamd_vgpu_config *vc = streamd_config_find(d->cfg, device);
+	struct streamd_vgpu_config def;
+
+	if (vc) {
+		vgpu_start(d, vc);
+		return;
+	}
+	streamd_vgpu_config_defaults(&def, device);
+	vgpu_start(d, &def);
+	g_free(def.device);
+	g_free(def.name);
+}
+
+/*
+ * Discovery of mdev vGPUs.  sysfs sends no inotify events for devices
+ * that appear, and udev's netlink needs udevd: the list is read again every
+ * rescan-interval seconds (cheap: a readdir, no device is opened).
+ * Running VMs' QEMU D-Bus displays (gvtdmabuf_list_qemu_displays(), "qemu:"
+ * names) are to be followed here too; until then configure them as
+ * [vgpu qemu:...] sections.
+ */
+static gboolean rescan(gpointer user)
+{
+	struct daemon *d = user;
+	struct gvtdmabuf_mdev_info *list = NULL;
+	size_t n = 0;
+	GHashTableIter it;
+	gpointer key, value;
+
+	if (!d->cfg->discover_mdev || gvtdmabuf_list_mdevs(NULL, false, &list, &n) < 0)
+		return G_SOURCE_CONTINUE;
+	for (size_t i = 0; i < n; i++)
+		if (!g_hash_table_contains(d->vgpus, list[i].uuid)) {
+			const struct streamd_vgpu_config *vc = streamd_config_find(d->cfg, list[i].uuid);
+
+			if (vc && !vc->enabled)
+				continue;
+			slog(G_LOG_LEVEL_MESSAGE, "discovery", list[i].uuid, "%s: vGPU appeared (%s)",
+			     list[i].uuid, list[i].type_id);
+			vgpu_start_device(d, list[i].uuid);
+		}
+	/* A removed mdev: its capture ends (the element sees the device
+	 * request or -ENODEV); drop it so that it returns with the vGPU. */
+	g_hash_table_iter_init(&it, d->vgpus);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		bool found = !g_uuid_string_is_valid(key);
+
+		for (size_t i = 0; !found && i < n; i++)
+			found = !strcmp(list[i].uuid, key);
+		if (!found) {
+			slog(G_LOG_LEVEL_MESSAGE, "discovery", key, "%s: vGPU removed", (char *)key);
+			g_hash_table_iter_remove(&it);
+		}
+	}
+	free(list);
+	return G_SOURCE_CONTINUE;
+}
+
+static void apply_config(struct daemon *d)
+{
+	for (guint i = 0; i < d->cfg->vgpus->len; i++) {
+		const struct streamd_vgpu_config *vc = d->cfg->vgpus->pdata[i];
+
+		/* Configured sim and qemu vGPUs come up at start; mdevs when
+		 * discovery sees them. */
+		if (!g_uuid_string_is_valid(vc->device) && !g_hash_table_contains(d->vgpus, vc->device))
+			vgpu_start(d, vc);
+	}
+	if (d->rescan_source)
+		g_source_remove(d->rescan_source);
+	d->rescan_source = g_timeout_add_seconds(d->cfg->rescan_interval, rescan, d);
+	rescan(d);
+}
+
+static bool vgpu_config_equal(const struct streamd_vgpu_config *a, const struct streamd_vgpu_config *b)
+{
+	return a && b && a->enabled == b->enabled && a->max_fps == b->max_fps &&
+	       a->keepalive_ms == b->keepalive_ms && !g_strcmp0(a->name, b->name);
+}
+
+static bool reload(struct daemon *d, GError **error)
+{
+	struct streamd_config *cfg = streamd_config_load(d->config_path, d->config_required,
+							  d->overrides, error);
+	struct streamd_config *old = d->cfg;
+	GHashTableIter it;
+	gpointer key;
+
+	if (!cfg)
+		return false;
+	if (cfg->pipewire != old->pipewire)
+		slog(G_LOG_LEVEL_WARNING, "config", NULL,
+		     "[daemon] pipewire changes take effect at the next start");
+	d->cfg = cfg;
+	/* Restart the vGPUs whose settings changed; keep the others open. */
+	g_hash_table_iter_init(&it, d->vgpus);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		const struct streamd_vgpu_config *a = streamd_config_find(old, key);
+		const struct streamd_vgpu_config *b = streamd_config_find(cfg, key);
+
+		if (!(a == NULL && b == NULL) && !vgpu_config_equal(a, b)) {
+			slog(G_LOG_LEVEL_MESSAGE, "config", key, "%s: settings changed, restarting", (char *)key);
+			g_hash_table_iter_remove(&it);
+		}
+	}
+	streamd_config_free(old);
+	apply_config(d);
+	slog(G_LOG_LEVEL_MESSAGE, "config", NULL, "configuration reloaded from %s",
+	     cfg->path ? cfg->path : "(defaults)");
+	return true;
+}
+
+static gboolean on_sighup(gpointer user)
+{
+	struct daemon *d = user;
+	g_autoptr(GError) err = NULL;
+
+	notify("RELOADING=1");
+	if (!reload(d, &err))
+		slog(G_LOG_LEVEL_WARNING, "config", NULL,
+		     "reload refused, the running configuration stays: %s", err->message);
+	notify("READY=1");
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_sigterm(gpointer user)
+{
+	struct daemon *d = user;
+
+	slog(G_LOG_LEVEL_MESSAGE, "daemon", NULL, "stopping");
+	notify("STOPPING=1");
+	g_main_loop_quit(d->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static void on_pw_connected(void *data, bool up)
+{
+	struct daemon *d = data;
+	GHashTableIter it;
+	gpointer value;
+
+	g_hash_table_iter_init(&it, d->vgpus);
+	while (g_hash_table_iter_next(&it, NULL, &value))
+		streamd_vgpu_pw_changed(value, up);
+}
+
+static void on_method_call(GDBusConnection *conn, const char *sender, const char *path,
+			   const char *iface, const char *method, GVariant *params,
+			   GDBusMethodInvocation *inv, gpointer user)
+{
+	struct daemon *d = user;
+
+	if (!strcmp(method, "GetStatus")) {
+		GVariantBuilder dm, vl;
+		GHashTableIter it;
+		gpointer value;
+
+		g_variant_builder_init(&dm, G_VARIANT_TYPE_VARDICT);
+		g_variant_builder_add(&dm, "{sv}", "version", g_variant_new_string(GVT_DMABUF_VERSION));
+		g_variant_builder_add(&dm, "{sv}", "pipewire",
+				      g_variant_new_boolean(streamd_pw_is_up(d->pw)));
+		g_variant_builder_add(&dm, "{sv}", "config",
+				      g_variant_new_string(d->cfg->path ? d->cfg->path : ""));
+		g_variant_builder_init(&vl, G_VARIANT_TYPE("aa{sv}"));
+		g_hash_table_iter_init(&it, d->vgpus);
+		while (g_hash_table_iter_next(&it, NULL, &value))
+			g_variant_builder_add_value(&vl, streamd_vgpu_status(value));
+		g_dbus_method_invocation_return_value(inv, g_variant_new("(a{sv}aa{sv})", &dm, &vl));
+	} else if (!strcmp(method, "Reload")) {
+		g_autoptr(GError) err = NULL;
+
+		if (reload(d, &err))
+			g_dbus_method_invocation_return_value(inv, NULL);
+		else
+			g_dbus_method_invocation_return_error(inv, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+							      "%s", err->message);
+	}
+}
+
+static const GDBusInterfaceVTable vtable = { .method_call = on_method_call };
+
+static void on_bus_acquired(GDBusConnection *conn, const char *name, gpointer user)
+{
+	struct daemon *d = user;
+	g_autoptr(GError) err = NULL;
+
+	d->registration_id = g_dbus_connection_register_object(conn, OBJECT_PATH,
+		d->introspection->interfaces[0], &vtable, d, NULL, &err);
+	if (!d->registration_id)
+		slog(G_LOG_LEVEL_WARNING, "control", NULL, "cannot export %s: %s", OBJECT_PATH,
+		     err->message);
+	else
+		d->bus = g_object_ref(conn);
+}
+
+static void on_name_lost(GDBusConnection *conn, const char *name, gpointer user)
+{
+	slog(G_LOG_LEVEL_WARNING, "control", NULL,
+	     "no D-Bus control: %s %s (is another gvt-streamd running, or is the policy file installed?)",
+	     conn ? "cannot own" : "no bus for", name);
+}
+
+static void on_name_acquired(GDBusConnection *conn, const char *name, gpointer user)
+{
+	slog(G_LOG_LEVEL_MESSAGE, "control", NULL, "control interface %s on the %s bus", name,
+	     ((struct daemon *)user)->user ? "session" : "system");
+}
+
+static void vgpu_destroy_cb(gpointer p)
+{
+	streamd_vgpu_destroy(p);
+}
+
+int main(int argc, char **argv)
+{
+	g_autofree char *config = NULL;
+	g_auto(GStrv) sets = NULL;
+	gboolean user = FALSE, check = FALSE, version = FALSE, no_dbus = FALSE;
+	const GOptionEntry entries[] = {
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
+		  "Configuration file (default: /etc/gvt-streamd.conf, with --user "
+		  "$XDG_CONFIG_HOME/gvt-streamd.conf)", "FILE" },
+		{ "user", 0, 0, G_OPTION_ARG_NONE, &user,
+		  "Run as a user service: user configuration, session bus", NULL },
+		{ "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
+		  "Override a configuration key, e.g. --set 'vgpu sim.name=Desk' (repeatable)",
+		  "SECTION.KEY=VALUE" },
+		{ "check", 0, 0, G_OPTION_ARG_NONE, &check,
+		  "Check the configuration and exit", NULL },
+		{ "no-dbus", 0, 0, G_OPTION_ARG_NONE, &no_dbus,
+		  "Do not offer the D-Bus control interface", NULL },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) oc = g_option_context_new(NULL);
+	g_autoptr(GError) err = NULL;
+	struct daemon d = { .exit_code = 0 };
+
+	g_option_context_set_summary(oc,
+		"Publish every vGPU (Intel GVT-g, gvtsim, sim, a VM's QEMU D-Bus display)\n"
+		"as a PipeWire Video/Source node.  See gvt-streamd(8) and gvt-streamd.conf(5).");
+	g_option_context_add_main_entries(oc, entries, NULL);
+	g_option_context_add_group(oc, gst_init_get_option_group());
+	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
+		fprintf(stderr, "gvt-streamd: %s (see --help)\n", err->message);
+		return 2;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "gvt-streamd: unexpected argument '%s' (see --help)\n", argv[1]);
+		return 2;
+	}
+	if (version) {
+		printf("gvt-streamd %s\n", GVT_DMABUF_VERSION);
+		return 0;
+	}
+	d.user = user;
+	d.config_required = config != NULL;
+	d.config_path = config ? g_strdup(config)
+			: user ? g_build_filename(g_get_user_config_dir(), "gvt-streamd.conf", NULL)
+			: g_strdup("/etc/gvt-streamd.conf");
+	d.overrides = sets;
+	d.cfg = streamd_config_load(d.config_path, d.config_required, d.overrides, &err);
+	if (!d.cfg) {
+		fprintf(stderr, "gvt-streamd: %s\n", err->message);
+		g_free(d.config_path);
+		return 1;
+	}
+	if (check) {
+		printf("%s: configuration is valid (%u vGPU sections)\n",
+		       d.cfg->path ? d.cfg->path : "defaults", d.cfg->vgpus->len);
+		streamd_config_free(d.cfg);
+		g_free(d.config_path);
+		return 0;
+	}
+
+	d.loop = g_main_loop_new(NULL, FALSE);
+	d.vgpus = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, vgpu_destroy_cb);
+	g_unix_signal_add(SIGTERM, on_sigterm, &d);
+	g_unix_signal_add(SIGINT, on_sigterm, &d);
+	g_unix_signal_add(SIGHUP, on_sighup, &d);
+	if (d.cfg->pipewire)
+		d.pw = streamd_pw_create(on_pw_connected, &d);
+	else
+		slog(G_LOG_LEVEL_MESSAGE, "pipewire", NULL, "PipeWire nodes disabled ([daemon] pipewire=false)");
+	if (!no_dbus) {
+		d.introspection = g_dbus_node_info_new_for_xml(introspection_xml, NULL);
+		d.owner_id = g_bus_own_name(user ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, BUS_NAME,
+					    G_BUS_NAME_OWNER_FLAGS_NONE, on_bus_acquired,
+					    on_name_acquired, on_name_lost, &d, NULL);
+	}
+	apply_config(&d);
+	slog(G_LOG_LEVEL_MESSAGE, "daemon", NULL, "gvt-streamd %s running (%s, %u vGPUs)",
+	     GVT_DMABUF_VERSION, d.cfg->path ? d.cfg->path : "default configuration",
+	     g_hash_table_size(d.vgpus));
+	notify("READY=1");
+	g_main_loop_run(d.loop);
+
+	/* Clean end: every capture and node closed before PipeWire goes. */
+	g_hash_table_destroy(d.vgpus);
+	if (d.rescan_source)
+		g_source_remove(d.rescan_source);
+	if (d.owner_id)
+		g_bus_unown_name(d.owner_id);
+	if (d.bus) {
+		g_dbus_connection_unregister_object(d.bus, d.registration_id);
+		g_object_unref(d.bus);
+	}
+	if (d.introspection)
+		g_dbus_node_info_unref(d.introspection);
+	streamd_pw_destroy(d.pw);
+	streamd_config_free(d.cfg);
+	g_free(d.config_path);
+	g_main_loop_unref(d.loop);
+	gst_deinit();
+	return d.exit_code;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GVT_STREAMD_H
+#define GVT_STREAMD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "config.h"
+
+/* Structured log with the component's topic (reaches the journal). */
+#define slog(level, topic, dev, ...) \
+	g_log_structured(G_LOG_DOMAIN, level, "GVT_STREAMD_TOPIC", topic, \
+			 "GVT_STREAMD_VGPU", (dev) ? (dev) : "-", "MESSAGE", __VA_ARGS__)
+
+struct streamd_pw;
+struct streamd_vgpu;
+
+/* PipeWire connection, shared by every vGPU's node; reconnects by itself. */
+struct streamd_pw *streamd_pw_create(void (*connected)(void *data, bool up), void *data);
+void streamd_pw_destroy(struct streamd_pw *pw);
+bool streamd_pw_is_up(const struct streamd_pw *pw);
+
+/*
+ * One capture per vGPU: a GStreamer pipeline with gvtdmabufsrc and a tee;
+ * its first branch feeds the vGPU's PipeWire node.  The network streams
+ * (RTSP, WebRTC) are to hang further branches off the same tee.
+ */
+struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
+					 struct streamd_pw *pw, GError **error);
+void streamd_vgpu_destroy(struct streamd_vgpu *v);
+const char *streamd_vgpu_device(const struct streamd_vgpu *v);
+/* Settings that apply without a restart (name); false if it must restart. */
+bool streamd_vgpu_reconfigure(struct streamd_vgpu *v, const struct streamd_vgpu_config *cfg);
+/* The PipeWire connection came up or went down: make or drop the node. */
+void streamd_vgpu_pw_changed(struct streamd_vgpu *v, bool up);
+/* State for the control interface, as a{sv}. */
+GVariant *streamd_vgpu_status(struct streamd_vgpu *v);
+
+#endif
