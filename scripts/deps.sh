@@ -14,6 +14,8 @@ build_pkgs=(
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 	# gvt-streamd
 	libpipewire-0.3-dev libsystemd-dev
+	# gvt-streamd's RTSP server
+	libgstrtspserver-1.0-dev
 )
 test_pkgs=(
 	"${build_pkgs[@]}"

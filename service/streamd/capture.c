@@ -18,6 +18,7 @@
 #include <spa/buffer/meta.h>
 
 #include "streamd.h"
+#include "rtsp.h"
 
 /* ---- PipeWire connection --------------------------------------------- */
 
@@ -185,7 +186,19 @@ struct streamd_vgpu {
 	uint64_t cursor_serial;		/* bumped when the image changes */
 	uint64_t cursor_sent;		/* serial last published */
 	int64_t cursor_sent_time;	/* when (monotonic us) */
+
+	struct streamd_rtsp_mount *rtsp;	/* encode branch on the tee, or NULL */
 };
+
+GstElement *streamd_vgpu_pipeline(struct streamd_vgpu *v)
+{
+	return v->pipeline;
+}
+
+void streamd_vgpu_set_rtsp(struct streamd_vgpu *v, struct streamd_rtsp_mount *m)
+{
+	v->rtsp = m;
+}
 
 const char *streamd_vgpu_device(const struct streamd_vgpu *v)
 {
@@ -721,6 +734,7 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 		return;
 	if (v->pipeline)
 		gst_element_set_state(v->pipeline, GST_STATE_NULL);
+	streamd_rtsp_mount_destroy(v->rtsp);
 	if (v->pw) {
 		pw_thread_loop_lock(v->pw->loop);
 		node_destroy_locked(v);
@@ -785,5 +799,7 @@ GVariant *streamd_vgpu_status(struct streamd_vgpu *v)
 			      g_variant_new_int64(node_id == SPA_ID_INVALID ? -1 : (int64_t)node_id));
 	g_variant_builder_add(&b, "{sv}", "consumers", g_variant_new_uint32(consumer ? 1 : 0));
 	g_variant_builder_add(&b, "{sv}", "format", g_variant_new_string(fmt ? fmt : ""));
+	if (v->rtsp)
+		streamd_rtsp_mount_status(v->rtsp, &b);
 	return g_variant_builder_end(&b);
 }

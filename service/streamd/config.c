@@ -5,13 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum key_type { KEY_BOOL, KEY_UINT, KEY_STRING, KEY_RESERVED };
+#include <gio/gio.h>
+
+enum key_type { KEY_BOOL, KEY_UINT, KEY_STRING, KEY_CHOICE, KEY_RESERVED };
 
 struct key_desc {
 	const char *name;
 	enum key_type type;
 	unsigned int min, max;
 	const char *reserved_for;	/* KEY_RESERVED: what will implement it */
+	const char *const *choices;	/* KEY_CHOICE: NULL-terminated */
+};
+
+static const char *const encoder_choices[] = {
+	"auto", "vah264enc", "vaapih264enc", "x264enc", "openh264enc", NULL
 };
 
 static const struct key_desc daemon_keys[] = {
@@ -19,8 +26,8 @@ static const struct key_desc daemon_keys[] = {
 	{ "discover-mdev", KEY_BOOL },
 	{ "rescan-interval", KEY_UINT, 1, 3600 },
 	/* Planned for the network streams (issues 10, 11): known, refused. */
-	{ "rtsp-address", KEY_RESERVED, .reserved_for = "the RTSP server" },
-	{ "rtsp-port", KEY_RESERVED, .reserved_for = "the RTSP server" },
+	{ "rtsp-address", KEY_STRING },
+	{ "rtsp-port", KEY_UINT, 0, 65535 },
 	{ "rtsp-users", KEY_RESERVED, .reserved_for = "the RTSP server" },
 	{ "tls-certificate", KEY_RESERVED, .reserved_for = "the RTSP/WebRTC servers" },
 	{ "tls-key", KEY_RESERVED, .reserved_for = "the RTSP/WebRTC servers" },
@@ -34,10 +41,10 @@ static const struct key_desc vgpu_keys[] = {
 	{ "enabled", KEY_BOOL },
 	{ "max-framerate", KEY_UINT, 0, 240 },
 	{ "keepalive", KEY_UINT, 0, 60000 },
-	{ "rtsp", KEY_RESERVED, .reserved_for = "the RTSP server" },
-	{ "encoder", KEY_RESERVED, .reserved_for = "the shared encode" },
-	{ "bitrate", KEY_RESERVED, .reserved_for = "the shared encode" },
-	{ "gop", KEY_RESERVED, .reserved_for = "the shared encode" },
+	{ "rtsp", KEY_BOOL },
+	{ "encoder", KEY_CHOICE, .choices = encoder_choices },
+	{ "bitrate", KEY_UINT, 100, 100000 },
+	{ "gop", KEY_UINT, 1, 1000 },
 	{ "push", KEY_RESERVED, .reserved_for = "the push to a media server" },
 	{ "webrtc", KEY_RESERVED, .reserved_for = "the WebRTC server" },
 	{ "input", KEY_RESERVED, .reserved_for = "the WebRTC server" },
@@ -155,6 +162,15 @@ static bool check_group(GKeyFile *kf, const char *group, const struct key_desc *
 				return false;
 			}
 			break;
+		case KEY_CHOICE: {
+			g_autofree char *list = g_strjoinv(", ", (char **)d->choices);
+
+			if (!g_strv_contains(d->choices, raw)) {
+				CFG_ERROR(error, "%s: '%s' is not one of %s", at, raw, list);
+				return false;
+			}
+			break;
+		}
 		case KEY_STRING:
 			if (!*raw) {
 				CFG_ERROR(error, "%s: empty value", at);
@@ -189,6 +205,10 @@ void streamd_vgpu_config_defaults(struct streamd_vgpu_config *v, const char *dev
 	v->enabled = true;
 	v->max_fps = 0;
 	v->keepalive_ms = 0;
+	v->rtsp = true;
+	v->encoder = g_strdup("auto");
+	v->bitrate = 4000;
+	v->gop = 60;
 }
 
 static void vgpu_config_free(gpointer p)
@@ -197,6 +217,7 @@ static void vgpu_config_free(gpointer p)
 
 	g_free(v->device);
 	g_free(v->name);
+	g_free(v->encoder);
 	g_free(v);
 }
 
@@ -205,6 +226,7 @@ void streamd_config_free(struct streamd_config *cfg)
 	if (!cfg)
 		return;
 	g_free(cfg->path);
+	g_free(cfg->rtsp_address);
 	if (cfg->vgpus)
 		g_ptr_array_unref(cfg->vgpus);
 	g_free(cfg);
@@ -229,6 +251,31 @@ static bool valid_device(const char *d)
 	    !strcmp(d, "qemu") || g_str_has_prefix(d, "qemu:"))
 		return true;
 	return g_uuid_string_is_valid(d);
+}
+
+/*
+ * The RTSP server listens on loopback only: a non-loopback address needs
+ * authentication and TLS (issue 10 §2), which this version does not have
+ * yet, so it is refused here rather than served in the clear.
+ */
+static bool check_rtsp_address(const char *addr, const struct origin *o, GHashTable *cmdline,
+			       GError **error)
+{
+	g_autofree char *at = where(o, cmdline, "daemon", "rtsp-address");
+	g_autoptr(GInetAddress) ia = g_inet_address_new_from_string(addr);
+
+	if (!ia) {
+		CFG_ERROR(error, "%s: '%s' is not an IP address (e.g. 127.0.0.1 or ::1)", at, addr);
+		return false;
+	}
+	if (!g_inet_address_get_is_loopback(ia)) {
+		CFG_ERROR(error, "%s: refusing to listen on '%s', which is not a loopback address: "
+			  "RTSP on the network needs authentication and TLS, and this version of "
+			  "gvt-streamd has neither yet (use 127.0.0.1 or ::1, and an SSH tunnel "
+			  "for remote viewers)", at, addr);
+		return false;
+	}
+	return true;
 }
 
 static bool apply_override(GKeyFile *kf, GHashTable *cmdline, const char *ov, GError **error)
@@ -327,6 +374,13 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 			v->enabled = get_bool(kf, g, "enabled", true);
 			v->max_fps = get_uint(kf, g, "max-framerate", 0);
 			v->keepalive_ms = get_uint(kf, g, "keepalive", 0);
+			v->rtsp = get_bool(kf, g, "rtsp", true);
+			if (g_key_file_has_key(kf, g, "encoder", NULL)) {
+				g_free(v->encoder);
+				v->encoder = g_key_file_get_string(kf, g, "encoder", NULL);
+			}
+			v->bitrate = get_uint(kf, g, "bitrate", v->bitrate);
+			v->gop = get_uint(kf, g, "gop", v->gop);
 			g_ptr_array_add(cfg->vgpus, v);
 		} else {
 			CFG_ERROR(error, "%s: unknown section (expected [daemon] or [vgpu DEVICE])", at);
@@ -336,6 +390,12 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 	cfg->pipewire = get_bool(kf, "daemon", "pipewire", true);
 	cfg->discover_mdev = get_bool(kf, "daemon", "discover-mdev", true);
 	cfg->rescan_interval = get_uint(kf, "daemon", "rescan-interval", 2);
+	cfg->rtsp_port = get_uint(kf, "daemon", "rtsp-port", 8554);
+	cfg->rtsp_address = g_key_file_get_string(kf, "daemon", "rtsp-address", NULL);
+	if (!cfg->rtsp_address)
+		cfg->rtsp_address = g_strdup("127.0.0.1");
+	if (!check_rtsp_address(cfg->rtsp_address, &o, cmdline, error))
+		goto error;
 	if (o.lines)
 		g_hash_table_unref(o.lines);
 	return cfg;

@@ -15,6 +15,11 @@ struct streamd_vgpu_config {
 	bool enabled;
 	int max_fps;		/* 0: every frame the guest shows */
 	unsigned int keepalive_ms;
+	/* RTSP mount (rtsp.c) */
+	bool rtsp;
+	char *encoder;		/* auto, vah264enc, vaapih264enc, x264enc, openh264enc */
+	unsigned int bitrate;	/* kbit/s */
+	unsigned int gop;	/* frames between key frames */
 };
 
 struct streamd_config {
@@ -22,6 +27,8 @@ struct streamd_config {
 	bool pipewire;
 	bool discover_mdev;
 	unsigned int rescan_interval;	/* seconds between mdev rescans */
+	char *rtsp_address;	/* an IP literal, loopback (checked at load) */
+	unsigned int rtsp_port;	/* 0: any free port */
 	GPtrArray *vgpus;	/* struct streamd_vgpu_config * */
 };
 

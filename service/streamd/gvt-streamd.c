@@ -24,6 +24,7 @@
 #include <gvt-dmabuf/gvt-dmabuf.h>
 
 #include "streamd.h"
+#include "rtsp.h"
 
 #define BUS_NAME "org.gvtdmabuf.Streamd1"
 #define OBJECT_PATH "/org/gvtdmabuf/Streamd1"
@@ -46,6 +47,7 @@ struct daemon {
 	char **overrides;
 	struct streamd_config *cfg;
 	struct streamd_pw *pw;
+	struct streamd_rtsp *rtsp;
 	GHashTable *vgpus;	/* device -> struct streamd_vgpu * */
 	guint rescan_source;
 	GDBusNodeInfo *introspection;
@@ -98,6 +100,16 @@ static void vgpu_start(struct daemon *d, const struct streamd_vgpu_config *vc)
 	}
 	g_hash_table_insert(d->vgpus, g_strdup(vc->device), v);
 	streamd_vgpu_pw_changed(v, streamd_pw_is_up(d->pw));
+	if (d->rtsp && vc->rtsp) {
+		struct streamd_rtsp_mount *m = streamd_rtsp_mount_create(d->rtsp,
+									 streamd_vgpu_pipeline(v), vc, &err);
+
+		if (m)
+			streamd_vgpu_set_rtsp(v, m);
+		else
+			slog(G_LOG_LEVEL_WARNING, "rtsp", vc->device, "%s: no RTSP mount: %s",
+			     vc->device, err->message);
+	}
 }
 
 static void vgpu_start_device(struct daemon *d, const char *device)
@@ -113,6 +125,7 @@ static void vgpu_start_device(struct daemon *d, const char *device)
 	vgpu_start(d, &def);
 	g_free(def.device);
 	g_free(def.name);
+	g_free(def.encoder);
 }
 
 /*
@@ -179,7 +192,9 @@ static void apply_config(struct daemon *d)
 static bool vgpu_config_equal(const struct streamd_vgpu_config *a, const struct streamd_vgpu_config *b)
 {
 	return a && b && a->enabled == b->enabled && a->max_fps == b->max_fps &&
-	       a->keepalive_ms == b->keepalive_ms && !g_strcmp0(a->name, b->name);
+	       a->keepalive_ms == b->keepalive_ms && !g_strcmp0(a->name, b->name) &&
+	       a->rtsp == b->rtsp && !g_strcmp0(a->encoder, b->encoder) &&
+	       a->bitrate == b->bitrate && a->gop == b->gop;
 }
 
 static bool reload(struct daemon *d, GError **error)
@@ -195,6 +210,9 @@ static bool reload(struct daemon *d, GError **error)
 	if (cfg->pipewire != old->pipewire)
 		slog(G_LOG_LEVEL_WARNING, "config", NULL,
 		     "[daemon] pipewire changes take effect at the next start");
+	if (cfg->rtsp_port != old->rtsp_port || g_strcmp0(cfg->rtsp_address, old->rtsp_address))
+		slog(G_LOG_LEVEL_WARNING, "config", NULL,
+		     "[daemon] rtsp-address and rtsp-port changes take effect at the next start");
 	d->cfg = cfg;
 	/* Restart the vGPUs whose settings changed; keep the others open. */
 	g_hash_table_iter_init(&it, d->vgpus);
@@ -342,7 +360,8 @@ int main(int argc, char **argv)
 
 	g_option_context_set_summary(oc,
 		"Publish every vGPU (Intel GVT-g, gvtsim, sim, a VM's QEMU D-Bus display)\n"
-		"as a PipeWire Video/Source node.  See gvt-streamd(8) and gvt-streamd.conf(5).");
+		"as a PipeWire Video/Source node and an RTSP mount.\n"
+		"See gvt-streamd(8) and gvt-streamd.conf(5).");
 	g_option_context_add_main_entries(oc, entries, NULL);
 	g_option_context_add_group(oc, gst_init_get_option_group());
 	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
@@ -377,6 +396,14 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	/* Before anything is opened: a port in use ends the start cleanly. */
+	d.rtsp = streamd_rtsp_create(d.cfg, &err);
+	if (!d.rtsp) {
+		fprintf(stderr, "gvt-streamd: %s\n", err->message);
+		streamd_config_free(d.cfg);
+		g_free(d.config_path);
+		return 1;
+	}
 	d.loop = g_main_loop_new(NULL, FALSE);
 	d.vgpus = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, vgpu_destroy_cb);
 	g_unix_signal_add(SIGTERM, on_sigterm, &d);
@@ -401,6 +428,7 @@ int main(int argc, char **argv)
 
 	/* Clean end: every capture and node closed before PipeWire goes. */
 	g_hash_table_destroy(d.vgpus);
+	streamd_rtsp_destroy(d.rtsp);
 	if (d.rescan_source)
 		g_source_remove(d.rescan_source);
 	if (d.owner_id)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <glib.h>
+#include <gst/gst.h>
 
 #include "config.h"
 
@@ -34,6 +35,11 @@ const char *streamd_vgpu_device(const struct streamd_vgpu *v);
 bool streamd_vgpu_reconfigure(struct streamd_vgpu *v, const struct streamd_vgpu_config *cfg);
 /* The PipeWire connection came up or went down: make or drop the node. */
 void streamd_vgpu_pw_changed(struct streamd_vgpu *v, bool up);
+/* The capture pipeline (its tee is named "capture"), for the RTSP branch. */
+struct streamd_rtsp_mount;
+GstElement *streamd_vgpu_pipeline(struct streamd_vgpu *v);
+/* Hand the vGPU its RTSP mount, destroyed with it (after the pipeline stops). */
+void streamd_vgpu_set_rtsp(struct streamd_vgpu *v, struct streamd_rtsp_mount *m);
 /* State for the control interface, as a{sv}. */
 GVariant *streamd_vgpu_status(struct streamd_vgpu *v);
 

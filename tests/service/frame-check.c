@@ -4,11 +4,17 @@
  * model: each frame's block code gives its frame number and flip time,
  * numbers must increase, and every pixel must equal the model's.
  *
- * Usage: frame-check FILE WIDTH HEIGHT BGRx|RGBA MIN_FRAMES [unordered]
+ * Usage: frame-check FILE WIDTH HEIGHT BGRx|RGBA MIN_FRAMES [unordered|psnr=DB]
  *
  * "unordered": frames may repeat or come out of order (pw-v4l2 0.3.65
  * under ffmpeg hands buffers back out of order, with QBUF errors), but
  * MIN_FRAMES distinct ones must come, each pixel-exact.
+ *
+ * "psnr=DB": the frames went through an encoder (RTSP): numbers must still
+ * increase, and each frame's PSNR against the model must exceed DB.
+ * "psnr=DB,lead=N": up to N frames before the first with a block code may
+ * be undecodable (a viewer that joined a running stream mid-picture, before
+ * the key frame its arrival asked for).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -17,6 +23,7 @@
 #include <string.h>
 
 #include "guest-model.h"
+#include "guest-psnr.h"
 
 int main(int argc, char **argv)
 {
@@ -24,20 +31,24 @@ int main(int argc, char **argv)
 	uint32_t w, h, *px = NULL;
 	size_t size;
 	int min, n = 0, bad = 0, rgba, distinct = 0;
-	bool repeats;
+	bool repeats, lossy;
+	double bound = 0, worst = 99.0;
+	int lead = 0, skipped = 0;
 	static uint64_t seen_frames[4096];
 	uint64_t last = 0;
 	FILE *f;
 
-	if (argc != 6 && !(argc == 7 && !strcmp(argv[6], "unordered"))) {
-		fprintf(stderr, "usage: frame-check FILE WIDTH HEIGHT BGRx|RGBA MIN_FRAMES [unordered]\n");
+	lossy = argc == 7 && sscanf(argv[6], "psnr=%lf,lead=%d", &bound, &lead) >= 1 && bound > 0 &&
+		lead >= 0;
+	if (argc != 6 && !(argc == 7 && (!strcmp(argv[6], "unordered") || lossy))) {
+		fprintf(stderr, "usage: frame-check FILE WIDTH HEIGHT BGRx|RGBA MIN_FRAMES [unordered|psnr=DB]\n");
 		return 2;
 	}
 	w = strtoul(argv[2], NULL, 10);
 	h = strtoul(argv[3], NULL, 10);
 	rgba = !strcmp(argv[4], "RGBA");
 	min = atoi(argv[5]);
-	repeats = argc == 7;
+	repeats = argc == 7 && !lossy;
 	gvtsim_guest_config_default(&cfg);
 	cfg.width = w;
 	cfg.height = h;
@@ -60,6 +71,11 @@ int main(int argc, char **argv)
 				px[i] = (uint32_t)b[0] << 16 | (uint32_t)b[1] << 8 | b[2];
 			}
 		if (gvtsim_guest_decode_blockcode(px, w * 4, w, h, &frame, &t) < 0) {
+			if (lossy && !distinct && skipped < lead) {
+				skipped++;
+				n++;
+				continue;
+			}
 			printf("frame %d: no block code\n", n);
 			bad++;
 			n++;
@@ -79,6 +95,19 @@ int main(int argc, char **argv)
 			bad++;
 		}
 		last = frame;
+		if (lossy) {
+			double p = 0;
+
+			guest_psnr(&cfg, px, w * 4, &p, &frame);
+			worst = p < worst ? p : worst;
+			if (p <= bound) {
+				printf("frame %d (guest frame %llu): PSNR %.1f dB, not above %.1f\n",
+				       n, (unsigned long long)frame, p, bound);
+				bad++;
+			}
+			n++;
+			continue;
+		}
 		for (uint32_t y = 0; y < h; y++)
 			for (uint32_t x = 0; x < w; x++)
 				if ((px[y * w + x] ^ gvtsim_guest_expected_argb(&cfg, frame, t, x, y)) & 0xffffff)
@@ -92,7 +121,12 @@ int main(int argc, char **argv)
 	}
 	fclose(f);
 	free(px);
-	printf("%d frames (%d distinct), %d bad, last guest frame %llu\n", n, distinct, bad,
+	printf("%d frames (%d distinct), %d bad, last guest frame %llu", n, distinct, bad,
 	       (unsigned long long)last);
+	if (lossy)
+		printf(", worst PSNR %.1f dB (bound %.1f)", worst, bound);
+	if (skipped)
+		printf(", %d undecodable before the first key frame (at most %d)", skipped, lead);
+	printf("\n");
 	return (distinct >= min && !bad) ? 0 : 1;
 }

@@ -55,7 +55,7 @@ bad "value out of range" "bad.conf:2: [vgpu sim:640x480] max-framerate: '500' is
 bad "not a boolean" "bad.conf:4: [daemon] pipewire: 'yes' is not a boolean" $'# comment\n\n[daemon]\npipewire = yes'
 bad "unknown section" "bad.conf:1: [vgpus sim]: unknown section" $'[vgpus sim]\nname = x'
 bad "not a vGPU" "bad.conf:1: [vgpu not-a-uuid]: 'not-a-uuid' is not a vGPU" $'[vgpu not-a-uuid]'
-bad "reserved key" "[vgpu sim] rtsp: reserved for the RTSP server" $'[vgpu sim]\nrtsp = true'
+bad "reserved key" "[vgpu sim] push: reserved for the push to a media server" $'[vgpu sim]\npush = true'
 bad "empty name" "[vgpu sim] name: empty value" $'[vgpu sim]\nname ='
 bad "syntax" "bad.conf: " $'[daemon\npipewire = true'
 bad "override" "--set 'daemon.rescan-interval': '0' is not a whole number" $'[daemon]' --set daemon.rescan-interval=0
@@ -86,7 +86,8 @@ name = Test Desk
 [vgpu $CDEV]
 name = Cursor Desk
 CONF
-G_MESSAGES_DEBUG= "$SD" --user >"$T/streamd.log" 2>&1 &
+# rtsp-port=0: any free port, not 8554 (test-rtsp.sh tests RTSP)
+G_MESSAGES_DEBUG= "$SD" --user --set daemon.rtsp-port=0 >"$T/streamd.log" 2>&1 &
 SDPID=$!
 pids+=($SDPID)
 
