@@ -167,6 +167,13 @@ static int status_run(int argc, char **argv)
 			       *dict_str(v, "format") ? ", " : "", dict_str(v, "format"));
 		else
 			printf("  no PipeWire node\n");
+		if (*dict_str(v, "rtsp-url")) {
+			uint32_t viewers = 0;
+
+			g_variant_lookup(v, "rtsp-viewers", "u", &viewers);
+			printf("  RTSP %s, %s, %u viewer%s\n", dict_str(v, "rtsp-url"),
+			       dict_str(v, "rtsp-encoder"), viewers, viewers == 1 ? "" : "s");
+		}
 		g_variant_unref(v);
 	}
 	return TOOL_EXIT_OK;

@@ -136,6 +136,12 @@ enc=$(field "$URL" rtsp-encoder)
 [ "$enc" = x264enc ] && ok "automatic encoder with no VA-API device: x264enc (in the status)" ||
 	fail "rtsp-encoder is '$enc': $(status)"
 
+if [ -n "${GVT_DMABUF_TOOL:-}" ]; then
+	"$GVT_DMABUF_TOOL" status --session >"$T/status" 2>&1
+	grep -qF "RTSP $URL, x264enc, 0 viewers" "$T/status" && ok "gvt-dmabuf status shows the mount and encoder" ||
+		fail "gvt-dmabuf status: $(cat "$T/status")"
+fi
+
 # ---- ffprobe ----
 timeout 30 ffprobe -v error -rtsp_transport tcp -select_streams v:0 \
 	-show_entries stream=codec_name,width,height -of csv=p=0 "$URL" >"$T/probe" 2>"$T/probe.err"

@@ -24,6 +24,7 @@ packages=(
 	libpng-dev libspa-0.2-dev libpipewire-0.3-dev libva-dev
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 	libgstreamer-plugins-bad1.0-dev
+	libgstrtspserver-1.0-dev
 	libegl-dev libgles-dev libgbm-dev libepoxy-dev
 	# running them: GStreamer, encoders, decoders, Mesa (llvmpipe), PipeWire
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
