@@ -322,6 +322,11 @@ void streamd_rtsp_destroy(struct streamd_rtsp *r)
 	g_free(r);
 }
 
+static GstElement *maybe_sink(GstElement *e)
+{
+	return e ? gst_object_ref_sink(e) : NULL;
+}
+
 static char *mount_path_for(const char *name)
 {
 	GString *p = g_string_new("/");
@@ -361,23 +366,23 @@ struct streamd_rtsp_mount *streamd_rtsp_mount_create(struct streamd_rtsp *r, Gst
 	m->encoder_name = g_strdup(encoder);
 
 	tee = gst_bin_get_by_name(GST_BIN(pipeline), "capture");
-	m->queue = gst_element_factory_make("queue", NULL);
-	convert = gst_element_factory_make("videoconvert", NULL);
-	enc = gst_element_factory_make(encoder, NULL);
-	parse = gst_element_factory_make("h264parse", NULL);
-	filter = gst_element_factory_make("capsfilter", NULL);
-	m->sink = gst_element_factory_make("appsink", NULL);
+	/* Owned here until they are in the bin (ref_sink takes NULL). */
+	m->queue = maybe_sink(gst_element_factory_make("queue", NULL));
+	convert = maybe_sink(gst_element_factory_make("videoconvert", NULL));
+	enc = maybe_sink(gst_element_factory_make(encoder, NULL));
+	parse = maybe_sink(gst_element_factory_make("h264parse", NULL));
+	filter = maybe_sink(gst_element_factory_make("capsfilter", NULL));
+	m->sink = maybe_sink(gst_element_factory_make("appsink", NULL));
 	if (!tee || !m->queue || !convert || !enc || !parse || !filter || !m->sink) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
 			    "cannot build the encode branch (%s)", tee ? "queue, videoconvert, h264parse "
 			    "(gstreamer1.0-plugins-bad) or appsink missing" : "no capture tee");
-		/* Floating elements: sink the ones that exist so they go. */
-		for (GstElement **e = (GstElement *[]){ convert, enc, parse, filter, NULL }; *e; e++)
-			gst_object_unref(gst_object_ref_sink(*e));
+		g_clear_object(&convert);
+		g_clear_object(&enc);
+		g_clear_object(&parse);
+		g_clear_object(&filter);
 		goto error;
 	}
-	gst_object_ref_sink(m->queue);
-	gst_object_ref_sink(m->sink);
 	/* Two frames at most wait for the encoder: latency over completeness. */
 	g_object_set(m->queue, "leaky", 2, "max-size-buffers", 2, "max-size-bytes", 0,
 		     "max-size-time", (guint64)0, NULL);
@@ -396,6 +401,11 @@ struct streamd_rtsp_mount *streamd_rtsp_mount_create(struct streamd_rtsp *r, Gst
 	gst_app_sink_set_callbacks(GST_APP_SINK(m->sink), &cb, m, NULL);
 
 	gst_bin_add_many(GST_BIN(pipeline), m->queue, convert, enc, parse, filter, m->sink, NULL);
+	/* The bin holds these now; the queue and sink stay referenced here. */
+	gst_object_unref(convert);
+	gst_object_unref(enc);
+	gst_object_unref(parse);
+	gst_object_unref(filter);
 	if (!gst_element_link_many(m->queue, convert, enc, parse, filter, m->sink, NULL)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot link the encode branch (%s)",
 			    encoder);

@@ -5,6 +5,7 @@
 # (decoded frames checked against the guest model by frame-check: block
 # code frame numbers increase, PSNR above PSNR_BOUND), two viewers at once
 # on one shared media and encoder (the control interface's counters),
+# openh264enc by name, a missing encoder (vah264enc without VA) logged,
 # bad configurations refused, malformed requests survived.
 #
 # The port is chosen by the kernel (rtsp-port = 0) and read from the log:
@@ -85,6 +86,8 @@ rc=$?
 # ---- the daemon with two sim vGPUs ----
 DEV="sim:320x240,fps=30,cursor=off"
 DEV2="sim:256x160,fps=30,cursor=off"
+DEV3="sim:256x160,fps=25,cursor=off"
+DEV4="sim:256x160,fps=20,cursor=off"
 cat >"$T/streamd.conf" <<CONF
 [daemon]
 pipewire = false
@@ -98,6 +101,16 @@ gop = 30
 [vgpu $DEV2]
 name = Other
 encoder = x264enc
+
+[vgpu $DEV3]
+name = Open
+encoder = openh264enc
+bitrate = 2000
+gop = 30
+
+[vgpu $DEV4]
+name = VA
+encoder = vah264enc
 CONF
 G_MESSAGES_DEBUG= "$SD" --user --config "$T/streamd.conf" >"$T/streamd.log" 2>&1 &
 SDPID=$!
@@ -176,6 +189,25 @@ if [ $rc -eq 0 ] && "$CHECK" "$T/ff2.raw" 256 160 BGRx 20 psnr=$PSNR_BOUND >"$T/
 	ok "second mount /Other: $(cat "$T/check.log")"
 else
 	fail "second mount (rc=$rc): $(cat "$T/ff2.log" "$T/check.log" 2>/dev/null | tail -5)"
+fi
+
+# Another encoder by name, and one that is not there (no VA device here).
+if gst-inspect-1.0 openh264enc >/dev/null 2>&1; then
+	timeout 60 ffmpeg -nostdin -v error -rtsp_transport tcp -i "rtsp://127.0.0.1:$PORT/Open" -frames:v 20 \
+		-fps_mode passthrough -f rawvideo -pix_fmt bgr0 -y "$T/ff3.raw" >"$T/ff3.log" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ] && "$CHECK" "$T/ff3.raw" 256 160 BGRx 20 psnr=$PSNR_BOUND >"$T/check.log"; then
+		ok "encoder = openh264enc: $(cat "$T/check.log")"
+	else
+		fail "openh264enc mount (rc=$rc): $(cat "$T/ff3.log" "$T/check.log" 2>/dev/null | tail -5)"
+	fi
+else
+	echo "# openh264enc not installed: that encoder is not tested"
+fi
+if ! gst-inspect-1.0 vah264enc >/dev/null 2>&1; then
+	grep -qF "$DEV4: no RTSP mount: encoder 'vah264enc' is not available" "$T/streamd.log" &&
+		ok "encoder = vah264enc without a VA device: no mount, logged" ||
+		fail "vah264enc without VA: $(grep -F "$DEV4" "$T/streamd.log")"
 fi
 
 # ---- two viewers at once: one media, one encoder ----
