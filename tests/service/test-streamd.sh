@@ -158,7 +158,7 @@ esac
 # ---- pw-v4l2: the node as V4L2 applications see it (ffmpeg -f v4l2) ----
 if command -v pw-v4l2 >/dev/null && command -v ffmpeg >/dev/null; then
 	rm -f "$T/v4l2.raw"
-	timeout 30 pw-v4l2 ffmpeg -hide_banner -loglevel error -f v4l2 -i /dev/video0 -frames:v 8 \
+	PIPEWIRE_V4L2_TARGET=$SERIAL timeout 30 pw-v4l2 ffmpeg -hide_banner -loglevel error -f v4l2 -i /dev/video0 -frames:v 8 \
 		-fps_mode passthrough -f rawvideo -pix_fmt bgr0 -y "$T/v4l2.raw" >"$T/ff.log" 2>&1
 	rc=$?
 	# pw-v4l2 0.3.65 under ffmpeg gives buffers back out of order and
@@ -230,9 +230,37 @@ pipewire >>"$T/pipewire.log" 2>&1 &
 PW=$!
 pids+=($PW)
 start=$(date +%s%N)
+for i in $(seq 50); do [ -S "$XDG_RUNTIME_DIR/pipewire-0" ] && break; sleep 0.05; done
+wireplumber >>"$T/wireplumber.log" 2>&1 &
+WP=$!
+pids+=($WP)
 wait_node 20 >/dev/null && back=$(( ($(date +%s%N) - start) / 1000000 )) && ok "node back ${back} ms after PipeWire restarted" ||
 	fail "node not back within 2 s of the PipeWire restart"
 kill -0 $SDPID && ok "daemon survived the PipeWire restart" || fail "daemon died with PipeWire"
+
+# ---- a running VM with a QEMU D-Bus display is found, streamed and let go ----
+if command -v qemu-system-x86_64 >/dev/null && qemu-system-x86_64 -display help 2>/dev/null | grep -qx dbus; then
+	VMNODE="gvt-streamd.vm-0b5e1c7e-5d2f-4c1a-9a57-3f0c2d9e8a11"
+	qemu-system-x86_64 -machine q35 -accel tcg -m 64 -nodefaults -name "Test VM" \
+		-uuid 0b5e1c7e-5d2f-4c1a-9a57-3f0c2d9e8a11 -device VGA -display dbus >"$T/qemu.log" 2>&1 &
+	QPID=$!
+	pids+=($QPID)
+	vn=$(for i in $(seq 150); do n=$(node_json "$VMNODE"); [ -n "$n" ] && { echo "$n"; break; }; sleep 0.1; done)
+	IFS='|' read -r VSERIAL VCLASS VROLE VDESC <<<"$vn"
+	[ -n "$vn" ] && [ "$VDESC" = "Test VM" ] && ok "VM found on the session bus: node $VMNODE ($VDESC)" ||
+		fail "no node for the VM: $(grep -i qemu "$T/streamd.log" | tail -3)"
+	if [ -n "$vn" ]; then
+		timeout 20 gst-launch-1.0 -q pipewiresrc target-object="$VSERIAL" num-buffers=3 ! video/x-raw,format=BGRx ! fakesink >"$T/gst.log" 2>&1 &&
+			ok "pipewiresrc reads the VM's console (through QEMU's D-Bus display)" || fail "VM node: $(cat "$T/gst.log")"
+	fi
+	kill $QPID
+	wait $QPID 2>/dev/null
+	gone=no
+	for i in $(seq 60); do [ -z "$(node_json "$VMNODE")" ] && { gone=yes; break; }; sleep 0.1; done
+	[ $gone = yes ] && kill -0 $SDPID && ok "VM stopped: its node went, the daemon stays" || fail "VM node still there after QEMU ended"
+else
+	echo "# qemu-system-x86_64 with -display dbus missing: VM discovery not checked"
+fi
 
 # ---- SIGTERM ends cleanly ----
 fds_before=$(ls /proc/$SDPID/fd | wc -l)
