@@ -19,8 +19,10 @@
  * detiled, pixel-exact) is chosen by negotiation; XRGB2101010/XBGR2101010
  * have no GStreamer format name before 1.28 and go out as RGBA there (the
  * 10-bit channels rounded to 8), and only DMA_DRM caps carry them as
- * dma-bufs.  Where the CPU cannot map the vGPU's dma-bufs (real GVT-g), the
- * system path fails: use `glupload ! gldownload` to read back on the GPU.
+ * dma-bufs.  The system path reads through the library's reader: each
+ * surface mapped once, or where the CPU cannot map it (real GVT-g) imported
+ * through EGL and read back by the GPU; `glupload ! gldownload` is the
+ * all-GStreamer alternative.
  *
  * Waiting: with `wait=event` (gvtsim, sim) a flip wakes the element through
  * the vGPU's display event fd with no timer; `wait=poll` (upstream i915,
@@ -54,6 +56,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
@@ -177,7 +180,16 @@ enum {
 	PROP_POLL_INTERVAL,
 	PROP_CACHE_SIZE,
 	PROP_IO_MODE,
+	PROP_X_AS_ALPHA,
+	PROP_IMPLICIT_MODIFIER,
 };
+
+enum {
+	SIGNAL_DEVICE_OPENED,
+	N_SIGNALS,
+};
+
+static guint signals[N_SIGNALS];
 
 /* How the negotiated caps carry frames. */
 typedef enum {
@@ -193,6 +205,9 @@ typedef struct {
 	struct gvtdmabuf_plane_info plane;
 	GstMemory *mem;
 	gboolean is_dmabuf;
+	guint32 offset;		/* where the surface starts in the fd */
+	dev_t st_dev;		/* the library's fd when we wrapped it */
+	ino_t st_ino;
 	guint64 last_use;
 } SurfaceEntry;
 
@@ -211,6 +226,8 @@ struct _GstGvtDmabufSrc {
 	guint poll_interval_ms;
 	guint cache_size;
 	GstGvtDmabufSrcIoMode io_mode;
+	gboolean x_as_alpha;
+	gboolean implicit_modifier;
 
 	/* streaming state: start/stop and the streaming thread */
 	struct gvtdmabuf_device *dev;
@@ -222,6 +239,7 @@ struct _GstGvtDmabufSrc {
 	GHashTable *surfaces;	/* dmabuf_id -> SurfaceEntry */
 	guint64 use_counter;
 	GstBufferPool *pool;	/* system memory */
+	struct gvtdmabuf_reader *reader;	/* CPU or GPU readback, system path */
 	guint8 *scratch;	/* one linear frame for converted formats */
 	gsize scratch_size;
 
@@ -366,26 +384,69 @@ set_rate_fields (GstStructure *s, gint max_n, gint max_d)
 		gst_structure_set (s, "max-framerate", GST_TYPE_FRACTION, max_n, max_d, NULL);
 }
 
+/* The fourcc dma-buf caps give a surface: its own, or with x-as-alpha the
+ * alpha variant of an X format (same layout, the X bits read as alpha). */
+static guint32
+caps_fourcc (guint32 fourcc, gboolean x_as_alpha)
+{
+	if (!x_as_alpha)
+		return fourcc;
+	switch (fourcc) {
+	case DRM_FORMAT_XRGB8888:
+		return DRM_FORMAT_ARGB8888;
+	case DRM_FORMAT_XBGR8888:
+		return DRM_FORMAT_ABGR8888;
+	default:
+		return fourcc;
+	}
+}
+
 /* Whether dma-buf caps can describe this surface. */
 static gboolean
-dmabuf_caps_possible (const struct gvtdmabuf_plane_info *pi)
+dmabuf_caps_possible (const struct gvtdmabuf_plane_info *pi, gboolean implicit_modifier)
 {
 #if HAVE_DMA_DRM
 	return gvtdmabuf_format_lookup (pi->fourcc) != NULL;
 #else
-	/* 1.22 caps carry no modifier: linear only, and a named format */
-	return pi->modifier == DRM_FORMAT_MOD_LINEAR &&
+	/* 1.22 caps carry no modifier: linear only (or, with
+	 * implicit-modifier, tiled ones whose importer finds the tiling in
+	 * the buffer object), and a named format */
+	return (pi->modifier == DRM_FORMAT_MOD_LINEAR || implicit_modifier) &&
 	       native_format_of (pi->fourcc) != GST_VIDEO_FORMAT_UNKNOWN;
 #endif
 }
 
+/* memory:DMABuf with a plain format: linear by the caps' meaning, or the
+ * tiling left implicit (implicit-modifier). */
 static GstCaps *
-dmabuf_caps_for (const struct gvtdmabuf_plane_info *pi, gint max_n, gint max_d)
+plain_dmabuf_caps_for (const struct gvtdmabuf_plane_info *pi, gboolean x_as_alpha,
+		       gint max_n, gint max_d)
 {
+	guint32 fourcc = caps_fourcc (pi->fourcc, x_as_alpha);
 	GstStructure *s;
 	GstCaps *caps;
+
+	s = gst_structure_new ("video/x-raw", "format", G_TYPE_STRING,
+			       gst_video_format_to_string (native_format_of (fourcc)),
+			       "width", G_TYPE_INT, (gint) pi->width,
+			       "height", G_TYPE_INT, (gint) pi->height,
+			       "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+	set_rate_fields (s, max_n, max_d);
+	caps = gst_caps_new_empty ();
+	gst_caps_append_structure_full (caps, s,
+		gst_caps_features_new (GST_CAPS_FEATURE_MEMORY_DMABUF, NULL));
+	return caps;
+}
+
+static GstCaps *
+dmabuf_caps_for (const struct gvtdmabuf_plane_info *pi, gboolean x_as_alpha,
+		 gboolean implicit_modifier, gint max_n, gint max_d)
+{
 #if HAVE_DMA_DRM
-	gchar *drm_format = gst_video_dma_drm_fourcc_to_string (pi->fourcc, pi->modifier);
+	guint32 fourcc = caps_fourcc (pi->fourcc, x_as_alpha);
+	GstStructure *s;
+	GstCaps *caps;
+	gchar *drm_format = gst_video_dma_drm_fourcc_to_string (fourcc, pi->modifier);
 
 	s = gst_structure_new ("video/x-raw", "format", G_TYPE_STRING, "DMA_DRM",
 			       "drm-format", G_TYPE_STRING, drm_format,
@@ -393,18 +454,19 @@ dmabuf_caps_for (const struct gvtdmabuf_plane_info *pi, gint max_n, gint max_d)
 			       "height", G_TYPE_INT, (gint) pi->height,
 			       "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
 	g_free (drm_format);
-#else
-	s = gst_structure_new ("video/x-raw", "format", G_TYPE_STRING,
-			       gst_video_format_to_string (native_format_of (pi->fourcc)),
-			       "width", G_TYPE_INT, (gint) pi->width,
-			       "height", G_TYPE_INT, (gint) pi->height,
-			       "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
-#endif
 	set_rate_fields (s, max_n, max_d);
 	caps = gst_caps_new_empty ();
 	gst_caps_append_structure_full (caps, s,
 		gst_caps_features_new (GST_CAPS_FEATURE_MEMORY_DMABUF, NULL));
+	/* after the exact description, the legacy one for importers that
+	 * take the tiling from the buffer object (vaapipostproc on iHD) */
+	if (implicit_modifier && pi->modifier != DRM_FORMAT_MOD_LINEAR &&
+	    native_format_of (pi->fourcc) != GST_VIDEO_FORMAT_UNKNOWN)
+		caps = gst_caps_merge (caps, plain_dmabuf_caps_for (pi, x_as_alpha, max_n, max_d));
 	return caps;
+#else
+	return plain_dmabuf_caps_for (pi, x_as_alpha, max_n, max_d);
+#endif
 }
 
 static GstCaps *
@@ -481,15 +543,26 @@ surface_memory (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 	struct gvtdmabuf_dmabuf own;
 	SurfaceEntry *e;
 	GstMemory *mem;
+	struct stat st;
 	int r;
 
+	/* The library's fd for this id: the same file as the one we wrapped
+	 * while its cache holds it (one fstat per frame).  A different file
+	 * is a re-export or another surface under a recycled id (the sim
+	 * recycles ids of surfaces it forgot, even while we hold their fds):
+	 * either way a new memory is the safe answer. */
+	if (fstat (buf->fd[0], &st) < 0) {
+		GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+			("Cannot stat the dma-buf of surface %u: %s", pi->dmabuf_id,
+			 g_strerror (errno)), (NULL));
+		return NULL;
+	}
 	e = g_hash_table_lookup (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id));
-	if (e && same_surface (&e->plane, pi)) {
+	if (e && same_surface (&e->plane, pi) && e->offset == buf->offset[0] &&
+	    e->st_dev == st.st_dev && e->st_ino == st.st_ino) {
 		e->last_use = ++self->use_counter;
 		return e->mem;
 	}
-	/* an id we know for another surface cannot happen while we hold its
-	 * fd; drop it anyway rather than push the wrong picture */
 	if (e)
 		g_hash_table_remove (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id));
 
@@ -519,6 +592,9 @@ surface_memory (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 	e->plane = *pi;
 	e->mem = mem;
 	e->is_dmabuf = buf->is_dmabuf;
+	e->offset = buf->offset[0];
+	e->st_dev = st.st_dev;
+	e->st_ino = st.st_ino;
 	e->last_use = ++self->use_counter;
 	g_hash_table_insert (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id), e);
 	GST_DEBUG_OBJECT (self, "new surface %u: %ux%u %s, fd %d", pi->dmabuf_id,
@@ -530,15 +606,26 @@ surface_memory (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 
 /*
  * The one place where the system path reads pixels: the surface, detiled,
- * into @dst (rows of the surface's own format).  Today the library maps the
- * buffer on each call; a reader that maps once per surface or reads back on
- * the GPU replaces this body and nothing else.
+ * into @dst (rows of the surface's own format), through the library's
+ * reader: each surface mapped once (or, where the CPU cannot map it, as on
+ * real GVT-g, imported once through EGL and read back on the GPU).
  */
 static int
 read_surface (GstGvtDmabufSrc *self, const struct gvtdmabuf_dmabuf *buf,
 	      guint8 *dst, guint32 dst_stride)
 {
-	return gvtdmabuf_dmabuf_read_linear (buf, dst, dst_stride);
+	int r;
+
+	if (!self->reader) {
+		r = gvtdmabuf_reader_create (0, &self->reader);
+		if (r < 0)
+			return r;
+	}
+	r = gvtdmabuf_reader_read (self->reader, buf, dst, dst_stride);
+	if (r == 0)
+		GST_LOG_OBJECT (self, "read surface %u by %s", buf->dmabuf_id,
+				gvtdmabuf_reader_get_method (self->reader));
+	return r;
 }
 
 /* Blend a straight-alpha ARGB8888 (BGRA bytes) image over a frame of an
@@ -623,7 +710,7 @@ update_cursor (GstGvtDmabufSrc *self)
 	gst_clear_buffer (&self->cursor_pixels);
 	self->cursor_pixels = gst_buffer_new_allocate (NULL, size, NULL);
 	gst_buffer_map (self->cursor_pixels, &map, GST_MAP_WRITE);
-	r = gvtdmabuf_dmabuf_read_linear (buf, map.data, ci.width * 4);
+	r = read_surface (self, buf, map.data, ci.width * 4);
 	gst_buffer_unmap (self->cursor_pixels, &map);
 	if (r < 0) {
 		GST_WARNING_OBJECT (self, "cannot read the cursor image: %s (cursor left out)",
@@ -706,6 +793,12 @@ gst_gvt_dmabuf_src_set_property (GObject *object, guint prop_id, const GValue *v
 	case PROP_IO_MODE:
 		self->io_mode = g_value_get_enum (value);
 		break;
+	case PROP_X_AS_ALPHA:
+		self->x_as_alpha = g_value_get_boolean (value);
+		break;
+	case PROP_IMPLICIT_MODIFIER:
+		self->implicit_modifier = g_value_get_boolean (value);
+		break;
 	default:
 		G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 		break;
@@ -744,6 +837,12 @@ gst_gvt_dmabuf_src_get_property (GObject *object, guint prop_id, GValue *value,
 		break;
 	case PROP_IO_MODE:
 		g_value_set_enum (value, self->io_mode);
+		break;
+	case PROP_X_AS_ALPHA:
+		g_value_set_boolean (value, self->x_as_alpha);
+		break;
+	case PROP_IMPLICIT_MODIFIER:
+		g_value_set_boolean (value, self->implicit_modifier);
 		break;
 	default:
 		G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -868,6 +967,7 @@ gst_gvt_dmabuf_src_start (GstBaseSrc *bsrc)
 		GST_WARNING_OBJECT (self, "no device request fd (%s): removal of the vGPU "
 				    "is noticed only when its ioctls fail", g_strerror (-fd));
 	}
+	g_signal_emit (self, signals[SIGNAL_DEVICE_OPENED], 0, self->dev);
 	GST_INFO_OBJECT (self, "opened %s (%s), waiting by %s",
 			 gvtdmabuf_device_get_name (self->dev),
 			 gvtdmabuf_device_get_backend (self->dev),
@@ -909,6 +1009,7 @@ gst_gvt_dmabuf_src_stop (GstBaseSrc *bsrc)
 	}
 	g_clear_pointer (&self->scratch, g_free);
 	self->scratch_size = 0;
+	g_clear_pointer (&self->reader, gvtdmabuf_reader_destroy);
 	GST_OBJECT_LOCK (self);
 	self->have_plane = FALSE;
 	GST_OBJECT_UNLOCK (self);
@@ -925,7 +1026,7 @@ gst_gvt_dmabuf_src_get_caps (GstBaseSrc *bsrc, GstCaps *filter)
 	struct gvtdmabuf_plane_info pi;
 	GstGvtDmabufSrcIoMode io;
 	GstGvtDmabufSrcCursor cursor;
-	gboolean have, is_dmabuf;
+	gboolean have, is_dmabuf, x_as_alpha, implicit_modifier;
 	gint max_n, max_d;
 	GstCaps *caps, *tmp;
 
@@ -934,6 +1035,8 @@ gst_gvt_dmabuf_src_get_caps (GstBaseSrc *bsrc, GstCaps *filter)
 	pi = self->plane;
 	is_dmabuf = self->plane_is_dmabuf;
 	io = self->io_mode;
+	x_as_alpha = self->x_as_alpha;
+	implicit_modifier = self->implicit_modifier;
 	cursor = self->cursor;
 	max_n = self->max_fps_n;
 	max_d = self->max_fps_d;
@@ -948,8 +1051,9 @@ gst_gvt_dmabuf_src_get_caps (GstBaseSrc *bsrc, GstCaps *filter)
 		if (io != GST_GVT_DMABUF_SRC_IO_SYSTEM &&
 		    cursor != GST_GVT_DMABUF_SRC_CURSOR_COMPOSITE &&
 		    (is_dmabuf || io == GST_GVT_DMABUF_SRC_IO_DMABUF) &&
-		    dmabuf_caps_possible (&pi))
-			caps = gst_caps_merge (caps, dmabuf_caps_for (&pi, max_n, max_d));
+		    dmabuf_caps_possible (&pi, implicit_modifier))
+			caps = gst_caps_merge (caps, dmabuf_caps_for (&pi, x_as_alpha,
+					implicit_modifier, max_n, max_d));
 		if (io != GST_GVT_DMABUF_SRC_IO_DMABUF)
 			caps = gst_caps_merge (caps, system_caps_for (&pi, cursor, max_n, max_d));
 	}
@@ -989,9 +1093,13 @@ gst_gvt_dmabuf_src_set_caps (GstBaseSrc *bsrc, GstCaps *caps)
 		GstVideoInfoDmaDrm drm;
 
 		gst_video_info_dma_drm_init (&drm);
-		if (!gst_video_info_dma_drm_from_caps (&drm, caps))
-			goto bad;
-		self->vinfo = drm.vinfo;
+		if (gst_video_is_dma_drm_caps (caps)) {
+			if (!gst_video_info_dma_drm_from_caps (&drm, caps))
+				goto bad;
+			self->vinfo = drm.vinfo;
+		} else if (!gst_video_info_from_caps (&self->vinfo, caps)) {
+			goto bad;	/* implicit-modifier's plain caps */
+		}
 #else
 		if (!gst_video_info_from_caps (&self->vinfo, caps))
 			goto bad;
@@ -1271,10 +1379,12 @@ make_system_buffer (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi
 		GST_ELEMENT_ERROR (self, RESOURCE, READ,
 			("Cannot read the pixels of surface %u (%ux%u, %s) into system memory: %s",
 			 pi->dmabuf_id, pi->width, pi->height,
-			 gvtdmabuf_modifier_name (pi->modifier), g_strerror (-r)),
-			("%s", r == -ENODEV || r == -EACCES ?
-			 "the CPU cannot map this dma-buf (real GVT-g): use io-mode=dmabuf with "
-			 "glupload ! gldownload, or a VA-API importer" : ""));
+			 gvtdmabuf_modifier_name (pi->modifier),
+			 self->reader && gvtdmabuf_reader_get_error (self->reader) ?
+			 gvtdmabuf_reader_get_error (self->reader) : g_strerror (-r)),
+			("%s", r == -ENOTSUP ?
+			 "neither the CPU nor the GPU can read it here: use a dma-buf importer "
+			 "(vapostproc, glupload) instead of system memory" : ""));
 		return GST_FLOW_ERROR;
 	}
 	*ret_buf = out;
@@ -1294,6 +1404,10 @@ produce (GstGvtDmabufSrc *self, GstBuffer **ret_buf)
 	int r, tries;
 
 	for (tries = 0; tries < 3; tries++) {
+		/* An event signalled before this query is answered by it: take
+		 * it now, or it would push the same frame once more. */
+		if (self->use_events)
+			drain_event_fd (self);
 		ts = running_time_now (self);
 		seen = g_get_monotonic_time ();
 		if (query_primary (self, &pi) < 0)
@@ -1366,7 +1480,7 @@ produce (GstGvtDmabufSrc *self, GstBuffer **ret_buf)
 		ret = make_system_buffer (self, &pi, buf, ret_buf);
 	if (ret != GST_FLOW_OK)
 		return ret;
-	if (self->out == OUT_DMABUF && self->cursor == GST_GVT_DMABUF_SRC_CURSOR_META)
+	if (self->cursor == GST_GVT_DMABUF_SRC_CURSOR_META)
 		attach_cursor_meta (self, *ret_buf);
 	GST_BUFFER_PTS (*ret_buf) = ts;
 	GST_BUFFER_DTS (*ret_buf) = GST_CLOCK_TIME_NONE;
@@ -1525,6 +1639,42 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 			"system (the CPU reads every frame)",
 			GST_TYPE_GVT_DMABUF_SRC_IO_MODE, DEFAULT_IO_MODE, flags));
 
+	g_object_class_install_property (gobject_class, PROP_X_AS_ALPHA,
+		g_param_spec_boolean ("x-as-alpha", "X as alpha",
+			"Describe XRGB8888/XBGR8888 dma-bufs as ARGB8888/ABGR8888 (BGRA/RGBA, "
+			"AR24/AB24), the same layout, for importers that lack the X formats "
+			"(iHD's video processing before Meteor Lake, i.e. vapostproc); the "
+			"alpha channel then holds whatever the guest left in the X bits, so "
+			"only for consumers that ignore alpha (conversion to NV12, encoders)",
+			FALSE, flags));
+	g_object_class_install_property (gobject_class, PROP_IMPLICIT_MODIFIER,
+		g_param_spec_boolean ("implicit-modifier", "Implicit modifier",
+			"Also offer tiled dma-bufs as plain memory:DMABuf (format=BGRx...), "
+			"leaving the tiling implicit: on GStreamer 1.22, whose caps carry no "
+			"modifier, and on >= 1.24 after the exact DMA_DRM caps; right for "
+			"importers that take the tiling from the buffer object (vapostproc "
+			"1.22 and vaapipostproc on iHD, which reads I915_GEM_GET_TILING, set "
+			"by i915 GVT-g on its dma-bufs), wrong for others (glupload would "
+			"read them as linear)",
+			FALSE, flags));
+
+	/**
+	 * GstGvtDmabufSrc::device-opened:
+	 * @src: the element
+	 * @device: the `struct gvtdmabuf_device *` it opened
+	 *
+	 * Emitted when the element has opened its vGPU (READY to PAUSED), for
+	 * an application in the same process that uses libgvtdmabuf on it:
+	 * cache statistics, the sim's controls (gvtdmabuf_sim_set_frame(),
+	 * _set_mode(), _set_display(), which may be called while the element
+	 * streams).  The device belongs to the element and is closed when it
+	 * stops; anything else the library does with a device must not run
+	 * while the element streams (one thread at a time).
+	 */
+	signals[SIGNAL_DEVICE_OPENED] = g_signal_new ("device-opened",
+		G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+		G_TYPE_NONE, 1, G_TYPE_POINTER);
+
 	caps = template_caps ();
 	gst_element_class_add_pad_template (element_class,
 		gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
@@ -1532,7 +1682,18 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 	gst_element_class_set_static_metadata (element_class,
 		"Intel GVT-g vGPU framebuffer source", "Source/Video",
 		"The display of an Intel GVT-g vGPU (or gvtsim, or a simulated vGPU) as "
-		"zero-copy dma-buf video",
+		"zero-copy dma-buf video (DMA_DRM caps with the modifier on GStreamer >= "
+		"1.24; on 1.22 memory:DMABuf for linear surfaces, else system memory).  "
+		"Examples:\n"
+		"    gst-launch-1.0 gvtdmabufsrc device=sim ! videoconvert ! autovideosink\n"
+		"    gst-launch-1.0 gvtdmabufsrc device=UUID x-as-alpha=true ! vapostproc ! "
+		"'video/x-raw(memory:VAMemory),format=NV12' ! vah264enc ! h264parse ! "
+		"mp4mux ! filesink location=vm.mp4\n"
+		"    gst-launch-1.0 gvtdmabufsrc device=sim:1920x1080,xtiled io-mode=system "
+		"cursor=composite max-framerate=30/1 ! videoconvert ! x264enc ! mp4mux ! "
+		"filesink location=vm.mp4\n"
+		"    gst-launch-1.0 gvtdmabufsrc device=UUID wait=poll poll-interval=30 "
+		"keepalive=1000 ! glupload ! glimagesink",
 		"gvt-dmabuf developers");
 
 	basesrc_class->start = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_start);

@@ -71,6 +71,9 @@ int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
 bool gvtdmabuf_backend_is_sim(const struct gvtdmabuf_backend *b);
 int gvtdmabuf_sim_backend_set_frame(struct gvtdmabuf_backend *b, uint64_t frame);
 int gvtdmabuf_sim_backend_get_frame(struct gvtdmabuf_backend *b, uint64_t *ret_frame);
+int gvtdmabuf_sim_backend_set_mode(struct gvtdmabuf_backend *b, uint32_t width,
+				   uint32_t height);
+int gvtdmabuf_sim_backend_set_display(struct gvtdmabuf_backend *b, bool on);
 
 /* qemu-dbus.c: open "qemu" / "qemu:OPTIONS" (QEMU's D-Bus display); without
  * GIO (qemu-dbus-none.c) it says so.  On failure writes a message. */

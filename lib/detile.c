@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * CPU detiling of i915 surfaces (the fallback when an importer cannot take
- * the dma-buf as it is), and reading a dma-buf into linear memory.
+ * the dma-buf as it is; reader.c reads mapped dma-bufs through it).
  *
  * Layouts (no bit-6 swizzling: GVT-g platforms, SKL and later, do not
  * swizzle).  Every tile is 4 KiB; tiles of one tile row follow each other,
@@ -21,13 +21,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <linux/dma-buf.h>
-
 #include <drm_fourcc.h>
 
 #if defined(__SSE2__)
@@ -55,9 +48,11 @@ struct tile_layout {
 };
 
 /* Streaming (non-temporal) stores pay off once the output outgrows the
- * caches: full lines go out without being read first (Y at 3840x2160 went
- * from 0.5x to 1.2-1.4x memcpy's throughput, bench-detile on an EPYC VM).
- * Small outputs (cursors, thumbnails) are better left warm in the cache. */
+ * caches: full lines go out without being read for ownership first.
+ * Small outputs (cursors, thumbnails) are better left warm in the cache.
+ * (glibc's memcpy streams only far above a frame's size, so it is no
+ * baseline for this: bench-detile compares with a copy that streams above
+ * the same threshold, on cold caches.) */
 #ifndef STREAM_MIN_BYTES
 #define STREAM_MIN_BYTES (2u << 20)
 #endif
@@ -396,110 +391,5 @@ GVTDMABUF_EXPORT int gvtdmabuf_detile(uint64_t modifier, uint32_t cpp,
 	}
 	r = 0;
 out:
-	return r;
-}
-
-static int dmabuf_sync(int fd, uint64_t flags)
-{
-	struct dma_buf_sync sync = { .flags = flags };
-	int r;
-
-	do {
-		r = ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
-	} while (r < 0 && (errno == EINTR || errno == EAGAIN));
-	return r < 0 ? -errno : 0;
-}
-
-/* Bytes behind fd, or 0 when it cannot be told (then the caller's size is
- * trusted).  fstat for a memfd; a dma-buf reports its size to SEEK_END
- * (and has no file position anyone relies on). */
-static uint64_t fd_size(int fd)
-{
-	struct stat st;
-	off_t end;
-	uint64_t size = 0;
-
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		size = (uint64_t)st.st_size;
-		goto out;
-	}
-	end = lseek(fd, 0, SEEK_END);
-	if (end > 0)
-		size = (uint64_t)end;
-out:
-	return size;
-}
-
-/**
- * Copy a dma-buf's pixels into linear memory with the CPU (the fallback
- * path): mmap, DMA_BUF_IOCTL_SYNC (for a real dma-buf), detile.  The pixel
- * format is kept.  Only plane 0 is read: every format of the table is
- * single-plane.
- *
- * @param dmabuf the buffer (borrowed or owned)
- * @param dst destination, at least dst_stride * height bytes
- * @param dst_stride destination bytes per row, at least width * cpp
- * @return 0 or a negative errno: -ENOTSUP unknown format or modifier;
- *         -EINVAL NULL pointers, no plane, a negative fd, an offset past the
- *         end of the buffer or geometry that does not fit in it;
- *         mmap's or DMA_BUF_IOCTL_SYNC's errno
- */
-GVTDMABUF_EXPORT int gvtdmabuf_dmabuf_read_linear(const struct gvtdmabuf_dmabuf *dmabuf,
-						  void *dst, uint32_t dst_stride)
-{
-	const struct gvtdmabuf_format_info *fmt;
-	uint64_t page, map_off, delta, avail, real;
-	size_t map_len = 0;
-	void *map = MAP_FAILED;
-	bool synced = false;
-	int r = -EINVAL;
-
-	if (!dmabuf || !dst || dmabuf->n_planes < 1 || dmabuf->fd[0] < 0 ||
-	    dmabuf->size == 0)
-		goto out;
-	fmt = gvtdmabuf_format_lookup(dmabuf->fourcc);
-	if (!fmt || !gvtdmabuf_modifier_supported(dmabuf->modifier)) {
-		r = -ENOTSUP;
-		goto out;
-	}
-
-	/* mmap offsets must be page aligned: map from the page holding the
-	 * surface's first byte.  Never map past the end of the file: touching
-	 * such a page is SIGBUS, not an error code. */
-	page = (uint64_t)sysconf(_SC_PAGESIZE);
-	map_off = dmabuf->offset[0] & ~(page - 1);
-	delta = dmabuf->offset[0] - map_off;
-	avail = dmabuf->size;
-	real = fd_size(dmabuf->fd[0]);
-	if (real) {
-		if (dmabuf->offset[0] >= real)
-			goto out;
-		if (real - dmabuf->offset[0] < avail)
-			avail = real - dmabuf->offset[0];
-	}
-	if (delta + avail > SIZE_MAX)
-		goto out;
-	map_len = (size_t)(delta + avail);
-	map = mmap(NULL, map_len, PROT_READ, MAP_SHARED, dmabuf->fd[0],
-		   (off_t)map_off);
-	if (map == MAP_FAILED) {
-		r = -errno;
-		goto out;
-	}
-	if (dmabuf->is_dmabuf) {
-		r = dmabuf_sync(dmabuf->fd[0], DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-		if (r < 0)
-			goto out;
-		synced = true;
-	}
-	r = gvtdmabuf_detile(dmabuf->modifier, fmt->cpp,
-			     (const uint8_t *)map + delta, dmabuf->stride[0],
-			     (size_t)avail, dmabuf->width, dmabuf->height,
-			     dst, dst_stride);
-out:
-	if (synced)
-		dmabuf_sync(dmabuf->fd[0], DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
-	if (map != MAP_FAILED)
-		munmap(map, map_len);
 	return r;
 }

@@ -10,7 +10,10 @@
  * consumers) key their imports on the buffer; a guest flipping between two
  * or three framebuffers would otherwise cost an export and an import per
  * frame.  Like QEMU's hw/vfio/display.c, the device keeps the few most
- * recently used buffers, least recently used goes first.
+ * recently used buffers, least recently used goes first.  The limit is per
+ * plane: a consumer that takes every plane's buffer each frame (three
+ * primary buffers, a cursor, a sprite) would otherwise evict one of them
+ * on every frame, and a fast cursor cannot push the primary's out.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +32,7 @@
 
 struct cache_entry {
 	struct gvtdmabuf_dmabuf buf;	/* owns buf.fd[0] */
+	enum gvtdmabuf_plane plane;
 };
 
 struct gvtdmabuf_device {
@@ -36,9 +40,9 @@ struct gvtdmabuf_device {
 	char *name;
 	/* Pointers, so that a borrowed description stays put while the
 	 * order changes; lru[0] is the most recently used. */
-	struct cache_entry **lru;
+	struct cache_entry **lru;	/* capacity * GVTDMABUF_N_PLANES slots */
 	unsigned int n_entries;
-	unsigned int capacity;
+	unsigned int capacity;		/* per plane */
 	uint64_t hits;
 	uint64_t misses;
 	uint64_t evictions;
@@ -87,13 +91,32 @@ cache_find(const struct gvtdmabuf_device *dev, uint32_t dmabuf_id)
 	return -1;
 }
 
+/* The least recently used entry of @p plane if that plane holds @p limit
+ * or more entries, else -1. */
+static int
+cache_plane_lru(const struct gvtdmabuf_device *dev, enum gvtdmabuf_plane plane,
+		unsigned int limit)
+{
+	unsigned int i, n = 0;
+	int last = -1;
+
+	for (i = 0; i < dev->n_entries; i++) {
+		if (dev->lru[i]->plane == plane) {
+			n++;
+			last = (int)i;
+		}
+	}
+	return n >= limit ? last : -1;
+}
+
 /* Whether a cached buffer still describes the queried surface. */
 static bool
 entry_matches(const struct cache_entry *e, const struct gvtdmabuf_plane_info *info)
 {
 	const struct gvtdmabuf_dmabuf *b = &e->buf;
 
-	return b->fourcc == info->fourcc && b->modifier == info->modifier &&
+	return e->plane == info->plane &&
+	       b->fourcc == info->fourcc && b->modifier == info->modifier &&
 	       b->width == info->width && b->height == info->height &&
 	       b->stride[0] == info->stride && b->size == info->size;
 }
@@ -124,7 +147,7 @@ gvtdmabuf_device_new(struct gvtdmabuf_backend *backend, const char *name,
 	backend = NULL;
 	dev->capacity = DEFAULT_CACHE_SIZE;
 	dev->name = strdup(name);
-	dev->lru = calloc(dev->capacity, sizeof(dev->lru[0]));
+	dev->lru = calloc((size_t)dev->capacity * GVTDMABUF_N_PLANES, sizeof(dev->lru[0]));
 	if (!dev->name || !dev->lru) {
 		r = -ENOMEM;
 		goto out;
@@ -367,6 +390,10 @@ gvtdmabuf_device_get_dmabuf(struct gvtdmabuf_device *dev,
 		r = -ENODATA;
 		goto out;
 	}
+	if ((unsigned int)info->plane >= GVTDMABUF_N_PLANES) {
+		r = -EINVAL;
+		goto out;
+	}
 
 	i = cache_find(dev, info->dmabuf_id);
 	if (i >= 0) {
@@ -412,10 +439,12 @@ gvtdmabuf_device_get_dmabuf(struct gvtdmabuf_device *dev,
 	for (i = 1; i < GVTDMABUF_MAX_PLANES; i++)
 		e->buf.fd[i] = -1;
 	e->buf.is_dmabuf = is_dmabuf;
+	e->plane = info->plane;
 	fd = -1;
 
-	if (dev->n_entries == dev->capacity)
-		cache_remove(dev, dev->n_entries - 1);
+	i = cache_plane_lru(dev, info->plane, dev->capacity);
+	if (i >= 0)
+		cache_remove(dev, (unsigned int)i);
 	memmove(&dev->lru[1], &dev->lru[0], dev->n_entries * sizeof(dev->lru[0]));
 	dev->lru[0] = e;
 	dev->n_entries++;
@@ -437,15 +466,17 @@ GVTDMABUF_EXPORT int
 gvtdmabuf_device_set_cache_size(struct gvtdmabuf_device *dev, unsigned int n)
 {
 	struct cache_entry **lru;
-	int r = 0;
+	unsigned int p;
+	int i, r = 0;
 
 	if (!dev || n == 0 || n > 1024) {
 		r = -EINVAL;
 		goto out;
 	}
-	while (dev->n_entries > n)
-		cache_remove(dev, dev->n_entries - 1);
-	lru = realloc(dev->lru, n * sizeof(dev->lru[0]));
+	for (p = 0; p < GVTDMABUF_N_PLANES; p++)
+		while ((i = cache_plane_lru(dev, (enum gvtdmabuf_plane)p, n + 1)) >= 0)
+			cache_remove(dev, (unsigned int)i);
+	lru = realloc(dev->lru, (size_t)n * GVTDMABUF_N_PLANES * sizeof(dev->lru[0]));
 	if (!lru) {
 		/* A failed shrink leaves the larger array, which is fine. */
 		if (n > dev->capacity)
@@ -456,8 +487,8 @@ gvtdmabuf_device_set_cache_size(struct gvtdmabuf_device *dev, unsigned int n)
 	}
 	dev->lru = lru;
 	if (n > dev->capacity)
-		memset(&lru[dev->capacity], 0,
-		       (n - dev->capacity) * sizeof(lru[0]));
+		memset(&lru[dev->capacity * GVTDMABUF_N_PLANES], 0,
+		       (size_t)(n - dev->capacity) * GVTDMABUF_N_PLANES * sizeof(lru[0]));
 	dev->capacity = n;
 out:
 	return r;
@@ -649,19 +680,23 @@ out:
 	return r;
 }
 
-/** Close the fds of an owned description and set them to -1. */
+/** Close the fds of the description's n_planes planes (as wlroots does:
+ * a zeroed struct closes nothing, not fd 0), set every fd to -1 and
+ * n_planes to 0, so that a second finish closes nothing either. */
 GVTDMABUF_EXPORT void
 gvtdmabuf_dmabuf_finish(struct gvtdmabuf_dmabuf *dmabuf)
 {
-	int i;
+	int i, n;
 
 	if (!dmabuf)
 		return;
-	for (i = 0; i < GVTDMABUF_MAX_PLANES; i++) {
+	n = dmabuf->n_planes < GVTDMABUF_MAX_PLANES ? dmabuf->n_planes : GVTDMABUF_MAX_PLANES;
+	for (i = 0; i < n; i++)
 		if (dmabuf->fd[i] >= 0)
 			close(dmabuf->fd[i]);
+	for (i = 0; i < GVTDMABUF_MAX_PLANES; i++)
 		dmabuf->fd[i] = -1;
-	}
+	dmabuf->n_planes = 0;
 }
 
 /* ---- sim -------------------------------------------------------------- */
@@ -692,4 +727,36 @@ gvtdmabuf_sim_get_frame(struct gvtdmabuf_device *dev, uint64_t *ret_frame)
 	if (!gvtdmabuf_backend_is_sim(dev->backend))
 		return -ENOTSUP;
 	return gvtdmabuf_sim_backend_get_frame(dev->backend, ret_frame);
+}
+
+/**
+ * Sim only: switch the simulated guest to another mode now (then frames
+ * advance only by gvtdmabuf_sim_set_frame()).
+ * @return 0, -EINVAL for NULL or a mode the sim cannot paint, -ENOSPC for a
+ *         mode larger than the graphics memory of the spec's mode,
+ *         -ENOTSUP for a non-sim device
+ */
+GVTDMABUF_EXPORT int
+gvtdmabuf_sim_set_mode(struct gvtdmabuf_device *dev, uint32_t width, uint32_t height)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!gvtdmabuf_backend_is_sim(dev->backend))
+		return -ENOTSUP;
+	return gvtdmabuf_sim_backend_set_mode(dev->backend, width, height);
+}
+
+/**
+ * Sim only: turn the simulated guest's display off (pipe and planes
+ * disabled: queries answer enabled == false) or on again with the next frame.
+ * @return 0, -EINVAL for NULL, -ENOTSUP for a non-sim device
+ */
+GVTDMABUF_EXPORT int
+gvtdmabuf_sim_set_display(struct gvtdmabuf_device *dev, bool on)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!gvtdmabuf_backend_is_sim(dev->backend))
+		return -ENOTSUP;
+	return gvtdmabuf_sim_backend_set_display(dev->backend, on);
 }

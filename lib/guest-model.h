@@ -208,7 +208,8 @@ uint32_t gvtsim_guest_expected_cursor_pixel(const struct gvtsim_guest_config *cf
 					    uint32_t x, uint32_t y);
 
 /** Cursor top-left position for frame @p frame (may be negative: the path
- * goes partly off the left and top edges). */
+ * goes partly off the left and top edges).  It never covers the block
+ * code, where the mode leaves room beside or below it. */
 void gvtsim_guest_expected_cursor_pos(const struct gvtsim_guest_config *cfg,
 				      uint64_t frame, int32_t *ret_x, int32_t *ret_y);
 
@@ -216,7 +217,9 @@ void gvtsim_guest_expected_cursor_pos(const struct gvtsim_guest_config *cfg,
 uint32_t gvtsim_guest_expected_sprite_pixel(const struct gvtsim_guest_config *cfg,
 					    uint32_t x, uint32_t y);
 
-/** Sprite top-left position for frame @p frame (always inside the pipe). */
+/** Sprite top-left position for frame @p frame (always inside the pipe;
+ * off the block code where the mode has room for the whole sprite beside
+ * or below it, e.g. not at 320x200). */
 void gvtsim_guest_expected_sprite_pos(const struct gvtsim_guest_config *cfg,
 				      uint64_t frame, int32_t *ret_x, int32_t *ret_y);
 

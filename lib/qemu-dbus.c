@@ -20,8 +20,9 @@
  *                   stable per buffer (same dma-buf inode and geometry),
  *                   so a guest flipping between two buffers gives two ids.
  *   Scanout/Update  QEMU sends the pixels themselves (no GL): they go into
- *                   a memfd of ours (is_dmabuf false), one id per surface
- *                   geometry; Update rewrites the rectangle in place.
+ *                   memfds of ours (is_dmabuf false), two per geometry
+ *                   taken in turn by full scanouts (two ids, as a guest
+ *                   flipping); Update rewrites its rectangle in place.
  *   CursorDefine    cursor plane, ARGB8888 in a memfd, a new id per shape.
  *   MouseSet        cursor position (the plane's top left, as QEMU's
  *                   display devices report it) and visibility.
@@ -111,6 +112,7 @@ struct qemu_backend {
 	bool have_state;	/* QEMU said what is on screen */
 	bool gone;
 	struct surface primary;
+	struct surface spare;	/* by-value scanouts: the other memfd */
 	struct known_buf known[N_KNOWN];
 	unsigned int known_next;
 	uint32_t next_id;
@@ -293,11 +295,19 @@ on_scanout(GvtdmabufQemuListener *l, GDBusMethodInvocation *inv,
 
 	g_mutex_lock(&q->lock);
 	if (!(s->enabled && !s->is_dmabuf && s->width == width &&
-	      s->height == height && s->fourcc == fourcc)) {
+	      s->height == height && s->fourcc == fourcc))
+		surface_clear(s);	/* a new mode: start afresh */
+	/* Two memfds taken in turn, like a guest's two framebuffers: a full
+	 * scanout goes into the one not on screen, so a consumer reading the
+	 * previous frame is not torn by this one (one id per memfd). */
+	if (!(q->spare.fd >= 0 && q->spare.width == width &&
+	      q->spare.height == height && q->spare.fourcc == fourcc)) {
+		struct surface *n = &q->spare;
 		/* Our memfd is packed (stride = width * cpp): what QEMU's
 		 * stride was does not matter once the rows are copied. */
 		uint32_t size = page_align((uint64_t)row * height);
 
+		surface_clear(n);
 		fd = memfd_new("gvtdmabuf-qemu-scanout", size, &map);
 		if (fd < 0) {
 			g_mutex_unlock(&q->lock);
@@ -305,19 +315,24 @@ on_scanout(GvtdmabufQemuListener *l, GDBusMethodInvocation *inv,
 				g_io_error_from_errno(-fd), "gvtdmabuf: no memory for the scanout");
 			return TRUE;
 		}
-		surface_clear(s);
-		s->enabled = true;
-		s->fd = fd;
-		s->map = map;
-		s->is_dmabuf = false;
-		s->width = width;
-		s->height = height;
-		s->stride = row;
-		s->cpp = cpp;
-		s->fourcc = fourcc;
-		s->modifier = DRM_FORMAT_MOD_LINEAR;
-		s->size = size;
-		s->id = new_id(q);
+		n->enabled = true;
+		n->fd = fd;
+		n->map = map;
+		n->is_dmabuf = false;
+		n->width = width;
+		n->height = height;
+		n->stride = row;
+		n->cpp = cpp;
+		n->fourcc = fourcc;
+		n->modifier = DRM_FORMAT_MOD_LINEAR;
+		n->size = size;
+		n->id = new_id(q);
+	}
+	{
+		struct surface t = *s;
+
+		*s = q->spare;
+		q->spare = t;
 	}
 	for (y = 0; y < height; y++)
 		memcpy(s->map + (size_t)y * s->stride, src + (size_t)y * stride, row);
@@ -394,10 +409,16 @@ on_scanout_dmabuf(GvtdmabufQemuListener *l, GDBusMethodInvocation *inv,
 		close(fd);
 		return reply_invalid(inv, "dma-buf fd cannot be examined");
 	}
+	/* A dma-buf's size is its end; the offset is shared with the dups
+	 * consumers get, so put it back. */
 	end = lseek(fd, 0, SEEK_END);
+	lseek(fd, 0, SEEK_SET);
 	if (end <= 0 || end > UINT32_MAX)
 		end = (off_t)stride * height;
 
+	/* The same buffer again (a guest flipping between two or three):
+	 * its id again.  dma-buf inode numbers are not reused while the
+	 * kernel runs (a 64-bit counter since Linux 5.x). */
 	g_mutex_lock(&q->lock);
 	for (i = 0; i < N_KNOWN; i++) {
 		struct known_buf *c = &q->known[i];
@@ -417,6 +438,7 @@ on_scanout_dmabuf(GvtdmabufQemuListener *l, GDBusMethodInvocation *inv,
 					 stride, fourcc, new_id(q), modifier };
 	}
 	surface_clear(s);
+	surface_clear(&q->spare);
 	s->enabled = true;
 	s->fd = fd;
 	s->is_dmabuf = true;
@@ -461,6 +483,7 @@ on_disable(GvtdmabufQemuListener *l, GDBusMethodInvocation *inv,
 
 	g_mutex_lock(&q->lock);
 	surface_clear(&q->primary);
+	surface_clear(&q->spare);
 	damage_all(q);
 	g_mutex_unlock(&q->lock);
 	signal_fd(q->event_fd);
@@ -689,6 +712,10 @@ qemu_query_plane(struct gvtdmabuf_backend *b,
 
 	g_mutex_lock(&q->lock);
 	if (q->gone) {
+		/* Keep the request fd readable for as long as the device is
+		 * gone, even when its owner read it: that is how the device
+		 * core tells this -ENODEV from a kernel's "plane off". */
+		signal_fd(q->request_fd);
 		r = -ENODEV;
 		goto out;
 	}
@@ -997,6 +1024,7 @@ qemu_destroy(struct gvtdmabuf_backend *b)
 	if (q->loop)
 		g_main_loop_unref(q->loop);
 	surface_clear(&q->primary);
+	surface_clear(&q->spare);
 	if (q->cursor.fd >= 0)
 		close(q->cursor.fd);
 	free(q->cursor.pixels);
@@ -1149,7 +1177,7 @@ bus_label(const struct qemu_spec *s)
 	if (s->fd >= 0)
 		return "peer-to-peer socket";
 	if (s->address)
-		return s->address;
+		return "bus at that address";
 	return s->bus == G_BUS_TYPE_SYSTEM ? "system bus" : "session bus";
 }
 
@@ -1336,6 +1364,7 @@ gvtdmabuf_qemu_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
 	g_mutex_init(&q->lock);
 	g_cond_init(&q->first_cond);
 	q->primary.fd = -1;
+	q->spare.fd = -1;
 	q->cursor.fd = -1;
 	q->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	q->request_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

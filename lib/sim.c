@@ -45,6 +45,7 @@
 #include "gvt-dmabuf/gvtsim-uapi.h"
 #include "gvtsim_fb_decoder.h"
 #include "guest-model.h"
+#include "sim-spec.h"
 #include "vfio-compat.h"
 
 /* Dma-buf objects remembered per vGPU (i915 keeps one per distinct
@@ -98,229 +99,6 @@ static const struct gvtdmabuf_backend_ops sim_ops;
 static struct sim_backend *to_sim(struct gvtdmabuf_backend *b)
 {
 	return (struct sim_backend *)b;
-}
-
-/* ---- spec ------------------------------------------------------------- */
-
-static const char sim_help[] =
-	"sim[:OPTION,OPTION,...]  a simulated vGPU (no kernel support needed)\n"
-	"  WxH                     mode, e.g. 1920x1080 (default 1280x720;\n"
-	"                          256x160 .. 8192x8192)\n"
-	"  linear|xtiled|ytiled|yftiled\n"
-	"                          primary tiling (default linear; Y and Yf need gen=9)\n"
-	"  xrgb8888|argb8888|xbgr8888|abgr8888|rgb565|xrgb2101010|xbgr2101010|yuyv\n"
-	"                          primary format (default xrgb8888; yuyv needs gen=9)\n"
-	"  fps=N                   guest frame rate, 1..240 (default 60)\n"
-	"  buffers=2|3             framebuffers the guest flips between (default 2)\n"
-	"  cursor=64|128|256|off   cursor size (default 64)\n"
-	"  sprite=on|off           also show the sprite plane (default off)\n"
-	"  gen=8|9                 register layout: 8 Broadwell, 9 Skylake (default 9)\n"
-	"  clock=realtime|manual   frames follow the clock at fps (default), or only\n"
-	"                          gvtdmabuf_sim_set_frame(); manual frames carry the\n"
-	"                          time frame * 1000000 / fps us in their block code,\n"
-	"                          clocked ones the CLOCK_MONOTONIC time of the flip\n"
-	"Example: sim:1920x1080,xtiled,fps=30,cursor=128\n";
-
-GVTDMABUF_EXPORT const char *gvtdmabuf_sim_spec_help(void)
-{
-	return sim_help;
-}
-
-struct word {
-	const char *name;
-	uint64_t value;
-};
-
-static const struct word tiling_words[] = {
-	{ "linear", DRM_FORMAT_MOD_LINEAR },
-	{ "xtiled", I915_FORMAT_MOD_X_TILED },
-	{ "ytiled", I915_FORMAT_MOD_Y_TILED },
-	{ "yftiled", I915_FORMAT_MOD_Yf_TILED },
-};
-
-static const struct word format_words[] = {
-	{ "xrgb8888", DRM_FORMAT_XRGB8888 },
-	{ "argb8888", DRM_FORMAT_ARGB8888 },
-	{ "xbgr8888", DRM_FORMAT_XBGR8888 },
-	{ "abgr8888", DRM_FORMAT_ABGR8888 },
-	{ "rgb565", DRM_FORMAT_RGB565 },
-	{ "xrgb2101010", DRM_FORMAT_XRGB2101010 },
-	{ "xbgr2101010", DRM_FORMAT_XBGR2101010 },
-	{ "yuyv", DRM_FORMAT_YUYV },
-};
-
-#define N_WORDS(a) (sizeof(a) / sizeof((a)[0]))
-
-static const struct word *find_word(const struct word *w, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(w[i].name, s))
-			return &w[i];
-	return NULL;
-}
-
-/* Strict unsigned decimal: digits only, no sign, no overflow. */
-static int parse_uint(const char *s, uint32_t max, uint32_t *ret)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > max)
-			return -ERANGE;
-	}
-	*ret = (uint32_t)v;
-	return 0;
-}
-
-static int parse_mode(const char *s, uint32_t *w, uint32_t *h)
-{
-	const char *x = strchr(s, 'x');
-	char wbuf[16];
-	size_t n;
-
-	if (!x || x == s || (size_t)(x - s) >= sizeof(wbuf))
-		return -EINVAL;
-	n = (size_t)(x - s);
-	memcpy(wbuf, s, n);
-	wbuf[n] = '\0';
-	if (parse_uint(wbuf, 1000000, w) || parse_uint(x + 1, 1000000, h))
-		return -EINVAL;
-	return 0;
-}
-
-static int parse_option(struct gvtsim_guest_config *cfg, bool *manual, const char *opt,
-			char *errbuf, size_t errbuf_size)
-{
-	const struct word *w;
-	const char *eq = strchr(opt, '=');
-	bool bad = false;
-	uint32_t v = 0;
-
-	if (!*opt) {
-		gvtdmabuf_set_error(errbuf, errbuf_size,
-				    "sim spec: empty option (options are separated by single commas)");
-		return -EINVAL;
-	}
-	if ((w = find_word(tiling_words, N_WORDS(tiling_words), opt))) {
-		cfg->modifier = w->value;
-		return 0;
-	}
-	if ((w = find_word(format_words, N_WORDS(format_words), opt))) {
-		cfg->fourcc = (uint32_t)w->value;
-		return 0;
-	}
-	if (!eq) {
-		if (!parse_mode(opt, &cfg->width, &cfg->height))
-			return 0;
-		gvtdmabuf_set_error(errbuf, errbuf_size,
-				    "sim spec: unknown option '%s' (valid: WxH, "
-				    "linear|xtiled|ytiled|yftiled, xrgb8888|argb8888|"
-				    "xbgr8888|abgr8888|rgb565|xrgb2101010|xbgr2101010|yuyv, "
-				    "fps=N, buffers=N, cursor=N|off, sprite=on|off, gen=8|9, "
-				    "clock=realtime|manual)", opt);
-		return -EINVAL;
-	}
-
-	if (!strncmp(opt, "fps=", 4)) {
-		bad = parse_uint(eq + 1, 240, &v) || v < 1;
-		if (!bad)
-			cfg->fps = v;
-	} else if (!strncmp(opt, "buffers=", 8)) {
-		bad = parse_uint(eq + 1, 3, &v) || v < 2;
-		if (!bad)
-			cfg->n_buffers = v;
-	} else if (!strncmp(opt, "cursor=", 7)) {
-		if (!strcmp(eq + 1, "off"))
-			cfg->cursor_size = 0;
-		else if (!parse_uint(eq + 1, 256, &v) && (v == 64 || v == 128 || v == 256))
-			cfg->cursor_size = v;
-		else
-			bad = true;
-	} else if (!strncmp(opt, "sprite=", 7)) {
-		if (!strcmp(eq + 1, "on"))
-			cfg->sprite = true;
-		else if (!strcmp(eq + 1, "off"))
-			cfg->sprite = false;
-		else
-			bad = true;
-	} else if (!strncmp(opt, "gen=", 4)) {
-		bad = parse_uint(eq + 1, 9, &v) || (v != 8 && v != 9);
-		if (!bad)
-			cfg->gen = v;
-	} else if (!strncmp(opt, "clock=", 6)) {
-		if (!strcmp(eq + 1, "manual"))
-			*manual = true;
-		else if (!strcmp(eq + 1, "realtime"))
-			*manual = false;
-		else
-			bad = true;
-	} else {
-		gvtdmabuf_set_error(errbuf, errbuf_size,
-				    "sim spec: unknown option '%s' (valid keys: fps=, buffers=, "
-				    "cursor=, sprite=, gen=, clock=)", opt);
-		return -EINVAL;
-	}
-
-	if (bad) {
-		gvtdmabuf_set_error(errbuf, errbuf_size,
-				    "sim spec: bad value in '%s' (fps=1..240, buffers=2|3, "
-				    "cursor=64|128|256|off, sprite=on|off, gen=8|9, "
-				    "clock=realtime|manual)", opt);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int parse_spec(const char *spec, struct gvtsim_guest_config *cfg, bool *manual,
-		      char *errbuf, size_t errbuf_size)
-{
-	char *copy = NULL, *opt, *next;
-	const char *why = NULL;
-	int ret;
-
-	gvtsim_guest_config_default(cfg);
-	*manual = false;
-
-	if (!spec || strncmp(spec, "sim", 3) || (spec[3] != '\0' && spec[3] != ':')) {
-		gvtdmabuf_set_error(errbuf, errbuf_size,
-				    "'%s' is not a sim spec (expected \"sim\" or \"sim:OPTIONS\")",
-				    spec ? spec : "(null)");
-		ret = -EINVAL;
-		goto out;
-	}
-	if (spec[3] == ':') {
-		copy = strdup(spec + 4);
-		if (!copy) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		for (opt = copy; opt; opt = next) {
-			next = strchr(opt, ',');
-			if (next)
-				*next++ = '\0';
-			ret = parse_option(cfg, manual, opt, errbuf, errbuf_size);
-			if (ret)
-				goto out;
-		}
-	}
-
-	ret = gvtsim_guest_config_check(cfg, &why);
-	if (ret) {
-		gvtdmabuf_set_error(errbuf, errbuf_size, "sim spec '%s': %s", spec, why);
-		/* the spec asks for something the hardware can do but the
-		 * sim cannot paint: still the user's spec that is wrong */
-		ret = -EINVAL;
-	}
-out:
-	free(copy);
-	return ret;
 }
 
 /* ---- registers and clock ---------------------------------------------- */
@@ -708,7 +486,7 @@ int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
 		goto error;
 	s->wake_ready = true;
 
-	ret = parse_spec(spec, &s->cfg, &s->manual, errbuf, errbuf_size);
+	ret = gvtdmabuf_sim_parse_spec(spec, &s->cfg, &s->manual, errbuf, errbuf_size);
 	if (ret)
 		goto error;
 	ret = gvtsim_guest_compute_layout(&s->cfg, &s->layout);
@@ -827,5 +605,82 @@ int gvtdmabuf_sim_backend_get_frame(struct gvtdmabuf_backend *b, uint64_t *ret_f
 	pthread_mutex_lock(&s->lock);
 	*ret_frame = s->frame;
 	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+/* Stop the guest thread and take s->lock: from now on the caller drives
+ * the guest (set_frame, set_mode, set_display). */
+static struct sim_backend *sim_take_guest(struct gvtdmabuf_backend *b)
+{
+	struct sim_backend *s = to_sim(b);
+
+	pthread_mutex_lock(&s->ctl_lock);
+	stop_guest_thread(s);
+	pthread_mutex_lock(&s->lock);
+	s->manual = true;
+	return s;
+}
+
+static void sim_release_guest(struct sim_backend *s, bool changed)
+{
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->ctl_lock);
+	if (changed)
+		signal_event(s);
+}
+
+int gvtdmabuf_sim_backend_set_mode(struct gvtdmabuf_backend *b, uint32_t width,
+				   uint32_t height)
+{
+	struct gvtsim_guest_config cfg;
+	struct gvtsim_guest_layout layout;
+	struct gvtsim_guest guest;
+	struct sim_backend *s;
+	int ret;
+
+	if (!gvtdmabuf_backend_is_sim(b))
+		return -ENOTSUP;
+	s = sim_take_guest(b);
+	cfg = s->cfg;
+	cfg.width = width;
+	cfg.height = height;
+	ret = gvtsim_guest_compute_layout(&cfg, &layout);
+	if (ret)
+		goto out;
+	/* the graphics memory was sized for the mode of the spec */
+	if (layout.gm_size > s->gm_size) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	memset(&guest, 0, sizeof(guest));
+	ret = gvtsim_guest_init(&guest, &cfg, sim_write_reg, sim_read_reg, s, s->gm,
+				s->gm_size);
+	if (ret)
+		goto out;
+	gvtsim_guest_finish(&s->guest);
+	s->guest = guest;
+	s->cfg = cfg;
+	s->layout = layout;
+	gvtsim_guest_program_mode(&s->guest);
+	show_frame_manual(s, s->frame + 1);
+out:
+	sim_release_guest(s, ret == 0);
+	return ret;
+}
+
+int gvtdmabuf_sim_backend_set_display(struct gvtdmabuf_backend *b, bool on)
+{
+	struct sim_backend *s;
+
+	if (!gvtdmabuf_backend_is_sim(b))
+		return -ENOTSUP;
+	s = sim_take_guest(b);
+	if (on) {
+		gvtsim_guest_program_mode(&s->guest);
+		show_frame_manual(s, s->frame + 1);
+	} else {
+		gvtsim_guest_disable(&s->guest);
+	}
+	sim_release_guest(s, true);
 	return 0;
 }

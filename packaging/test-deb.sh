@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: MIT
 # Build the Debian packages from a copy of the tree (build-deb.sh, which
 # also runs the unit suite in dh_auto_test) and check what lands where:
-# library, headers, pkg-config file, tool, man page, udev rule and the
-# DKMS source tree.  The packaged tool and library must work together and
-# a program must build against the packaged -dev files alone.  Lintian
+# library, headers, pkg-config file, tool, man page, udev rule, the
+# GStreamer plugin and the DKMS source tree.  The packaged tool and
+# library must work together, a program must build against the packaged
+# -dev files alone, and gst-inspect-1.0 must find gvtdmabufsrc in the
+# packaged plugin directory.  Lintian
 # runs when installed; an error fails, warnings are printed.
 #
 #   test-deb.sh [OUTDIR]     keeps the .debs in OUTDIR when given
@@ -60,6 +62,7 @@ lib=$(deb libgvtdmabuf0 "$arch") || exit 1
 dev=$(deb libgvtdmabuf-dev "$arch") || exit 1
 tools=$(deb gvt-dmabuf-tools "$arch") || exit 1
 dkms=$(deb gvtsim-dkms all) || exit 1
+gst=$(deb gstreamer1.0-gvtdmabuf "$arch") || exit 1
 
 # Every listed path is in that package, and in no other of the four.
 libdir=usr/lib/$multiarch
@@ -68,9 +71,11 @@ declare -A expect=(
 	[libgvtdmabuf0]="$libdir/libgvtdmabuf.so.0 $libdir/libgvtdmabuf.so.$version"
 	[libgvtdmabuf-dev]="usr/include/gvt-dmabuf/gvt-dmabuf.h usr/include/gvt-dmabuf/gvtsim-uapi.h $libdir/libgvtdmabuf.so $libdir/pkgconfig/libgvtdmabuf.pc"
 	[gvt-dmabuf-tools]="usr/bin/gvt-dmabuf usr/share/man/man1/gvt-dmabuf.1.gz lib/udev/rules.d/70-gvt-dmabuf.rules lib/udev/gvt-dmabuf-mdev-group"
+	[gstreamer1.0-gvtdmabuf]="$libdir/gstreamer-1.0/libgstgvtdmabuf.so"
 	[gvtsim-dkms]="$(for f in $kfiles gvtsim-uapi.h; do printf 'usr/src/gvtsim-%s/%s ' "$dkms_version" "$f"; done)"
 )
-declare -A file=([libgvtdmabuf0]=$lib [libgvtdmabuf-dev]=$dev [gvt-dmabuf-tools]=$tools [gvtsim-dkms]=$dkms)
+declare -A file=([libgvtdmabuf0]=$lib [libgvtdmabuf-dev]=$dev [gvt-dmabuf-tools]=$tools [gvtsim-dkms]=$dkms
+	[gstreamer1.0-gvtdmabuf]=$gst)
 for p in "${!file[@]}"; do
 	dpkg-deb -c "${file[$p]}" | awk '{ sub(/^\.\//, "", $6); print $6 }' | sort >"$tmp/$p.list"
 done
@@ -126,9 +131,14 @@ else
 	not_ok "libgvtdmabuf0's symbols file differs from lib/libgvtdmabuf.sym"
 fi
 
+field "$gst" Depends | has 'libgvtdmabuf0 (>= ' &&
+	field "$gst" Depends | has 'libgstreamer1.0-0' &&
+	ok "gstreamer1.0-gvtdmabuf depends on libgvtdmabuf0 and libgstreamer1.0-0" ||
+	not_ok "gstreamer1.0-gvtdmabuf Depends: $(field "$gst" Depends)"
+
 # The packaged tool runs on the packaged library.
 root=$tmp/root
-for f in "$lib" "$dev" "$tools"; do dpkg-deb -x "$f" "$root"; done
+for f in "$lib" "$dev" "$tools" "$gst"; do dpkg-deb -x "$f" "$root"; done
 if LD_LIBRARY_PATH=$root/$libdir "$root/usr/bin/gvt-dmabuf" info sim >"$tmp/info" 2>&1 &&
    grep -q '^Backend: sim' "$tmp/info" &&
    LD_LIBRARY_PATH=$root/$libdir ldd "$root/usr/bin/gvt-dmabuf" >"$tmp/ldd" &&
@@ -143,6 +153,12 @@ if zcat "$root/usr/share/man/man1/gvt-dmabuf.1.gz" | has '^\.TH GVT-DMABUF 1'; t
 else
 	not_ok "man page gvt-dmabuf(1) has no .TH line"
 fi
+
+# GStreamer finds the element in the packaged plugin directory, on the
+# packaged library, and nowhere else.
+"$top/packaging/check-gst-inspect.sh" "$root/$libdir/gstreamer-1.0" "$root/$libdir" "$tmp/gst" &&
+	ok "gst-inspect-1.0 gvtdmabufsrc finds the element in the package's $libdir/gstreamer-1.0" ||
+	not_ok "gst-inspect-1.0 gvtdmabufsrc from the package's $libdir/gstreamer-1.0"
 
 # A program builds against the -dev package alone, through pkg-config.
 cat >"$tmp/user.c" <<'C'

@@ -3,7 +3,8 @@
 # The RPM spec parses, builds a source RPM and builds its binary RPMs
 # with Debian's rpm (rpmbuild --nodeps: the build dependencies are the
 # Debian ones of build-deb.sh; test-macros stands in for Fedora's meson
-# and systemd macros).  Checks the subpackages and what each holds.
+# and systemd macros).  Checks the subpackages and what each holds, and
+# that gst-inspect-1.0 finds gvtdmabufsrc in the unpacked plugin RPM.
 #
 #   test-rpm.sh
 set -uo pipefail
@@ -41,7 +42,7 @@ meson_version=$(sed -n "s/^[[:space:]]*version: '\(.*\)',$/\1/p" "$top/meson.bui
 	not_ok "spec Version '$version', meson.build $meson_version"
 
 pkgs=$(rpmspec "${rpmopts[@]}" -q --builtrpms --qf '%{NAME}\n' "$spec" 2>/dev/null | sort | tr '\n' ' ')
-want="gvt-dmabuf-devel gvt-dmabuf-libs gvt-dmabuf-tools gvtsim-dkms "
+want="gstreamer1-plugin-gvtdmabuf gvt-dmabuf-devel gvt-dmabuf-libs gvt-dmabuf-tools gvtsim-dkms "
 [ "$pkgs" = "$want" ] && ok "subpackages: $pkgs" || not_ok "subpackages '$pkgs', wanted '$want'"
 
 # Source0: the working tree as git sees it, as a release tarball would be.
@@ -74,6 +75,7 @@ declare -A expect=(
 	[gvt-dmabuf-libs]="$libdir/libgvtdmabuf.so.0 $libdir/libgvtdmabuf.so.$version"
 	[gvt-dmabuf-devel]="/usr/include/gvt-dmabuf/gvt-dmabuf.h /usr/include/gvt-dmabuf/gvtsim-uapi.h $libdir/libgvtdmabuf.so $libdir/pkgconfig/libgvtdmabuf.pc"
 	[gvt-dmabuf-tools]="/usr/bin/gvt-dmabuf /usr/share/man/man1/gvt-dmabuf.1.gz /usr/lib/udev/rules.d/70-gvt-dmabuf.rules /usr/lib/udev/gvt-dmabuf-mdev-group"
+	[gstreamer1-plugin-gvtdmabuf]="$libdir/gstreamer-1.0/libgstgvtdmabuf.so"
 	[gvtsim-dkms]="/usr/src/gvtsim-$version/dkms.conf /usr/src/gvtsim-$version/Kbuild /usr/src/gvtsim-$version/Makefile /usr/src/gvtsim-$version/gvtsim_main.c /usr/src/gvtsim-$version/gvtsim-uapi.h"
 )
 for p in "${!expect[@]}"; do
@@ -97,6 +99,25 @@ if [ -n "$dkms_rpm" ] && [ "$(rpm -qp --qf '%{ARCH}' "$dkms_rpm" 2>/dev/null)" =
 	ok "gvtsim-dkms: noarch, requires dkms, %post adds the module"
 else
 	not_ok "gvtsim-dkms: arch, Requires or scriptlets"
+fi
+
+# The plugin RPM and the libs RPM unpacked into one root: GStreamer finds
+# the element there, on that library.
+gst_rpm=$(find "$tmp/rpm/RPMS" -name "gstreamer1-plugin-gvtdmabuf-$version-1.*.rpm" | head -n 1)
+libs_rpm=$(find "$tmp/rpm/RPMS" -name "gvt-dmabuf-libs-$version-1.*.rpm" | head -n 1)
+if [ -n "$gst_rpm" ] && [ -n "$libs_rpm" ]; then
+	mkdir -p "$tmp/root"
+	for f in "$gst_rpm" "$libs_rpm"; do
+		(cd "$tmp/root" && rpm2cpio "$f" | cpio -idm --quiet) || not_ok "unpacking $(basename "$f")"
+	done
+	rpm -qp --requires "$gst_rpm" 2>/dev/null | has "^gvt-dmabuf-libs" &&
+		ok "gstreamer1-plugin-gvtdmabuf requires gvt-dmabuf-libs" ||
+		not_ok "gstreamer1-plugin-gvtdmabuf Requires: $(rpm -qp --requires "$gst_rpm" 2>/dev/null | tr '\n' ' ')"
+	"$top/packaging/check-gst-inspect.sh" "$tmp/root$libdir/gstreamer-1.0" "$tmp/root$libdir" "$tmp/gst" &&
+		ok "gst-inspect-1.0 gvtdmabufsrc finds the element in the RPM's $libdir/gstreamer-1.0" ||
+		not_ok "gst-inspect-1.0 gvtdmabufsrc from the RPM's $libdir/gstreamer-1.0"
+else
+	not_ok "no gstreamer1-plugin-gvtdmabuf or gvt-dmabuf-libs RPM to unpack"
 fi
 
 [ $fails -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }

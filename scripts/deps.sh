@@ -10,6 +10,7 @@ set -euo pipefail
 build_pkgs=(
 	gcc libc6-dev make meson ninja-build pkg-config
 	libdrm-dev libglib2.0-dev libpng-dev libspa-0.2-dev libva-dev
+	libegl-dev libgles-dev
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 	# gvt-streamd
 	libpipewire-0.3-dev libsystemd-dev

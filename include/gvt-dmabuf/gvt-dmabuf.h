@@ -9,10 +9,41 @@
  * the library allocates have _create()/_destroy() (or _open()/_close()),
  * destroy functions accept NULL.
  *
- * Threads: the library keeps no global state.  A context or a device may
- * be used from any thread, but from one thread at a time (callers such as
- * a GStreamer element serialise with their own lock).  Duplicated dma-bufs
- * are plain fds and belong to whoever holds them.
+ * Threads: the library keeps no global state and no locks.
+ *  - A device (and the descriptions gvtdmabuf_device_get_dmabuf() lends)
+ *    is used from one thread at a time, whichever: callers such as a
+ *    GStreamer element serialise with their own lock.  A borrowed
+ *    description may change or vanish on the device's next get_dmabuf,
+ *    set_cache_size, flush_cache or close, so a buffer handed to another
+ *    thread (a streaming thread, an encoder) is a gvtdmabuf_dmabuf_dup().
+ *  - The event and request fds may be polled from any thread; only one
+ *    should read them.
+ *  - A context is set up (set_*_root) before it is shared; then any number
+ *    of threads may open devices and list mdevs with it.
+ *  - A reader is used from one thread at a time; separate readers work
+ *    in parallel.
+ *  - The format, modifier, detiling and conversion functions and
+ *    gvtdmabuf_sim_spec_help() are pure: any thread, concurrently.
+ *  - Duplicated dma-bufs are plain fds and belong to whoever holds them.
+ *
+ * No fences: a GVT-g dma-buf is the guest's own framebuffer, and nothing
+ * tells user space when the guest is done with it.  The guest may draw
+ * into a buffer while a consumer still reads, imports or encodes it (the
+ * dma-buf carries no fence of the guest's rendering).  Guests that flip
+ * between two or three buffers draw into one that is off screen, and take
+ * a buffer back only after the next flip, so read or copy a buffer soon
+ * after the flip that put it on screen; a consumer that holds a frame
+ * longer (a paused encoder, a slow client) copies it first.
+ *
+ * One import per dmabuf_id: an id names one surface for as long as its
+ * object lives, which is while any fd of it is open (the device cache's,
+ * a dup, an import that holds the dma-buf: an EGLImage, a VA surface).
+ * i915 reuses a freed id for the next new surface (the lowest free id).
+ * So: key imports on dmabuf_id, keep a dup (or the import) for as long as
+ * the key exists, and drop the key together with the last of them; when
+ * a query gives an id you know, check the plane info (fourcc, modifier,
+ * width, height, stride, size) against what you imported, and re-import
+ * on a mismatch.  gvtdmabuf_device_get_dmabuf() does that check itself.
  */
 #ifndef GVT_DMABUF_H
 #define GVT_DMABUF_H
@@ -107,6 +138,7 @@ struct gvtdmabuf_plane_info {
  * A dma-buf as plain data (wlroots' wlr_dmabuf_attributes).  Produced by
  * gvtdmabuf_device_get_dmabuf() (borrowed: the cache owns the fds) or by
  * gvtdmabuf_dmabuf_dup() (owned: release with gvtdmabuf_dmabuf_finish()).
+ * It is the guest's framebuffer, without fences: see "No fences" above.
  */
 struct gvtdmabuf_dmabuf {
 	uint32_t width;
@@ -271,8 +303,11 @@ int gvtdmabuf_device_get_dmabuf(struct gvtdmabuf_device *dev,
 				const struct gvtdmabuf_dmabuf **ret_dmabuf);
 
 /**
- * How many dma-bufs the cache keeps (least recently used goes first).
- * Default 4.  Shrinking evicts at once and closes the evicted fds.
+ * How many dma-bufs the cache keeps per plane (least recently used of that
+ * plane goes first), so that a consumer taking every plane's buffer each
+ * frame never evicts one it takes again.  Default 4 (a guest flips
+ * between two or three).  Shrinking evicts at once and closes the evicted
+ * fds.
  * @return 0, -EINVAL for 0 or more than 1024, -ENOMEM
  */
 int gvtdmabuf_device_set_cache_size(struct gvtdmabuf_device *dev, unsigned int n);
@@ -287,8 +322,8 @@ struct gvtdmabuf_cache_stats {
 	uint64_t hits;
 	uint64_t misses;
 	uint64_t evictions;
-	unsigned int entries;
-	unsigned int capacity;
+	unsigned int entries;	/**< cached dma-bufs, all planes together */
+	unsigned int capacity;	/**< the limit per plane */
 };
 
 /** Fill @p ret_stats with the device's cache statistics. */
@@ -300,7 +335,8 @@ void gvtdmabuf_device_get_cache_stats(const struct gvtdmabuf_device *dev,
  * (a flip, a mode change).  Read 8 bytes from it to rearm (eventfd
  * semantics; the fd is non-blocking, so a read when nothing happened fails
  * with EAGAIN).  On gvtsim this is the display-refresh IRQ; the sim backend
- * signals at the guest's frame rate.  The fd stays owned by the device.
+ * signals at the guest's frame rate; a "qemu:" device on every scanout,
+ * update and cursor change QEMU sends.  The fd stays owned by the device.
  *
  * @return the fd, or -ENOTSUP (upstream i915: poll with a timer instead)
  */
@@ -314,7 +350,10 @@ int gvtdmabuf_device_get_event_fd(struct gvtdmabuf_device *dev);
  * user (a service, a pipeline) should close the device soon after
  * (dma-bufs it duplicated stay valid).  Eventfd semantics, non-blocking;
  * the kernel repeats the request every few seconds.  The first call
- * attaches the eventfd; the fd stays owned by the device.
+ * attaches the eventfd; the fd stays owned by the device.  On a "qemu:"
+ * device it fires when QEMU goes away (the VM stopped, its bus name lost
+ * its owner, the connection closed) and stays readable from then on;
+ * every call then answers -ENODEV.
  *
  * @return the fd, -ENOTSUP when the device has no request IRQ (upstream
  *         i915 GVT-g, the sim backend), -EINVAL for NULL, or the errno of
@@ -455,21 +494,115 @@ int gvtdmabuf_list_qemu_displays(struct gvtdmabuf_context *ctx,
 int gvtdmabuf_dmabuf_dup(const struct gvtdmabuf_dmabuf *src,
 			 struct gvtdmabuf_dmabuf *dst);
 
-/** Close the fds of an owned description and set them to -1.  All
- * GVTDMABUF_MAX_PLANES fds are closed: unused ones must be -1 (as
- * gvtdmabuf_dmabuf_dup() leaves them), not 0.  NULL is accepted. */
+/** Close the fds of an owned description: those of its first n_planes
+ * planes (fds of -1 are skipped), as wlroots' wlr_dmabuf_attributes_finish().
+ * Then every fd is -1 and n_planes 0, so a zeroed struct or a second call
+ * closes nothing.  NULL is accepted. */
 void gvtdmabuf_dmabuf_finish(struct gvtdmabuf_dmabuf *dmabuf);
 
 /**
- * Copy a dma-buf's pixels into linear memory with the CPU (the fallback
- * path): mmap, DMA_BUF_IOCTL_SYNC, detile.  The pixel format is kept.
+ * Copy a dma-buf's pixels into linear memory, once: a
+ * gvtdmabuf_reader_read() through a reader made and destroyed for this
+ * call (so it maps or imports the buffer every time).  Consumers that
+ * read every frame keep a struct gvtdmabuf_reader instead.  The pixel
+ * format is kept.
  *
  * @param dst destination, at least dst_stride * height bytes
  * @param dst_stride destination bytes per row, at least width * cpp
- * @return 0 or a negative errno (-ENOTSUP: unknown format or modifier)
+ * @return 0 or a negative errno, as gvtdmabuf_reader_read() (whose message
+ *         this convenience cannot hand out)
  */
 int gvtdmabuf_dmabuf_read_linear(const struct gvtdmabuf_dmabuf *dmabuf,
 				 void *dst, uint32_t dst_stride);
+
+/* ---- reading pixels --------------------------------------------------- */
+
+/**
+ * Reads dma-bufs into linear system memory, for consumers that need the
+ * pixels on the CPU (a system-memory fallback, a PNG, shared memory for a
+ * PipeWire client) and read every frame.
+ *
+ * Each buffer is set up once and remembered (the 8 most recently read):
+ *  - mmap: the buffer is mapped and each read is DMA_BUF_IOCTL_SYNC plus
+ *    gvtdmabuf_detile() (sim, gvtsim with dmabuf_mmap=1, exporters that
+ *    implement mmap);
+ *  - egl: where the CPU cannot map it (a real i915 GVT-g dma-buf: mmap
+ *    fails with -ENODEV), the buffer is imported once through EGL with its
+ *    modifier (a GPU's render node, else Mesa's software device) and each
+ *    read is a linear glReadPixels.  Needs libgvtdmabuf built with EGL
+ *    (meson option egl) and an EGL that imports the modifier.
+ *
+ * Buffers are told apart by their dma-buf (inode) and geometry, not by
+ * dmabuf_id; the reader keeps a dup of each fd it remembers, so closing
+ * yours is safe (the memory stays allocated until the entry is evicted or
+ * the reader destroyed).
+ *
+ * Threads: a reader may be used from any thread, one at a time.  Its EGL
+ * context is current only inside its calls; the caller's current context
+ * (of the bound client API) is restored before they return.
+ */
+struct gvtdmabuf_reader;
+
+/** Flags of gvtdmabuf_reader_create(). */
+enum gvtdmabuf_reader_flags {
+	/** Never mmap: always import through EGL (tests of the GPU path, or
+	 * a consumer that knows the CPU cannot map its buffers) */
+	GVTDMABUF_READER_GPU_ONLY = 1 << 0,
+	/** Never use EGL (no GPU context in this process) */
+	GVTDMABUF_READER_CPU_ONLY = 1 << 1,
+};
+
+/**
+ * Create a reader.  Nothing is mapped or initialised before the first read.
+ *
+ * @param flags 0 or one of enum gvtdmabuf_reader_flags
+ * @param ret_reader receives the reader
+ * @return 0, -ENOMEM, -EINVAL for unknown or contradicting flags
+ */
+int gvtdmabuf_reader_create(uint32_t flags, struct gvtdmabuf_reader **ret_reader);
+
+/** Destroy a reader: unmaps, releases its imports and closes its fds.
+ * NULL is accepted. */
+void gvtdmabuf_reader_destroy(struct gvtdmabuf_reader *reader);
+
+/**
+ * Copy plane 0 of @p dmabuf into linear rows at @p dst, in the buffer's own
+ * pixel format (detiled, nothing converted).
+ *
+ * There are no fences: the guest may draw into the buffer while it is
+ * read (see struct gvtdmabuf_dmabuf).
+ *
+ * @param dst destination, at least dst_stride * height bytes; the bytes of
+ *            each row past width * cpp may be overwritten up to dst_stride
+ * @param dst_stride destination bytes per row, at least width * cpp
+ * @return 0 or a negative errno, with a sentence in
+ *         gvtdmabuf_reader_get_error():
+ *   -ENOTSUP neither way can read it (unknown format; a modifier the CPU
+ *            cannot detile and the GPU cannot import; mmap refused and no
+ *            GPU path: libgvtdmabuf without EGL, no EGL device, an EGL
+ *            without dma-buf import);
+ *   -EINVAL NULL pointers, no plane, a negative fd, a destination stride
+ *           less than a row, an offset or geometry that does not fit in
+ *           the buffer;
+ *   -EIO the GPU failed to read it back; or mmap's, fstat's or
+ *   DMA_BUF_IOCTL_SYNC's errno
+ */
+int gvtdmabuf_reader_read(struct gvtdmabuf_reader *reader,
+			  const struct gvtdmabuf_dmabuf *dmabuf,
+			  void *dst, uint32_t dst_stride);
+
+/**
+ * How the last successful gvtdmabuf_reader_read() got the pixels: "mmap"
+ * or "egl"; NULL before the first one or after a failed one.  For logs.
+ */
+const char *gvtdmabuf_reader_get_method(const struct gvtdmabuf_reader *reader);
+
+/**
+ * The sentence explaining the last failed gvtdmabuf_reader_read() (what
+ * was tried and what is missing), "" after a successful one.  Valid until
+ * the next call on the reader.
+ */
+const char *gvtdmabuf_reader_get_error(const struct gvtdmabuf_reader *reader);
 
 /* ---- formats ---------------------------------------------------------- */
 
@@ -576,6 +709,27 @@ int gvtdmabuf_sim_set_frame(struct gvtdmabuf_device *dev, uint64_t frame);
  * @return 0 or -ENOTSUP
  */
 int gvtdmabuf_sim_get_frame(struct gvtdmabuf_device *dev, uint64_t *ret_frame);
+
+/**
+ * Sim only: switch the simulated guest to mode @p width x @p height now,
+ * showing the next frame in it (a mode change as a guest makes one; tests
+ * of consumers that renegotiate).  Frames then advance only by
+ * gvtdmabuf_sim_set_frame().  The graphics memory keeps the size of the
+ * spec's mode: larger modes do not fit.  Like set_frame, may be called
+ * while another thread uses the device.
+ * @return 0, -EINVAL (NULL, or a mode the sim cannot paint), -ENOSPC (more
+ *         than the graphics memory holds), -ENOTSUP for a non-sim device
+ */
+int gvtdmabuf_sim_set_mode(struct gvtdmabuf_device *dev, uint32_t width, uint32_t height);
+
+/**
+ * Sim only: turn the simulated guest's display off (pipe and planes
+ * disabled: queries answer enabled == false) or on again, showing the
+ * next frame.  Frames then advance only by gvtdmabuf_sim_set_frame().  May
+ * be called while another thread uses the device.
+ * @return 0, -EINVAL for NULL, -ENOTSUP for a non-sim device
+ */
+int gvtdmabuf_sim_set_display(struct gvtdmabuf_device *dev, bool on);
 
 #ifdef __cplusplus
 }

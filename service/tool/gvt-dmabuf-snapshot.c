@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * gvt-dmabuf snapshot: what the vGPU's monitor shows, as a PNG file.  The
- * primary plane is read with gvtdmabuf_dmabuf_read_linear() (which detiles),
+ * planes are read with one gvtdmabuf_reader (mmap and detile, or a GPU
+ * import where the CPU cannot map the dma-buf, as on real GVT-g),
  * converted to 8-bit RGB, and the cursor is blended over it at its position
  * minus its hotspot, clipped to the screen.
  */
@@ -23,6 +24,7 @@
 static const char snapshot_usage[] =
 	"Usage: gvt-dmabuf snapshot DEVICE FILE.png [--no-cursor] [--no-sprite]\n"
 	"                           [--plane primary|sprite|cursor] [--frame N]\n"
+	"                           [--read auto|mmap|egl]\n"
 	"\n"
 	"Save what DEVICE's monitor shows as a PNG file: the primary plane, the\n"
 	"sprite plane over it when the kernel has one and it is enabled, and the\n"
@@ -43,6 +45,10 @@ static const char snapshot_usage[] =
 	"                   and the cursor\n"
 	"  --frame N        sim devices only: switch the simulated guest to frame\n"
 	"                   N first (useful with clock=manual)\n"
+	"  --read HOW       how pixels reach the CPU: mmap (map and detile), egl\n"
+	"                   (import into the GPU through EGL and read back, what\n"
+	"                   real GVT-g dma-bufs need: the CPU cannot map them), or\n"
+	"                   auto (default: mmap, else egl)\n"
 	"  -h, --help       show this help\n";
 
 enum what {
@@ -52,7 +58,7 @@ enum what {
 
 /* Read a queried, enabled plane into an RGBA picture.  Returns 0 or an exit
  * code after printing an error. */
-static int read_plane(struct gvtdmabuf_device *dev,
+static int read_plane(struct gvtdmabuf_device *dev, struct gvtdmabuf_reader *reader,
 		      const struct gvtdmabuf_plane_info *pi,
 		      struct tool_image *ret_img)
 {
@@ -95,11 +101,10 @@ static int read_plane(struct gvtdmabuf_device *dev,
 		ret = r == -ENODATA ? TOOL_EXIT_NO_PICTURE : TOOL_EXIT_FAILURE;
 		goto out;
 	}
-	r = gvtdmabuf_dmabuf_read_linear(buf, linear, stride);
+	r = gvtdmabuf_reader_read(reader, buf, linear, stride);
 	if (r < 0) {
-		tool_error("cannot read the %s plane's pixels (%s, %s): %s",
-			   plane, tool_fourcc_name(pi->fourcc, fbuf),
-			   gvtdmabuf_modifier_name(pi->modifier), strerror(-r));
+		tool_error("cannot read the %s plane's pixels: %s (%s)", plane,
+			   gvtdmabuf_reader_get_error(reader), strerror(-r));
 		ret = TOOL_EXIT_FAILURE;
 		goto out;
 	}
@@ -271,6 +276,7 @@ struct snapshot_args {
 	bool sprite;
 	bool have_frame;
 	uint64_t frame;
+	uint32_t read_flags;	/* gvtdmabuf_reader_create()'s */
 };
 
 /* Parse the command line.  Returns 0, or an exit code after printing the
@@ -282,6 +288,7 @@ static int snapshot_parse(int argc, char **argv, struct snapshot_args *a)
 		{ "no-sprite", no_argument, NULL, 'S' },
 		{ "plane", required_argument, NULL, 'p' },
 		{ "frame", required_argument, NULL, 'f' },
+		{ "read", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -318,6 +325,17 @@ static int snapshot_parse(int argc, char **argv, struct snapshot_args *a)
 				return TOOL_EXIT_USAGE;
 			a->have_frame = true;
 			break;
+		case 'r':
+			if (!strcmp(optarg, "auto"))
+				a->read_flags = 0;
+			else if (!strcmp(optarg, "mmap"))
+				a->read_flags = GVTDMABUF_READER_CPU_ONLY;
+			else if (!strcmp(optarg, "egl"))
+				a->read_flags = GVTDMABUF_READER_GPU_ONLY;
+			else
+				return tool_usage_error(cmd, "bad value for --read: '%s' (expected auto, mmap or egl)",
+							optarg);
+			break;
 		}
 	}
 	if (c == -1)
@@ -339,7 +357,8 @@ static int snapshot_parse(int argc, char **argv, struct snapshot_args *a)
 }
 
 /* Draw the sprite and the cursor over the primary plane's picture. */
-static int compose_screen(struct gvtdmabuf_device *dev, const struct snapshot_args *a,
+static int compose_screen(struct gvtdmabuf_device *dev, struct gvtdmabuf_reader *reader,
+			  const struct snapshot_args *a,
 			  const struct gvtdmabuf_plane_info *pi, struct tool_image *img)
 {
 	struct gvtdmabuf_plane_info si, ci;
@@ -357,7 +376,7 @@ static int compose_screen(struct gvtdmabuf_device *dev, const struct snapshot_ar
 		goto out;
 	}
 	if (r == 0 && si.enabled) {
-		ret = read_plane(dev, &si, &spr);
+		ret = read_plane(dev, reader, &si, &spr);
 		if (ret)
 			goto out;
 		tool_image_compose(img, &spr, (int64_t)si.x - pi->x, (int64_t)si.y - pi->y);
@@ -373,7 +392,7 @@ static int compose_screen(struct gvtdmabuf_device *dev, const struct snapshot_ar
 		goto out;
 	}
 	if (ci.enabled) {
-		ret = read_plane(dev, &ci, &cur);
+		ret = read_plane(dev, reader, &ci, &cur);
 		if (ret)
 			goto out;
 		/* The cursor's position is on the pipe, the picture starts
@@ -393,6 +412,7 @@ static int snapshot_run(int argc, char **argv)
 {
 	struct snapshot_args a;
 	struct gvtdmabuf_device *dev = NULL;
+	struct gvtdmabuf_reader *reader = NULL;
 	struct gvtdmabuf_plane_info pi;
 	struct tool_image img = { 0 };
 	struct png_state st = { .msg = "" };
@@ -441,14 +461,20 @@ static int snapshot_run(int argc, char **argv)
 		}
 	}
 
+	r = gvtdmabuf_reader_create(a.read_flags, &reader);
+	if (r < 0) {
+		tool_error("cannot create a reader: %s", strerror(-r));
+		ret = TOOL_EXIT_FAILURE;
+		goto out;
+	}
 	ret = query_enabled(dev, a.plane, &pi);
 	if (ret)
 		goto out;
-	ret = read_plane(dev, &pi, &img);
+	ret = read_plane(dev, reader, &pi, &img);
 	if (ret)
 		goto out;
 	if (a.what == WHAT_SCREEN) {
-		ret = compose_screen(dev, &a, &pi, &img);
+		ret = compose_screen(dev, reader, &a, &pi, &img);
 		if (ret)
 			goto out;
 	}
@@ -478,6 +504,7 @@ out:
 		free(tmp);
 	}
 	tool_image_finish(&img);
+	gvtdmabuf_reader_destroy(reader);
 	gvtdmabuf_device_close(dev);
 	return ret;
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * gvt-dmabuf watch: how a vGPU's display changes over time.  Counts flips
- * (the primary plane's dmabuf_id changes), distinct frames (the surface's
- * content changes, seen by hashing the mapped buffer), the dma-buf cache's
- * behaviour and the latency of VFIO_DEVICE_QUERY_GFX_PLANE.  Waits on the
- * device's display event fd when it has one, else polls.
+ * (the primary plane's dmabuf_id changes), distinct frames (a new
+ * dmabuf_id on screen, or the screen back after blanking), the dma-buf
+ * cache's behaviour and the latency of VFIO_DEVICE_QUERY_GFX_PLANE.  No
+ * pixel is read: the ids say which buffer is on screen, and a real GVT-g
+ * dma-buf cannot be mapped anyway.  Waits on the device's display event
+ * fd when it has one, else polls.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,12 +16,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
-
-#include <linux/dma-buf.h>
 
 #include "gvt-dmabuf-tool.h"
 
@@ -28,7 +26,8 @@ static const char watch_usage[] =
 	"                        [--duration SEC] [--poll MS]\n"
 	"\n"
 	"Watch DEVICE's primary plane and report, every interval: flips per second\n"
-	"(dmabuf_id changes), frames per second (distinct contents), the dmabuf\n"
+	"(dmabuf_id changes), frames per second (distinct frames: a new dmabuf_id\n"
+	"on screen, or the screen back after blanking; no pixel is read), the dmabuf\n"
 	"ids seen and the dma-buf cache's entries, hits and misses, and the\n"
 	"latency of each plane query (min/avg/max in microseconds).\n"
 	"On a terminal the report is one line updated in place, otherwise one\n"
@@ -70,9 +69,7 @@ struct watch {
 	struct gvtdmabuf_device *dev;
 	bool have_last;
 	uint32_t last_id;
-	bool have_hash;
-	uint64_t last_hash;
-	bool hash_failed;
+	bool blanked;		/* the primary plane was disabled */
 	int last_error;
 	struct gvtdmabuf_plane_info last_info;
 	struct stats interval;
@@ -115,54 +112,11 @@ static void stats_latency(struct stats *s, double us)
 		s->lat_max = us;
 }
 
-/* A 64-bit hash of the surface's bytes (no need for a good one: any change
- * of content changes it with overwhelming likelihood).  Returns 0, 1 when
- * the dma-buf is not there right now (the surface changed since the query:
- * try next time), or -errno when it cannot be mapped at all. */
-static int hash_surface(struct gvtdmabuf_device *dev,
-			const struct gvtdmabuf_plane_info *pi, uint64_t *ret_hash)
-{
-	const struct gvtdmabuf_dmabuf *buf;
-	struct dma_buf_sync sync;
-	long page = sysconf(_SC_PAGESIZE);
-	uint64_t h = 0x9e3779b97f4a7c15ull, w;
-	size_t off, len, i;
-	const uint8_t *p;
-	void *map;
-	int r;
-
-	r = gvtdmabuf_device_get_dmabuf(dev, pi, &buf);
-	if (r < 0)
-		return 1;
-	off = buf->offset[0] & ~((size_t)page - 1);
-	len = buf->offset[0] - off + pi->size;
-	map = mmap(NULL, len, PROT_READ, MAP_SHARED, buf->fd[0], (off_t)off);
-	if (map == MAP_FAILED)
-		return -errno;
-	if (buf->is_dmabuf) {
-		sync.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ;
-		ioctl(buf->fd[0], DMA_BUF_IOCTL_SYNC, &sync);
-	}
-	p = (const uint8_t *)map + (buf->offset[0] - off);
-	for (i = 0; i + 8 <= pi->size; i += 8) {
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0x100000001b3ull;
-		h ^= h >> 29;
-	}
-	if (buf->is_dmabuf) {
-		sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
-		ioctl(buf->fd[0], DMA_BUF_IOCTL_SYNC, &sync);
-	}
-	munmap(map, len);
-	*ret_hash = h;
-	return 0;
-}
-
 static void sample(struct watch *w)
 {
 	struct gvtdmabuf_plane_info pi;
 	double t0, us;
-	uint64_t h = 0;
+	bool new_frame;
 	int r;
 
 	t0 = tool_now();
@@ -185,7 +139,7 @@ static void sample(struct watch *w)
 			w->blank_periods++;
 		}
 		w->have_last = false;
-		w->have_hash = false;
+		w->blanked = true;
 		return;
 	}
 	if (w->blank) {
@@ -198,25 +152,17 @@ static void sample(struct watch *w)
 		w->interval.flips++;
 		w->total.flips++;
 	}
-	w->have_last = true;
-	w->last_id = pi.dmabuf_id;
-
-	if (w->hash_failed)
-		return;
-	r = hash_surface(w->dev, &pi, &h);
-	if (r < 0) {
-		/* No mapping, no content: frames are reported as n/a. */
-		w->hash_failed = true;
-		return;
-	}
-	if (r > 0)
-		return;
-	if (w->have_hash && h != w->last_hash) {
+	/* A frame is a buffer put on screen: another dmabuf_id than the last
+	 * one shown, or the first after the screen was blank.  The buffer
+	 * shown when watching starts is not counted. */
+	new_frame = w->have_last ? pi.dmabuf_id != w->last_id : w->blanked;
+	if (new_frame) {
 		w->interval.frames++;
 		w->total.frames++;
 	}
-	w->have_hash = true;
-	w->last_hash = h;
+	w->have_last = true;
+	w->blanked = false;
+	w->last_id = pi.dmabuf_id;
 }
 
 static void format_line(const struct watch *w, const struct stats *s, double now,
@@ -230,10 +176,7 @@ static void format_line(const struct watch *w, const struct stats *s, double now
 	if (dt <= 0)
 		dt = 1e-9;
 	gvtdmabuf_device_get_cache_stats(w->dev, &cs);
-	if (w->hash_failed)
-		snprintf(frames, sizeof(frames), "n/a");
-	else
-		snprintf(frames, sizeof(frames), "%.1f", (double)s->frames / dt);
+	snprintf(frames, sizeof(frames), "%.1f", (double)s->frames / dt);
 	if (s->queries)
 		snprintf(lat, sizeof(lat), "%.1f/%.1f/%.1f",
 			 s->lat_min, s->lat_sum / (double)s->queries, s->lat_max);
@@ -268,11 +211,8 @@ static void print_summary(const struct watch *w, double now, bool interrupted)
 	if (dt <= 0)
 		dt = 1e-9;
 	gvtdmabuf_device_get_cache_stats(w->dev, &cs);
-	if (w->hash_failed)
-		snprintf(frames, sizeof(frames), "n/a (cannot map the buffer)");
-	else
-		snprintf(frames, sizeof(frames), "%.1f (%" PRIu64 " distinct frames)",
-			 (double)s->frames / dt, s->frames);
+	snprintf(frames, sizeof(frames), "%.1f (%" PRIu64 " distinct frames)",
+		 (double)s->frames / dt, s->frames);
 	printf("Summary%s: %" PRIu64 " queries in %.1f s: flips/s %.1f (%" PRIu64 " flips), fps %s, %" PRIu64 " display events, ids %u%s (cache %u/%u hit %" PRIu64 " miss %" PRIu64 " evicted %" PRIu64 ")",
 	       interrupted ? " (interrupted)" : "", s->queries, dt,
 	       (double)s->flips / dt, s->flips, frames, s->events, s->n_ids,

@@ -407,7 +407,8 @@ static void print_create_hint(void)
 	}
 	if (!any)
 		printf("No mdev parent device either: load i915 with enable_gvt=1 on a\n"
-		       "GVT-g capable Intel GPU (Gen8 to Gen10), or load the gvtsim module,\n"
+		       "GVT-g capable Intel GPU (Broadwell to Comet Lake, Gen8 to Gen9.5),\n"
+		       "or load the gvtsim module,\n"
 		       "then create one with\n"
 		       "  echo \"$(uuidgen)\" > %s/PARENT/mdev_supported_types/TYPE/create\n",
 		       bus);

@@ -6,7 +6,8 @@
 # or its fuzzer runtime.
 #
 # usage: run-fuzz.sh TARGET [OUTDIR]
-#   TARGET  decoder (gvtsim_decode_plane) or sim (sim backend ioctls, spec)
+#   TARGET  decoder (gvtsim_decode_plane), sim (sim backend ioctls, spec) or
+#           spec (the sim spec parser alone, on any bytes)
 #   OUTDIR  binary, new inputs and crash-* files; default a temp dir
 set -eu
 
@@ -35,12 +36,17 @@ decoder)
 	libs=""
 	;;
 sim)
-	srcs="$here/fuzz-sim.c $src/lib/sim.c $src/lib/guest-model.c $src/lib/context.c $src/kernel/gvtsim_fb_decoder.c"
+	srcs="$here/fuzz-sim.c $src/lib/sim.c $src/lib/sim-spec.c $src/lib/guest-model-*.c $src/lib/context.c $src/kernel/gvtsim_fb_decoder.c"
 	incs="-I$src/lib -I$src/include -I$src/kernel"
 	libs="-lpthread"
 	;;
+spec)
+	srcs="$here/fuzz-spec.c $src/lib/sim-spec.c $src/lib/guest-model-layout.c $src/lib/context.c"
+	incs="-I$src/lib -I$src/include -I$src/kernel"
+	libs=""
+	;;
 *)
-	echo "unknown target '$target' (decoder, sim)" >&2
+	echo "unknown target '$target' (decoder, sim, spec)" >&2
 	exit 2
 	;;
 esac

@@ -25,7 +25,7 @@ root=$("$src/tests/vm/mkroot-debian13.sh") || skip "could not build the Debian 1
 [ -x "$root/usr/bin/meson" ] || skip "$root has no meson (an old tree? run tests/vm/mkroot-debian13.sh)"
 
 work=$(mktemp -d "$root/tmp/gvt-dmabuf-gst-XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${GVT_DMABUF_KEEP:-}" ] || rm -rf "$work"' EXIT
 inside=${work#"$root"}
 
 # The sources as git sees them (tracked and new files, no build dirs).

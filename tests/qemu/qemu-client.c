@@ -17,8 +17,12 @@
  *     evdev (the guest reports them on REPORT_LOG); relative motion with an
  *     absolute tablet is refused;
  *   - a resolution request arrives as the guest's new preferred mode;
+ *   - the gvt-dmabuf tool (TOOL, optional): list shows the VM, info,
+ *     watch and snapshot work on it, the snapshot's pixels are the model's;
  *   - QEMU killed: the request fd fires, calls answer -ENODEV, closing
  *     leaks no fd.
+ *
+ *   qemu-client DEVICE REPORT_LOG QEMU_PID [TOOL SCRATCH_DIR]
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -30,11 +34,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
 #include <linux/input-event-codes.h>
+#ifdef HAVE_PNG
+#include <png.h>
+#endif
 
 #include "gvt-dmabuf/gvt-dmabuf.h"
 #include "guest-model.h"
@@ -468,6 +476,128 @@ check_resolution(struct gvtdmabuf_device *dev)
 		check_frames(dev, 800, 600, 2, 30, "after the mode change");
 }
 
+/* Run @p cmd; its stdout (malloc()ed) and exit status. */
+static char *
+run(const char *cmd, int *ret_status)
+{
+	FILE *p = popen(cmd, "r");
+	char *out = NULL;
+	size_t n = 0;
+	int st;
+
+	if (!p) {
+		*ret_status = -1;
+		return strdup("");
+	}
+	if (getdelim(&out, &n, '\0', p) < 0) {
+		free(out);
+		out = strdup("");
+	}
+	st = pclose(p);
+	*ret_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return out;
+}
+
+#ifdef HAVE_PNG
+/* The PNG's pixels against the guest model of the frame its block code
+ * names: the number of differing pixels, or -1 if unreadable. */
+static long
+png_vs_model(const char *path, uint32_t *ret_w, uint32_t *ret_h, uint64_t *ret_frame)
+{
+	png_image img = { .version = PNG_IMAGE_VERSION };
+	struct gvtsim_guest_config cfg;
+	uint32_t *px, x, y;
+	uint64_t frame, t;
+	long bad = 0;
+
+	if (!png_image_begin_read_from_file(&img, path))
+		return -1;
+	img.format = PNG_FORMAT_BGRA;	/* little-endian ARGB words */
+	px = malloc(PNG_IMAGE_SIZE(img));
+	if (!px || !png_image_finish_read(&img, NULL, px, 0, NULL)) {
+		free(px);
+		return -1;
+	}
+	*ret_w = img.width;
+	*ret_h = img.height;
+	if (gvtsim_guest_decode_blockcode(px, img.width * 4, img.width, img.height,
+					  &frame, &t) < 0) {
+		free(px);
+		return -1;
+	}
+	*ret_frame = frame;
+	gvtsim_guest_config_default(&cfg);
+	cfg.width = img.width;
+	cfg.height = img.height;
+	cfg.cursor_size = 64;
+	for (y = 0; y < img.height; y++)
+		for (x = 0; x < img.width; x++)
+			if ((px[(size_t)y * img.width + x] ^
+			     gvtsim_guest_expected_argb(&cfg, frame, t, x, y)) & 0xffffff)
+				bad++;
+	free(px);
+	return bad;
+}
+#endif
+
+static void
+check_tool(const char *tool, const char *scratch)
+{
+	char cmd[1024], png[512];
+	char *out;
+	int st, attempt;
+
+	snprintf(cmd, sizeof(cmd), "%s list --json --no-probe", tool);
+	out = run(cmd, &st);
+	check(st == 0 && strstr(out, "\"device\": \"qemu:session\"") &&
+	      strstr(out, "\"vm_name\": \"gvt-qemu-test\"") && strstr(out, "\"consoles\": 1"),
+	      "gvt-dmabuf list shows the VM on the session bus (qemu:session, gvt-qemu-test)");
+	free(out);
+	snprintf(cmd, sizeof(cmd), "%s list --no-vms --json", tool);
+	out = run(cmd, &st);
+	check(st == 0 && !strstr(out, "qemu-dbus"), "gvt-dmabuf list --no-vms does not");
+	free(out);
+	snprintf(cmd, sizeof(cmd), "%s info qemu:", tool);
+	out = run(cmd, &st);
+	check(st == 0 && strstr(out, "Backend: qemu-dbus") && strstr(out, "size:      640x480"),
+	      "gvt-dmabuf info qemu: shows the backend and the 640x480 plane");
+	free(out);
+	snprintf(cmd, sizeof(cmd), "%s watch qemu: --count 2", tool);
+	out = run(cmd, &st);
+	check(st == 0 && strstr(out, "Summary:") && !strstr(out, "fps 0.0 "),
+	      "gvt-dmabuf watch qemu: sees frames");
+	free(out);
+#ifdef HAVE_PNG
+	/* By value, QEMU rewrites a memfd the tool may be reading: a frame
+	 * can tear in the tool's single read.  A real defect fails every
+	 * attempt. */
+	snprintf(png, sizeof(png), "%s/snapshot.png", scratch);
+	for (attempt = 0; attempt < 3; attempt++) {
+		uint32_t w = 0, h = 0;
+		uint64_t frame = 0;
+		long bad;
+
+		snprintf(cmd, sizeof(cmd), "%s snapshot qemu: %s --no-cursor", tool, png);
+		free(run(cmd, &st));
+		if (st != 0)
+			continue;
+		bad = png_vs_model(png, &w, &h, &frame);
+		if (bad == 0 && w == 640 && h == 480) {
+			check(true, "gvt-dmabuf snapshot qemu: is the guest model's frame %" PRIu64
+			      " pixel for pixel (attempt %d)", frame, attempt + 1);
+			return;
+		}
+		note("snapshot attempt %d: %ld pixels differ (%ux%u, frame %" PRIu64 ")",
+		     attempt + 1, bad, w, h, frame);
+	}
+	check(false, "gvt-dmabuf snapshot qemu: is the guest model's frame");
+#else
+	(void)png;
+	(void)attempt;
+	(void)scratch;
+#endif
+}
+
 static void
 check_qemu_gone(struct gvtdmabuf_device *dev, pid_t qemu)
 {
@@ -509,8 +639,8 @@ main(int argc, char **argv)
 	int r = -ENOENT, fds_before, fds_after;
 	pid_t qemu;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: qemu-client DEVICE REPORT_LOG QEMU_PID\n");
+	if (argc != 4 && argc != 6) {
+		fprintf(stderr, "usage: qemu-client DEVICE REPORT_LOG QEMU_PID [TOOL SCRATCH_DIR]\n");
 		return 2;
 	}
 	report_path = argv[2];
@@ -542,6 +672,8 @@ main(int argc, char **argv)
 
 	check_frames(dev, 640, 480, 5, 120, "virtio-gpu 640x480");
 	check_cursor(dev);
+	if (argc == 6)
+		check_tool(argv[4], argv[5]);
 	check_slow_consumer(dev);
 	check_input(dev, 640, 480);
 	check_resolution(dev);

@@ -10,21 +10,32 @@
 # shared read-only over 9p; the programs of BUILDDIR run in the Debian 13
 # tree (built on Debian 12, they need nothing newer).
 #
-#   tests/qemu/run-dmabuf-vm.sh BUILDDIR
+#   tests/qemu/run-dmabuf-vm.sh BUILDDIR [vfio]
+#
+# With "vfio", the product's own path instead: gvtsim.ko (built for 6.12)
+# with a vGPU, which QEMU 10 holds as -device vfio-pci,...,display=on and
+# whose guest is vguest (a bare-metal program running the guest model over
+# the vGPU's BARs); qemu-vfio-check reads QEMU's ScanoutDMABUF of it.
 #
 # Exit status: 0 pass, 1 fail, 77 skip (a missing piece, named).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 srcdir=$(cd "$here/../.." && pwd)
-builddir=$(cd "${1:?usage: run-dmabuf-vm.sh BUILDDIR}" && pwd)
-tag=qemu-dmabuf
+builddir=$(cd "${1:?usage: run-dmabuf-vm.sh BUILDDIR [vfio]}" && pwd)
+mode=${2:-gl}
+tag=qemu-dmabuf-$mode
 log() { echo "# $tag: $*"; }
 skip() { echo "1..0 # SKIP $*"; exit 77; }
 fail() { echo "not ok - $*"; echo "1..1"; exit 1; }
 
-check_prog="$builddir/tests/qemu/qemu-dmabuf-check"
-[ -x "$check_prog" ] || fail "qemu-dmabuf-check not built in $builddir"
+case "$mode" in
+gl) check_prog="$builddir/tests/qemu/qemu-dmabuf-check" ;;
+vfio) check_prog="$builddir/tests/qemu/qemu-vfio-check"
+      [ -f "$builddir/tests/qemu/vguest.bin" ] || fail "vguest.bin not built in $builddir" ;;
+*) fail "unknown mode '$mode' (gl or vfio)" ;;
+esac
+[ -x "$check_prog" ] || fail "$(basename "$check_prog") not built in $builddir"
 case "$builddir" in /tmp/*) skip "BUILDDIR under /tmp is not visible in the VM (its /tmp is its own)";; esac
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
 [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || skip "no static /bin/busybox"
@@ -39,12 +50,19 @@ ls "$root"/usr/lib/x86_64-linux-gnu/qemu/ui-opengl.so >/dev/null 2>&1 ||
 
 work=$(mktemp -d /tmp/gvt-qemu-dmabuf-XXXXXX)
 trap 'rm -rf "$work"' EXIT
+modules="9p 9pnet_virtio vgem"
+if [ "$mode" = vfio ]; then
+	[ -d "$root/usr/src/linux-headers-$kver" ] || skip "no headers for $kver in the Debian 13 tree"
+	"$srcdir/kernel/build-module.sh" --chroot "$root" "/usr/src/linux-headers-$kver" "$work/ko" \
+		>"$work/module.log" 2>&1 || { sed 's/^/# /' "$work/module.log"; fail "gvtsim.ko does not build for $kver"; }
+	modules="$modules vfio vfio_iommu_type1 mdev"
+fi
 ird="$work/initramfs"
 mkdir -p "$ird"/{bin,dev,proc,sys,host,lib/modules}
 cp /bin/busybox "$ird/bin/"
 for a in sh mount insmod poweroff cat echo sleep chroot; do ln -s busybox "$ird/bin/$a"; done
 : >"$ird/modules.list"
-for m in 9p 9pnet_virtio vgem; do
+for m in $modules; do
 	deps=$(modprobe -S "$kver" -d "$root" --show-depends "$m" 2>&1) || fail "module $m of $kver: $deps"
 	while read -r kind path _; do
 		[ "$kind" = insmod ] || continue
@@ -58,6 +76,17 @@ for m in 9p 9pnet_virtio vgem; do
 		echo "$name" >>"$ird/modules.list"
 	done <<<"$deps"
 done
+uuid=3d0e4c1a-5d2f-4e6b-8a7c-0123456789ab
+if [ "$mode" = vfio ]; then
+	cp "$work/ko/gvtsim.ko" "$ird/lib/modules/gvtsim.ko"
+	cp "$builddir/tests/qemu/vguest.bin" "$ird/vguest.bin"
+	qemu_args="-machine q35 -no-reboot -kernel /tmp/vguest.bin -debugcon file:/tmp/guest.log"
+	qemu_args="$qemu_args -device vfio-pci,sysfsdev=/sys/bus/mdev/devices/$uuid,display=on,addr=03.0"
+	check_cmd="/build/tests/qemu/qemu-vfio-check"
+else
+	qemu_args="-device VGA -qmp unix:/tmp/qmp,server=on,wait=off"
+	check_cmd="/build/tests/qemu/qemu-dmabuf-check /tmp/qmp /tmp"
+fi
 # Runs in the Debian 13 tree: a bus, QEMU 10 with GL on vgem, the check.
 cat >"$ird/inner.sh" <<INNER
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp XDG_RUNTIME_DIR=/tmp
@@ -65,12 +94,12 @@ dbus-daemon --session --nofork --nopidfile --print-address=3 3>/tmp/bus 2>/tmp/d
 for i in 1 2 3 4 5 6 7 8 9 10; do [ -s /tmp/bus ] && break; sleep 0.5; done
 export DBUS_SESSION_BUS_ADDRESS=\$(head -n1 /tmp/bus)
 echo "# \$(qemu-system-x86_64 --version | head -n1)"
-qemu-system-x86_64 -nodefaults -m 64 -device VGA -display dbus,gl=on \\
-	-qmp unix:/tmp/qmp,server=on,wait=off >/tmp/qemu.log 2>&1 &
+qemu-system-x86_64 -nodefaults -m 64 -display dbus,gl=on $qemu_args >/tmp/qemu.log 2>&1 &
 qp=\$!
-LD_LIBRARY_PATH=/build/lib /build/tests/qemu/qemu-dmabuf-check /tmp/qmp /tmp
+LD_LIBRARY_PATH=/build/lib timeout 300 $check_cmd
 echo "# check exit status \$?"
-sed 's/^/# qemu: /' /tmp/qemu.log
+sort /tmp/qemu.log | uniq -c | sed 's/^/# qemu: /'
+[ -f /tmp/guest.log ] && tail -n 3 /tmp/guest.log | sed 's/^/# guest: /'
 kill \$qp
 INNER
 cat >"$ird/init" <<'INIT'
@@ -78,9 +107,15 @@ cat >"$ird/init" <<'INIT'
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-for m in $(cat /modules.list); do insmod "/lib/modules/$m"; done
-mount -t 9p -o trans=virtio,version=9p2000.L,ro hostroot /host
 . /vm.conf
+for m in $(cat /modules.list); do insmod "/lib/modules/$m"; done
+if [ -f /lib/modules/gvtsim.ko ]; then
+	# The check reads the pixels with the CPU (i915, and gvtsim by
+	# default, refuse to mmap a dma-buf).
+	insmod /lib/modules/gvtsim.ko dmabuf_mmap=1
+	echo "$UUID" >/sys/devices/virtual/gvtsim/gvtsim/mdev_supported_types/gvtsim-GVTg_V5_4/create
+fi
+mount -t 9p -o trans=virtio,version=9p2000.L,ro hostroot /host
 D=/host$ROOT
 mount -t tmpfs tmp "$D/tmp"
 mount -t tmpfs run "$D/run"
@@ -89,14 +124,15 @@ mount -t proc proc "$D/proc"
 mount -t sysfs sys "$D/sys"
 mount -o bind "/host$BUILDDIR" "$D/mnt"
 cat /inner.sh | sed 's|/build/|/mnt/|g' >"$D/tmp/inner.sh"
+[ -f /vguest.bin ] && cat /vguest.bin >"$D/tmp/vguest.bin"
 chroot "$D" /bin/sh /tmp/inner.sh >/dev/ttyS1 2>&1
 poweroff -f
 INIT
 chmod 755 "$ird/init"
-printf "ROOT='%s'\nBUILDDIR='%s'\n" "$root" "$builddir" >"$ird/vm.conf"
+printf "ROOT='%s'\nBUILDDIR='%s'\nUUID='%s'\n" "$root" "$builddir" "$uuid" >"$ird/vm.conf"
 (cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz" || fail "could not pack the initramfs"
 
-log "booting $kver with vgem; QEMU 10 -display dbus,gl=on inside"
+log "booting $kver with vgem; QEMU 10 -display dbus,gl=on inside ($mode)"
 timeout --foreground -k 10 400 qemu-system-x86_64 \
 	-machine q35 -cpu max -smp 2 -m 2048 -display none -monitor none -no-reboot \
 	-serial "file:$work/console.log" -serial "file:$work/out.log" \

@@ -7,13 +7,17 @@
 # evdev reports on a second serial port); qemu-client reads the VM through
 # libgvtdmabuf's "qemu:bus=ADDRESS" device and checks it (TAP).
 #
-#   tests/qemu/run-qemu.sh BUILDDIR
+#   tests/qemu/run-qemu.sh BUILDDIR [TOOL]
+#
+# TOOL (the gvt-dmabuf tool) is checked on the running VM too when given.
 #
 # Environment: GVT_QEMU_KEEP=1 keeps the work dir.
 # Exit status: 0 pass, 1 fail, 77 skip (a missing tool, named).
 set -uo pipefail
 
-builddir=$(cd "${1:?usage: run-qemu.sh BUILDDIR}" && pwd)
+builddir=$(cd "${1:?usage: run-qemu.sh BUILDDIR [TOOL]}" && pwd)
+tool=${2:-}
+[ -z "$tool" ] || [ -x "$tool" ] || { echo "not ok - no tool at $tool"; echo "1..1"; exit 1; }
 tag=qemu-display
 log() { echo "# $tag: $*"; }
 skip() { echo "1..0 # SKIP $*"; exit 77; }
@@ -96,12 +100,18 @@ DBUS_SESSION_BUS_ADDRESS="$address" qemu-system-x86_64 \
 	-device virtio-keyboard-pci -device virtio-tablet-pci \
 	-display dbus >"$work/qemu.log" 2>&1 &
 qemu_pid=$!
+disown "$qemu_pid"	# the client kills it: no "Killed" notice from bash
 log "QEMU $(qemu-system-x86_64 --version | head -n1), pid $qemu_pid"
 
 # The address holds commas (",guid="): bus= takes the rest of the name.
-timeout 300 "$client" "qemu:bus=$address" "$work/report.log" "$qemu_pid"
+# The tool, when built, finds the VM on the session bus (the private one).
+tool_args=()
+[ -n "$tool" ] && tool_args=("$tool" "$work")
+DBUS_SESSION_BUS_ADDRESS="$address" DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/no-system-bus" \
+	timeout 300 "$client" "qemu:bus=$address" "$work/report.log" "$qemu_pid" "${tool_args[@]}"
 rc=$?
-wait "$qemu_pid" 2>/dev/null
+for _ in $(seq 50); do kill -0 "$qemu_pid" 2>/dev/null || break; sleep 0.1; done
+kill "$qemu_pid" 2>/dev/null
 qemu_pid=""
 if [ "$rc" != 0 ]; then
 	log "client exit status $rc; guest report:"; sed 's/^/#   /' "$work/report.log" | tail -n 40

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -316,6 +317,20 @@ test_query_cursor(void)
 	g_assert_true(info.hotspot_known);
 	g_assert_cmpuint(info.x_hot, ==, 3);
 	g_assert_cmpuint(info.y_hot, ==, 4);
+
+	/* Half a hotspot is none: each coordinate alone says unknown. */
+	f->answer[1].x_hot = 3;
+	f->answer[1].y_hot = 0xFFFFFFFF;
+	g_assert_cmpint(gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_CURSOR, &info), ==, 0);
+	g_assert_false(info.hotspot_known);
+	g_assert_cmpuint(info.x_hot, ==, 0);
+	g_assert_cmpuint(info.y_hot, ==, 0);
+	f->answer[1].x_hot = 0xFFFFFFFF;
+	f->answer[1].y_hot = 4;
+	g_assert_cmpint(gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_CURSOR, &info), ==, 0);
+	g_assert_false(info.hotspot_known);
+	g_assert_cmpuint(info.x_hot, ==, 0);
+	g_assert_cmpuint(info.y_hot, ==, 0);
 	gvtdmabuf_device_close(dev);
 }
 
@@ -418,6 +433,135 @@ test_lru_order(void)
 	g_assert_cmpuint(f->exports, ==, 7);
 	assert_stats(dev, 7, 7, 3, 4, 4);
 	gvtdmabuf_device_close(dev);
+}
+
+/* A consumer that takes every plane's dma-buf each frame, as the element
+ * and the service do, over three primary buffers, the sprite and the
+ * cursor: after the first round every get is a hit (the cache's limit is
+ * per plane; a shared limit of 4 missed on every frame). */
+static void
+test_steady_all_planes(void)
+{
+	static const enum gvtdmabuf_plane planes[] = {
+		GVTDMABUF_PLANE_PRIMARY, GVTDMABUF_PLANE_SPRITE, GVTDMABUF_PLANE_CURSOR,
+	};
+	struct gvtdmabuf_device *dev = NULL;
+	struct gvtdmabuf_cache_stats st;
+	char err[GVTDMABUF_ERROR_MAX];
+	uint64_t frame, warm_misses = 0;
+	unsigned int i;
+
+	if (gvtdmabuf_device_open(NULL, "sim:320x200,buffers=3,sprite=on,clock=manual",
+				  &dev, err, sizeof(err)) < 0)
+		g_error("%s", err);
+	for (frame = 1; frame <= 103; frame++) {
+		g_assert_cmpint(gvtdmabuf_sim_set_frame(dev, frame), ==, 0);
+		for (i = 0; i < G_N_ELEMENTS(planes); i++) {
+			struct gvtdmabuf_plane_info pi;
+			const struct gvtdmabuf_dmabuf *buf;
+
+			g_assert_cmpint(gvtdmabuf_device_query_plane(dev, planes[i], &pi), ==, 0);
+			g_assert_true(pi.enabled);
+			g_assert_cmpint(gvtdmabuf_device_get_dmabuf(dev, &pi, &buf), ==, 0);
+			g_assert_cmpuint(buf->dmabuf_id, ==, pi.dmabuf_id);
+		}
+		if (frame == 3) {
+			gvtdmabuf_device_get_cache_stats(dev, &st);
+			warm_misses = st.misses;
+			/* three primary buffers, one sprite, one cursor */
+			g_assert_cmpuint(warm_misses, ==, 5);
+		}
+	}
+	gvtdmabuf_device_get_cache_stats(dev, &st);
+	g_assert_cmpuint(st.misses, ==, warm_misses);
+	g_assert_cmpuint(st.evictions, ==, 0);
+	g_assert_cmpuint(st.hits, ==, 103 * 3 - 5);
+	g_assert_cmpuint(st.entries, ==, 5);
+	g_assert_cmpuint(st.capacity, ==, 4);
+	gvtdmabuf_device_close(dev);
+}
+
+/* The limit is per plane: cursor buffers never push the primary's out,
+ * and the same id from another plane is not the cached buffer. */
+static void
+test_per_plane(void)
+{
+	struct fake_backend *f;
+	struct gvtdmabuf_device *dev = open_fake(&f);
+	const struct gvtdmabuf_dmabuf *buf;
+	struct gvtdmabuf_plane_info p;
+	unsigned int i;
+
+	for (i = 1; i <= 4; i++)
+		get(dev, i);
+	for (i = 11; i <= 30; i++) {
+		p = plane(i);
+		p.plane = GVTDMABUF_PLANE_CURSOR;
+		p.modifier = DRM_FORMAT_MOD_LINEAR;
+		p.width = p.height = 64;
+		p.stride = 256;
+		p.size = 256 * 64;
+		g_assert_cmpint(gvtdmabuf_device_get_dmabuf(dev, &p, &buf), ==, 0);
+	}
+	/* 16 cursor buffers evicted, the 4 primary ones still there */
+	assert_stats(dev, 0, 24, 16, 8, 4);
+	for (i = 1; i <= 4; i++)
+		get(dev, i);
+	assert_stats(dev, 4, 24, 16, 8, 4);
+	/* id 1 asked for as a sprite: not the primary's buffer */
+	p = plane(1);
+	p.plane = GVTDMABUF_PLANE_SPRITE;
+	g_assert_cmpint(gvtdmabuf_device_get_dmabuf(dev, &p, &buf), ==, 0);
+	assert_stats(dev, 4, 25, 17, 8, 4);
+	p.plane = (enum gvtdmabuf_plane)GVTDMABUF_N_PLANES;
+	g_assert_cmpint(gvtdmabuf_device_get_dmabuf(dev, &p, &buf), ==, -EINVAL);
+	gvtdmabuf_device_close(dev);
+}
+
+static bool
+fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* finish() closes the first n_planes fds only: a zeroed description (fd 0
+ * everywhere) leaves fd 0 alone, and a second finish closes nothing. */
+static void
+test_finish(void)
+{
+	struct gvtdmabuf_dmabuf zero, d;
+	int a, b;
+
+	if (!fd_open(0))
+		g_assert_cmpint(open("/dev/null", O_RDONLY), ==, 0);
+	memset(&zero, 0, sizeof(zero));
+	gvtdmabuf_dmabuf_finish(&zero);
+	g_assert_true(fd_open(0));
+	g_assert_cmpint(zero.fd[0], ==, -1);
+	g_assert_cmpint(zero.n_planes, ==, 0);
+
+	a = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	b = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	g_assert_cmpint(a, >, 0);
+	g_assert_cmpint(b, >, 0);
+	memset(&d, 0, sizeof(d));
+	d.n_planes = 1;
+	d.fd[0] = a;
+	d.fd[1] = b;		/* past n_planes: not the description's */
+	gvtdmabuf_dmabuf_finish(&d);
+	g_assert_false(fd_open(a));
+	g_assert_true(fd_open(b));
+	g_assert_true(fd_open(0));
+	g_assert_cmpint(d.fd[0], ==, -1);
+	g_assert_cmpint(d.fd[1], ==, -1);
+	g_assert_cmpint(d.n_planes, ==, 0);
+	/* a's number may be reused by now: a second finish must not close it */
+	a = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	gvtdmabuf_dmabuf_finish(&d);
+	g_assert_true(fd_open(a));
+	close(a);
+	close(b);
+	gvtdmabuf_dmabuf_finish(NULL);
 }
 
 static void
@@ -672,7 +816,10 @@ main(int argc, char **argv)
 	g_test_add_func("/plane/sprite-disabled", test_query_sprite_and_disabled);
 	g_test_add_func("/cache/hit-miss", test_hit_miss);
 	g_test_add_func("/cache/lru-order", test_lru_order);
+	g_test_add_func("/cache/steady-all-planes", test_steady_all_planes);
+	g_test_add_func("/cache/per-plane", test_per_plane);
 	g_test_add_func("/cache/fds-closed", test_fds_closed);
+	g_test_add_func("/dmabuf/finish", test_finish);
 	g_test_add_func("/cache/size-one", test_size_one);
 	g_test_add_func("/cache/resize", test_resize);
 	g_test_add_func("/cache/stale", test_stale);

@@ -692,6 +692,122 @@ static void test_composited(void)
 	}
 }
 
+/* The guest never paints the buffer on screen (the one the registers
+ * scan out): painting frame N + 1 leaves every byte of frame N's buffer,
+ * of the cursor and of the sprite as it was, with two and three buffers,
+ * linear and tiled, over more frames than buffers. */
+static void test_paint_off_screen(void)
+{
+	static const uint64_t mods[] = { DRM_FORMAT_MOD_LINEAR, I915_FORMAT_MOD_Y_TILED };
+	unsigned int nb, m;
+
+	for (nb = 2; nb <= 3; nb++) {
+		for (m = 0; m < G_N_ELEMENTS(mods); m++) {
+			struct gvtsim_guest_config cfg;
+			struct guest_fixture f;
+			struct gvtsim_plane p;
+			uint8_t *screen;
+			uint64_t frame;
+			size_t n;
+
+			base_config(&cfg);
+			cfg.n_buffers = nb;
+			cfg.modifier = mods[m];
+			cfg.sprite = true;
+			guest_setup(&f, &cfg);
+			n = f.g.layout.gm_size;
+			screen = g_malloc(n);
+			gvtsim_guest_show_frame(&f.g, 0, 0);
+			for (frame = 1; frame <= 7; frame++) {
+				uint64_t on;
+
+				g_assert_cmpint(decode(&f, GVTSIM_PLANE_PRIMARY, &p), ==, 0);
+				g_assert_true(p.enabled);
+				on = p.gm_offset;
+				memcpy(screen, f.gm, n);
+				gvtsim_guest_paint(&f.g, frame, frame * 1000);
+				/* the scanned-out buffer is untouched... */
+				g_assert_cmpint(memcmp(f.gm + on, screen + on, f.g.layout.fb_size), ==, 0);
+				/* ...and so are the cursor and the sprite */
+				g_assert_cmpint(memcmp(f.gm + f.g.layout.cursor_offset,
+						       screen + f.g.layout.cursor_offset,
+						       f.g.layout.cursor_bytes), ==, 0);
+				g_assert_cmpint(memcmp(f.gm + f.g.layout.sprite_offset,
+						       screen + f.g.layout.sprite_offset,
+						       f.g.layout.sprite_bytes), ==, 0);
+				/* ...while another buffer got the new frame */
+				g_assert_cmpint(memcmp(f.gm, screen, n), !=, 0);
+				gvtsim_guest_flip(&f.g, frame);
+				gvtsim_guest_move_cursor(&f.g, frame);
+				g_assert_cmpint(decode(&f, GVTSIM_PLANE_PRIMARY, &p), ==, 0);
+				g_assert_cmpuint(p.gm_offset, !=, on);
+			}
+			g_free(screen);
+			guest_teardown(&f);
+		}
+	}
+}
+
+/* The composited picture (primary, sprite, cursor: what a snapshot or an
+ * encoded stream shows) carries every frame's number and time in its
+ * block code: the cursor and the sprite keep out of its corner.  Frames 5
+ * and 14 of 640x360 once read as 2^63 + 5 and 2^27 + 14. */
+static void test_composited_blockcode(void)
+{
+	static const struct {
+		uint32_t w, h, cursor;
+		bool sprite;
+	} modes[] = {
+		{ 640, 360, 64, true },
+		{ 320, 200, 128, false },	/* (no room for the sprite) */
+		{ 400, 300, 128, true },
+		{ 1280, 720, 256, true },
+		{ 256, 400, 64, true },		/* no room right of the code */
+		{ 600, 160, 64, false },	/* no room below it */
+		{ 1920, 1080, 64, true },
+	};
+	const uint32_t bw = GVTSIM_BLOCKCODE_WIDTH, bh = GVTSIM_BLOCKCODE_HEIGHT;
+	uint32_t *pic = g_malloc((size_t)bw * bh * 4);
+	unsigned int m;
+
+	for (m = 0; m < G_N_ELEMENTS(modes); m++) {
+		struct gvtsim_guest_config cfg;
+		uint64_t frame;
+
+		base_config(&cfg);
+		cfg.width = modes[m].w;
+		cfg.height = modes[m].h;
+		cfg.cursor_size = modes[m].cursor;
+		cfg.sprite = modes[m].sprite;
+		g_assert_cmpint(gvtsim_guest_config_check(&cfg, NULL), ==, 0);
+		for (frame = 0; frame < 240; frame++) {
+			uint64_t t = frame * 16667 + 12345, got_f = 0, got_t = 0;
+			uint32_t x, y;
+			int r;
+
+			/* the decoder reads the central half of each cell only */
+			for (y = 0; y < bh; y++)
+				for (x = 0; x < bw; x++) {
+					uint32_t cx = x % GVTSIM_BLOCKCODE_CELL, cy = y % GVTSIM_BLOCKCODE_CELL;
+					bool centre = cx >= GVTSIM_BLOCKCODE_CELL / 4 &&
+						      cx < GVTSIM_BLOCKCODE_CELL * 3 / 4 &&
+						      cy >= GVTSIM_BLOCKCODE_CELL / 4 &&
+						      cy < GVTSIM_BLOCKCODE_CELL * 3 / 4;
+
+					pic[y * bw + x] = centre ?
+						gvtsim_guest_expected_composited(&cfg, frame, t, x, y) : 0;
+				}
+			r = gvtsim_guest_decode_blockcode(pic, bw * 4, bw, bh, &got_f, &got_t);
+			if (r != 0 || got_f != frame || got_t != t)
+				g_error("%ux%u cursor %u%s frame %llu: decoded %d, frame %llu, time %llu",
+					cfg.width, cfg.height, cfg.cursor_size,
+					cfg.sprite ? " sprite" : "", (unsigned long long)frame, r,
+					(unsigned long long)got_f, (unsigned long long)got_t);
+		}
+	}
+	g_free(pic);
+}
+
 static void test_disable_and_flip(void)
 {
 	struct gvtsim_guest_config cfg;
@@ -761,6 +877,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest-model/sprite", test_sprite);
 	g_test_add_func("/guest-model/composited", test_composited);
 	g_test_add_func("/guest-model/disable-and-flip", test_disable_and_flip);
+	g_test_add_func("/guest-model/paint-off-screen", test_paint_off_screen);
+	g_test_add_func("/guest-model/composited-blockcode", test_composited_blockcode);
 	ret = g_test_run();
 	g_free(regs);
 	return ret;

@@ -384,7 +384,7 @@ test_cdev_falls_back_to_group(void)
 {
 	struct tree t;
 	char err[GVTDMABUF_ERROR_MAX];
-	char *container, *group, *iommu;
+	char *container, *group, *iommu, *cdev;
 
 	tree_init(&t);
 	tree_add_mdev(&t, true);
@@ -405,6 +405,22 @@ test_cdev_falls_back_to_group(void)
 	/* Same words as test_not_a_container's. */
 	g_ptr_array_remove_index(messages, messages->len - 1);
 
+	/* The cdev node opens but /dev/iommu does not (here: a directory,
+	 * EISDIR even for root; on a real host a root-only node): only
+	 * iommufd failed, and the group path is still taken. */
+	mkdirs_in(&t, "dev/vfio/devices");
+	cdev = tree_path(&t, "dev/vfio/devices/vfio3");
+	write_file(cdev, "", 0666);
+	g_assert_cmpint(unlink(iommu), ==, 0);
+	mkdirs_in(&t, "dev/iommu");
+	g_assert_cmpint(try_open(&t, UUID, err), ==, -ENODEV);
+	assert_contains(err, container);
+	assert_contains(err, "VFIO_GET_API_VERSION");
+	g_ptr_array_remove_index(messages, messages->len - 1);
+	g_assert_cmpint(rmdir(iommu), ==, 0);
+	write_file(iommu, "", 0666);
+	g_assert_cmpint(unlink(cdev), ==, 0);
+
 	/* Without the group node the cdev's error stays. */
 	g_assert_cmpint(unlink(group), ==, 0);
 	g_assert_cmpint(try_open(&t, UUID, err), ==, -ENODEV);
@@ -414,6 +430,7 @@ test_cdev_falls_back_to_group(void)
 	g_free(container);
 	g_free(group);
 	g_free(iommu);
+	g_free(cdev);
 	tree_fini(&t);
 }
 

@@ -9,6 +9,7 @@
  * The tool is the one meson built: GVT_DMABUF_TOOL in the environment.
  */
 #include <errno.h>
+#include <math.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -423,14 +424,43 @@ static void test_pixels_direct(void)
 		}
 	}
 
-	/* ARGB2101010: 2-bit alpha to 8 bits, 10-bit channels rounded. */
-	p = 2u << 30 | 1023u << 20 | 512u << 10 | 0;
+	/* ARGB2101010: 2-bit alpha to 8 bits, 10-bit channels rounded to the
+	 * nearest: 3 is 0.75 (1, truncating gives 0), 512 is 127.6 (128,
+	 * flooring v * 255 / 1023 gives 127), 7 is 1.74 (2, not 1). */
+	p = 2u << 30 | 3u << 20 | 512u << 10 | 7u;
 	memcpy(src, &p, 4);
 	g_assert_cmpint(gvtdmabuf_convert_row_rgba8(DRM_FORMAT_ARGB2101010, src, 1, rgba), ==, 0);
-	g_assert_cmpuint(rgba[0], ==, 255);
+	g_assert_cmpuint(rgba[0], ==, 1);
 	g_assert_cmpuint(rgba[1], ==, 128);
-	g_assert_cmpuint(rgba[2], ==, 0);
+	g_assert_cmpuint(rgba[2], ==, 2);
 	g_assert_cmpuint(rgba[3], ==, 170);
+	/* every 10-bit value, in each channel of both orders, against the
+	 * nearest 8-bit value (v * 255 / 1023 never ends in exactly .5) */
+	{
+		static uint8_t row[1024 * 4], out[1024 * 4];
+		uint32_t v, k;
+
+		for (k = 0; k < 2; k++) {
+			uint32_t fourcc = k ? DRM_FORMAT_XBGR2101010 : DRM_FORMAT_XRGB2101010;
+
+			for (v = 0; v < 1024; v++) {
+				/* the three channels carry v, 1023 - v and v ^ 0x155 */
+				p = 3u << 30 | v << 20 | (1023 - v) << 10 | (v ^ 0x155);
+				memcpy(row + 4 * v, &p, 4);
+			}
+			g_assert_cmpint(gvtdmabuf_convert_row_rgba8(fourcc, row, 1024, out), ==, 0);
+			for (v = 0; v < 1024; v++) {
+				uint32_t hi = v, mid = 1023 - v, lo = v ^ 0x155;
+				uint32_t want_r = (uint32_t)lround((k ? lo : hi) * 255.0 / 1023.0);
+				uint32_t want_b = (uint32_t)lround((k ? hi : lo) * 255.0 / 1023.0);
+
+				g_assert_cmpuint(out[4 * v], ==, want_r);
+				g_assert_cmpuint(out[4 * v + 1], ==, (uint32_t)lround(mid * 255.0 / 1023.0));
+				g_assert_cmpuint(out[4 * v + 2], ==, want_b);
+				g_assert_cmpuint(out[4 * v + 3], ==, 255);
+			}
+		}
+	}
 	g_assert_true(tool_pixels_has_alpha(DRM_FORMAT_ARGB2101010));
 	g_assert_false(tool_pixels_has_alpha(DRM_FORMAT_XRGB2101010));
 

@@ -68,6 +68,14 @@ run 0 "help" "$T" help && {
 }
 run 0 "--version" "$T" --version && expect "$TMP/out" "gvt-dmabuf " "--version prints the name"
 run 2 "no command" "$T" && expect "$TMP/err" "Usage:" "no command prints usage"
+# GVT-g runs on Broadwell to Comet Lake (Gen8 to Gen9.5), not on Gen10.
+if run 0 "list with no mdev bus" env GVT_DMABUF_SYSFS_ROOT=/nonexistent "$T" list; then
+	if grep -q "Gen10" "$TMP/out" || ! grep -q "Broadwell to Comet Lake" "$TMP/out"; then
+		fail "list: GVT-g runs on Broadwell to Comet Lake, not Gen10"
+	else
+		ok "list: GVT-g runs on Broadwell to Comet Lake, not Gen10"
+	fi
+fi
 run 2 "unknown command" "$T" frobnicate && expect "$TMP/err" "frobnicate" "unknown command named"
 run 2 "unknown global option" "$T" --frobnicate && expect "$TMP/err" "--frobnicate" "unknown global option named"
 run 2 "help of unknown command" "$T" help frobnicate && expect "$TMP/err" "frobnicate" "help: unknown command named"
@@ -77,7 +85,7 @@ run 0 "help device" "$T" help device && expect "$TMP/out" "sim" "help device des
 man_text="$TMP/man.txt"
 sed 's/\\-/-/g; s/\\f[BIRP]//g' "$MAN" >"$man_text"
 for spec in "list:--no-probe --json" "info:--json" \
-	    "snapshot:--no-cursor --no-sprite --plane --frame" \
+	    "snapshot:--no-cursor --no-sprite --plane --frame --read" \
 	    "watch:--interval --count --duration --poll"; do
 	c=${spec%%:*}
 	opts=${spec#*:}
@@ -130,6 +138,15 @@ run 2 "snapshot bad --plane" "$T" snapshot sim "$TMP/x.png" --plane overlay && \
 	expect "$TMP/err" "overlay" "snapshot: bad --plane value named"
 run 2 "snapshot bad --frame" "$T" snapshot sim "$TMP/x.png" --frame -3 && \
 	expect "$TMP/err" "--frame" "snapshot: bad --frame named"
+run 2 "snapshot bad --read" "$T" snapshot sim "$TMP/x.png" --read gpu && \
+	expect "$TMP/err" "'gpu'" "snapshot: bad --read value named"
+run 0 "snapshot --read mmap" "$T" snapshot sim "$TMP/x.png" --read mmap
+# The sim's buffers are memfds here (no /dev/udmabuf): no GPU imports them,
+# and the error says so instead of a bare errno.
+if [ ! -c /dev/udmabuf ]; then
+	run 1 "snapshot --read egl of a memfd" "$T" snapshot sim "$TMP/x.png" --read egl && \
+		expect "$TMP/err" "memfd" "snapshot --read egl: says the buffer is a memfd"
+fi
 run 2 "watch bad --interval" "$T" watch sim --interval abc && {
 	expect "$TMP/err" "--interval" "watch: bad --interval named"
 	expect "$TMP/err" "abc" "watch: bad --interval value quoted"
@@ -279,6 +296,8 @@ run 0 "watch --count 3" "$T" watch "$SIM" --count 3 --interval 0.3 && {
 	[ "$lines" -eq 4 ] && ok "watch: 3 reports and a summary" || fail "watch: $lines report lines"
 	expect "$TMP/out" "query us" "watch: latency figures"
 	expect "$TMP/out" "Summary" "watch: summary"
+	# Frames are counted from dmabuf ids: no dma-buf is ever taken.
+	expect "$TMP/out" "hit 0 miss 0" "watch: counts frames without taking a dma-buf"
 	# The sim flips at its frame rate: some flips and frames were seen.
 	awk '/^ *[0-9.]+s/ { if ($3 + 0 > 0) f++; if ($5 + 0 > 0) g++ } END { exit !(f > 0 && g > 0) }' "$TMP/out" &&
 		ok "watch: non-zero flips/s and fps" || { fail "watch: no flips counted"; sed 's/^/#   /' "$TMP/out"; }

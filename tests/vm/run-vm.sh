@@ -185,6 +185,18 @@ for m in $modules_wanted; do
 done
 [ -n "$gvtsim_ko" ] && cp "$gvtsim_ko" "$initrd_dir/lib/modules/gvtsim.ko"
 
+# 6.12: the reader's GPU path runs in the Debian 13 tree (Mesa 25).
+tree_builddir="" tree_status="not a Debian 13 kernel"
+if [ -n "$root" ]; then
+	if tree_builddir=$("$here/build-in-tree.sh" "$root" 2>"$work/tree-build.log"); then
+		tree_status=ok
+		log "built the library in the Debian 13 tree: $tree_builddir"
+	else
+		tree_builddir="" tree_status="build-in-tree.sh failed: $(tail -n 3 "$work/tree-build.log" | tr '\n' ' ' | tr -d "'")"
+		cat "$work/tree-build.log"
+	fi
+fi
+
 cp "$here/vm-init.sh" "$initrd_dir/init"
 chmod 755 "$initrd_dir/init"
 cat >"$initrd_dir/vm.conf" <<EOF
@@ -193,6 +205,9 @@ KVER='$kver'
 SRCDIR='$srcdir'
 BUILDDIR='$builddir'
 MODULE_STATUS='$module_status'
+TREE_ROOT='$root'
+TREE_BUILDDIR='$tree_builddir'
+TREE_STATUS='$tree_status'
 EOF
 
 (cd "$initrd_dir" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz" ||

@@ -300,6 +300,9 @@ else
 	say "# no /dev/udmabuf on this kernel: the sim's udmabuf export is not tested here"
 fi
 
+# ---- the reader's GPU path (EGL), in the Debian 13 tree ----------------------
+[ -n "${TREE_ROOT:-}" ] && . "/host$SRCDIR/tests/vm/vm-reader.sh"
+
 # ---- teardown: remove the vGPUs while a process still holds a dma-buf -----
 if [ -x "/host$tests/vm-lib" ]; then
 	rm -f /host/tmp/removed /host/tmp/release
