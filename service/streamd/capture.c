@@ -268,6 +268,8 @@ static void on_stream_state(void *data, enum pw_stream_state old, enum pw_stream
 		g_mutex_unlock(&v->lock);
 		pw_stream_trigger_process(v->stream);
 	}
+	if (pw_stream_get_node_id(v->stream) == SPA_ID_INVALID)
+		return;	/* "connecting": nothing to say yet */
 	slog(state == PW_STREAM_STATE_ERROR ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE,
 	     "pipewire", v->device, "%s: node %u %s%s%s", v->device, pw_stream_get_node_id(v->stream),
 	     pw_stream_state_as_string(state), error ? ": " : "", error ? error : "");

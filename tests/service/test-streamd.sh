@@ -65,6 +65,20 @@ bad "override syntax" "expected SECTION.KEY=VALUE" $'[daemon]' --set nodot=1
 "$SD" --bogus >"$T/out" 2>&1
 [ $? -eq 2 ] && grep -q "bogus" "$T/out" && ok "unknown option refused" || fail "unknown option: $(cat "$T/out")"
 
+# ---- no PipeWire at all: the daemon runs, captures and says so ----
+"$SD" --user --no-dbus --config /dev/null --set 'vgpu sim:256x160.name=Alone' >"$T/nopw.log" 2>&1 &
+NP=$!
+sleep 2
+if kill -0 $NP 2>/dev/null && grep -q "no PipeWire daemon" "$T/nopw.log"; then
+	ok "without PipeWire the daemon keeps running and says so"
+else
+	fail "without PipeWire: $(cat "$T/nopw.log")"
+fi
+kill -TERM $NP
+wait $NP
+rc=$?
+[ $rc -eq 0 ] && ok "SIGTERM without PipeWire: exit 0" || fail "SIGTERM without PipeWire: exit $rc"
+
 # ---- a private PipeWire ----
 pipewire >"$T/pipewire.log" 2>&1 &
 PW=$!
