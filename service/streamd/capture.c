@@ -164,10 +164,13 @@ struct streamd_vgpu {
 	uint32_t spa_format;	/* negotiated, 0 before */
 	uint32_t width, height;	/* of the capture (current caps) */
 	uint32_t node_width, node_height;	/* offered in the node's formats */
+	uint32_t fmt_width, fmt_height;		/* negotiated */
 	uint64_t seq;
 
 	GMutex lock;		/* sample, counters */
-	GstSample *sample;
+	GstSample *sample;	/* newest frame not yet published */
+	GstSample *last;	/* newest frame, for a consumer that joins */
+	bool resend;
 	uint64_t frames;
 	uint64_t frames_published;
 	int64_t fps_window_start;
@@ -271,11 +274,15 @@ static void on_stream_state(void *data, enum pw_stream_state old, enum pw_stream
 
 	v->pw_state = state;
 	if (state == PW_STREAM_STATE_STREAMING) {
-		/* A new consumer has no cursor image yet. */
+		/* A new consumer has no picture and no cursor image yet. */
 		g_mutex_lock(&v->lock);
 		v->cursor_sent = 0;
+		v->resend = true;
 		g_mutex_unlock(&v->lock);
+		pw_stream_trigger_process(v->stream);
 	}
+	if (pw_stream_get_node_id(v->stream) == SPA_ID_INVALID)
+		return;	/* "connecting": nothing to say yet */
 	slog(state == PW_STREAM_STATE_ERROR ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE,
 	     "pipewire", v->device, "%s: node %u %s%s%s", v->device, pw_stream_get_node_id(v->stream),
 	     pw_stream_state_as_string(state), error ? ": " : "", error ? error : "");
@@ -298,6 +305,8 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 		return;
 	}
 	v->spa_format = info.format;
+	v->fmt_width = info.size.width;
+	v->fmt_height = info.size.height;
 	stride = SPA_ROUND_UP_N(info.size.width * 4, 4);
 	caps = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, gst_name_for(info.format),
 				   NULL);
@@ -411,15 +420,20 @@ static void on_process(void *data)
 	g_mutex_lock(&v->lock);
 	sample = v->sample;
 	v->sample = NULL;
+	/* A consumer that just joined an idle desktop gets the picture now,
+	 * not at the guest's next change. */
+	if (!sample && v->resend && v->last)
+		sample = gst_sample_ref(v->last);
+	v->resend = false;
 	g_mutex_unlock(&v->lock);
 	if (!sample)
 		return;
 	if (!gst_video_info_from_caps(&vi, gst_sample_get_caps(sample)) ||
 	    gst_name_for(v->spa_format) == NULL ||
 	    strcmp(gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&vi)), gst_name_for(v->spa_format)) ||
-	    GST_VIDEO_INFO_WIDTH(&vi) != (int)v->node_width ||
-	    GST_VIDEO_INFO_HEIGHT(&vi) != (int)v->node_height)
-		goto out;	/* the converter has not switched yet */
+	    GST_VIDEO_INFO_WIDTH(&vi) != (int)v->fmt_width ||
+	    GST_VIDEO_INFO_HEIGHT(&vi) != (int)v->fmt_height)
+		goto out;	/* the converter or the consumer has not switched yet */
 	pb = pw_stream_dequeue_buffer(v->stream);
 	if (!pb)
 		goto out;	/* the consumer holds every buffer: drop this frame */
@@ -429,9 +443,9 @@ static void on_process(void *data)
 		pw_stream_queue_buffer(v->stream, pb);
 		goto out;
 	}
-	stride = SPA_ROUND_UP_N(v->node_width * 4, 4);
-	row_bytes = v->node_width * 4;
-	rows = MIN(v->node_height, d->maxsize / stride);
+	stride = SPA_ROUND_UP_N(v->fmt_width * 4, 4);
+	row_bytes = v->fmt_width * 4;
+	rows = MIN(v->fmt_height, d->maxsize / stride);
 	/* The shared-memory path is a copy by nature (the consumer asked for
 	 * memory it can map); the dma-buf path does not come through here. */
 	for (uint32_t y = 0; y < rows; y++)
@@ -459,7 +473,7 @@ static void on_process(void *data)
 		struct spa_meta_region *r = m->data;
 
 		/* Whole-frame damage until the library's damage is carried. */
-		r[0].region = SPA_REGION(0, 0, v->node_width, v->node_height);
+		r[0].region = SPA_REGION(0, 0, v->fmt_width, v->fmt_height);
 		if (m->size >= 2 * sizeof(*r))
 			r[1].region = SPA_REGION(0, 0, 0, 0);
 	}
@@ -488,6 +502,7 @@ static void node_destroy_locked(struct streamd_vgpu *v)
 	pw_stream_destroy(v->stream);
 	v->stream = NULL;
 	v->spa_format = 0;
+	v->fmt_width = v->fmt_height = 0;
 	v->pw_state = PW_STREAM_STATE_UNCONNECTED;
 }
 
@@ -533,8 +548,23 @@ static void node_update(struct streamd_vgpu *v)
 		return;
 	pw_thread_loop_lock(v->pw->loop);
 	core = v->pw->up ? v->pw->core : NULL;
-	if (v->stream && (!core || v->node_width != v->width || v->node_height != v->height))
+	if (v->stream && !core)
 		node_destroy_locked(v);
+	if (v->stream && (v->node_width != v->width || v->node_height != v->height)) {
+		/* A new mode: offer the new size on the same node (its id and
+		 * serial stay, consumers renegotiate). */
+		uint8_t buf[1024];
+		struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
+		const struct spa_pod *params[G_N_ELEMENTS(shm_formats)];
+
+		for (guint i = 0; i < G_N_ELEMENTS(shm_formats); i++)
+			params[i] = build_format(&b, shm_formats[i], v->width, v->height);
+		v->node_width = v->width;
+		v->node_height = v->height;
+		pw_stream_update_params(v->stream, params, G_N_ELEMENTS(params));
+		slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: node offers %ux%u now",
+		     v->device, v->width, v->height);
+	}
 	if (!v->stream && core && v->width) {
 		int res = node_create_locked(v, core);
 
@@ -584,6 +614,9 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 	if (v->sample)
 		gst_sample_unref(v->sample);
 	v->sample = sample;
+	if (v->last)
+		gst_sample_unref(v->last);
+	v->last = gst_sample_ref(sample);
 	v->frames++;
 	if (now - v->fps_window_start >= G_USEC_PER_SEC) {
 		if (v->fps_window_start)
@@ -682,7 +715,7 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	g_mutex_init(&v->lock);
 	v->device = g_strdup(cfg->device);
 	v->name = g_strdup(cfg->name);
-	v->node_name = node_name_for(cfg->device);
+	v->node_name = node_name_for(cfg->node_key ? cfg->node_key : cfg->device);
 	v->state = g_strdup("starting");
 	v->pw = pw;
 	/* The tee is where the network streams' encode branch will attach. */
@@ -750,6 +783,8 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 	g_clear_object(&v->pipeline);
 	if (v->sample)
 		gst_sample_unref(v->sample);
+	if (v->last)
+		gst_sample_unref(v->last);
 	gst_buffer_replace(&v->cursor_pixels, NULL);
 	slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture closed", v->device);
 	g_mutex_clear(&v->lock);

@@ -24,6 +24,7 @@ static const char *const encoder_choices[] = {
 static const struct key_desc daemon_keys[] = {
 	{ "pipewire", KEY_BOOL },
 	{ "discover-mdev", KEY_BOOL },
+	{ "discover-vms", KEY_BOOL },
 	{ "rescan-interval", KEY_UINT, 1, 3600 },
 	/* Planned for the network streams (issues 10, 11): known, refused. */
 	{ "rtsp-address", KEY_STRING },
@@ -218,6 +219,7 @@ static void vgpu_config_free(gpointer p)
 	g_free(v->device);
 	g_free(v->name);
 	g_free(v->encoder);
+	g_free(v->node_key);
 	g_free(v);
 }
 
@@ -389,6 +391,7 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 	}
 	cfg->pipewire = get_bool(kf, "daemon", "pipewire", true);
 	cfg->discover_mdev = get_bool(kf, "daemon", "discover-mdev", true);
+	cfg->discover_qemu = get_bool(kf, "daemon", "discover-vms", true);
 	cfg->rescan_interval = get_uint(kf, "daemon", "rescan-interval", 2);
 	cfg->rtsp_port = get_uint(kf, "daemon", "rtsp-port", 8554);
 	cfg->rtsp_address = g_key_file_get_string(kf, "daemon", "rtsp-address", NULL);

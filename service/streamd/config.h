@@ -12,6 +12,8 @@
 struct streamd_vgpu_config {
 	char *device;		/* section name after "vgpu ": UUID, sim:..., qemu:... */
 	char *name;		/* node.description; default: the device */
+	char *node_key;		/* node.name is derived from it; NULL: the device
+				 * (discovered VMs: their UUID or name) */
 	bool enabled;
 	int max_fps;		/* 0: every frame the guest shows */
 	unsigned int keepalive_ms;
@@ -26,6 +28,7 @@ struct streamd_config {
 	char *path;		/* file it came from, NULL if none */
 	bool pipewire;
 	bool discover_mdev;
+	bool discover_qemu;	/* VMs with a QEMU D-Bus display */
 	unsigned int rescan_interval;	/* seconds between mdev rescans */
 	char *rtsp_address;	/* an IP literal, loopback (checked at load) */
 	unsigned int rtsp_port;	/* 0: any free port */

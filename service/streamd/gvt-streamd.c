@@ -49,6 +49,8 @@ struct daemon {
 	struct streamd_pw *pw;
 	struct streamd_rtsp *rtsp;
 	GHashTable *vgpus;	/* device -> struct streamd_vgpu * */
+	GHashTable *failed;	/* device -> last error text, logged once */
+	GHashTable *found_vms;	/* qemu: devices that discovery started */
 	guint rescan_source;
 	GDBusNodeInfo *introspection;
 	guint owner_id;
@@ -95,9 +97,15 @@ static void vgpu_start(struct daemon *d, const struct streamd_vgpu_config *vc)
 	}
 	v = streamd_vgpu_create(vc, d->pw, &err);
 	if (!v) {
-		slog(G_LOG_LEVEL_WARNING, "capture", vc->device, "%s: %s", vc->device, err->message);
+		/* Discovery tries again at every rescan (a VM may let go of
+		 * its vGPU); say so once per different reason. */
+		if (g_strcmp0(g_hash_table_lookup(d->failed, vc->device), err->message)) {
+			slog(G_LOG_LEVEL_WARNING, "capture", vc->device, "%s: %s", vc->device, err->message);
+			g_hash_table_insert(d->failed, g_strdup(vc->device), g_strdup(err->message));
+		}
 		return;
 	}
+	g_hash_table_remove(d->failed, vc->device);
 	g_hash_table_insert(d->vgpus, g_strdup(vc->device), v);
 	streamd_vgpu_pw_changed(v, streamd_pw_is_up(d->pw));
 	if (d->rtsp && vc->rtsp) {
@@ -112,7 +120,8 @@ static void vgpu_start(struct daemon *d, const struct streamd_vgpu_config *vc)
 	}
 }
 
-static void vgpu_start_device(struct daemon *d, const char *device)
+static void vgpu_start_device(struct daemon *d, const char *device, const char *name,
+			      const char *node_key)
 {
 	const struct streamd_vgpu_config *vc = streamd_config_find(d->cfg, device);
 	struct streamd_vgpu_config def;
@@ -122,19 +131,76 @@ static void vgpu_start_device(struct daemon *d, const char *device)
 		return;
 	}
 	streamd_vgpu_config_defaults(&def, device);
+	if (name && *name) {
+		g_free(def.name);
+		def.name = g_strdup(name);
+	}
+	def.node_key = node_key ? g_strdup(node_key) : NULL;
 	vgpu_start(d, &def);
 	g_free(def.device);
 	g_free(def.name);
 	g_free(def.encoder);
+	g_free(def.node_key);
+}
+
+/*
+ * Running VMs that offer QEMU's D-Bus display on the session or system
+ * bus: each one's console 0 is streamed through QEMU (its vGPU is QEMU's,
+ * never opened here), named after the VM, and dropped when the VM goes.
+ * VMs on libvirt's private buses are configured as [vgpu qemu:bus=...].
+ */
+static void rescan_vms(struct daemon *d)
+{
+	struct gvtdmabuf_qemu_display *list = NULL;
+	size_t n = 0;
+	GHashTableIter it;
+	gpointer key;
+
+	if (!d->cfg->discover_qemu || gvtdmabuf_list_qemu_displays(NULL, &list, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct streamd_vgpu_config *vc = streamd_config_find(d->cfg, list[i].device);
+
+		if (g_hash_table_contains(d->vgpus, list[i].device) || (vc && !vc->enabled))
+			continue;
+		if (!g_hash_table_contains(d->found_vms, list[i].device))
+			slog(G_LOG_LEVEL_MESSAGE, "discovery", list[i].device,
+			     "%s: VM '%s' offers a D-Bus display (%s bus, %s)", list[i].device,
+			     list[i].vm_name, list[i].bus, list[i].bus_name);
+		g_hash_table_add(d->found_vms, g_strdup(list[i].device));
+		{
+			/* A stable node.name: the VM's UUID, else its name. */
+			/* QEMU without -uuid reports the nil UUID. */
+			bool uuid = list[i].vm_uuid[0] &&
+				    strcmp(list[i].vm_uuid, "00000000-0000-0000-0000-000000000000");
+			g_autofree char *node_key = uuid ? g_strdup_printf("vm-%s", list[i].vm_uuid)
+					     : list[i].vm_name[0] ? g_strdup_printf("vm-%s", list[i].vm_name)
+					     : NULL;
+
+			vgpu_start_device(d, list[i].device, list[i].vm_name, node_key);
+		}
+	}
+	g_hash_table_iter_init(&it, d->found_vms);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		bool found = false;
+
+		for (size_t i = 0; !found && i < n; i++)
+			found = !strcmp(list[i].device, key);
+		if (!found) {
+			slog(G_LOG_LEVEL_MESSAGE, "discovery", key, "%s: VM gone", (char *)key);
+			if (!streamd_config_find(d->cfg, key))
+				g_hash_table_remove(d->vgpus, key);
+			g_hash_table_remove(d->failed, key);
+			g_hash_table_iter_remove(&it);
+		}
+	}
+	free(list);
 }
 
 /*
  * Discovery of mdev vGPUs.  sysfs sends no inotify events for devices
  * that appear, and udev's netlink needs udevd: the list is read again every
  * rescan-interval seconds (cheap: a readdir, no device is opened).
- * Running VMs' QEMU D-Bus displays (gvtdmabuf_list_qemu_displays(), "qemu:"
- * names) are to be followed here too; until then configure them as
- * [vgpu qemu:...] sections.
  */
 static gboolean rescan(gpointer user)
 {
@@ -144,6 +210,7 @@ static gboolean rescan(gpointer user)
 	GHashTableIter it;
 	gpointer key, value;
 
+	rescan_vms(d);
 	if (!d->cfg->discover_mdev || gvtdmabuf_list_mdevs(NULL, false, &list, &n) < 0)
 		return G_SOURCE_CONTINUE;
 	for (size_t i = 0; i < n; i++)
@@ -152,9 +219,10 @@ static gboolean rescan(gpointer user)
 
 			if (vc && !vc->enabled)
 				continue;
-			slog(G_LOG_LEVEL_MESSAGE, "discovery", list[i].uuid, "%s: vGPU appeared (%s)",
-			     list[i].uuid, list[i].type_id);
-			vgpu_start_device(d, list[i].uuid);
+			if (!g_hash_table_contains(d->failed, list[i].uuid))
+				slog(G_LOG_LEVEL_MESSAGE, "discovery", list[i].uuid, "%s: vGPU appeared (%s)",
+				     list[i].uuid, list[i].type_id);
+			vgpu_start_device(d, list[i].uuid, NULL, NULL);
 		}
 	/* A removed mdev: its capture ends (the element sees the device
 	 * request or -ENODEV); drop it so that it returns with the vGPU. */
@@ -168,6 +236,15 @@ static gboolean rescan(gpointer user)
 			slog(G_LOG_LEVEL_MESSAGE, "discovery", key, "%s: vGPU removed", (char *)key);
 			g_hash_table_iter_remove(&it);
 		}
+	}
+	g_hash_table_iter_init(&it, d->failed);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		bool found = !g_uuid_string_is_valid(key);
+
+		for (size_t i = 0; !found && i < n; i++)
+			found = !strcmp(list[i].uuid, key);
+		if (!found)
+			g_hash_table_iter_remove(&it);
 	}
 	free(list);
 	return G_SOURCE_CONTINUE;
@@ -406,6 +483,8 @@ int main(int argc, char **argv)
 	}
 	d.loop = g_main_loop_new(NULL, FALSE);
 	d.vgpus = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, vgpu_destroy_cb);
+	d.failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	d.found_vms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_unix_signal_add(SIGTERM, on_sigterm, &d);
 	g_unix_signal_add(SIGINT, on_sigterm, &d);
 	g_unix_signal_add(SIGHUP, on_sighup, &d);
@@ -429,6 +508,8 @@ int main(int argc, char **argv)
 	/* Clean end: every capture and node closed before PipeWire goes. */
 	g_hash_table_destroy(d.vgpus);
 	streamd_rtsp_destroy(d.rtsp);
+	g_hash_table_destroy(d.failed);
+	g_hash_table_destroy(d.found_vms);
 	if (d.rescan_source)
 		g_source_remove(d.rescan_source);
 	if (d.owner_id)

@@ -45,39 +45,8 @@
 #endif
 
 #include "gvt-dmabuf/gvt-dmabuf.h"
+#include "tap.h"
 #include "guest-model.h"
-
-static int n_test, n_fail;
-
-static bool
-check(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_test++;
-	if (!cond)
-		n_fail++;
-	printf("%s %d - ", cond ? "ok" : "not ok", n_test);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	return cond;
-}
-
-static void
-note(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
 
 static double
 now_s(void)
@@ -277,7 +246,7 @@ check_frames(struct gvtdmabuf_device *dev, uint32_t w, uint32_t h, int want,
 		if (r == -ENODATA)
 			continue;
 		if (r < 0) {
-			check(false, "%s: sample: %s", what, strerror(-r));
+			tap_check(false, "%s: sample: %s", what, strerror(-r));
 			return;
 		}
 		if (s.torn) {
@@ -298,17 +267,17 @@ check_frames(struct gvtdmabuf_device *dev, uint32_t w, uint32_t h, int want,
 		last = s.frame;
 		if (s.mismatches) {
 			bad++;
-			note("%s: frame %" PRIu64 ": %zu of %u pixels differ from the guest model",
+			tap_note("%s: frame %" PRIu64 ": %zu of %u pixels differ from the guest model",
 			     what, s.frame, s.mismatches, w * h);
 		} else {
 			good++;
 		}
 	}
-	check(good >= want && bad == 0,
+	tap_check(good >= want && bad == 0,
 	      "%s: %d frames of %ux%u match the guest model pixel for pixel (%d differ, %d torn samples skipped)",
 	      what, good, w, h, bad, torn);
-	check(increasing, "%s: block-code frame numbers increase (last %" PRIu64 ")", what, last);
-	check(damaged && inside, "%s: each new frame came with damage inside the surface", what);
+	tap_check(increasing, "%s: block-code frame numbers increase (last %" PRIu64 ")", what, last);
+	tap_check(damaged && inside, "%s: each new frame came with damage inside the surface", what);
 }
 
 static void
@@ -331,25 +300,25 @@ check_cursor(struct gvtdmabuf_device *dev)
 			break;
 		usleep(100000);
 	}
-	if (!check(pi.enabled, "cursor plane enabled"))
+	if (!tap_check(pi.enabled, "cursor plane enabled"))
 		return;
 	rep = read_report();
 	c = rep ? strstr(rep, "\ncursor ") : NULL;
 	if (c)
 		sscanf(c, "\ncursor %d %d %d %d", &gx, &gy, &hx, &hy);
 	free(rep);
-	check(pi.width == 64 && pi.height == 64 && pi.fourcc == DRM_FORMAT_ARGB8888,
+	tap_check(pi.width == 64 && pi.height == 64 && pi.fourcc == DRM_FORMAT_ARGB8888,
 	      "cursor is 64x64 ARGB8888 (got %ux%u 0x%08x)", pi.width, pi.height, pi.fourcc);
-	check(pi.hotspot_known && (int)pi.x_hot == hx && (int)pi.y_hot == hy,
+	tap_check(pi.hotspot_known && (int)pi.x_hot == hx && (int)pi.y_hot == hy,
 	      "cursor hotspot %d,%d as the guest set (got %u,%u)", hx, hy, pi.x_hot, pi.y_hot);
 	/* virtio-gpu reports the cursor plane's top left (the guest's CRTC
 	 * x/y) and QEMU passes it on in MouseSet. */
-	check(pi.x == gx && pi.y == gy, "cursor position %d,%d as the guest set (got %d,%d)",
+	tap_check(pi.x == gx && pi.y == gy, "cursor position %d,%d as the guest set (got %d,%d)",
 	      gx, gy, pi.x, pi.y);
 	r = gvtdmabuf_device_get_dmabuf(dev, &pi, &db);
 	if (r == 0)
 		r = gvtdmabuf_dmabuf_read_linear(db, buf, 64 * 4);
-	if (!check(r == 0, "cursor pixels read: %s", strerror(-r)))
+	if (!tap_check(r == 0, "cursor pixels read: %s", strerror(-r)))
 		return;
 	gvtsim_guest_config_default(&cfg);
 	cfg.cursor_size = 64;
@@ -357,7 +326,7 @@ check_cursor(struct gvtdmabuf_device *dev)
 		for (x = 0; x < 64; x++)
 			if (buf[y * 64 + x] != gvtsim_guest_expected_cursor_pixel(&cfg, x, y))
 				bad++;
-	check(bad == 0, "cursor shape is the guest model's (%zu of 4096 pixels differ)", bad);
+	tap_check(bad == 0, "cursor shape is the guest model's (%zu of 4096 pixels differ)", bad);
 }
 
 static void
@@ -377,28 +346,28 @@ check_input(struct gvtdmabuf_device *dev, uint32_t w, uint32_t h)
 		r = gvtdmabuf_device_send_key(dev, keys[i].code, true);
 		if (r == 0)
 			r = gvtdmabuf_device_send_key(dev, keys[i].code, false);
-		if (!check(r == 0, "send %s: %s", keys[i].name, strerror(-r)))
+		if (!tap_check(r == 0, "send %s: %s", keys[i].name, strerror(-r)))
 			continue;
 		snprintf(line, sizeof(line), "ev 1 %u 1", keys[i].code);
-		check(wait_line(line, from, 10), "guest evdev saw %s pressed (%s)", keys[i].name, line);
+		tap_check(wait_line(line, from, 10), "guest evdev saw %s pressed (%s)", keys[i].name, line);
 		snprintf(line, sizeof(line), "ev 1 %u 0", keys[i].code);
-		check(wait_line(line, from, 10), "guest evdev saw %s released (%s)", keys[i].name, line);
+		tap_check(wait_line(line, from, 10), "guest evdev saw %s released (%s)", keys[i].name, line);
 	}
-	check(gvtdmabuf_device_send_key(dev, 0x2ff, true) == -EINVAL,
+	tap_check(gvtdmabuf_device_send_key(dev, 0x2ff, true) == -EINVAL,
 	      "a key code without a QEMU key number is -EINVAL");
 
 	/* QEMU scales absolute positions to 0..0x7fff over the surface. */
 	from = report_len();
 	r = gvtdmabuf_device_send_pointer_absolute(dev, w / 2, h / 4);
-	check(r == 0, "absolute motion to %u,%u: %s", w / 2, h / 4, strerror(-r));
+	tap_check(r == 0, "absolute motion to %u,%u: %s", w / 2, h / 4, strerror(-r));
 	snprintf(line, sizeof(line), "ev 3 %u %u", ABS_X, (uint32_t)((uint64_t)(w / 2) * 0x7fff / w));
-	check(wait_line(line, from, 10), "guest tablet saw ABS_X (%s)", line);
+	tap_check(wait_line(line, from, 10), "guest tablet saw ABS_X (%s)", line);
 	snprintf(line, sizeof(line), "ev 3 %u %u", ABS_Y, (uint32_t)((uint64_t)(h / 4) * 0x7fff / h));
-	check(wait_line(line, from, 10), "guest tablet saw ABS_Y (%s)", line);
+	tap_check(wait_line(line, from, 10), "guest tablet saw ABS_Y (%s)", line);
 	r = gvtdmabuf_device_send_pointer_absolute(dev, w + 10, 0);
-	check(r == -EINVAL, "absolute motion outside the surface is -EINVAL (%s)", strerror(-r));
+	tap_check(r == -EINVAL, "absolute motion outside the surface is -EINVAL (%s)", strerror(-r));
 	r = gvtdmabuf_device_send_pointer_relative(dev, 5, 5);
-	check(r == -EINVAL, "relative motion with an absolute tablet is -EINVAL (%s)", strerror(-r));
+	tap_check(r == -EINVAL, "relative motion with an absolute tablet is -EINVAL (%s)", strerror(-r));
 
 	from = report_len();
 	r = gvtdmabuf_device_send_button(dev, BTN_LEFT, true);
@@ -408,25 +377,25 @@ check_input(struct gvtdmabuf_device *dev, uint32_t w, uint32_t h)
 		r = gvtdmabuf_device_send_button(dev, BTN_RIGHT, true);
 	if (r == 0)
 		r = gvtdmabuf_device_send_button(dev, BTN_RIGHT, false);
-	check(r == 0, "buttons: %s", strerror(-r));
+	tap_check(r == 0, "buttons: %s", strerror(-r));
 	snprintf(line, sizeof(line), "ev 1 %u 1", BTN_LEFT);
-	check(wait_line(line, from, 10), "guest saw BTN_LEFT pressed (%s)", line);
+	tap_check(wait_line(line, from, 10), "guest saw BTN_LEFT pressed (%s)", line);
 	snprintf(line, sizeof(line), "ev 1 %u 0", BTN_LEFT);
-	check(wait_line(line, from, 10), "guest saw BTN_LEFT released (%s)", line);
+	tap_check(wait_line(line, from, 10), "guest saw BTN_LEFT released (%s)", line);
 	snprintf(line, sizeof(line), "ev 1 %u 1", BTN_RIGHT);
-	check(wait_line(line, from, 10), "guest saw BTN_RIGHT pressed (%s)", line);
-	check(gvtdmabuf_device_send_button(dev, KEY_A, true) == -EINVAL,
+	tap_check(wait_line(line, from, 10), "guest saw BTN_RIGHT pressed (%s)", line);
+	tap_check(gvtdmabuf_device_send_button(dev, KEY_A, true) == -EINVAL,
 	      "a non-button code is -EINVAL");
 
 	from = report_len();
 	r = gvtdmabuf_device_send_wheel(dev, 1);
-	check(r == 0, "wheel up: %s", strerror(-r));
+	tap_check(r == 0, "wheel up: %s", strerror(-r));
 	snprintf(line, sizeof(line), "ev 2 %u 1", REL_WHEEL);
-	check(wait_line(line, from, 10), "guest saw the wheel turn up (%s)", line);
+	tap_check(wait_line(line, from, 10), "guest saw the wheel turn up (%s)", line);
 	r = gvtdmabuf_device_send_wheel(dev, -1);
 	snprintf(line, sizeof(line), "ev 2 %u -1", REL_WHEEL);
-	check(r == 0 && wait_line(line, from, 10), "guest saw the wheel turn down (%s)", line);
-	check(gvtdmabuf_device_send_wheel(dev, 0) == -EINVAL, "a wheel of 0 steps is -EINVAL");
+	tap_check(r == 0 && wait_line(line, from, 10), "guest saw the wheel turn down (%s)", line);
+	tap_check(gvtdmabuf_device_send_wheel(dev, 0) == -EINVAL, "a wheel of 0 steps is -EINVAL");
 }
 
 /* A consumer that looks away for 3 s: QEMU and the guest go on, and the
@@ -444,7 +413,7 @@ check_slow_consumer(struct gvtdmabuf_device *dev)
 	sleep(3);
 	after = last_guest_frame();
 	/* The guest flips every 250 ms: ~12 frames in 3 s; allow TCG jitter. */
-	check(after >= before + 6, "QEMU and the guest went on while the consumer slept (%" PRIu64 " -> %" PRIu64 ")",
+	tap_check(after >= before + 6, "QEMU and the guest went on while the consumer slept (%" PRIu64 " -> %" PRIu64 ")",
 	      before, after);
 	end = now_s() + 10;
 	while (now_s() < end && !seen) {
@@ -456,7 +425,7 @@ check_slow_consumer(struct gvtdmabuf_device *dev)
 			seen = s.frame;
 	}
 	after = last_guest_frame();
-	check(seen && seen + 3 >= after,
+	tap_check(seen && seen + 3 >= after,
 	      "after the stall the consumer sees a recent frame (%" PRIu64 ", guest at %" PRIu64 "), not a backlog",
 	      seen, after);
 }
@@ -468,10 +437,10 @@ check_resolution(struct gvtdmabuf_device *dev)
 	int r;
 
 	r = gvtdmabuf_device_request_resolution(dev, 800, 600);
-	check(r == 0, "request 800x600 (SetUIInfo): %s", strerror(-r));
-	check(gvtdmabuf_device_request_resolution(dev, 0, 600) == -EINVAL,
+	tap_check(r == 0, "request 800x600 (SetUIInfo): %s", strerror(-r));
+	tap_check(gvtdmabuf_device_request_resolution(dev, 0, 600) == -EINVAL,
 	      "a resolution of width 0 is -EINVAL");
-	if (check(wait_line("mode 800x600", from, 30),
+	if (tap_check(wait_line("mode 800x600", from, 30),
 		  "the guest saw a hotplug with 800x600 as the preferred mode"))
 		check_frames(dev, 800, 600, 2, 30, "after the mode change");
 }
@@ -549,22 +518,22 @@ check_tool(const char *tool, const char *scratch)
 
 	snprintf(cmd, sizeof(cmd), "%s list --json --no-probe", tool);
 	out = run(cmd, &st);
-	check(st == 0 && strstr(out, "\"device\": \"qemu:session\"") &&
+	tap_check(st == 0 && strstr(out, "\"device\": \"qemu:session\"") &&
 	      strstr(out, "\"vm_name\": \"gvt-qemu-test\"") && strstr(out, "\"consoles\": 1"),
 	      "gvt-dmabuf list shows the VM on the session bus (qemu:session, gvt-qemu-test)");
 	free(out);
 	snprintf(cmd, sizeof(cmd), "%s list --no-vms --json", tool);
 	out = run(cmd, &st);
-	check(st == 0 && !strstr(out, "qemu-dbus"), "gvt-dmabuf list --no-vms does not");
+	tap_check(st == 0 && !strstr(out, "qemu-dbus"), "gvt-dmabuf list --no-vms does not");
 	free(out);
 	snprintf(cmd, sizeof(cmd), "%s info qemu:", tool);
 	out = run(cmd, &st);
-	check(st == 0 && strstr(out, "Backend: qemu-dbus") && strstr(out, "size:      640x480"),
+	tap_check(st == 0 && strstr(out, "Backend: qemu-dbus") && strstr(out, "size:      640x480"),
 	      "gvt-dmabuf info qemu: shows the backend and the 640x480 plane");
 	free(out);
 	snprintf(cmd, sizeof(cmd), "%s watch qemu: --count 2", tool);
 	out = run(cmd, &st);
-	check(st == 0 && strstr(out, "Summary:") && !strstr(out, "fps 0.0 "),
+	tap_check(st == 0 && strstr(out, "Summary:") && !strstr(out, "fps 0.0 "),
 	      "gvt-dmabuf watch qemu: sees frames");
 	free(out);
 #ifdef HAVE_PNG
@@ -583,14 +552,14 @@ check_tool(const char *tool, const char *scratch)
 			continue;
 		bad = png_vs_model(png, &w, &h, &frame);
 		if (bad == 0 && w == 640 && h == 480) {
-			check(true, "gvt-dmabuf snapshot qemu: is the guest model's frame %" PRIu64
+			tap_check(true, "gvt-dmabuf snapshot qemu: is the guest model's frame %" PRIu64
 			      " pixel for pixel (attempt %d)", frame, attempt + 1);
 			return;
 		}
-		note("snapshot attempt %d: %ld pixels differ (%ux%u, frame %" PRIu64 ")",
+		tap_note("snapshot attempt %d: %ld pixels differ (%ux%u, frame %" PRIu64 ")",
 		     attempt + 1, bad, w, h, frame);
 	}
-	check(false, "gvt-dmabuf snapshot qemu: is the guest model's frame");
+	tap_check(false, "gvt-dmabuf snapshot qemu: is the guest model's frame");
 #else
 	(void)png;
 	(void)attempt;
@@ -609,23 +578,23 @@ check_qemu_gone(struct gvtdmabuf_device *dev, pid_t qemu)
 	size_t n;
 	int r;
 
-	if (!check(rfd >= 0, "the device has a request fd (%d)", rfd))
+	if (!tap_check(rfd >= 0, "the device has a request fd (%d)", rfd))
 		return;
 	r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi);
-	check(r == 0 && pi.enabled, "primary plane enabled before QEMU goes");
-	check(poll(&p, 1, 0) == 0, "request fd quiet while QEMU runs");
+	tap_check(r == 0 && pi.enabled, "primary plane enabled before QEMU goes");
+	tap_check(poll(&p, 1, 0) == 0, "request fd quiet while QEMU runs");
 	kill(qemu, SIGKILL);
-	check(poll(&p, 1, 10000) == 1, "request fd fires when QEMU is killed mid-stream");
-	check(gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi) == -ENODEV,
+	tap_check(poll(&p, 1, 10000) == 1, "request fd fires when QEMU is killed mid-stream");
+	tap_check(gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi) == -ENODEV,
 	      "query_plane is -ENODEV after QEMU went away");
 	gvtdmabuf_device_flush_cache(dev);
-	check(gvtdmabuf_device_get_dmabuf(dev, &pi, &db) == -ENODEV || !pi.enabled,
+	tap_check(gvtdmabuf_device_get_dmabuf(dev, &pi, &db) == -ENODEV || !pi.enabled,
 	      "get_dmabuf is -ENODEV after QEMU went away");
-	check(gvtdmabuf_device_send_key(dev, KEY_A, true) == -ENODEV,
+	tap_check(gvtdmabuf_device_send_key(dev, KEY_A, true) == -ENODEV,
 	      "send_key is -ENODEV after QEMU went away");
-	check(gvtdmabuf_device_get_damage(dev, &rect, 1, &n) == -ENODEV,
+	tap_check(gvtdmabuf_device_get_damage(dev, &rect, 1, &n) == -ENODEV,
 	      "get_damage is -ENODEV after QEMU went away");
-	check(gvtdmabuf_device_request_resolution(dev, 640, 480) == -ENODEV,
+	tap_check(gvtdmabuf_device_request_resolution(dev, 640, 480) == -ENODEV,
 	      "request_resolution is -ENODEV after QEMU went away");
 }
 
@@ -655,7 +624,7 @@ main(int argc, char **argv)
 			break;
 		usleep(100000);
 	}
-	if (!check(r == 0, "open %s: %s", argv[1], r ? err : "ok"))
+	if (!tap_check(r == 0, "open %s: %s", argv[1], r ? err : "ok"))
 		goto out;
 	/* A first open and close leaves GLib's worker thread and its fds
 	 * behind once per process; count from here. */
@@ -663,12 +632,12 @@ main(int argc, char **argv)
 	dev = NULL;
 	fds_before = count_fds();
 	r = gvtdmabuf_device_open(NULL, argv[1], &dev, err, sizeof(err));
-	if (!check(r == 0, "open %s again: %s", argv[1], r ? err : "ok"))
+	if (!tap_check(r == 0, "open %s again: %s", argv[1], r ? err : "ok"))
 		goto out;
-	check(!strcmp(gvtdmabuf_device_get_backend(dev), "qemu-dbus"), "backend is qemu-dbus");
-	check(gvtdmabuf_device_get_fd(dev) == -ENOTSUP, "no VFIO fd");
+	tap_check(!strcmp(gvtdmabuf_device_get_backend(dev), "qemu-dbus"), "backend is qemu-dbus");
+	tap_check(gvtdmabuf_device_get_fd(dev) == -ENOTSUP, "no VFIO fd");
 	r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_SPRITE, &pi);
-	check(r == -EINVAL, "no sprite plane (-EINVAL)");
+	tap_check(r == -EINVAL, "no sprite plane (-EINVAL)");
 
 	check_frames(dev, 640, 480, 5, 120, "virtio-gpu 640x480");
 	check_cursor(dev);
@@ -685,11 +654,9 @@ main(int argc, char **argv)
 	 * the close returned: a leak is an fd that stays. */
 	for (r = 0; r < 20 && (fds_after = count_fds()) != fds_before; r++)
 		usleep(100000);
-	check(fds_after == fds_before, "no fd leaked by open ... close (%d before, %d after, %d ms later)",
+	tap_check(fds_after == fds_before, "no fd leaked by open ... close (%d before, %d after, %d ms later)",
 	      fds_before, fds_after, r * 100);
 out:
 	gvtdmabuf_device_close(dev);
-	printf("1..%d\n", n_test);
-	printf("# %d passed, %d failed\n", n_test - n_fail, n_fail);
-	return n_fail ? 1 : 0;
+	return tap_done();
 }

@@ -25,24 +25,7 @@
 #include <drm_fourcc.h>
 
 #include "gvt-dmabuf/gvt-dmabuf.h"
-
-static int n_test, n_fail;
-
-static bool
-check(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_test++;
-	n_fail += !cond;
-	printf("%s %d - ", cond ? "ok" : "not ok", n_test);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	return cond;
-}
+#include "tap.h"
 
 /* One QMP command; true when QEMU answered {"return": ...}. */
 static bool
@@ -166,7 +149,7 @@ main(int argc, char **argv)
 			break;
 		usleep(200000);
 	}
-	if (!check(r == 0, "open qemu: (QEMU 10, -display dbus,gl=on): %s", r ? err : "ok"))
+	if (!tap_check(r == 0, "open qemu: (QEMU 10, -display dbus,gl=on): %s", r ? err : "ok"))
 		goto out;
 	/* SeaBIOS switches the VGA to text mode; wait for a scanout. */
 	while (now_s() < end) {
@@ -175,10 +158,10 @@ main(int argc, char **argv)
 			break;
 		usleep(200000);
 	}
-	if (!check(pi.enabled, "primary plane enabled"))
+	if (!tap_check(pi.enabled, "primary plane enabled"))
 		goto out;
 	q = qmp_open(argv[1]);
-	if (!check(q != NULL, "QMP monitor %s", argv[1]))
+	if (!tap_check(q != NULL, "QMP monitor %s", argv[1]))
 		goto out;
 
 	/* Compare when nothing changed between our read and QEMU's dump:
@@ -232,19 +215,18 @@ main(int argc, char **argv)
 	}
 	printf("# plane %ux%u fourcc 0x%08x modifier 0x%016llx stride %u, fd %s\n",
 	       pi.width, pi.height, pi.fourcc, (unsigned long long)pi.modifier, pi.stride, target);
-	check(db && db->is_dmabuf && strncmp(target, "/dmabuf:", 8) == 0,
+	tap_check(db && db->is_dmabuf && strncmp(target, "/dmabuf:", 8) == 0,
 	      "the buffer is a real dma-buf from QEMU (is_dmabuf, fd %s)", target);
-	check(pi.modifier == DRM_FORMAT_MOD_LINEAR || gvtdmabuf_modifier_supported(pi.modifier),
+	tap_check(pi.modifier == DRM_FORMAT_MOD_LINEAR || gvtdmabuf_modifier_supported(pi.modifier),
 	      "ScanoutDMABUF's modifier (0x%llx) is one the library reads",
 	      (unsigned long long)pi.modifier);
-	check(stable_seen, "a moment without damage between our read and QEMU's screendump");
-	check(best == 0, "the dma-buf's pixels are QEMU's screendump, top row first (%zu of %zu differ at best)",
+	tap_check(stable_seen, "a moment without damage between our read and QEMU's screendump");
+	tap_check(best == 0, "the dma-buf's pixels are QEMU's screendump, top row first (%zu of %zu differ at best)",
 	      best == SIZE_MAX ? 0 : best, total);
 out:
 	if (q)
 		fclose(q);
 	free(buf);
 	gvtdmabuf_device_close(dev);
-	printf("1..%d\n# %d passed, %d failed\n", n_test, n_test - n_fail, n_fail);
-	return n_fail ? 1 : 0;
+	return tap_done();
 }

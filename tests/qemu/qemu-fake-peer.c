@@ -35,6 +35,7 @@
 #include <linux/input-event-codes.h>
 
 #include "gvt-dmabuf/gvt-dmabuf.h"
+#include "tap.h"
 #include "qemu-display1.h"
 
 #define W 64
@@ -230,22 +231,7 @@ fake_qemu(int sock_fd, int cmd_fd)
 
 /* ---- the consumer (parent) ---------------------------------------------- */
 
-static int n_test, n_fail, cmd_w, ack_r;
-
-static bool
-check(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_test++;
-	n_fail += !cond;
-	printf("%s %d - ", cond ? "ok" : "not ok", n_test);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	return cond;
-}
+static int cmd_w, ack_r;
 
 /* Run one step in the fake QEMU; its answer ('k' all as expected). */
 static char
@@ -311,18 +297,18 @@ consumer(int sock_fd, pid_t child)
 
 	snprintf(name, sizeof(name), "qemu:fd=%d", sock_fd);
 	r = gvtdmabuf_device_open(NULL, name, &dev, err, sizeof(err));
-	if (!check(r == 0, "open %s (peer-to-peer): %s", name, r ? err : "ok"))
+	if (!tap_check(r == 0, "open %s (peer-to-peer): %s", name, r ? err : "ok"))
 		return 1;
 	efd = gvtdmabuf_device_get_event_fd(dev);
 	rfd = gvtdmabuf_device_get_request_fd(dev);
 	r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi);
-	check(r == 0 && !pi.enabled, "no scanout yet: primary disabled");
+	tap_check(r == 0 && !pi.enabled, "no scanout yet: primary disabled");
 
-	check(step('A') == 'k', "fake QEMU: ScanoutDMABUF answered");
+	tap_check(step('A') == 'k', "fake QEMU: ScanoutDMABUF answered");
 	p = (struct pollfd){ .fd = efd, .events = POLLIN };
-	check(poll(&p, 1, 0) == 1, "event fd fired on ScanoutDMABUF");
+	tap_check(poll(&p, 1, 0) == 1, "event fd fired on ScanoutDMABUF");
 	r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pa);
-	check(r == 0 && pa.enabled && pa.width == W && pa.height == H && pa.stride == STRIDE &&
+	tap_check(r == 0 && pa.enabled && pa.width == W && pa.height == H && pa.stride == STRIDE &&
 	      pa.fourcc == DRM_FORMAT_XRGB8888 && pa.modifier == DRM_FORMAT_MOD_LINEAR &&
 	      pa.dmabuf_id != 0 && pa.size == STRIDE * H,
 	      "primary plane is the scanout: %ux%u stride %u id %u size %u",
@@ -332,40 +318,40 @@ consumer(int sock_fd, pid_t child)
 	{
 		struct stat sent;
 
-		check(r == 0 && db->is_dmabuf && db->offset[0] == 0 && db->stride[0] == STRIDE &&
+		tap_check(r == 0 && db->is_dmabuf && db->offset[0] == 0 && db->stride[0] == STRIDE &&
 		      fstat(db->fd[0], &st) == 0 && fstat(memfd[0], &sent) == 0 &&
 		      st.st_ino == sent.st_ino && st.st_dev == sent.st_dev,
 		      "the fd handed over is the very buffer QEMU sent (same inode; is_dmabuf, offset 0, same stride)");
 	}
-	check(pixels_are(dev, &pa, 0, 999, 999, 0), "its pixels are buffer 0's");
-	check(damage_is(dev, &(struct gvtdmabuf_rect){ 0, 0, W, H }, 1),
+	tap_check(pixels_are(dev, &pa, 0, 999, 999, 0), "its pixels are buffer 0's");
+	tap_check(damage_is(dev, &(struct gvtdmabuf_rect){ 0, 0, W, H }, 1),
 	      "a new scanout damages the whole surface");
-	check(damage_is(dev, NULL, 0), "damage is cleared by reading it");
+	tap_check(damage_is(dev, NULL, 0), "damage is cleared by reading it");
 
-	check(step('u') == 'k', "fake QEMU: UpdateDMABUF answered");
-	check(damage_is(dev, (struct gvtdmabuf_rect[]){ { 1, 2, 3, 4 }, { 60, 40, 4, 8 } }, 2),
+	tap_check(step('u') == 'k', "fake QEMU: UpdateDMABUF answered");
+	tap_check(damage_is(dev, (struct gvtdmabuf_rect[]){ { 1, 2, 3, 4 }, { 60, 40, 4, 8 } }, 2),
 	      "UpdateDMABUF rectangles come out as damage, clipped to the surface");
 
-	check(step('B') == 'k', "fake QEMU: ScanoutDMABUF of a second buffer");
+	tap_check(step('B') == 'k', "fake QEMU: ScanoutDMABUF of a second buffer");
 	r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi);
-	check(r == 0 && pi.enabled && pi.dmabuf_id != id_a, "second buffer, second id (%u, %u)",
+	tap_check(r == 0 && pi.enabled && pi.dmabuf_id != id_a, "second buffer, second id (%u, %u)",
 	      id_a, pi.dmabuf_id);
-	check(pixels_are(dev, &pi, 1, 999, 999, 1), "its pixels are buffer 1's");
+	tap_check(pixels_are(dev, &pi, 1, 999, 999, 1), "its pixels are buffer 1's");
 	gvtdmabuf_device_flush_cache(dev);
-	check(gvtdmabuf_device_get_dmabuf(dev, &pa, &db) == -ESTALE,
+	tap_check(gvtdmabuf_device_get_dmabuf(dev, &pa, &db) == -ESTALE,
 	      "uncached, the first id is stale while buffer 1 is on screen");
-	check(step('A') == 'k', "fake QEMU: buffer 0 again");
+	tap_check(step('A') == 'k', "fake QEMU: buffer 0 again");
 	r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi);
-	check(r == 0 && pi.dmabuf_id == id_a, "buffer 0 has its id back (%u): ids are per buffer",
+	tap_check(r == 0 && pi.dmabuf_id == id_a, "buffer 0 has its id back (%u): ids are per buffer",
 	      pi.dmabuf_id);
-	check(pixels_are(dev, &pi, 0, 999, 999, 0), "its pixels are buffer 0's");
-	check(step('x') == 'k', "fake QEMU: ScanoutDMABUF without an fd or with an unknown format is refused");
+	tap_check(pixels_are(dev, &pi, 0, 999, 999, 0), "its pixels are buffer 0's");
+	tap_check(step('x') == 'k', "fake QEMU: ScanoutDMABUF without an fd or with an unknown format is refused");
 	r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi);
-	check(r == 0 && pi.dmabuf_id == id_a, "and the screen stays as it was");
+	tap_check(r == 0 && pi.dmabuf_id == id_a, "and the screen stays as it was");
 
-	check(step('c') == 'k', "fake QEMU: CursorDefine and MouseSet");
+	tap_check(step('c') == 'k', "fake QEMU: CursorDefine and MouseSet");
 	r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_CURSOR, &pi);
-	check(r == 0 && pi.enabled && pi.width == 8 && pi.height == 8 &&
+	tap_check(r == 0 && pi.enabled && pi.width == 8 && pi.height == 8 &&
 	      pi.fourcc == DRM_FORMAT_ARGB8888 && pi.hotspot_known && pi.x_hot == 1 &&
 	      pi.y_hot == 2 && pi.x == -3 && pi.y == 20,
 	      "cursor plane: 8x8 ARGB8888, hotspot 1,2, at -3,20 (got %ux%u hot %u,%u at %d,%d)",
@@ -378,62 +364,62 @@ consumer(int sock_fd, pid_t child)
 
 		for (i = 0; same && i < 64; i++)
 			same = cb[i] == pattern(3, i % 8, i / 8);
-		check(same, "cursor pixels are the shape QEMU sent (a memfd, not a dma-buf)");
+		tap_check(same, "cursor pixels are the shape QEMU sent (a memfd, not a dma-buf)");
 	}
-	check(step('h') == 'k', "fake QEMU: MouseSet hides the cursor");
+	tap_check(step('h') == 'k', "fake QEMU: MouseSet hides the cursor");
 	r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_CURSOR, &pi);
-	check(r == 0 && !pi.enabled, "cursor plane disabled");
+	tap_check(r == 0 && !pi.enabled, "cursor plane disabled");
 
-	check(step('s') == 'k', "fake QEMU: Scanout with pixels (no GL)");
+	tap_check(step('s') == 'k', "fake QEMU: Scanout with pixels (no GL)");
 	r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi);
-	check(r == 0 && pi.enabled && pi.width == 32 && pi.height == 16 && pi.stride == 128 &&
+	tap_check(r == 0 && pi.enabled && pi.width == 32 && pi.height == 16 && pi.stride == 128 &&
 	      pi.dmabuf_id != id_a, "primary plane 32x16, packed stride 128, a new id");
 	r = gvtdmabuf_device_get_dmabuf(dev, &pi, &db);
-	check(r == 0 && !db->is_dmabuf, "a Scanout becomes a memfd buffer (is_dmabuf false)");
-	check(pixels_are(dev, &pi, 4, 999, 999, 4), "its pixels are the ones sent, without the stride padding");
+	tap_check(r == 0 && !db->is_dmabuf, "a Scanout becomes a memfd buffer (is_dmabuf false)");
+	tap_check(pixels_are(dev, &pi, 4, 999, 999, 4), "its pixels are the ones sent, without the stride padding");
 	id_a = pi.dmabuf_id;
 	{
 		uint32_t id_b;
 
-		check(step('s') == 'k', "fake QEMU: the same Scanout again (a full update)");
+		tap_check(step('s') == 'k', "fake QEMU: the same Scanout again (a full update)");
 		r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi);
 		id_b = pi.dmabuf_id;
-		check(r == 0 && id_b != id_a && pixels_are(dev, &pi, 4, 999, 999, 4),
+		tap_check(r == 0 && id_b != id_a && pixels_are(dev, &pi, 4, 999, 999, 4),
 		      "a full Scanout goes into the other memfd (ids %u, %u): the previous frame stays whole",
 		      id_a, id_b);
-		check(step('s') == 'k', "fake QEMU: and once more");
+		tap_check(step('s') == 'k', "fake QEMU: and once more");
 		r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi);
-		check(r == 0 && pi.dmabuf_id == id_a, "the two memfds are taken in turn (id %u again)",
+		tap_check(r == 0 && pi.dmabuf_id == id_a, "the two memfds are taken in turn (id %u again)",
 		      pi.dmabuf_id);
 	}
 	(void)damage_is(dev, NULL, 0);
-	check(step('p') == 'k', "fake QEMU: Update inside the surface answered, one outside refused");
+	tap_check(step('p') == 'k', "fake QEMU: Update inside the surface answered, one outside refused");
 	r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi);
-	check(r == 0 && pi.dmabuf_id == id_a, "Update keeps the id");
-	check(pixels_are(dev, &pi, 4, 30, 14, 5), "Update rewrote exactly its rectangle");
-	check(damage_is(dev, &(struct gvtdmabuf_rect){ 30, 14, 2, 2 }, 1), "Update is damage");
+	tap_check(r == 0 && pi.dmabuf_id == id_a, "Update keeps the id");
+	tap_check(pixels_are(dev, &pi, 4, 30, 14, 5), "Update rewrote exactly its rectangle");
+	tap_check(damage_is(dev, &(struct gvtdmabuf_rect){ 30, 14, 2, 2 }, 1), "Update is damage");
 
 	r = gvtdmabuf_device_send_key(dev, KEY_UP, true);
-	check(r == 0 && step('K') == 'k', "KEY_UP reaches QEMU as key number 0xc8");
+	tap_check(r == 0 && step('K') == 'k', "KEY_UP reaches QEMU as key number 0xc8");
 
-	check(step('d') == 'k', "fake QEMU: Disable");
+	tap_check(step('d') == 'k', "fake QEMU: Disable");
 	r = gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi);
-	check(r == 0 && !pi.enabled, "primary plane disabled");
+	tap_check(r == 0 && !pi.enabled, "primary plane disabled");
 
 	p = (struct pollfd){ .fd = rfd, .events = POLLIN };
-	check(poll(&p, 1, 0) == 0, "request fd quiet while the peer is there");
+	tap_check(poll(&p, 1, 0) == 0, "request fd quiet while the peer is there");
 	step('q');
 	waitpid(child, NULL, 0);
-	check(poll(&p, 1, 5000) == 1, "request fd fires when the peer vanishes");
+	tap_check(poll(&p, 1, 5000) == 1, "request fd fires when the peer vanishes");
 	{
 		uint64_t v;
 
 		/* Its owner reads it (eventfd semantics): still gone. */
-		check(read(rfd, &v, sizeof(v)) == sizeof(v), "request fd read");
+		tap_check(read(rfd, &v, sizeof(v)) == sizeof(v), "request fd read");
 	}
-	check(gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi) == -ENODEV,
+	tap_check(gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &pi) == -ENODEV,
 	      "query_plane is -ENODEV afterwards (not a disabled plane), also after the fd was read");
-	check(poll(&p, 1, 0) == 1, "and the request fd is readable again");
+	tap_check(poll(&p, 1, 0) == 1, "and the request fd is readable again");
 	gvtdmabuf_device_close(dev);
 	return 0;
 }
@@ -471,6 +457,5 @@ main(void)
 	consumer(sv[0], child);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
-	printf("1..%d\n# %d passed, %d failed\n", n_test, n_test - n_fail, n_fail);
-	return n_fail ? 1 : 0;
+	return tap_done();
 }

@@ -23,25 +23,8 @@
 #include <drm_fourcc.h>
 
 #include "gvt-dmabuf/gvt-dmabuf.h"
+#include "tap.h"
 #include "guest-model.h"
-
-static int n_test, n_fail;
-
-static bool
-check(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_test++;
-	n_fail += !cond;
-	printf("%s %d - ", cond ? "ok" : "not ok", n_test);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	return cond;
-}
 
 static uint64_t
 now_us(void)
@@ -74,7 +57,7 @@ main(void)
 			break;
 		usleep(100000);
 	}
-	if (!check(r == 0, "open qemu: (QEMU 10, vfio-pci display=on, -display dbus,gl=on): %s",
+	if (!tap_check(r == 0, "open qemu: (QEMU 10, vfio-pci display=on, -display dbus,gl=on): %s",
 		   r ? err : "ok"))
 		goto out;
 	efd = gvtdmabuf_device_get_event_fd(dev);
@@ -131,16 +114,15 @@ main(void)
 		else
 			good++;
 	}
-	check(good >= 4 && bad == 0,
+	tap_check(good >= 4 && bad == 0,
 	      "%d frames the guest flipped arrived through QEMU's vfio display, pixel-exact (%d differ)",
 	      good, bad);
-	check(increasing, "their block codes increase (last %llu)", (unsigned long long)last);
-	check(good && dmabuf && strncmp(target, "/dmabuf:", 8) == 0,
+	tap_check(increasing, "their block codes increase (last %llu)", (unsigned long long)last);
+	tap_check(good && dmabuf && strncmp(target, "/dmabuf:", 8) == 0,
 	      "each is gvtsim's XRGB8888 dma-buf (ScanoutDMABUF of VFIO_DEVICE_GET_GFX_DMABUF's, fd %s)",
 	      target);
 out:
 	gvtdmabuf_device_close(dev);
 	free(buf);
-	printf("1..%d\n# %d passed, %d failed\n", n_test, n_test - n_fail, n_fail);
-	return n_fail ? 1 : 0;
+	return tap_done();
 }

@@ -22,6 +22,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 srcdir=$(cd "$here/../.." && pwd)
+. "$srcdir/tests/vm/initramfs-lib.sh"
 builddir=$(cd "${1:?usage: run-dmabuf-vm.sh BUILDDIR [vfio]}" && pwd)
 mode=${2:-gl}
 tag=qemu-dmabuf-$mode
@@ -61,21 +62,7 @@ ird="$work/initramfs"
 mkdir -p "$ird"/{bin,dev,proc,sys,host,lib/modules}
 cp /bin/busybox "$ird/bin/"
 for a in sh mount insmod poweroff cat echo sleep chroot; do ln -s busybox "$ird/bin/$a"; done
-: >"$ird/modules.list"
-for m in $modules; do
-	deps=$(modprobe -S "$kver" -d "$root" --show-depends "$m" 2>&1) || fail "module $m of $kver: $deps"
-	while read -r kind path _; do
-		[ "$kind" = insmod ] || continue
-		name=$(basename "$path"); name=${name%.xz}; name=${name%.zst}
-		grep -qx "$name" "$ird/modules.list" && continue
-		case "$path" in
-		*.xz) xz -dc "$path" >"$ird/lib/modules/$name" ;;
-		*.zst) zstd -qdc "$path" >"$ird/lib/modules/$name" ;;
-		*) cp "$path" "$ird/lib/modules/$name" ;;
-		esac || fail "could not copy $path"
-		echo "$name" >>"$ird/modules.list"
-	done <<<"$deps"
-done
+initramfs_add_modules "$ird" "$kver" "$root" $modules || fail "could not put the modules into the initramfs"
 uuid=3d0e4c1a-5d2f-4e6b-8a7c-0123456789ab
 if [ "$mode" = vfio ]; then
 	cp "$work/ko/gvtsim.ko" "$ird/lib/modules/gvtsim.ko"

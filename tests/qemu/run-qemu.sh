@@ -14,6 +14,7 @@
 # Environment: GVT_QEMU_KEEP=1 keeps the work dir.
 # Exit status: 0 pass, 1 fail, 77 skip (a missing tool, named).
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../vm/initramfs-lib.sh"
 
 builddir=$(cd "${1:?usage: run-qemu.sh BUILDDIR [TOOL]}" && pwd)
 tool=${2:-}
@@ -50,21 +51,7 @@ ird="$work/initramfs"
 mkdir -p "$ird"/{bin,dev,proc,sys,lib/modules}
 cp /bin/busybox "$ird/bin/"
 for a in sh mount insmod poweroff cat echo; do ln -s busybox "$ird/bin/$a"; done
-: >"$ird/modules.list"
-for m in virtio_pci virtio_gpu virtio_input evdev; do
-	deps=$(modprobe -S "$kver" --show-depends "$m" 2>&1) || fail "module $m of $kver: $deps"
-	while read -r kind path _; do
-		[ "$kind" = insmod ] || continue
-		name=$(basename "$path"); name=${name%.xz}; name=${name%.zst}
-		grep -qx "$name" "$ird/modules.list" && continue
-		case "$path" in
-		*.xz) xz -dc "$path" >"$ird/lib/modules/$name" ;;
-		*.zst) zstd -qdc "$path" >"$ird/lib/modules/$name" ;;
-		*) cp "$path" "$ird/lib/modules/$name" ;;
-		esac || fail "could not copy $path"
-		echo "$name" >>"$ird/modules.list"
-	done <<<"$deps"
-done
+initramfs_add_modules "$ird" "$kver" "" virtio_pci virtio_gpu virtio_input evdev || fail "could not put the modules into the initramfs"
 cp "$guest" "$ird/qemu-guest"
 cat >"$ird/init" <<'INIT'
 #!/bin/sh

@@ -328,6 +328,47 @@ static void test_dmabuf_ids(void)
 	b->ops->destroy(b);
 }
 
+/* Ids are i915's: when the sim has forgotten a surface (it remembers 64),
+ * the next new surface gets the lowest free id, and the library's cache,
+ * which may still hold the old surface under that id, must hand out the
+ * new one.  Monotonic ids would pass the second half and fail the first. */
+static void test_dmabuf_id_reuse(void)
+{
+	struct gvtdmabuf_device *dev = NULL;
+	struct gvtdmabuf_plane_info info;
+	const struct gvtdmabuf_dmabuf *buf;
+	uint32_t max_id = 0, first_id = 0;
+	unsigned int i, reused = 0;
+
+	g_assert_cmpint(gvtdmabuf_device_open(NULL, "sim:1024x768,clock=manual,cursor=off", &dev,
+					      NULL, 0), ==, 0);
+	for (i = 0; i < 150; i++) {
+		uint32_t w = 256 + 8 * (i % 70), h = 160 + (i / 70) * 8;
+
+		g_assert_cmpint(gvtdmabuf_sim_set_mode(dev, w, h), ==, 0);
+		g_assert_cmpint(gvtdmabuf_device_query_plane(dev, GVTDMABUF_PLANE_PRIMARY, &info), ==, 0);
+		g_assert_true(info.enabled);
+		g_assert_cmpuint(info.width, ==, w);
+		g_assert_cmpuint(info.height, ==, h);
+		if (i == 0)
+			first_id = info.dmabuf_id;
+		if (info.dmabuf_id <= max_id)
+			reused++;
+		max_id = MAX(max_id, info.dmabuf_id);
+		/* the cache keeps this id's previous surface, if any */
+		g_assert_cmpint(gvtdmabuf_device_get_dmabuf(dev, &info, &buf), ==, 0);
+		g_assert_cmpuint(buf->dmabuf_id, ==, info.dmabuf_id);
+		g_assert_cmpuint(buf->width, ==, w);
+		g_assert_cmpuint(buf->height, ==, h);
+	}
+	/* 150 surfaces (two per mode: the guest flips between two buffers)
+	 * in at most 64 ids, the lowest first */
+	g_assert_cmpuint(first_id, ==, 1);
+	g_assert_cmpuint(max_id, <=, 64);
+	g_assert_cmpuint(reused, >, 50);
+	gvtdmabuf_device_close(dev);
+}
+
 static void test_get_dmabuf(void)
 {
 	struct gvtdmabuf_backend *b = open_ok("sim:320x200,clock=manual");
@@ -699,6 +740,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/query/rules", test_query_rules);
 	g_test_add_func("/sim/query/configured", test_planes_configured);
 	g_test_add_func("/sim/dmabuf/ids", test_dmabuf_ids);
+	g_test_add_func("/sim/dmabuf/id-reuse", test_dmabuf_id_reuse);
 	g_test_add_func("/sim/dmabuf/get", test_get_dmabuf);
 	g_test_add_func("/sim/dmabuf/pixels", test_export_pixels);
 	g_test_add_func("/sim/events/manual", test_manual_events);

@@ -19,6 +19,7 @@
 set -uo pipefail
 
 src=$(cd "${1:?usage: run-gst-vm.sh SRCDIR}" && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/initramfs-lib.sh"
 tag=vm-gst-6.12
 log() { echo "# $tag: $*"; }
 skip() { echo "1..0 # SKIP $*"; exit 77; }
@@ -85,21 +86,7 @@ cp /bin/busybox "$ird/bin/"
 for a in sh mount insmod poweroff cat echo sleep chroot; do ln -s busybox "$ird/bin/$a"; done
 want="vfio vfio_iommu_type1 mdev 9p 9pnet_virtio virtio_pci"
 for d in $(modinfo -F depends "$work/ko/gvtsim.ko" | tr ',' ' '); do want="$want $d"; done
-: >"$ird/modules.list"
-for m in $want; do
-	deps=$(modprobe -S "$kver" -d "$root" --show-depends "$m" 2>&1) || fail "module $m of $kver: $deps"
-	while read -r kind path _; do
-		[ "$kind" = insmod ] || continue
-		name=$(basename "$path"); name=${name%.xz}; name=${name%.zst}
-		grep -qx "$name" "$ird/modules.list" && continue
-		case "$path" in
-		*.xz) xz -dc "$path" >"$ird/lib/modules/$name" ;;
-		*.zst) zstd -qdc "$path" >"$ird/lib/modules/$name" ;;
-		*) cp "$path" "$ird/lib/modules/$name" ;;
-		esac || fail "could not copy $path"
-		echo "$name" >>"$ird/modules.list"
-	done <<<"$deps"
-done
+initramfs_add_modules "$ird" "$kver" "$root" $want || fail "could not put the modules into the initramfs"
 grep -q '^vgem' "$ird/modules.list" && fail "vgem must not be in the initramfs"
 cp "$work/ko/gvtsim.ko" "$ird/lib/modules/gvtsim.ko"
 

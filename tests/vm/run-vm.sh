@@ -21,6 +21,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 srcdir=$(cd "$here/../.." && pwd)
+. "$here/initramfs-lib.sh"
 kernel=${1:-${GVT_VM_KERNEL:-6.1}}
 builddir=${2:-${GVT_VM_BUILDDIR:-}}
 qemu_timeout=${GVT_VM_TIMEOUT:-600}
@@ -165,24 +166,9 @@ if [ -n "$gvtsim_ko" ]; then
 		modules_wanted="$modules_wanted $d"
 	done
 fi
-: >"$initrd_dir/modules.list"
-for m in $modules_wanted; do
-	deps=$(modprobe -S "$kver" -d "${root:-/}" --show-depends "$m" 2>&1) ||
-		fail "module $m of $kver: $deps"
-	while read -r kind path _; do
-		[ "$kind" = insmod ] || continue
-		name=$(basename "$path")
-		name=${name%.xz}; name=${name%.zst}; name=${name%.gz}
-		grep -qx "$name" "$initrd_dir/modules.list" && continue
-		case "$path" in
-		*.xz) xz -dc "$path" >"$initrd_dir/lib/modules/$name" ;;	# xz-utils
-		*.zst) zstd -qdc "$path" >"$initrd_dir/lib/modules/$name" ;;
-		*.gz) gzip -dc "$path" >"$initrd_dir/lib/modules/$name" ;;
-		*) cp "$path" "$initrd_dir/lib/modules/$name" ;;
-		esac || fail "could not copy $path"
-		echo "$name" >>"$initrd_dir/modules.list"
-	done <<<"$deps"
-done
+# shellcheck disable=SC2086
+initramfs_add_modules "$initrd_dir" "$kver" "${root:-/}" $modules_wanted ||
+	fail "could not put the modules into the initramfs"
 [ -n "$gvtsim_ko" ] && cp "$gvtsim_ko" "$initrd_dir/lib/modules/gvtsim.ko"
 
 # 6.12: the reader's GPU path runs in the Debian 13 tree (Mesa 25).

@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: MIT
+# Sourced by the scripts that boot a Debian kernel under QEMU with an
+# initramfs of their own (tests/vm, tests/qemu).
+
+# initramfs_add_modules DIR KVER ROOT MODULE...
+# Copy MODULE... and everything they depend on, for kernel KVER whose
+# /lib/modules lives under ROOT ("" or "/" for this host), into
+# DIR/lib/modules, decompressed (busybox insmod may lack xz and zstd), and
+# append their names in load order to DIR/modules.list.  On failure prints
+# what went wrong on stderr and returns 1.
+initramfs_add_modules() {
+	local dir=$1 kver=$2 root=${3:-/} m deps kind path name
+	shift 3
+	mkdir -p "$dir/lib/modules"
+	touch "$dir/modules.list"
+	for m in "$@"; do
+		deps=$(modprobe -S "$kver" -d "$root" --show-depends "$m" 2>&1) ||
+			{ echo "module $m of $kver: $deps" >&2; return 1; }
+		while read -r kind path _; do
+			[ "$kind" = insmod ] || continue
+			name=$(basename "$path")
+			name=${name%.xz}; name=${name%.zst}; name=${name%.gz}
+			grep -qx "$name" "$dir/modules.list" && continue
+			case "$path" in
+			*.xz) xz -dc "$path" >"$dir/lib/modules/$name" ;;	# xz-utils
+			*.zst) zstd -qdc "$path" >"$dir/lib/modules/$name" ;;
+			*.gz) gzip -dc "$path" >"$dir/lib/modules/$name" ;;
+			*) cp "$path" "$dir/lib/modules/$name" ;;
+			esac || { echo "could not copy $path" >&2; return 1; }
+			echo "$name" >>"$dir/modules.list"
+		done <<<"$deps"
+	done
+}
