@@ -36,8 +36,12 @@ grep -q "^PipeWire node: name gvt-streamd.sim-1280x720-xtiled-fps-30-cursor-off,
 grep -q "state: streaming, 1280x720" "$T/demo.log" && ok "demo prints the daemon's status" || fail "no status in the demo's output"
 grep -q "^wrote $T/demo.mp4" "$T/demo.log" && grep -q "^wrote $T/demo.png" "$T/demo.log" &&
 	ok "demo says where its files are" || fail "demo does not say where it wrote"
-left=$(pgrep -f "^$BUILD/service/streamd/gvt-streamd --user --config /dev/null" ; pgrep -f "pipewiresrc target-object" )
-[ -z "$left" ] && ok "no gvt-streamd or consumer left running" || fail "left running: $left"
+# Everything the demo started inherits GVT_DEMO_OUT=$T: none may outlive it.
+sleep 0.5
+left=$(grep -lzx "GVT_DEMO_OUT=$T" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 |
+	while read -r p; do printf '%s(%s) ' "$p" "$(cat /proc/$p/comm 2>/dev/null)"; done)
+[ -z "$left" ] && ok "nothing the demo started is left running (daemon, PipeWire, WirePlumber, D-Bus, consumers)" ||
+	fail "left running: $left"
 grep -q "no PipeWire runs: starting a private" "$T/demo.log" && ok "demo started its own PipeWire" || fail "demo did not start a private PipeWire"
 
 # The MP4: N frames of 1280x720 H.264 (the container's sample count is
