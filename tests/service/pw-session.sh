@@ -19,7 +19,9 @@ pw_session_reexec() {	# MARKER SCRIPT ARGS...
 	shift
 	[ -n "${!marker:-}" ] && return 0
 	export "$marker=1"
-	exec dbus-run-session -- "$@"
+	# An unprivileged-looking dbus-daemon complains that it cannot raise
+	# its fd limit (harmless for a private session): keep that line out.
+	exec dbus-run-session -- "$@" 2> >(grep --line-buffered -v 'Failed to set fd limit' >&2)
 }
 
 pw_session_start() {	# DIR
