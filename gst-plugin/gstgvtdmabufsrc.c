@@ -214,6 +214,9 @@ typedef struct {
 #define GST_TYPE_GVT_DMABUF_SRC (gst_gvt_dmabuf_src_get_type ())
 G_DECLARE_FINAL_TYPE (GstGvtDmabufSrc, gst_gvt_dmabuf_src, GST, GVT_DMABUF_SRC, GstPushSrc)
 
+/* Damage rectangles one buffer carries; more become the whole surface. */
+#define DAMAGE_MAX 16
+
 struct _GstGvtDmabufSrc {
 	GstPushSrc parent;
 
@@ -265,6 +268,10 @@ struct _GstGvtDmabufSrc {
 	GstBuffer *last_buffer;	/* for keepalive */
 	GstClockTime last_pts;
 	guint64 n_pushed;
+
+	/* damage read at the previous frame (see attach_damage) */
+	struct gvtdmabuf_rect prev_damage[DAMAGE_MAX];
+	gsize n_prev_damage;
 };
 
 G_DEFINE_TYPE (GstGvtDmabufSrc, gst_gvt_dmabuf_src, GST_TYPE_PUSH_SRC);
@@ -1392,6 +1399,54 @@ make_system_buffer (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi
 }
 
 /* Look at the planes and, if the primary shows something, make a frame. */
+/* The damage the device reports (QEMU's Update/UpdateDMABUF; the sim: a
+ * new frame is the whole surface) as GstVideoRegionOfInterestMeta of type
+ * "damage": GStreamer has no damage meta of its own, and these pass
+ * through elements that keep metas.  The device's damage is read after the
+ * surface's query, so a change that lands in between is in this frame's
+ * pixels but in the next read's rectangles: each buffer carries the union
+ * of the last two reads, which covers every change since the previous
+ * buffer.  No meta: the source cannot tell (VFIO), or nothing changed. */
+static void
+attach_damage (GstGvtDmabufSrc *self, GstBuffer *out, const struct gvtdmabuf_plane_info *pi,
+	       gboolean whole)
+{
+	struct gvtdmabuf_rect cur[DAMAGE_MAX], all[2 * DAMAGE_MAX];
+	gsize n_cur = 0, n = 0, i, j;
+
+	if (gvtdmabuf_device_get_damage (self->dev, cur, DAMAGE_MAX, &n_cur) < 0)
+		return;
+	for (i = 0; i < self->n_prev_damage + n_cur; i++) {
+		const struct gvtdmabuf_rect *r = i < self->n_prev_damage ?
+			&self->prev_damage[i] : &cur[i - self->n_prev_damage];
+
+		for (j = 0; j < n && memcmp (&all[j], r, sizeof (*r)); j++)
+			;
+		if (j == n)
+			all[n++] = *r;
+	}
+	memcpy (self->prev_damage, cur, n_cur * sizeof (cur[0]));
+	self->n_prev_damage = n_cur;
+	if (whole || n > DAMAGE_MAX) {
+		all[0] = (struct gvtdmabuf_rect){ 0, 0, pi->width, pi->height };
+		n = 1;
+	}
+	for (i = 0; i < n; i++)
+		gst_buffer_add_video_region_of_interest_meta (out, "damage", (guint) MAX (all[i].x, 0),
+			(guint) MAX (all[i].y, 0), all[i].width, all[i].height);
+}
+
+static gboolean
+drop_damage_meta (GstBuffer *buf, GstMeta **meta, gpointer user_data)
+{
+	(void) buf;
+	(void) user_data;
+	if ((*meta)->info->api == GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE &&
+	    ((GstVideoRegionOfInterestMeta *) *meta)->roi_type == g_quark_from_static_string ("damage"))
+		*meta = NULL;
+	return TRUE;
+}
+
 static GstFlowReturn
 produce (GstGvtDmabufSrc *self, GstBuffer **ret_buf)
 {
@@ -1482,6 +1537,7 @@ produce (GstGvtDmabufSrc *self, GstBuffer **ret_buf)
 		return ret;
 	if (self->cursor == GST_GVT_DMABUF_SRC_CURSOR_META)
 		attach_cursor_meta (self, *ret_buf);
+	attach_damage (self, *ret_buf, &pi, changed);
 	GST_BUFFER_PTS (*ret_buf) = ts;
 	GST_BUFFER_DTS (*ret_buf) = GST_CLOCK_TIME_NONE;
 	self->want_frame = FALSE;
@@ -1511,6 +1567,8 @@ gst_gvt_dmabuf_src_create (GstPushSrc *psrc, GstBuffer **ret_buf)
 		case WAKE_KEEPALIVE:
 			/* the same memory again, with a new timestamp */
 			out = gst_buffer_copy (self->last_buffer);
+			/* the same picture: nothing changed */
+			gst_buffer_foreach_meta (out, drop_damage_meta, NULL);
 			GST_BUFFER_PTS (out) = running_time_now (self);
 			self->last_push = g_get_monotonic_time ();
 			GST_DEBUG_OBJECT (self, "keepalive");
@@ -1684,6 +1742,8 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 		"The display of an Intel GVT-g vGPU (or gvtsim, or a simulated vGPU) as "
 		"zero-copy dma-buf video (DMA_DRM caps with the modifier on GStreamer >= "
 		"1.24; on 1.22 memory:DMABuf for linear surfaces, else system memory).  "
+		"Damage (QEMU's display; each new sim frame) comes as "
+		"GstVideoRegionOfInterestMeta of type \"damage\".  "
 		"Examples:\n"
 		"    gst-launch-1.0 gvtdmabufsrc device=sim ! videoconvert ! autovideosink\n"
 		"    gst-launch-1.0 gvtdmabufsrc device=UUID x-as-alpha=true ! vapostproc ! "

@@ -92,6 +92,12 @@ struct sim_backend {
 	uint64_t frame;		/* on screen */
 	struct sim_object objects[SIM_MAX_OBJECTS];
 	uint64_t use_counter;
+	/* what the last get_damage reported (lock): the guest repaints a
+	 * whole buffer per frame, so any new frame is whole-surface damage */
+	bool damage_known;
+	uint64_t damage_frame;
+	uint64_t damage_offset;
+	uint32_t damage_width, damage_height;
 };
 
 static const struct gvtdmabuf_backend_ops sim_ops;
@@ -318,6 +324,17 @@ static int check_query(const struct vfio_device_gfx_plane_info *info,
 	return gvtsim_query_args(info->flags, info->drm_plane_type, ret_id);
 }
 
+/* The decoder's view of the sim's registers and memory (lock held). */
+static void decoder_input(const struct sim_backend *s, struct gvtsim_decoder_input *in)
+{
+	in->mmio = s->mmio;
+	in->mmio_size = GVTSIM_MMIO_SIZE;
+	in->gm_size = s->gm_size;
+	in->gen = s->cfg.gen == 8 ? GVTSIM_GEN8 : GVTSIM_GEN9;
+	in->max_width = s->cfg.width;
+	in->max_height = s->cfg.height;
+}
+
 static int sim_query_plane(struct gvtdmabuf_backend *b,
 			   struct vfio_device_gfx_plane_info *info)
 {
@@ -332,18 +349,45 @@ static int sim_query_plane(struct gvtdmabuf_backend *b,
 		return ret < 0 ? ret : 0;
 
 	pthread_mutex_lock(&s->lock);
-	in.mmio = s->mmio;
-	in.mmio_size = GVTSIM_MMIO_SIZE;
-	in.gm_size = s->gm_size;
-	in.gen = s->cfg.gen == 8 ? GVTSIM_GEN8 : GVTSIM_GEN9;
-	in.max_width = s->cfg.width;
-	in.max_height = s->cfg.height;
+	decoder_input(s, &in);
 	ret = gvtsim_decode_plane(&in, id, &p, NULL);
 	/* as gvtsim.ko and i915: a disabled plane leaves *info untouched */
 	if (ret == 0)
 		gvtsim_plane_info_fill(&p, p.enabled ? object_id(s, &p) : 0, info);
 	pthread_mutex_unlock(&s->lock);
 	return ret;
+}
+
+static int sim_get_damage(struct gvtdmabuf_backend *b, struct gvtdmabuf_rect *rects,
+			  size_t max, size_t *ret_n)
+{
+	struct sim_backend *s = to_sim(b);
+	struct gvtsim_decoder_input in;
+	struct gvtsim_plane p;
+	size_t n = 0;
+
+	(void)max;	/* at least 1, checked by the device */
+	pthread_mutex_lock(&s->lock);
+	decoder_input(s, &in);
+	if (gvtsim_decode_plane(&in, GVTSIM_PLANE_PRIMARY, &p, NULL) == 0 && p.enabled) {
+		if (!s->damage_known || s->damage_frame != s->frame ||
+		    s->damage_offset != p.gm_offset || s->damage_width != p.width ||
+		    s->damage_height != p.height) {
+			rects[0] = (struct gvtdmabuf_rect){ 0, 0, p.width, p.height };
+			n = 1;
+		}
+		s->damage_known = true;
+		s->damage_frame = s->frame;
+		s->damage_offset = p.gm_offset;
+		s->damage_width = p.width;
+		s->damage_height = p.height;
+	} else {
+		/* nothing on screen: the next picture is all new */
+		s->damage_known = false;
+	}
+	pthread_mutex_unlock(&s->lock);
+	*ret_n = n;
+	return 0;
 }
 
 /* A dma-buf of the surface from the memfd: the fd, -ENODEV when
@@ -448,6 +492,7 @@ static const struct gvtdmabuf_backend_ops sim_ops = {
 	.get_dmabuf = sim_get_dmabuf,
 	.get_event_fd = sim_get_event_fd,
 	.get_fd = sim_get_fd,
+	.get_damage = sim_get_damage,
 	.destroy = sim_destroy,
 };
 

@@ -376,15 +376,17 @@ struct gvtdmabuf_rect {
  * since open).  A new scanout (a flip to another buffer, a mode change) and
  * more rectangles than the device keeps or than @p max count as the whole
  * surface: one rectangle of the plane's size.  No change gives *ret_n = 0.
- * Reading clears the damage.  Only QEMU's D-Bus display reports damage
- * (its Update and UpdateDMABUF calls); a VFIO vGPU tells only "something
- * changed" through the event fd.
+ * Reading clears the damage.  QEMU's D-Bus display reports its Update
+ * and UpdateDMABUF rectangles; the sim, whose guest repaints a whole buffer
+ * per frame, reports each new frame as the whole surface (and nothing
+ * while the plane is off); a VFIO vGPU tells only "something changed"
+ * through the event fd.
  *
  * @param rects receives up to @p max rectangles
  * @param max capacity of @p rects, at least 1
  * @param ret_n receives the number of rectangles written
  * @return 0, -EINVAL for NULL or max 0, -ENOTSUP for a backend without
- *         damage (VFIO, sim), -ENODEV when the VM went away
+ *         damage (VFIO), -ENODEV when the VM went away
  */
 int gvtdmabuf_device_get_damage(struct gvtdmabuf_device *dev,
 				struct gvtdmabuf_rect *rects, size_t max,

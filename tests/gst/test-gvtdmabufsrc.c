@@ -747,6 +747,55 @@ start_with_device (const gchar *props, struct gvtdmabuf_device **ret_dev)
 
 /* The guest switches mode mid-stream: new caps, then frames of the new
  * mode, pixel-exact. */
+/* Damage travels as "damage" region-of-interest metas: the sim reports a
+ * new frame as the whole surface, a keepalive re-send of the same picture
+ * carries none, and the next frame is whole again. */
+static guint
+damage_metas (GstBuffer *b, guint w, guint h)
+{
+	GstVideoRegionOfInterestMeta *m;
+	gpointer state = NULL;
+	guint n = 0;
+
+	while ((m = (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (b, &state,
+			GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+		if (m->roi_type != g_quark_from_string ("damage"))
+			continue;
+		fail_unless (m->x == 0 && m->y == 0 && m->w == w && m->h == h,
+			     "damage %u,%u %ux%u on a %ux%u surface", m->x, m->y, m->w, m->h, w, h);
+		n++;
+	}
+	return n;
+}
+
+GST_START_TEST (test_damage_meta)
+{
+	SetFrameFn set_frame = lib_symbol ("gvtdmabuf_sim_set_frame");
+	struct gvtdmabuf_device *dev;
+	GstHarness *h = start_with_device ("device=sim:320x240,clock=manual keepalive=50 "
+					   "io-mode=dmabuf", &dev);
+	GstBuffer *a = gst_harness_pull (h), *b = gst_harness_pull (h), *c;
+
+	fail_unless (dev != NULL, "no device-opened signal");
+	fail_unless_equals_int (damage_metas (a, 320, 240), 1);
+	fail_unless (gst_buffer_peek_memory (a, 0) == gst_buffer_peek_memory (b, 0));
+	fail_unless_equals_int (damage_metas (b, 320, 240), 0);	/* keepalive */
+	fail_unless_equals_int (set_frame (dev, 1), 0);
+	do {	/* keepalives may come first */
+		c = gst_harness_pull (h);
+		if (gst_buffer_peek_memory (c, 0) != gst_buffer_peek_memory (a, 0))
+			break;
+		fail_unless_equals_int (damage_metas (c, 320, 240), 0);
+		gst_buffer_unref (c);
+	} while (TRUE);
+	fail_unless_equals_int (damage_metas (c, 320, 240), 1);
+	gst_buffer_unref (a);
+	gst_buffer_unref (b);
+	gst_buffer_unref (c);
+	gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_mode_change)
 {
 	SetModeFn set_mode = lib_symbol ("gvtdmabuf_sim_set_mode");
@@ -977,6 +1026,7 @@ gvtdmabufsrc_suite (void)
 	tcase_add_test (tc, test_latency_query);
 	tcase_add_test (tc, test_keepalive);
 	tcase_add_test (tc, test_wait_poll);
+	tcase_add_test (tc, test_damage_meta);
 	tcase_add_test (tc, test_mode_change);
 	tcase_add_test (tc, test_mode_change_dmabuf);
 	tcase_add_test (tc, test_display_off_on);

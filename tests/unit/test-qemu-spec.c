@@ -82,16 +82,34 @@ test_unreachable(void)
 }
 
 static void
-test_sim_has_no_qemu_calls(void)
+test_sim_damage_no_input(void)
 {
 	struct gvtdmabuf_device *dev;
 	struct gvtdmabuf_rect rect;
 	size_t n = 99;
 
-	g_assert_cmpint(gvtdmabuf_device_open(NULL, "sim:clock=manual", &dev, NULL, 0), ==, 0);
-	g_assert_cmpint(gvtdmabuf_device_get_damage(dev, &rect, 1, &n), ==, -ENOTSUP);
-	g_assert_cmpuint(n, ==, 99);
+	g_assert_cmpint(gvtdmabuf_device_open(NULL, "sim:640x360,clock=manual", &dev, NULL, 0), ==, 0);
+	/* the sim's damage: a new frame is the whole surface, once */
+	g_assert_cmpint(gvtdmabuf_device_get_damage(dev, &rect, 1, &n), ==, 0);
+	g_assert_cmpuint(n, ==, 1);
+	g_assert_cmpint(rect.x, ==, 0);
+	g_assert_cmpint(rect.y, ==, 0);
+	g_assert_cmpuint(rect.width, ==, 640);
+	g_assert_cmpuint(rect.height, ==, 360);
+	g_assert_cmpint(gvtdmabuf_device_get_damage(dev, &rect, 1, &n), ==, 0);
+	g_assert_cmpuint(n, ==, 0);
+	g_assert_cmpint(gvtdmabuf_sim_set_frame(dev, 1), ==, 0);
+	g_assert_cmpint(gvtdmabuf_device_get_damage(dev, &rect, 1, &n), ==, 0);
+	g_assert_cmpuint(n, ==, 1);
+	g_assert_cmpint(gvtdmabuf_sim_set_display(dev, false), ==, 0);
+	g_assert_cmpint(gvtdmabuf_device_get_damage(dev, &rect, 1, &n), ==, 0);
+	g_assert_cmpuint(n, ==, 0);
+	g_assert_cmpint(gvtdmabuf_sim_set_display(dev, true), ==, 0);
+	g_assert_cmpint(gvtdmabuf_device_get_damage(dev, &rect, 1, &n), ==, 0);
+	g_assert_cmpuint(n, ==, 1);
+	n = 99;
 	g_assert_cmpint(gvtdmabuf_device_get_damage(dev, &rect, 0, &n), ==, -EINVAL);
+	g_assert_cmpuint(n, ==, 99);
 	g_assert_cmpint(gvtdmabuf_device_send_key(dev, KEY_A, true), ==, -ENOTSUP);
 	g_assert_cmpint(gvtdmabuf_device_send_pointer_absolute(dev, 1, 1), ==, -ENOTSUP);
 	g_assert_cmpint(gvtdmabuf_device_send_pointer_relative(dev, 1, 1), ==, -ENOTSUP);
@@ -110,6 +128,6 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/qemu-spec/bad-names", test_bad_names);
 	g_test_add_func("/qemu-spec/unreachable", test_unreachable);
-	g_test_add_func("/qemu-spec/sim-has-no-qemu-calls", test_sim_has_no_qemu_calls);
+	g_test_add_func("/qemu-spec/sim-damage-no-input", test_sim_damage_no_input);
 	return g_test_run();
 }
