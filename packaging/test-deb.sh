@@ -3,7 +3,8 @@
 # Build the Debian packages from a copy of the tree (build-deb.sh, which
 # also runs the unit suite in dh_auto_test) and check what lands where:
 # library, headers, pkg-config file, tool, man page, udev rule, the
-# GStreamer plugin and the DKMS source tree.  The packaged tool and
+# GStreamer plugin, the DKMS source tree and gvt-streamd (daemon, units,
+# D-Bus policy, sysusers entry, man pages).  The packaged tool and
 # library must work together, a program must build against the packaged
 # -dev files alone, and gst-inspect-1.0 must find gvtdmabufsrc in the
 # packaged plugin directory.  Lintian
@@ -63,6 +64,7 @@ dev=$(deb libgvtdmabuf-dev "$arch") || exit 1
 tools=$(deb gvt-dmabuf-tools "$arch") || exit 1
 dkms=$(deb gvtsim-dkms all) || exit 1
 gst=$(deb gstreamer1.0-gvtdmabuf "$arch") || exit 1
+streamd=$(deb gvt-streamd "$arch") || exit 1
 
 # Every listed path is in that package, and in no other of the four.
 libdir=usr/lib/$multiarch
@@ -72,10 +74,11 @@ declare -A expect=(
 	[libgvtdmabuf-dev]="usr/include/gvt-dmabuf/gvt-dmabuf.h usr/include/gvt-dmabuf/gvtsim-uapi.h $libdir/libgvtdmabuf.so $libdir/pkgconfig/libgvtdmabuf.pc"
 	[gvt-dmabuf-tools]="usr/bin/gvt-dmabuf usr/share/man/man1/gvt-dmabuf.1.gz lib/udev/rules.d/70-gvt-dmabuf.rules lib/udev/gvt-dmabuf-mdev-group"
 	[gstreamer1.0-gvtdmabuf]="$libdir/gstreamer-1.0/libgstgvtdmabuf.so"
+	[gvt-streamd]="usr/sbin/gvt-streamd lib/systemd/system/gvt-streamd.service usr/lib/systemd/user/gvt-streamd.service usr/share/dbus-1/system.d/org.gvtdmabuf.Streamd1.conf usr/lib/sysusers.d/gvt-streamd.conf usr/share/man/man8/gvt-streamd.8.gz usr/share/man/man5/gvt-streamd.conf.5.gz"
 	[gvtsim-dkms]="$(for f in $kfiles gvtsim-uapi.h; do printf 'usr/src/gvtsim-%s/%s ' "$dkms_version" "$f"; done)"
 )
 declare -A file=([libgvtdmabuf0]=$lib [libgvtdmabuf-dev]=$dev [gvt-dmabuf-tools]=$tools [gvtsim-dkms]=$dkms
-	[gstreamer1.0-gvtdmabuf]=$gst)
+	[gstreamer1.0-gvtdmabuf]=$gst [gvt-streamd]=$streamd)
 for p in "${!file[@]}"; do
 	dpkg-deb -c "${file[$p]}" | awk '{ sub(/^\.\//, "", $6); print $6 }' | sort >"$tmp/$p.list"
 done
@@ -136,9 +139,39 @@ field "$gst" Depends | has 'libgvtdmabuf0 (>= ' &&
 	ok "gstreamer1.0-gvtdmabuf depends on libgvtdmabuf0 and libgstreamer1.0-0" ||
 	not_ok "gstreamer1.0-gvtdmabuf Depends: $(field "$gst" Depends)"
 
+# gvt-streamd: its element and libraries, its group before its unit starts.
+field "$streamd" Depends | has "gstreamer1.0-gvtdmabuf (= $version)" &&
+	field "$streamd" Depends | has 'libgvtdmabuf0 (>= ' &&
+	field "$streamd" Depends | has 'libpipewire-0.3-0' &&
+	field "$streamd" Depends | has 'gstreamer1.0-plugins-base' &&
+	field "$streamd" Depends | has 'systemd | systemd-standalone-sysusers' &&
+	ok "gvt-streamd depends on gstreamer1.0-gvtdmabuf (= $version), libgvtdmabuf0, libpipewire-0.3-0, gstreamer1.0-plugins-base, systemd-sysusers" ||
+	not_ok "gvt-streamd Depends: $(field "$streamd" Depends)"
+dpkg-deb -I "$streamd" postinst >"$tmp/sd.postinst" 2>/dev/null
+sysusers_line=$(grep -n 'systemd-sysusers.*gvt-streamd.conf' "$tmp/sd.postinst" | head -n 1 | cut -d: -f1)
+unit_line=$(grep -n 'deb-systemd-helper.*gvt-streamd.service' "$tmp/sd.postinst" | head -n 1 | cut -d: -f1)
+[ -n "$sysusers_line" ] && [ -n "$unit_line" ] && [ "$sysusers_line" -lt "$unit_line" ] &&
+	ok "gvt-streamd postinst creates the user and group (systemd-sysusers) before it enables the system unit" ||
+	not_ok "gvt-streamd postinst: sysusers at line '${sysusers_line}', unit at '${unit_line}': $(cat "$tmp/sd.postinst")"
+# dh_installsystemduser --no-enable: the user unit is enabled again on
+# upgrade only where someone enabled it (debian-installed), never on install.
+grep -q "deb-systemd-helper --user debian-installed 'gvt-streamd.service'" "$tmp/sd.postinst" &&
+	! grep -q 'systemctl --global enable' "$tmp/sd.postinst" &&
+	ok "gvt-streamd postinst does not enable the user unit (it would fight the system one)" ||
+	not_ok "gvt-streamd postinst enables the user unit: $(cat "$tmp/sd.postinst")"
+dpkg-deb -x "$streamd" "$tmp/sd-root"
+diff -u "$top/packaging/sysusers/gvt-streamd.conf" "$tmp/sd-root/usr/lib/sysusers.d/gvt-streamd.conf" >/dev/null &&
+	grep -q '^ExecStart=/usr/sbin/gvt-streamd' "$tmp/sd-root/lib/systemd/system/gvt-streamd.service" &&
+	ok "gvt-streamd ships packaging/'s sysusers entry and a unit that starts /usr/sbin/gvt-streamd" ||
+	not_ok "gvt-streamd's sysusers entry or unit differ from packaging/"
+for m in man8/gvt-streamd.8 man5/gvt-streamd.conf.5; do
+	zcat "$tmp/sd-root/usr/share/man/$m.gz" | has '^\.TH GVT-STREAMD' &&
+		ok "man page $m is a man page" || not_ok "man page $m has no .TH line"
+done
+
 # The packaged tool runs on the packaged library.
 root=$tmp/root
-for f in "$lib" "$dev" "$tools" "$gst"; do dpkg-deb -x "$f" "$root"; done
+for f in "$lib" "$dev" "$tools" "$gst" "$streamd"; do dpkg-deb -x "$f" "$root"; done
 if LD_LIBRARY_PATH=$root/$libdir "$root/usr/bin/gvt-dmabuf" info sim >"$tmp/info" 2>&1 &&
    grep -q '^Backend: sim' "$tmp/info" &&
    LD_LIBRARY_PATH=$root/$libdir ldd "$root/usr/bin/gvt-dmabuf" >"$tmp/ldd" &&
@@ -148,6 +181,12 @@ else
 	cat "$tmp/info" "$tmp/ldd" 2>/dev/null
 	not_ok "packaged gvt-dmabuf info sim"
 fi
+# The packaged daemon reads a configuration on the packaged library.
+printf '[vgpu sim:320x240]\nname = Packaged\n' >"$tmp/sd.conf"
+LD_LIBRARY_PATH=$root/$libdir "$root/usr/sbin/gvt-streamd" --check --config "$tmp/sd.conf" >"$tmp/sd.check" 2>&1 &&
+	LD_LIBRARY_PATH=$root/$libdir ldd "$root/usr/sbin/gvt-streamd" | has -F "$root/$libdir/libgvtdmabuf.so.0" &&
+	ok "packaged gvt-streamd --check runs on the packaged libgvtdmabuf.so.0" ||
+	not_ok "packaged gvt-streamd --check: $(cat "$tmp/sd.check")"
 if zcat "$root/usr/share/man/man1/gvt-dmabuf.1.gz" | has '^\.TH GVT-DMABUF 1'; then
 	ok "man page gvt-dmabuf(1) is a man page"
 else

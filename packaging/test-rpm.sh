@@ -4,7 +4,8 @@
 # with Debian's rpm (rpmbuild --nodeps: the build dependencies are the
 # Debian ones of build-deb.sh; test-macros stands in for Fedora's meson
 # and systemd macros).  Checks the subpackages and what each holds, and
-# that gst-inspect-1.0 finds gvtdmabufsrc in the unpacked plugin RPM.
+# that gst-inspect-1.0 finds gvtdmabufsrc in the unpacked plugin RPM, and
+# gvt-streamd's requirements and scriptlets.
 #
 #   test-rpm.sh
 set -uo pipefail
@@ -42,7 +43,7 @@ meson_version=$(sed -n "s/^[[:space:]]*version: '\(.*\)',$/\1/p" "$top/meson.bui
 	not_ok "spec Version '$version', meson.build $meson_version"
 
 pkgs=$(rpmspec "${rpmopts[@]}" -q --builtrpms --qf '%{NAME}\n' "$spec" 2>/dev/null | sort | tr '\n' ' ')
-want="gstreamer1-plugin-gvtdmabuf gvt-dmabuf-devel gvt-dmabuf-libs gvt-dmabuf-tools gvtsim-dkms "
+want="gstreamer1-plugin-gvtdmabuf gvt-dmabuf-devel gvt-dmabuf-libs gvt-dmabuf-tools gvt-streamd gvtsim-dkms "
 [ "$pkgs" = "$want" ] && ok "subpackages: $pkgs" || not_ok "subpackages '$pkgs', wanted '$want'"
 
 # Source0: the working tree as git sees it, as a release tarball would be.
@@ -76,6 +77,7 @@ declare -A expect=(
 	[gvt-dmabuf-devel]="/usr/include/gvt-dmabuf/gvt-dmabuf.h /usr/include/gvt-dmabuf/gvtsim-uapi.h $libdir/libgvtdmabuf.so $libdir/pkgconfig/libgvtdmabuf.pc"
 	[gvt-dmabuf-tools]="/usr/bin/gvt-dmabuf /usr/share/man/man1/gvt-dmabuf.1.gz /usr/lib/udev/rules.d/70-gvt-dmabuf.rules /usr/lib/udev/gvt-dmabuf-mdev-group"
 	[gstreamer1-plugin-gvtdmabuf]="$libdir/gstreamer-1.0/libgstgvtdmabuf.so"
+	[gvt-streamd]="/usr/sbin/gvt-streamd /usr/lib/systemd/system/gvt-streamd.service /usr/lib/systemd/user/gvt-streamd.service /usr/share/dbus-1/system.d/org.gvtdmabuf.Streamd1.conf /usr/lib/sysusers.d/gvt-streamd.conf /usr/share/man/man8/gvt-streamd.8.gz /usr/share/man/man5/gvt-streamd.conf.5.gz"
 	[gvtsim-dkms]="/usr/src/gvtsim-$version/dkms.conf /usr/src/gvtsim-$version/Kbuild /usr/src/gvtsim-$version/Makefile /usr/src/gvtsim-$version/gvtsim_main.c /usr/src/gvtsim-$version/gvtsim-uapi.h"
 )
 for p in "${!expect[@]}"; do
@@ -99,6 +101,21 @@ if [ -n "$dkms_rpm" ] && [ "$(rpm -qp --qf '%{ARCH}' "$dkms_rpm" 2>/dev/null)" =
 	ok "gvtsim-dkms: noarch, requires dkms, %post adds the module"
 else
 	not_ok "gvtsim-dkms: arch, Requires or scriptlets"
+fi
+
+sd_rpm=$(find "$tmp/rpm/RPMS" -name "gvt-streamd-$version-1.*.rpm" | head -n 1)
+if [ -n "$sd_rpm" ]; then
+	rpm -qp --requires "$sd_rpm" 2>/dev/null >"$tmp/sd.req"
+	rpm -qp --scripts "$sd_rpm" 2>/dev/null >"$tmp/sd.scripts"
+	has "^gvt-dmabuf-libs" "$tmp/sd.req" && has "^gstreamer1-plugin-gvtdmabuf" "$tmp/sd.req" &&
+		ok "gvt-streamd requires gvt-dmabuf-libs and gstreamer1-plugin-gvtdmabuf" ||
+		not_ok "gvt-streamd Requires: $(tr '\n' ' ' <"$tmp/sd.req")"
+	awk '/^postinstall/ { p = 1 } p && /systemd-sysusers .*gvt-streamd.conf/ { s = NR } p && /systemctl .*preset gvt-streamd.service/ { u = NR }
+		END { exit !(s && u && s < u) }' "$tmp/sd.scripts" &&
+		ok "gvt-streamd %post creates its user and group, then presets the system unit" ||
+		not_ok "gvt-streamd scriptlets: $(cat "$tmp/sd.scripts")"
+else
+	not_ok "no gvt-streamd RPM"
 fi
 
 # The plugin RPM and the libs RPM unpacked into one root: GStreamer finds

@@ -4,6 +4,7 @@
 # or later, as root).  Only what is missing is installed.
 #
 #   scripts/deps.sh build    library, tool, unit tests, benchmarks
+#   scripts/deps.sh demo     build + what scripts/demo runs (PipeWire, GStreamer)
 #   scripts/deps.sh test     build + kernel module, vm suite, fuzzing
 set -euo pipefail
 
@@ -31,10 +32,19 @@ test_pkgs=(
 	dbus pipewire pipewire-bin wireplumber gstreamer1.0-pipewire pipewire-v4l2 systemd
 )
 
+# scripts/demo: gvt-streamd, a private PipeWire, gst-launch-1.0 recording MP4 and PNG
+demo_pkgs=(
+	"${build_pkgs[@]}"
+	dbus pipewire pipewire-bin wireplumber python3
+	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+	gstreamer1.0-plugins-ugly gstreamer1.0-pipewire
+)
+
 case "${1:-build}" in
 build) pkgs=("${build_pkgs[@]}") ;;
+demo) pkgs=("${demo_pkgs[@]}") ;;
 test) pkgs=("${test_pkgs[@]}") ;;
-*) echo "deps.sh: unknown set '$1' (expected 'build' or 'test')" >&2; exit 2 ;;
+*) echo "deps.sh: unknown set '$1' (expected 'build', 'demo' or 'test')" >&2; exit 2 ;;
 esac
 
 missing=()

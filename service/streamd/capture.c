@@ -465,7 +465,7 @@ static void on_process(void *data)
 		h->flags = 0;
 		h->offset = 0;
 		h->seq = v->seq++;
-		h->pts = GST_BUFFER_PTS_IS_VALID(gb) ? (int64_t)GST_BUFFER_PTS(gb) : -1;
+		h->pts = GST_BUFFER_PTS_IS_VALID(gb) ? (int64_t)(GST_BUFFER_PTS(gb) + gst_element_get_base_time(v->pipeline)) : -1;
 		h->dts_offset = 0;
 	}
 	m = spa_buffer_find_meta(sb, SPA_META_VideoDamage);

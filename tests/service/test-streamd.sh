@@ -17,9 +17,9 @@ if [ -z "${GVT_STREAMD_IN_SESSION:-}" ]; then
 		command -v "$p" >/dev/null || { echo "SKIP: $p is not installed (scripts/deps.sh test)"; exit 77; }
 	done
 	gst-inspect-1.0 pipewiresrc >/dev/null 2>&1 || { echo "SKIP: pipewiresrc missing (gstreamer1.0-pipewire)"; exit 77; }
-	export GVT_STREAMD_IN_SESSION=1
-	exec dbus-run-session -- "$0" "$@"
 fi
+. "$(dirname "$0")/pw-session.sh"
+pw_session_reexec GVT_STREAMD_IN_SESSION "$0" "$@"
 
 fails=0
 ok() { echo "ok - $*"; }
@@ -80,14 +80,9 @@ rc=$?
 [ $rc -eq 0 ] && ok "SIGTERM without PipeWire: exit 0" || fail "SIGTERM without PipeWire: exit $rc"
 
 # ---- a private PipeWire ----
-pipewire >"$T/pipewire.log" 2>&1 &
-PW=$!
-pids+=($PW)
-for i in $(seq 50); do [ -S "$XDG_RUNTIME_DIR/pipewire-0" ] && break; sleep 0.1; done
-wireplumber >"$T/wireplumber.log" 2>&1 &
-WP=$!
-pids+=($WP)
-sleep 1
+pw_session_start "$T"
+PW=$PW_SESSION_PID WP=$WP_SESSION_PID
+pids+=($PW $WP)
 
 DEV="sim:320x240,fps=30,cursor=off"
 NODE="gvt-streamd.sim-320x240-fps-30-cursor-off"
@@ -105,23 +100,8 @@ G_MESSAGES_DEBUG= "$SD" --user --set daemon.rtsp-port=0 >"$T/streamd.log" 2>&1 &
 SDPID=$!
 pids+=($SDPID)
 
-node_json() {	# [NODE] prints "serial class role description" of the node, or nothing
-	pw-dump 2>/dev/null | python3 -c '
-import json, sys
-for o in json.load(sys.stdin):
-    p = o.get("info", {}).get("props", {}) or {}
-    if o.get("type") == "PipeWire:Interface:Node" and p.get("node.name") == sys.argv[1]:
-        print(p.get("object.serial"), p.get("media.class"), p.get("media.role"), p.get("node.description"), sep="|")
-' "${1:-$NODE}"
-}
-wait_node() {	# TIMEOUT-TENTHS
-	for i in $(seq "$1"); do
-		n=$(node_json)
-		[ -n "$n" ] && { echo "$n"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
+node_json() { pw_node_json "${1:-$NODE}"; }	# [NODE] "serial|class|role|description"
+wait_node() { pw_wait_node "$NODE" "$1"; }	# TIMEOUT-TENTHS
 n=$(wait_node 100) && ok "node $NODE published" || fail "no node $NODE in pw-dump"
 IFS='|' read -r SERIAL CLASS ROLE DESC <<<"$n"
 [ "$CLASS" = Video/Source ] && ok "media.class=Video/Source" || fail "media.class is '$CLASS'"

@@ -414,6 +414,8 @@ static void do_sim(void)
 				f = (gint64)fr;
 		}
 		gst_video_frame_unmap(&vf);
+		if (f < 0)
+			continue;	/* caught mid-repaint: no code to read */
 		if (f < last)
 			order = FALSE;
 		last = MAX(last, f);
