@@ -17,7 +17,8 @@
 # whose guest is vguest (a bare-metal program running the guest model over
 # the vGPU's BARs); qemu-vfio-check reads QEMU's ScanoutDMABUF of it.
 #
-# Exit status: 0 pass, 1 fail, 77 skip (a missing piece, named).
+# Output is TAP; exit status 0 pass or skip ("1..0 # SKIP" naming the
+# missing piece), 1 fail.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,7 +28,9 @@ builddir=$(cd "${1:?usage: run-dmabuf-vm.sh BUILDDIR [vfio]}" && pwd)
 mode=${2:-gl}
 tag=qemu-dmabuf-$mode
 log() { echo "# $tag: $*"; }
-skip() { echo "1..0 # SKIP $*"; exit 77; }
+# A TAP test says "skipped" with its plan; meson reads a non-zero exit
+# status of a TAP test as an error, 77 included.
+skip() { echo "1..0 # SKIP $*"; exit 0; }
 fail() { echo "not ok - $*"; echo "1..1"; exit 1; }
 
 case "$mode" in
@@ -37,7 +40,6 @@ vfio) check_prog="$builddir/tests/qemu/qemu-vfio-check"
 *) fail "unknown mode '$mode' (gl or vfio)" ;;
 esac
 [ -x "$check_prog" ] || fail "$(basename "$check_prog") not built in $builddir"
-case "$builddir" in /tmp/*) skip "BUILDDIR under /tmp is not visible in the VM (its /tmp is its own)";; esac
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
 [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || skip "no static /bin/busybox"
 root=$("$srcdir/tests/vm/mkroot-debian13.sh") || skip "no Debian 13 tree (tests/vm/mkroot-debian13.sh failed)"

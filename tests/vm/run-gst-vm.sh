@@ -15,14 +15,17 @@
 #
 # Environment: GVT_VM_KEEP=1 keeps the work dirs, GVT_DMABUF_DEBIAN13_ROOT
 # overrides the Debian 13 tree.
-# Output is TAP; exit 0 pass, 1 fail, 77 skip (a missing piece, named).
+# Output is TAP; exit status 0 pass or skip ("1..0 # SKIP" naming the
+# missing piece), 1 fail.
 set -uo pipefail
 
 src=$(cd "${1:?usage: run-gst-vm.sh SRCDIR}" && pwd)
 . "$(dirname "${BASH_SOURCE[0]}")/initramfs-lib.sh"
 tag=vm-gst-6.12
 log() { echo "# $tag: $*"; }
-skip() { echo "1..0 # SKIP $*"; exit 77; }
+# A TAP test says "skipped" with its plan; meson reads a non-zero exit
+# status of a TAP test as an error, 77 included.
+skip() { echo "1..0 # SKIP $*"; exit 0; }
 fail() { echo "not ok - $*"; echo "1..1"; exit 1; }
 
 [ "$(id -u)" = 0 ] || skip "chroot and the tree's build need root"
