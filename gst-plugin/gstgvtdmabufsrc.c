@@ -1686,7 +1686,7 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 			1, MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, flags));
 	g_object_class_install_property (gobject_class, PROP_CACHE_SIZE,
 		g_param_spec_uint ("cache-size", "Cache size",
-			"How many of the vGPU's surfaces (dma-bufs) to keep exported and "
+			"How many surfaces (dma-bufs) of each plane to keep exported and "
 			"wrapped; at least the number of buffers the guest flips between",
 			1, MAX_CACHE_SIZE, DEFAULT_CACHE_SIZE, flags));
 	g_object_class_install_property (gobject_class, PROP_IO_MODE,
