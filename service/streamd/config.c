@@ -345,10 +345,10 @@ static bool check_rtsp_address(const struct streamd_config *cfg, const struct or
 	}
 	if (!g_inet_address_get_is_loopback(ia) && (!cfg->rtsp_users || !cfg->tls_certificate)) {
 		CFG_ERROR(error, "%s: refusing to listen on '%s', which is not a loopback address: "
-			  "RTSP on the network needs authentication and TLS, and %s not configured "
+			  "RTSP on the network needs authentication and TLS, and %s "
 			  "(%s; or use 127.0.0.1 or ::1, and an SSH tunnel for remote viewers)", at, addr,
-			  !cfg->rtsp_users && !cfg->tls_certificate ? "neither is" :
-			  !cfg->rtsp_users ? "authentication is" : "TLS is",
+			  !cfg->rtsp_users && !cfg->tls_certificate ? "neither is configured" :
+			  !cfg->rtsp_users ? "authentication is not configured" : "TLS is not configured",
 			  !cfg->rtsp_users && !cfg->tls_certificate ?
 			  "set [daemon] rtsp-users, tls-certificate and tls-key" :
 			  !cfg->rtsp_users ? "set [daemon] rtsp-users" :
