@@ -48,6 +48,7 @@ static const struct key_desc vgpu_keys[] = {
 	{ "encoder", KEY_CHOICE, .choices = encoder_choices },
 	{ "bitrate", KEY_UINT, 100, 100000 },
 	{ "gop", KEY_UINT, 1, 1000 },
+	{ "allowed-users", KEY_STRING },
 	{ "push", KEY_RESERVED, .reserved_for = "the push to a media server" },
 	{ "webrtc", KEY_RESERVED, .reserved_for = "the WebRTC server" },
 	{ "input", KEY_RESERVED, .reserved_for = "the WebRTC server" },
@@ -222,6 +223,7 @@ static void vgpu_config_free(gpointer p)
 	g_free(v->name);
 	g_free(v->encoder);
 	g_free(v->node_key);
+	g_strfreev(v->allowed_users);
 	g_free(v);
 }
 
@@ -496,6 +498,7 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 			}
 			v->bitrate = get_uint(kf, g, "bitrate", v->bitrate);
 			v->gop = get_uint(kf, g, "gop", v->gop);
+			v->allowed_users = g_key_file_get_string_list(kf, g, "allowed-users", NULL, NULL);
 			g_ptr_array_add(cfg->vgpus, v);
 		} else {
 			CFG_ERROR(error, "%s: unknown section (expected [daemon] or [vgpu DEVICE])", at);
@@ -520,6 +523,30 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 	}
 	if (!load_tls(kf, cfg, &o, cmdline, error))
 		goto error;
+	/* Every name in a vGPU's allowed-users is a user of the users file. */
+	for (guint i = 0; i < cfg->vgpus->len; i++) {
+		struct streamd_vgpu_config *v = cfg->vgpus->pdata[i];
+		g_autofree char *group = g_strdup_printf("vgpu %s", v->device);
+		g_autofree char *at = where(&o, cmdline, group, "allowed-users");
+
+		if (!v->allowed_users)
+			continue;
+		if (!cfg->rtsp_users) {
+			CFG_ERROR(error, "%s: needs [daemon] rtsp-users (the file of users)", at);
+			goto error;
+		}
+		for (char **u = v->allowed_users; *u; u++) {
+			bool known = false;
+
+			g_strstrip(*u);
+			for (guint j = 0; j < cfg->rtsp_users->len && !known; j += 2)
+				known = !strcmp(cfg->rtsp_users->pdata[j], *u);
+			if (!known) {
+				CFG_ERROR(error, "%s: '%s' is not a user of the users file", at, *u);
+				goto error;
+			}
+		}
+	}
 	if (!check_rtsp_address(cfg, &o, cmdline, error))
 		goto error;
 	if (o.lines)

@@ -22,6 +22,7 @@ struct streamd_vgpu_config {
 	char *encoder;		/* auto, vah264enc, vaapih264enc, x264enc, openh264enc */
 	unsigned int bitrate;	/* kbit/s */
 	unsigned int gop;	/* frames between key frames */
+	char **allowed_users;	/* who may view it; NULL: every configured user */
 };
 
 struct streamd_config {

@@ -20,8 +20,10 @@
 
 #include "streamd.h"
 
-/* The one role a mount admits: every configured user has it. */
-#define STREAMD_RTSP_ROLE "viewer"
+/* With users, each user's token carries the user's name as its role and a
+ * mount admits the roles of the users allowed on it; TLS without users
+ * gives every client this role. */
+#define STREAMD_RTSP_ANONYMOUS_ROLE "anonymous"
 
 /* Access units a media may lag behind the encoder (2 s at 30 fps). */
 #define MEDIA_QUEUE_MAX 60
@@ -32,6 +34,7 @@ struct streamd_rtsp {
 	char *address;
 	const char *scheme;	/* rtsp or rtsps */
 	bool auth;		/* mounts need an authenticated user */
+	GPtrArray *users;	/* char *: every configured user */
 	int port;
 	GHashTable *mounts;	/* path ("/NAME") -> struct streamd_rtsp_mount * */
 };
@@ -282,6 +285,7 @@ struct streamd_rtsp *streamd_rtsp_create(const struct streamd_config *cfg, GErro
 	GError *e = NULL;
 
 	r->mounts = g_hash_table_new(g_str_hash, g_str_equal);
+	r->users = g_ptr_array_new_with_free_func(g_free);
 	r->address = g_strdup(cfg->rtsp_address);
 	r->server = gst_rtsp_server_new();
 	r->scheme = cfg->tls_certificate ? "rtsps" : "rtsp";
@@ -289,19 +293,18 @@ struct streamd_rtsp *streamd_rtsp_create(const struct streamd_config *cfg, GErro
 		GstRTSPAuth *auth = gst_rtsp_auth_new();
 
 		if (cfg->rtsp_users) {
-			/* Every configured user gets the one role the mounts admit
-			 * (add_role in streamd_rtsp_mount_create); no default token,
-			 * so a request without valid credentials is answered 401. */
+			/* No default token: a request without valid credentials
+			 * is answered 401. */
 			for (guint i = 0; i + 1 < cfg->rtsp_users->len; i += 2) {
 				const char *user = cfg->rtsp_users->pdata[i];
 				const char *pw = cfg->rtsp_users->pdata[i + 1];
 				g_autoptr(GstRTSPToken) token = gst_rtsp_token_new(
-					GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, STREAMD_RTSP_ROLE,
-					NULL);
+					GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, user, NULL);
 				g_autofree char *basic = gst_rtsp_auth_make_basic(user, pw);
 
 				gst_rtsp_auth_add_basic(auth, basic, token);
 				gst_rtsp_auth_add_digest(auth, user, pw, token);
+				g_ptr_array_add(r->users, g_strdup(user));
 			}
 			gst_rtsp_auth_set_supported_methods(auth, GST_RTSP_AUTH_BASIC |
 							    GST_RTSP_AUTH_DIGEST);
@@ -309,7 +312,8 @@ struct streamd_rtsp *streamd_rtsp_create(const struct streamd_config *cfg, GErro
 		} else {
 			/* TLS on loopback without users: everybody gets the role. */
 			g_autoptr(GstRTSPToken) token = gst_rtsp_token_new(
-				GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, STREAMD_RTSP_ROLE, NULL);
+				GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, STREAMD_RTSP_ANONYMOUS_ROLE,
+				NULL);
 
 			gst_rtsp_auth_set_default_token(auth, token);
 		}
@@ -358,6 +362,7 @@ void streamd_rtsp_destroy(struct streamd_rtsp *r)
 		g_object_unref(r->server);
 	}
 	g_hash_table_destroy(r->mounts);
+	g_ptr_array_unref(r->users);
 	g_free(r->address);
 	g_free(r);
 }
@@ -474,9 +479,24 @@ struct streamd_rtsp_mount *streamd_rtsp_mount_create(struct streamd_rtsp *r, Gst
 	gst_rtsp_media_factory_set_shared(m->factory, TRUE);
 	/* With an auth (users or TLS) the factory must name who may see it:
 	 * gst-rtsp-server refuses a factory without permissions. */
-	gst_rtsp_media_factory_add_role(m->factory, STREAMD_RTSP_ROLE,
-					GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
-					GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE, NULL);
+	if (!r->auth) {
+		gst_rtsp_media_factory_add_role(m->factory, STREAMD_RTSP_ANONYMOUS_ROLE,
+						GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
+						GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE,
+						NULL);
+	} else {
+		for (guint i = 0; i < r->users->len; i++) {
+			const char *user = r->users->pdata[i];
+
+			if (cfg->allowed_users && !g_strv_contains((const char *const *)cfg->allowed_users,
+								   user))
+				continue;
+			gst_rtsp_media_factory_add_role(m->factory, user,
+							GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
+							GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN,
+							TRUE, NULL);
+		}
+	}
 	g_signal_connect(m->factory, "media-configure", G_CALLBACK(on_media_configure), m);
 	mounts = gst_rtsp_server_get_mount_points(r->server);
 	gst_rtsp_mount_points_add_factory(mounts, m->path, g_object_ref(m->factory));

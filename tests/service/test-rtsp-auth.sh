@@ -5,6 +5,7 @@
 # when offered; ffprobe too) decodes frames that match the guest model (frame-check),
 # over rtsp:// and rtsps:// (a certificate made by openssl for this run);
 # a wrong password and no credentials are refused (rtspsrc, ffprobe: 401);
+# a mount with allowed-users refuses another valid user;
 # Basic authentication checked by a raw request (good and bad); bad users
 # files and TLS files refused naming the file; a non-loopback address is
 # refused without users or without TLS, saying which is missing, and
@@ -113,6 +114,14 @@ printf '# nobody\n' >"$T/bad-users"
 check "users file without users refused" 1 "lists no user" \
 	"[daemon]
 rtsp-users = $T/bad-users"
+check "allowed-users naming an unknown user refused" 1 "c.conf:4: [vgpu sim] allowed-users: 'carol' is not a user of the users file" \
+	"[daemon]
+$USERS
+[vgpu sim]
+allowed-users = alice;carol"
+check "allowed-users without rtsp-users refused" 1 "c.conf:2: [vgpu sim] allowed-users: needs [daemon] rtsp-users" \
+	"[vgpu sim]
+allowed-users = alice"
 check "certificate without key refused" 1 "c.conf:2: [daemon] tls-certificate: needs [daemon] tls-key as well" \
 	"[daemon]
 tls-certificate = $T/cert.pem"
@@ -133,6 +142,7 @@ rc=$?
 
 # ---- daemons on loopback: users only (rtsp://), users and TLS (rtsps://) ----
 DEV="sim:320x240,fps=30,cursor=off"
+DEV2="sim:256x160,fps=30,cursor=off"
 start() {	# NAME EXTRA-DAEMON-KEYS -> sets PORT
 	cat >"$T/$1.conf" <<CONF
 [daemon]
@@ -144,13 +154,18 @@ $2
 [vgpu $DEV]
 name = Desk
 gop = 30
+
+[vgpu $DEV2]
+name = Bobs
+allowed-users = bob
 CONF
 	G_MESSAGES_DEBUG= "$SD" --no-dbus --config "$T/$1.conf" >"$T/$1.log" 2>&1 &
 	pids+=($!)
 	PORT=
 	for i in $(seq 100); do
 		PORT=$(sed -n 's/.*RTSP server listening on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$T/$1.log")
-		[ -n "$PORT" ] && grep -q "RTSP mount .*/Desk (" "$T/$1.log" && return 0
+		[ -n "$PORT" ] && grep -q "RTSP mount .*/Desk (" "$T/$1.log" &&
+			grep -q "RTSP mount .*/Bobs (" "$T/$1.log" && return 0
 		sleep 0.1
 	done
 	fail "$1: no RTSP mount in the log: $(cat "$T/$1.log")"
@@ -175,12 +190,15 @@ decodes() {	# WHAT URL [rtspsrc properties...]
 	fi
 }
 refused() {	# WHAT URL [rtspsrc properties...]
-	local what=$1 url=$2
-	shift 2
+	refused_with "Unauthorized (401)" "$@"
+}
+refused_with() {	# STATUS WHAT URL [rtspsrc properties...]
+	local status=$1 what=$2 url=$3
+	shift 3
 	gst_decode "$url" "$T/no.raw" 5 "$@"
 	local rc=$?
-	if [ $rc -ne 0 ] && grep -q "Unauthorized (401)" "$T/no.raw.log" && [ ! -s "$T/no.raw" ]; then
-		ok "$what: refused (401)"
+	if [ $rc -ne 0 ] && grep -qF "$status" "$T/no.raw.log" && [ ! -s "$T/no.raw" ]; then
+		ok "$what: refused ($status)"
 	else
 		fail "$what: rc=$rc, $(stat -c %s "$T/no.raw" 2>/dev/null) bytes decoded: $(tail -3 "$T/no.raw.log")"
 	fi
@@ -240,6 +258,14 @@ if start users "rtsp-users = $T/users"; then
 		fail "ffprobe with credentials: $(cat "$T/probe" "$T/probe.err")"
 	basic_is "Basic, right password" "RTSP/1.0 200 OK" 0 "$PORT" "alice:s3cret pass"
 	basic_is "Basic, wrong password" "RTSP/1.0 401 Unauthorized" 0 "$PORT" "alice:s3cret"
+	# A mount with allowed-users = bob: bob plays it, alice (a valid user) may not.
+	timeout 30 ffprobe -v error -rtsp_transport tcp -select_streams v:0 -show_entries stream=codec_name,width,height \
+		-of csv=p=0 "rtsp://bob:pw:with:colons@127.0.0.1:$PORT/Bobs" >"$T/probe" 2>"$T/probe.err"
+	[ "$(cat "$T/probe")" = "h264,256,160" ] && ok "allowed-users = bob: bob plays /Bobs" ||
+		fail "bob on /Bobs: $(cat "$T/probe" "$T/probe.err")"
+	# gst-rtsp-server answers a user the mount does not admit as if it
+	# did not exist.
+	refused_with "Not Found (404)" "allowed-users = bob: alice refused on /Bobs" "rtsp://127.0.0.1:$PORT/Bobs" user-id=alice "user-pw=s3cret pass"
 	basic_is "no Authorization header" "RTSP/1.0 401 Unauthorized" 0 "$PORT" -
 fi
 
