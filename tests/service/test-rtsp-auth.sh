@@ -276,6 +276,12 @@ tls-key = $T/key.pem"; then
 	grep -q "RTSP mount $S (" "$T/tls.log" && ok "mount URL is $S" || fail "no $S in: $(cat "$T/tls.log")"
 	decodes "rtsps:// (tls-validation-flags=0) user alice" "$S" tls-validation-flags=0 user-id=alice \
 		"user-pw=s3cret pass"
+	# ffmpeg does not verify the certificate unless asked (-tls_verify 1).
+	timeout 30 ffprobe -v error -rtsp_transport tcp -select_streams v:0 -show_entries stream=codec_name,width,height \
+		-of csv=p=0 "rtsps://bob:pw:with:colons@127.0.0.1:$PORT/Desk" >"$T/probe" 2>"$T/probe.err"
+	[ "$(cat "$T/probe")" = "h264,320,240" ] && ok "ffprobe over rtsps:// with bob's credentials: h264 320x240" ||
+		fail "ffprobe rtsps://: $(cat "$T/probe" "$T/probe.err")"
+	probe_refused "ffprobe over rtsps://, no credentials" "$S"
 	refused "rtsps:// wrong password" "$S" tls-validation-flags=0 user-id=alice user-pw=wrong
 	refused "rtsps:// no credentials" "$S" tls-validation-flags=0
 	basic_is "rtsps:// Basic, right password" "RTSP/1.0 200 OK" 1 "$PORT" "bob:pw:with:colons"
