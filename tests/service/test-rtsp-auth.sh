@@ -159,7 +159,8 @@ gop = 30
 name = Bobs
 allowed-users = bob
 CONF
-	G_MESSAGES_DEBUG= "$SD" --no-dbus --config "$T/$1.conf" >"$T/$1.log" 2>&1 &
+	LOG=$T/$1.log
+	G_MESSAGES_DEBUG= "$SD" --no-dbus --config "$T/$1.conf" >"$LOG" 2>&1 &
 	pids+=($!)
 	PORT=
 	for i in $(seq 100); do
@@ -186,7 +187,7 @@ decodes() {	# WHAT URL [rtspsrc properties...]
 	if [ $rc -eq 0 ] && "$CHECK" "$T/ok.raw" 320 240 BGRx 30 psnr=$PSNR_BOUND >"$T/check.log"; then
 		ok "$what: $(cat "$T/check.log")"
 	else
-		fail "$what (rc=$rc): $(cat "$T/ok.raw.log" "$T/check.log" 2>/dev/null | tail -5)"
+		fail "$what (rc=$rc): $(cat "$T/ok.raw.log" "$T/check.log" 2>/dev/null | tail -5; echo "# daemon:"; tail -5 "$LOG")"
 	fi
 }
 refused() {	# WHAT URL [rtspsrc properties...]
