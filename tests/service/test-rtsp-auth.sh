@@ -184,6 +184,14 @@ decodes() {	# WHAT URL [rtspsrc properties...]
 	shift 2
 	gst_decode "$url" "$T/ok.raw" 30 "$@"
 	local rc=$?
+	# Seen here 1 run in ~5: after the frames, at shutdown, the server has
+	# closed the connection when rtspsrc sends its PAUSE.  That error alone
+	# does not fail the decode (the frames are checked below); it is named.
+	if [ $rc -ne 0 ] && grep -q "gst_rtspsrc_pause ()" "$T/ok.raw.log" &&
+	   [ "$(grep -c "^ERROR" "$T/ok.raw.log")" = 1 ]; then
+		echo "# $what: rtspsrc's PAUSE at shutdown found the connection closed (frames checked anyway)"
+		rc=0
+	fi
 	if [ $rc -eq 0 ] && "$CHECK" "$T/ok.raw" 320 240 BGRx 30 psnr=$PSNR_BOUND >"$T/check.log"; then
 		ok "$what: $(cat "$T/check.log")"
 	else
