@@ -25,7 +25,7 @@ test_pkgs=(
 	clang libclang-rt-14-dev
 	build-essential dpkg-dev debhelper dh-dkms fakeroot rpm lintian
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-	gstreamer1.0-plugins-ugly gstreamer1.0-libav ffmpeg
+	gstreamer1.0-plugins-ugly gstreamer1.0-libav ffmpeg openssl
 	# qemu suite: a private bus for QEMU's -display dbus
 	dbus-daemon
 	# service suite: a private PipeWire and its consumers; systemd-analyze

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 
@@ -26,12 +28,12 @@ static const struct key_desc daemon_keys[] = {
 	{ "discover-mdev", KEY_BOOL },
 	{ "discover-vms", KEY_BOOL },
 	{ "rescan-interval", KEY_UINT, 1, 3600 },
-	/* Planned for the network streams (issues 10, 11): known, refused. */
 	{ "rtsp-address", KEY_STRING },
 	{ "rtsp-port", KEY_UINT, 0, 65535 },
-	{ "rtsp-users", KEY_RESERVED, .reserved_for = "the RTSP server" },
-	{ "tls-certificate", KEY_RESERVED, .reserved_for = "the RTSP/WebRTC servers" },
-	{ "tls-key", KEY_RESERVED, .reserved_for = "the RTSP/WebRTC servers" },
+	{ "rtsp-users", KEY_STRING },
+	{ "tls-certificate", KEY_STRING },
+	{ "tls-key", KEY_STRING },
+	/* Planned for WebRTC (issue 11): known, refused. */
 	{ "webrtc-address", KEY_RESERVED, .reserved_for = "the WebRTC server" },
 	{ "webrtc-port", KEY_RESERVED, .reserved_for = "the WebRTC server" },
 	{ NULL }
@@ -46,6 +48,7 @@ static const struct key_desc vgpu_keys[] = {
 	{ "encoder", KEY_CHOICE, .choices = encoder_choices },
 	{ "bitrate", KEY_UINT, 100, 100000 },
 	{ "gop", KEY_UINT, 1, 1000 },
+	{ "allowed-users", KEY_STRING },
 	{ "push", KEY_RESERVED, .reserved_for = "the push to a media server" },
 	{ "webrtc", KEY_RESERVED, .reserved_for = "the WebRTC server" },
 	{ "input", KEY_RESERVED, .reserved_for = "the WebRTC server" },
@@ -220,6 +223,7 @@ static void vgpu_config_free(gpointer p)
 	g_free(v->name);
 	g_free(v->encoder);
 	g_free(v->node_key);
+	g_strfreev(v->allowed_users);
 	g_free(v);
 }
 
@@ -229,6 +233,9 @@ void streamd_config_free(struct streamd_config *cfg)
 		return;
 	g_free(cfg->path);
 	g_free(cfg->rtsp_address);
+	if (cfg->rtsp_users)
+		g_ptr_array_unref(cfg->rtsp_users);
+	g_clear_object(&cfg->tls_certificate);
 	if (cfg->vgpus)
 		g_ptr_array_unref(cfg->vgpus);
 	g_free(cfg);
@@ -256,13 +263,81 @@ static bool valid_device(const char *d)
 }
 
 /*
- * The RTSP server listens on loopback only: a non-loopback address needs
- * authentication and TLS (issue 10 §2), which this version does not have
- * yet, so it is refused here rather than served in the clear.
+ * The users file: one "user:password" a line, '#' comments and blank lines
+ * ignored.  It holds passwords in the clear (digest authentication needs
+ * them), so it must not be readable by group or others.
  */
-static bool check_rtsp_address(const char *addr, const struct origin *o, GHashTable *cmdline,
-			       GError **error)
+static bool load_users(const char *file, const char *at, GPtrArray *users, GError **error)
 {
+	g_autofree char *data = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	struct stat st;
+	GError *e = NULL;
+
+	if (stat(file, &st) < 0) {
+		CFG_ERROR(error, "%s: cannot read users file '%s': %s", at, file, g_strerror(errno));
+		return false;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		CFG_ERROR(error, "%s: users file '%s' has mode %04o: it holds passwords, so group and "
+			  "others must have no access (chmod 600)", at, file, (unsigned int)(st.st_mode & 07777));
+		return false;
+	}
+	if (!g_file_get_contents(file, &data, NULL, &e)) {
+		CFG_ERROR(error, "%s: cannot read users file: %s", at, e->message);
+		g_clear_error(&e);
+		return false;
+	}
+	lines = g_strsplit(data, "\n", -1);
+	for (guint i = 0; lines[i]; i++) {
+		char *l = lines[i], *colon;
+		size_t n = strlen(l);
+
+		if (n && l[n - 1] == '\r')
+			l[--n] = '\0';
+		if (!*l || *l == '#')
+			continue;
+		colon = strchr(l, ':');
+		if (!colon || colon == l || !colon[1]) {
+			CFG_ERROR(error, "%s:%u: expected USER:PASSWORD (both non-empty)", file, i + 1);
+			return false;
+		}
+		*colon = '\0';
+		for (const char *c = l; *c; c++) {
+			if (!g_ascii_isalnum(*c) && !strchr("._-@", *c)) {
+				CFG_ERROR(error, "%s:%u: user '%s': only letters, digits and . _ - @ are allowed",
+					  file, i + 1, l);
+				return false;
+			}
+		}
+		if (!g_utf8_validate(colon + 1, -1, NULL)) {
+			CFG_ERROR(error, "%s:%u: the password is not UTF-8", file, i + 1);
+			return false;
+		}
+		if (!g_hash_table_add(seen, l)) {
+			CFG_ERROR(error, "%s:%u: user '%s' is listed twice", file, i + 1, l);
+			return false;
+		}
+		g_ptr_array_add(users, g_strdup(l));
+		g_ptr_array_add(users, g_strdup(colon + 1));
+	}
+	if (!users->len) {
+		CFG_ERROR(error, "%s: users file '%s' lists no user", at, file);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The RTSP server listens on loopback unless told otherwise; a
+ * non-loopback address needs both authentication and TLS, so that no
+ * desktop and no password crosses the network in the clear.
+ */
+static bool check_rtsp_address(const struct streamd_config *cfg, const struct origin *o,
+			       GHashTable *cmdline, GError **error)
+{
+	const char *addr = cfg->rtsp_address;
 	g_autofree char *at = where(o, cmdline, "daemon", "rtsp-address");
 	g_autoptr(GInetAddress) ia = g_inet_address_new_from_string(addr);
 
@@ -270,11 +345,51 @@ static bool check_rtsp_address(const char *addr, const struct origin *o, GHashTa
 		CFG_ERROR(error, "%s: '%s' is not an IP address (e.g. 127.0.0.1 or ::1)", at, addr);
 		return false;
 	}
-	if (!g_inet_address_get_is_loopback(ia)) {
+	if (!g_inet_address_get_is_loopback(ia) && (!cfg->rtsp_users || !cfg->tls_certificate)) {
 		CFG_ERROR(error, "%s: refusing to listen on '%s', which is not a loopback address: "
-			  "RTSP on the network needs authentication and TLS, and this version of "
-			  "gvt-streamd has neither yet (use 127.0.0.1 or ::1, and an SSH tunnel "
-			  "for remote viewers)", at, addr);
+			  "RTSP on the network needs authentication and TLS, and %s "
+			  "(%s; or use 127.0.0.1 or ::1, and an SSH tunnel for remote viewers)", at, addr,
+			  !cfg->rtsp_users && !cfg->tls_certificate ? "neither is configured" :
+			  !cfg->rtsp_users ? "authentication is not configured" : "TLS is not configured",
+			  !cfg->rtsp_users && !cfg->tls_certificate ?
+			  "set [daemon] rtsp-users, tls-certificate and tls-key" :
+			  !cfg->rtsp_users ? "set [daemon] rtsp-users" :
+			  "set [daemon] tls-certificate and tls-key");
+		return false;
+	}
+	return true;
+}
+
+static bool load_tls(GKeyFile *kf, struct streamd_config *cfg, const struct origin *o,
+		     GHashTable *cmdline, GError **error)
+{
+	g_autofree char *cert = g_key_file_get_string(kf, "daemon", "tls-certificate", NULL);
+	g_autofree char *key = g_key_file_get_string(kf, "daemon", "tls-key", NULL);
+	g_autofree char *at_c = where(o, cmdline, "daemon", "tls-certificate");
+	g_autofree char *at_k = where(o, cmdline, "daemon", "tls-key");
+	GError *e = NULL;
+
+	if (!cert && !key)
+		return true;
+	if (!cert || !key) {
+		CFG_ERROR(error, "%s: needs [daemon] %s as well", cert ? at_c : at_k,
+			  cert ? "tls-key" : "tls-certificate");
+		return false;
+	}
+	/* Each file read on its own first, so an error names the one at fault. */
+	if (!g_file_test(cert, G_FILE_TEST_IS_REGULAR) || access(cert, R_OK)) {
+		CFG_ERROR(error, "%s: cannot read certificate file '%s'", at_c, cert);
+		return false;
+	}
+	if (!g_file_test(key, G_FILE_TEST_IS_REGULAR) || access(key, R_OK)) {
+		CFG_ERROR(error, "%s: cannot read key file '%s'", at_k, key);
+		return false;
+	}
+	cfg->tls_certificate = g_tls_certificate_new_from_files(cert, key, &e);
+	if (!cfg->tls_certificate) {
+		CFG_ERROR(error, "%s, %s: cannot load certificate '%s' with key '%s': %s", at_c, at_k,
+			  cert, key, e->message);
+		g_clear_error(&e);
 		return false;
 	}
 	return true;
@@ -383,6 +498,7 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 			}
 			v->bitrate = get_uint(kf, g, "bitrate", v->bitrate);
 			v->gop = get_uint(kf, g, "gop", v->gop);
+			v->allowed_users = g_key_file_get_string_list(kf, g, "allowed-users", NULL, NULL);
 			g_ptr_array_add(cfg->vgpus, v);
 		} else {
 			CFG_ERROR(error, "%s: unknown section (expected [daemon] or [vgpu DEVICE])", at);
@@ -397,7 +513,41 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 	cfg->rtsp_address = g_key_file_get_string(kf, "daemon", "rtsp-address", NULL);
 	if (!cfg->rtsp_address)
 		cfg->rtsp_address = g_strdup("127.0.0.1");
-	if (!check_rtsp_address(cfg->rtsp_address, &o, cmdline, error))
+	if (g_key_file_has_key(kf, "daemon", "rtsp-users", NULL)) {
+		g_autofree char *file = g_key_file_get_string(kf, "daemon", "rtsp-users", NULL);
+		g_autofree char *at = where(&o, cmdline, "daemon", "rtsp-users");
+
+		cfg->rtsp_users = g_ptr_array_new_with_free_func(g_free);
+		if (!load_users(file, at, cfg->rtsp_users, error))
+			goto error;
+	}
+	if (!load_tls(kf, cfg, &o, cmdline, error))
+		goto error;
+	/* Every name in a vGPU's allowed-users is a user of the users file. */
+	for (guint i = 0; i < cfg->vgpus->len; i++) {
+		struct streamd_vgpu_config *v = cfg->vgpus->pdata[i];
+		g_autofree char *group = g_strdup_printf("vgpu %s", v->device);
+		g_autofree char *at = where(&o, cmdline, group, "allowed-users");
+
+		if (!v->allowed_users)
+			continue;
+		if (!cfg->rtsp_users) {
+			CFG_ERROR(error, "%s: needs [daemon] rtsp-users (the file of users)", at);
+			goto error;
+		}
+		for (char **u = v->allowed_users; *u; u++) {
+			bool known = false;
+
+			g_strstrip(*u);
+			for (guint j = 0; j < cfg->rtsp_users->len && !known; j += 2)
+				known = !strcmp(cfg->rtsp_users->pdata[j], *u);
+			if (!known) {
+				CFG_ERROR(error, "%s: '%s' is not a user of the users file", at, *u);
+				goto error;
+			}
+		}
+	}
+	if (!check_rtsp_address(cfg, &o, cmdline, error))
 		goto error;
 	if (o.lines)
 		g_hash_table_unref(o.lines);

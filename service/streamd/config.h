@@ -7,7 +7,7 @@
 #define GVT_STREAMD_CONFIG_H
 
 #include <stdbool.h>
-#include <glib.h>
+#include <gio/gio.h>
 
 struct streamd_vgpu_config {
 	char *device;		/* section name after "vgpu ": UUID, sim:..., qemu:... */
@@ -22,6 +22,7 @@ struct streamd_vgpu_config {
 	char *encoder;		/* auto, vah264enc, vaapih264enc, x264enc, openh264enc */
 	unsigned int bitrate;	/* kbit/s */
 	unsigned int gop;	/* frames between key frames */
+	char **allowed_users;	/* who may view it; NULL: every configured user */
 };
 
 struct streamd_config {
@@ -30,8 +31,10 @@ struct streamd_config {
 	bool discover_mdev;
 	bool discover_qemu;	/* VMs with a QEMU D-Bus display */
 	unsigned int rescan_interval;	/* seconds between mdev rescans */
-	char *rtsp_address;	/* an IP literal, loopback (checked at load) */
+	char *rtsp_address;	/* an IP literal; non-loopback only with users and TLS */
 	unsigned int rtsp_port;	/* 0: any free port */
+	GPtrArray *rtsp_users;	/* user, password, user, ...; NULL: no authentication */
+	GTlsCertificate *tls_certificate;	/* with its key; NULL: no TLS */
 	GPtrArray *vgpus;	/* struct streamd_vgpu_config * */
 };
 

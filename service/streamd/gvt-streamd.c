@@ -271,7 +271,22 @@ static bool vgpu_config_equal(const struct streamd_vgpu_config *a, const struct 
 	return a && b && a->enabled == b->enabled && a->max_fps == b->max_fps &&
 	       a->keepalive_ms == b->keepalive_ms && !g_strcmp0(a->name, b->name) &&
 	       a->rtsp == b->rtsp && !g_strcmp0(a->encoder, b->encoder) &&
-	       a->bitrate == b->bitrate && a->gop == b->gop;
+	       a->bitrate == b->bitrate && a->gop == b->gop &&
+	       (a->allowed_users == NULL) == (b->allowed_users == NULL) &&
+	       (!a->allowed_users || g_strv_equal((const char *const *)a->allowed_users,
+						  (const char *const *)b->allowed_users));
+}
+
+static bool users_equal(const GPtrArray *a, const GPtrArray *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->len != b->len)
+		return false;
+	for (guint i = 0; i < a->len; i++)
+		if (strcmp(a->pdata[i], b->pdata[i]))
+			return false;
+	return true;
 }
 
 static bool reload(struct daemon *d, GError **error)
@@ -290,6 +305,12 @@ static bool reload(struct daemon *d, GError **error)
 	if (cfg->rtsp_port != old->rtsp_port || g_strcmp0(cfg->rtsp_address, old->rtsp_address))
 		slog(G_LOG_LEVEL_WARNING, "config", NULL,
 		     "[daemon] rtsp-address and rtsp-port changes take effect at the next start");
+	if (!users_equal(cfg->rtsp_users, old->rtsp_users) ||
+	    !cfg->tls_certificate != !old->tls_certificate ||
+	    (cfg->tls_certificate && !g_tls_certificate_is_same(cfg->tls_certificate,
+								old->tls_certificate)))
+		slog(G_LOG_LEVEL_WARNING, "config", NULL,
+		     "[daemon] rtsp-users, tls-certificate and tls-key changes take effect at the next start");
 	d->cfg = cfg;
 	/* Restart the vGPUs whose settings changed; keep the others open. */
 	g_hash_table_iter_init(&it, d->vgpus);

@@ -20,6 +20,11 @@
 
 #include "streamd.h"
 
+/* With users, each user's token carries the user's name as its role and a
+ * mount admits the roles of the users allowed on it; TLS without users
+ * gives every client this role. */
+#define STREAMD_RTSP_ANONYMOUS_ROLE "anonymous"
+
 /* Access units a media may lag behind the encoder (2 s at 30 fps). */
 #define MEDIA_QUEUE_MAX 60
 
@@ -27,6 +32,9 @@ struct streamd_rtsp {
 	GstRTSPServer *server;
 	GSource *source;
 	char *address;
+	const char *scheme;	/* rtsp or rtsps */
+	bool auth;		/* mounts need an authenticated user */
+	GPtrArray *users;	/* char *: every configured user */
 	int port;
 	GHashTable *mounts;	/* path ("/NAME") -> struct streamd_rtsp_mount * */
 };
@@ -277,8 +285,43 @@ struct streamd_rtsp *streamd_rtsp_create(const struct streamd_config *cfg, GErro
 	GError *e = NULL;
 
 	r->mounts = g_hash_table_new(g_str_hash, g_str_equal);
+	r->users = g_ptr_array_new_with_free_func(g_free);
 	r->address = g_strdup(cfg->rtsp_address);
 	r->server = gst_rtsp_server_new();
+	r->scheme = cfg->tls_certificate ? "rtsps" : "rtsp";
+	if (cfg->rtsp_users || cfg->tls_certificate) {
+		GstRTSPAuth *auth = gst_rtsp_auth_new();
+
+		if (cfg->rtsp_users) {
+			/* No default token: a request without valid credentials
+			 * is answered 401. */
+			for (guint i = 0; i + 1 < cfg->rtsp_users->len; i += 2) {
+				const char *user = cfg->rtsp_users->pdata[i];
+				const char *pw = cfg->rtsp_users->pdata[i + 1];
+				g_autoptr(GstRTSPToken) token = gst_rtsp_token_new(
+					GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, user, NULL);
+				g_autofree char *basic = gst_rtsp_auth_make_basic(user, pw);
+
+				gst_rtsp_auth_add_basic(auth, basic, token);
+				gst_rtsp_auth_add_digest(auth, user, pw, token);
+				g_ptr_array_add(r->users, g_strdup(user));
+			}
+			gst_rtsp_auth_set_supported_methods(auth, GST_RTSP_AUTH_BASIC |
+							    GST_RTSP_AUTH_DIGEST);
+			r->auth = true;
+		} else {
+			/* TLS on loopback without users: everybody gets the role. */
+			g_autoptr(GstRTSPToken) token = gst_rtsp_token_new(
+				GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, STREAMD_RTSP_ANONYMOUS_ROLE,
+				NULL);
+
+			gst_rtsp_auth_set_default_token(auth, token);
+		}
+		if (cfg->tls_certificate)
+			gst_rtsp_auth_set_tls_certificate(auth, cfg->tls_certificate);
+		gst_rtsp_server_set_auth(r->server, auth);
+		g_object_unref(auth);
+	}
 	gst_rtsp_server_set_address(r->server, cfg->rtsp_address);
 	gst_rtsp_server_set_service(r->server, service);
 	g_signal_connect(r->server, "client-connected", G_CALLBACK(on_client_connected), r);
@@ -292,8 +335,9 @@ struct streamd_rtsp *streamd_rtsp_create(const struct streamd_config *cfg, GErro
 	}
 	g_source_attach(r->source, NULL);
 	r->port = gst_rtsp_server_get_bound_port(r->server);
-	slog(G_LOG_LEVEL_MESSAGE, "rtsp", NULL, "RTSP server listening on %s port %d",
-	     r->address, r->port);
+	slog(G_LOG_LEVEL_MESSAGE, "rtsp", NULL, "RTSP server listening on %s port %d%s%s",
+	     r->address, r->port, cfg->tls_certificate ? ", TLS (rtsps)" : "",
+	     r->auth ? ", users authenticated (basic, digest)" : "");
 	return r;
 error:
 	streamd_rtsp_destroy(r);
@@ -318,6 +362,7 @@ void streamd_rtsp_destroy(struct streamd_rtsp *r)
 		g_object_unref(r->server);
 	}
 	g_hash_table_destroy(r->mounts);
+	g_ptr_array_unref(r->users);
 	g_free(r->address);
 	g_free(r);
 }
@@ -432,12 +477,32 @@ struct streamd_rtsp_mount *streamd_rtsp_mount_create(struct streamd_rtsp *r, Gst
 		"! rtph264pay name=pay0 pt=96 config-interval=-1 )");
 	/* One media for every viewer: the encode above is the only one. */
 	gst_rtsp_media_factory_set_shared(m->factory, TRUE);
+	/* With an auth (users or TLS) the factory must name who may see it:
+	 * gst-rtsp-server refuses a factory without permissions. */
+	if (!r->auth) {
+		gst_rtsp_media_factory_add_role(m->factory, STREAMD_RTSP_ANONYMOUS_ROLE,
+						GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
+						GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE,
+						NULL);
+	} else {
+		for (guint i = 0; i < r->users->len; i++) {
+			const char *user = r->users->pdata[i];
+
+			if (cfg->allowed_users && !g_strv_contains((const char *const *)cfg->allowed_users,
+								   user))
+				continue;
+			gst_rtsp_media_factory_add_role(m->factory, user,
+							GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
+							GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN,
+							TRUE, NULL);
+		}
+	}
 	g_signal_connect(m->factory, "media-configure", G_CALLBACK(on_media_configure), m);
 	mounts = gst_rtsp_server_get_mount_points(r->server);
 	gst_rtsp_mount_points_add_factory(mounts, m->path, g_object_ref(m->factory));
 	g_hash_table_insert(r->mounts, m->path, m);
-	slog(G_LOG_LEVEL_MESSAGE, "rtsp", m->device, "%s: RTSP mount rtsp://%s:%d%s (%s, %u kbit/s, GOP %u)",
-	     m->device, r->address, r->port, m->path, encoder, cfg->bitrate, cfg->gop);
+	slog(G_LOG_LEVEL_MESSAGE, "rtsp", m->device, "%s: RTSP mount %s://%s:%d%s (%s, %u kbit/s, GOP %u)",
+	     m->device, r->scheme, r->address, r->port, m->path, encoder, cfg->bitrate, cfg->gop);
 	return m;
 
 error_remove:
@@ -519,7 +584,7 @@ static GstRTSPFilterResult count_session(GstRTSPSessionPool *pool, GstRTSPSessio
 void streamd_rtsp_mount_status(struct streamd_rtsp_mount *m, GVariantBuilder *b)
 {
 	g_autoptr(GstRTSPSessionPool) pool = gst_rtsp_server_get_session_pool(m->r->server);
-	g_autofree char *url = g_strdup_printf("rtsp://%s:%d%s", m->r->address, m->r->port, m->path);
+	g_autofree char *url = g_strdup_printf("%s://%s:%d%s", m->r->scheme, m->r->address, m->r->port, m->path);
 	struct viewer_count c = { .path = m->path };
 
 	gst_rtsp_session_pool_filter(pool, count_session, &c);
