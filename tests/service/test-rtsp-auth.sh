@@ -17,32 +17,15 @@ SD=$1
 CHECK=$2
 PSNR_BOUND=30	# as in test-rtsp.sh
 
+. "$(dirname "$0")/test-lib.sh"
 if [ -z "${GVT_RTSP_IN_SESSION:-}" ]; then
-	for p in dbus-run-session gst-launch-1.0 gst-inspect-1.0 ffprobe openssl python3; do
-		command -v "$p" >/dev/null || { echo "SKIP: $p is not installed (scripts/deps.sh test)"; exit 77; }
-	done
-	for e in rtspsrc rtph264depay avdec_h264 x264enc; do
-		gst-inspect-1.0 "$e" >/dev/null 2>&1 || { echo "SKIP: GStreamer element $e missing (scripts/deps.sh test)"; exit 77; }
-	done
+	need_programs dbus-run-session gst-launch-1.0 gst-inspect-1.0 ffprobe openssl python3
+	need_elements rtspsrc rtph264depay avdec_h264 x264enc
 	export GVT_RTSP_IN_SESSION=1
 	exec dbus-run-session -- "$0" "$@"
 fi
 
-fails=0
-ok() { echo "ok - $*"; }
-fail() { echo "not ok - $*"; fails=$((fails + 1)); }
-
-T=$(mktemp -d /tmp/gvt-rtsp-auth-test.XXXXXX)
-chmod 700 "$T"
-export XDG_RUNTIME_DIR=$T/run XDG_CONFIG_HOME=$T/config
-mkdir -m 700 "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME"
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+test_dir rtsp-auth
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
 	-addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" >"$T/openssl.log" 2>&1 ||

@@ -19,32 +19,15 @@ CHECK=$2
 # still catches a wrong frame, a colour swap or a shifted picture.
 PSNR_BOUND=30
 
+. "$(dirname "$0")/test-lib.sh"
 if [ -z "${GVT_RTSP_IN_SESSION:-}" ]; then
-	for p in dbus-run-session gdbus gst-launch-1.0 gst-inspect-1.0 ffprobe ffmpeg python3; do
-		command -v "$p" >/dev/null || { echo "SKIP: $p is not installed (scripts/deps.sh test)"; exit 77; }
-	done
-	for e in rtspsrc rtph264depay avdec_h264 x264enc; do
-		gst-inspect-1.0 "$e" >/dev/null 2>&1 || { echo "SKIP: GStreamer element $e missing (scripts/deps.sh test)"; exit 77; }
-	done
+	need_programs dbus-run-session gdbus gst-launch-1.0 gst-inspect-1.0 ffprobe ffmpeg python3
+	need_elements rtspsrc rtph264depay avdec_h264 x264enc
 	export GVT_RTSP_IN_SESSION=1
 	exec dbus-run-session -- "$0" "$@"
 fi
 
-fails=0
-ok() { echo "ok - $*"; }
-fail() { echo "not ok - $*"; fails=$((fails + 1)); }
-
-T=$(mktemp -d /tmp/gvt-rtsp-test.XXXXXX)
-chmod 700 "$T"
-export XDG_RUNTIME_DIR=$T/run XDG_CONFIG_HOME=$T/config
-mkdir -m 700 "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME"
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+test_dir rtsp
 
 # ---- configurations refused ----
 bad() {	# NAME EXPECTED-MESSAGE CONFIG-TEXT

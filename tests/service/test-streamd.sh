@@ -12,30 +12,15 @@ SD=$1
 CHECK=$2
 METACHECK=$3
 
+. "$(dirname "$0")/test-lib.sh"
 if [ -z "${GVT_STREAMD_IN_SESSION:-}" ]; then
-	for p in dbus-run-session pipewire wireplumber pw-dump gst-launch-1.0 gst-inspect-1.0 gdbus python3; do
-		command -v "$p" >/dev/null || { echo "SKIP: $p is not installed (scripts/deps.sh test)"; exit 77; }
-	done
-	gst-inspect-1.0 pipewiresrc >/dev/null 2>&1 || { echo "SKIP: pipewiresrc missing (gstreamer1.0-pipewire)"; exit 77; }
+	need_programs dbus-run-session pipewire wireplumber pw-dump gst-launch-1.0 gst-inspect-1.0 gdbus python3
+	need_elements pipewiresrc
 fi
 . "$(dirname "$0")/pw-session.sh"
 pw_session_reexec GVT_STREAMD_IN_SESSION "$0" "$@"
 
-fails=0
-ok() { echo "ok - $*"; }
-fail() { echo "not ok - $*"; fails=$((fails + 1)); }
-
-T=$(mktemp -d /tmp/gvt-streamd-test.XXXXXX)
-chmod 700 "$T"
-export XDG_RUNTIME_DIR=$T/run XDG_CONFIG_HOME=$T/config
-mkdir -m 700 "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME"
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+test_dir streamd
 
 # ---- bad configurations: each refused with its message, non-zero exit ----
 bad() {	# NAME EXPECTED-MESSAGE CONFIG-TEXT [ARGS...]

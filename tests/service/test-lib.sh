@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: MIT
+# Shared by the service suite's test scripts (sourced into bash).
+#
+#   need_programs P...   skip (exit 77, naming it) when a program is missing
+#   need_elements E...   the same for GStreamer elements
+#   ok TEXT / fail TEXT  a TAP-style line; fail counts into $fails
+#   test_dir NAME        a fresh 0700 $T with XDG_RUNTIME_DIR and
+#                        XDG_CONFIG_HOME below it; on exit every pid in
+#                        the array $pids is killed and $T removed
+
+need_programs() {
+	local p
+	for p in "$@"; do
+		command -v "$p" >/dev/null || { echo "SKIP: $p is not installed (scripts/deps.sh test)"; exit 77; }
+	done
+}
+
+need_elements() {
+	local e
+	for e in "$@"; do
+		gst-inspect-1.0 "$e" >/dev/null 2>&1 ||
+			{ echo "SKIP: GStreamer element $e missing (scripts/deps.sh test)"; exit 77; }
+	done
+}
+
+fails=0
+ok() { echo "ok - $*"; }
+fail() { echo "not ok - $*"; fails=$((fails + 1)); }
+
+pids=()
+test_dir_cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+
+test_dir() {	# NAME
+	T=$(mktemp -d "/tmp/gvt-$1-test.XXXXXX")
+	chmod 700 "$T"
+	export XDG_RUNTIME_DIR=$T/run XDG_CONFIG_HOME=$T/config
+	mkdir -m 700 "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME"
+	trap test_dir_cleanup EXIT
+}
