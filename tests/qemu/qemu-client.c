@@ -651,10 +651,12 @@ main(int argc, char **argv)
 	dev = NULL;
 	/* GLib's D-Bus worker thread may drop its last reference to the
 	 * device's main context (and so its wakeup eventfd) a moment after
-	 * the close returned: a leak is an fd that stays. */
-	for (r = 0; r < 20 && (fds_after = count_fds()) != fds_before; r++)
+	 * the close returned: a leak is an fd that stays.  Fewer fds than
+	 * before is no leak (a CI run saw 8 before and 6 after: something
+	 * the checks in between held went away; not traced further). */
+	for (r = 0; r < 20 && (fds_after = count_fds()) > fds_before; r++)
 		usleep(100000);
-	tap_check(fds_after == fds_before, "no fd leaked by open ... close (%d before, %d after, %d ms later)",
+	tap_check(fds_after <= fds_before, "no fd leaked by open ... close (%d before, %d after, %d ms later)",
 	      fds_before, fds_after, r * 100);
 out:
 	gvtdmabuf_device_close(dev);
