@@ -122,13 +122,24 @@ printf "ROOT='%s'\nBUILDDIR='%s'\nUUID='%s'\n" "$root" "$builddir" "$uuid" >"$ir
 (cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz" || fail "could not pack the initramfs"
 
 log "booting $kver with vgem; QEMU 10 -display dbus,gl=on inside ($mode)"
-timeout --foreground -k 10 400 qemu-system-x86_64 \
-	-machine q35 -cpu max -smp 2 -m 2048 -display none -monitor none -no-reboot \
-	-serial "file:$work/console.log" -serial "file:$work/out.log" \
-	-kernel "$root/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init" \
-	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
-	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot </dev/null
+boot() {
+	timeout --foreground -k 10 400 qemu-system-x86_64 \
+		-machine q35 -cpu max -smp 2 -m 2048 -display none -monitor none -no-reboot \
+		-serial "file:$work/console.log" -serial "file:$work/out.log" \
+		-kernel "$root/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" \
+		-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init" \
+		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot </dev/null
+}
+boot
+# Under TCG, Debian's 6.12 once panicked in its timer code a second into
+# boot (a CI run), before anything of ours ran: boot once more then, and
+# only then (the test printed nothing and the kernel panicked).
+if [ ! -s "$work/out.log" ] && grep -q 'Kernel panic' "$work/console.log" 2>/dev/null; then
+	log "the guest kernel panicked before the test started; booting once more:"
+	grep -m1 -B2 'Kernel panic' "$work/console.log" | sed 's/^/#   /'
+	boot
+fi
 tr -d '\r' <"$work/out.log"
 grep -q '^# check exit status 0' "$work/out.log" || {
 	log "console:"; tr -d '\r' <"$work/console.log" | tail -n 15 | sed 's/^/#   /'
