@@ -42,3 +42,11 @@ test_dir() {	# NAME
 	mkdir -m 700 "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME"
 	trap test_dir_cleanup EXIT
 }
+
+# rtspsrc_shutdown_eof LOG: true when every error gst-launch logged is
+# rtspsrc finding the server's end of the connection closed at shutdown
+# ("Received end-of-file" from its PAUSE), after the frames (checked anyway).
+rtspsrc_shutdown_eof() {
+	grep -q "gst_rtspsrc_pause ()" "$1" &&
+		[ "$(grep -c "^ERROR" "$1")" = "$(grep -c "Could not send message. (Received end-of-file)" "$1")" ]
+}
