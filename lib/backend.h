@@ -74,6 +74,7 @@ int gvtdmabuf_sim_backend_get_frame(struct gvtdmabuf_backend *b, uint64_t *ret_f
 int gvtdmabuf_sim_backend_set_mode(struct gvtdmabuf_backend *b, uint32_t width,
 				   uint32_t height);
 int gvtdmabuf_sim_backend_set_display(struct gvtdmabuf_backend *b, bool on);
+int gvtdmabuf_sim_backend_request_removal(struct gvtdmabuf_backend *b);
 
 /* qemu-dbus.c: open "qemu" / "qemu:OPTIONS" (QEMU's D-Bus display); without
  * GIO (qemu-dbus-none.c) it says so.  On failure writes a message. */

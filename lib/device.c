@@ -760,3 +760,16 @@ gvtdmabuf_sim_set_display(struct gvtdmabuf_device *dev, bool on)
 		return -ENOTSUP;
 	return gvtdmabuf_sim_backend_set_display(dev->backend, on);
 }
+
+/**
+ * Sim only: do what the kernel does when a vGPU is being removed: signal
+ * the device request fd.  The device keeps answering until it is closed.
+ * @return 0, -EINVAL for NULL, -ENOTSUP for a non-sim device
+ */
+GVTDMABUF_EXPORT int
+gvtdmabuf_sim_request_removal(struct gvtdmabuf_device *dev)
+{
+	if (!dev)
+		return -EINVAL;
+	return gvtdmabuf_sim_backend_request_removal(dev->backend);
+}

@@ -84,6 +84,7 @@ struct sim_backend {
 	uint8_t *gm;
 	uint64_t gm_size;
 	int event_fd;
+	int request_fd;		/* the kernel's device request, fired by request_removal */
 	bool manual;		/* frames advance only by set_frame */
 	uint64_t start_ns;	/* CLOCK_MONOTONIC time of frame 0 */
 	pthread_t thread;
@@ -454,6 +455,11 @@ static int sim_get_event_fd(struct gvtdmabuf_backend *b)
 	return to_sim(b)->event_fd;
 }
 
+static int sim_get_request_fd(struct gvtdmabuf_backend *b)
+{
+	return to_sim(b)->request_fd;
+}
+
 static int sim_get_fd(struct gvtdmabuf_backend *b)
 {
 	return -ENOTSUP;
@@ -476,6 +482,8 @@ static void sim_destroy(struct gvtdmabuf_backend *b)
 		close(s->memfd);
 	if (s->event_fd >= 0)
 		close(s->event_fd);
+	if (s->request_fd >= 0)
+		close(s->request_fd);
 	free(s->mmio);
 	if (s->wake_ready)
 		pthread_cond_destroy(&s->wake);
@@ -491,6 +499,7 @@ static const struct gvtdmabuf_backend_ops sim_ops = {
 	.query_plane = sim_query_plane,
 	.get_dmabuf = sim_get_dmabuf,
 	.get_event_fd = sim_get_event_fd,
+	.get_request_fd = sim_get_request_fd,
 	.get_fd = sim_get_fd,
 	.get_damage = sim_get_damage,
 	.destroy = sim_destroy,
@@ -511,6 +520,7 @@ int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
 	s->base.ops = &sim_ops;
 	s->memfd = -1;
 	s->event_fd = -1;
+	s->request_fd = -1;
 	ret = -pthread_mutex_init(&s->lock, NULL);
 	if (ret)
 		goto error;
@@ -586,6 +596,14 @@ int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
 
 	s->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (s->event_fd < 0) {
+		ret = -errno;
+		gvtdmabuf_set_error(errbuf, errbuf_size, "sim: cannot create an eventfd: %s",
+				    strerror(-ret));
+		goto error;
+	}
+
+	s->request_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->request_fd < 0) {
 		ret = -errno;
 		gvtdmabuf_set_error(errbuf, errbuf_size, "sim: cannot create an eventfd: %s",
 				    strerror(-ret));
@@ -727,5 +745,17 @@ int gvtdmabuf_sim_backend_set_display(struct gvtdmabuf_backend *b, bool on)
 		gvtsim_guest_disable(&s->guest);
 	}
 	sim_release_guest(s, true);
+	return 0;
+}
+
+int gvtdmabuf_sim_backend_request_removal(struct gvtdmabuf_backend *b)
+{
+	uint64_t one = 1;
+
+	if (!gvtdmabuf_backend_is_sim(b))
+		return -ENOTSUP;
+	/* as the kernel does: the counter rises, the device keeps working */
+	if (write(to_sim(b)->request_fd, &one, sizeof(one)) < 0)
+		return -errno;
 	return 0;
 }

@@ -733,6 +733,15 @@ int gvtdmabuf_sim_set_mode(struct gvtdmabuf_device *dev, uint32_t width, uint32_
  */
 int gvtdmabuf_sim_set_display(struct gvtdmabuf_device *dev, bool on);
 
+/**
+ * Sim only: act as the kernel does when the vGPU is being removed: the
+ * device request fd (gvtdmabuf_device_get_request_fd()) becomes readable,
+ * and the device keeps answering until it is closed.  For testing what a
+ * consumer does on removal.  May be called from any thread.
+ * @return 0, -EINVAL for NULL, -ENOTSUP for a non-sim device
+ */
+int gvtdmabuf_sim_request_removal(struct gvtdmabuf_device *dev);
+
 #ifdef __cplusplus
 }
 #endif

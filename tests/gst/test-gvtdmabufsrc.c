@@ -66,6 +66,7 @@ mmap (void *addr, size_t len, int prot, int flags, int fd, off_t off)
 typedef int (*SetModeFn) (struct gvtdmabuf_device *, uint32_t, uint32_t);
 typedef int (*SetDisplayFn) (struct gvtdmabuf_device *, bool);
 typedef int (*SetFrameFn) (struct gvtdmabuf_device *, uint64_t);
+typedef int (*RequestRemovalFn) (struct gvtdmabuf_device *);
 
 static gpointer
 lib_symbol (const gchar *name)
@@ -829,6 +830,70 @@ GST_START_TEST (test_mode_change)
 }
 GST_END_TEST;
 
+/* The kernel asks for the vGPU back (the device request fd, fired here by
+ * the sim as the kernel would) while the element waits for a frame: a
+ * clear RESOURCE error naming the device, and the device released (its
+ * fds closed) before the pipeline is torn down. */
+static gint
+open_fd_count (void)
+{
+	GDir *d = g_dir_open ("/proc/self/fd", 0, NULL);
+	gint n = 0;
+
+	fail_unless (d != NULL);
+	while (g_dir_read_name (d))
+		n++;
+	g_dir_close (d);
+	return n;
+}
+
+GST_START_TEST (test_device_removed)
+{
+	RequestRemovalFn request_removal = lib_symbol ("gvtdmabuf_sim_request_removal");
+	struct gvtdmabuf_device *dev = NULL;
+	GstElement *pipe = gst_parse_launch ("gvtdmabufsrc name=src "
+		"device=sim:320x200,clock=manual,cursor=off io-mode=system ! fakesink", NULL);
+	GstElement *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+	GstBus *bus = gst_element_get_bus (pipe);
+	GstMessage *m;
+	GError *err = NULL;
+	gchar *dbg = NULL;
+	gint fds_open, fds_after;
+
+	g_signal_connect (src, "device-opened", G_CALLBACK (on_device_opened), &dev);
+	fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_PLAYING),
+				GST_STATE_CHANGE_ASYNC);
+	fail_unless_equals_int (gst_element_get_state (pipe, NULL, NULL, 10 * GST_SECOND),
+				GST_STATE_CHANGE_SUCCESS);
+	fail_unless (dev != NULL, "no device-opened signal");
+	/* not a sim device: refused */
+	fail_unless_equals_int (request_removal (NULL), -EINVAL);
+	fds_open = open_fd_count ();
+	fail_unless_equals_int (request_removal (dev), 0);
+	m = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+	fail_unless (m != NULL, "no error within 10 s of the device request");
+	fail_unless_equals_int (GST_MESSAGE_TYPE (m), GST_MESSAGE_ERROR);
+	gst_message_parse_error (m, &err, &dbg);
+	fail_unless (err->domain == GST_RESOURCE_ERROR && err->code == GST_RESOURCE_ERROR_NOT_FOUND,
+		     "unexpected error: %s", err->message);
+	fail_unless (strstr (err->message, "is being removed") != NULL, "message: %s", err->message);
+	fail_unless (strstr (err->message, "sim") != NULL, "the message does not name the device: %s",
+		     err->message);
+	/* released at once: the sim's memfd, event and request fds are gone
+	 * while the pipeline is still PLAYING */
+	fds_after = open_fd_count ();
+	fail_unless (fds_after <= fds_open - 3, "device not released: %d fds before, %d after",
+		     fds_open, fds_after);
+	g_clear_error (&err);
+	g_free (dbg);
+	gst_message_unref (m);
+	gst_element_set_state (pipe, GST_STATE_NULL);
+	gst_object_unref (bus);
+	gst_object_unref (src);
+	gst_object_unref (pipe);
+}
+GST_END_TEST;
+
 /* The same on the dma-buf path: the caps follow, the memory is new. */
 GST_START_TEST (test_mode_change_dmabuf)
 {
@@ -1031,6 +1096,7 @@ gvtdmabufsrc_suite (void)
 	tcase_add_test (tc, test_mode_change_dmabuf);
 	tcase_add_test (tc, test_display_off_on);
 	tcase_add_test (tc, test_display_off_keepalive);
+	tcase_add_test (tc, test_device_removed);
 	tcase_add_test (tc, test_bad_properties);
 	return s;
 }

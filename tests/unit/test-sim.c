@@ -662,6 +662,29 @@ static void test_thread_destroy(void)
 
 static const struct gvtdmabuf_backend_ops fake_ops = { .name = "fake" };
 
+/* The device request (the kernel wanting the vGPU back): silent until
+ * asked for, then readable, and the device still answers until closed. */
+static void test_request_removal(void)
+{
+	struct gvtdmabuf_backend *b = open_ok("sim:320x200,clock=manual");
+	struct vfio_device_gfx_plane_info plane;
+	struct pollfd pfd = { .events = POLLIN };
+	uint64_t v;
+
+	g_assert_nonnull(b->ops->get_request_fd);
+	pfd.fd = b->ops->get_request_fd(b);
+	g_assert_cmpint(pfd.fd, >=, 0);
+	g_assert_cmpint(pfd.fd, !=, b->ops->get_event_fd(b));
+	g_assert_cmpint(poll(&pfd, 1, 50), ==, 0);
+	g_assert_cmpint(gvtdmabuf_sim_backend_request_removal(b), ==, 0);
+	g_assert_cmpint(poll(&pfd, 1, 1000), ==, 1);
+	g_assert_cmpint(read(pfd.fd, &v, sizeof(v)), ==, sizeof(v));
+	g_assert_cmpuint(v, ==, 1);
+	g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &plane), ==, 0);
+	g_assert_cmpuint(plane.width, ==, 320);
+	b->ops->destroy(b);
+}
+
 static void test_not_sim(void)
 {
 	struct gvtdmabuf_backend fake = { .ops = &fake_ops };
@@ -673,6 +696,8 @@ static void test_not_sim(void)
 	g_assert_cmpint(gvtdmabuf_sim_backend_get_frame(&fake, &f), ==, -ENOTSUP);
 	g_assert_cmpuint(f, ==, 42);
 	g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(NULL, 1), ==, -ENOTSUP);
+	g_assert_cmpint(gvtdmabuf_sim_backend_request_removal(&fake), ==, -ENOTSUP);
+	g_assert_cmpint(gvtdmabuf_sim_backend_request_removal(NULL), ==, -ENOTSUP);
 }
 
 /* Through the public API: a tiled export detiled by the library's CPU
@@ -747,6 +772,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/events/realtime", test_realtime);
 	g_test_add_func("/sim/thread/flips", test_thread);
 	g_test_add_func("/sim/thread/destroy", test_thread_destroy);
+	g_test_add_func("/sim/events/request-removal", test_request_removal);
 	g_test_add_func("/sim/not-sim", test_not_sim);
 	g_test_add_func("/sim/public-api/tiled", test_public_api_tiled);
 	return g_test_run();
