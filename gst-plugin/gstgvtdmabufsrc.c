@@ -1279,11 +1279,16 @@ wait_for_work (GstGvtDmabufSrc *self)
 		}
 		if (self->request_pfd.fd >= 0 &&
 		    gst_poll_fd_can_read (self->poll, &self->request_pfd)) {
+			gchar *name = g_strdup (gvtdmabuf_device_get_name (self->dev));
+
+			/* released before anyone hears of it, so that an
+			 * application reacting to the error finds it free */
+			close_device (self);
 			GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-				("vGPU %s is being removed", gvtdmabuf_device_get_name (self->dev)),
+				("vGPU %s is being removed", name),
 				("the kernel asked for the device back (VFIO device request): "
 				 "released it"));
-			close_device (self);
+			g_free (name);
 			return WAKE_ERROR;
 		}
 		if (self->use_events && gst_poll_fd_can_read (self->poll, &self->event_pfd)) {
