@@ -18,6 +18,7 @@
 #include <spa/buffer/meta.h>
 
 #include "streamd.h"
+#include "encode.h"
 #include "rtsp.h"
 
 /* ---- PipeWire connection --------------------------------------------- */
@@ -190,12 +191,20 @@ struct streamd_vgpu {
 	uint64_t cursor_sent;		/* serial last published */
 	int64_t cursor_sent_time;	/* when (monotonic us) */
 
-	struct streamd_rtsp_mount *rtsp;	/* encode branch on the tee, or NULL */
+	/* The H.264 encode (a branch on the tee, made on demand) and the
+	 * network streams that subscribe to it. */
+	char *encoder;		/* configured: auto or a factory */
+	unsigned int bitrate, gop;
+	struct streamd_encode *encode;
+	struct streamd_rtsp_mount *rtsp;
 };
 
-GstElement *streamd_vgpu_pipeline(struct streamd_vgpu *v)
+struct streamd_encode *streamd_vgpu_encode(struct streamd_vgpu *v, GError **error)
 {
-	return v->pipeline;
+	if (!v->encode)
+		v->encode = streamd_encode_create(v->pipeline, v->device, v->encoder, v->bitrate,
+						  v->gop, error);
+	return v->encode;
 }
 
 void streamd_vgpu_set_rtsp(struct streamd_vgpu *v, struct streamd_rtsp_mount *m)
@@ -715,10 +724,13 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	g_mutex_init(&v->lock);
 	v->device = g_strdup(cfg->device);
 	v->name = g_strdup(cfg->name);
+	v->encoder = g_strdup(cfg->encoder);
+	v->bitrate = cfg->bitrate;
+	v->gop = cfg->gop;
 	v->node_name = node_name_for(cfg->node_key ? cfg->node_key : cfg->device);
 	v->state = g_strdup("starting");
 	v->pw = pw;
-	/* The tee is where the network streams' encode branch will attach. */
+	/* The tee is where the encode branch (encode.c) attaches. */
 	desc = g_strdup_printf(
 		"gvtdmabufsrc name=src io-mode=system keepalive=%u max-framerate=%d/1 ! "
 		"tee name=capture ! queue name=pw-queue leaky=downstream max-size-buffers=2 ! "
@@ -767,7 +779,9 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 		return;
 	if (v->pipeline)
 		gst_element_set_state(v->pipeline, GST_STATE_NULL);
+	/* Stopped: no callback runs now.  Subscribers go before the encode. */
 	streamd_rtsp_mount_destroy(v->rtsp);
+	streamd_encode_destroy(v->encode);
 	if (v->pw) {
 		pw_thread_loop_lock(v->pw->loop);
 		node_destroy_locked(v);
@@ -791,6 +805,7 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 	g_free(v->state);
 	g_free(v->device);
 	g_free(v->name);
+	g_free(v->encoder);
 	g_free(v->node_name);
 	g_free(v);
 }
@@ -834,6 +849,8 @@ GVariant *streamd_vgpu_status(struct streamd_vgpu *v)
 			      g_variant_new_int64(node_id == SPA_ID_INVALID ? -1 : (int64_t)node_id));
 	g_variant_builder_add(&b, "{sv}", "consumers", g_variant_new_uint32(consumer ? 1 : 0));
 	g_variant_builder_add(&b, "{sv}", "format", g_variant_new_string(fmt ? fmt : ""));
+	if (v->encode)
+		streamd_encode_status(v->encode, &b);
 	if (v->rtsp)
 		streamd_rtsp_mount_status(v->rtsp, &b);
 	return g_variant_builder_end(&b);

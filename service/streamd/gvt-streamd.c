@@ -24,6 +24,7 @@
 #include <gvt-dmabuf/gvt-dmabuf.h>
 
 #include "streamd.h"
+#include "encode.h"
 #include "rtsp.h"
 
 #define BUS_NAME "org.gvtdmabuf.Streamd1"
@@ -109,8 +110,8 @@ static void vgpu_start(struct daemon *d, const struct streamd_vgpu_config *vc)
 	g_hash_table_insert(d->vgpus, g_strdup(vc->device), v);
 	streamd_vgpu_pw_changed(v, streamd_pw_is_up(d->pw));
 	if (d->rtsp && vc->rtsp) {
-		struct streamd_rtsp_mount *m = streamd_rtsp_mount_create(d->rtsp,
-									 streamd_vgpu_pipeline(v), vc, &err);
+		struct streamd_encode *e = streamd_vgpu_encode(v, &err);
+		struct streamd_rtsp_mount *m = e ? streamd_rtsp_mount_create(d->rtsp, e, vc, &err) : NULL;
 
 		if (m)
 			streamd_vgpu_set_rtsp(v, m);

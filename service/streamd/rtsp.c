@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * RTSP through gst-rtsp-server.  The encoder lives in the capture pipeline
- * (a branch of the vGPU's tee: the VFIO device is single-open, so there is
- * no second capture), ends in an appsink, and its access units are pushed
- * into the appsrc of the one shared GstRTSPMedia of the vGPU's mount.  The
- * branch drops frames before the encoder while nobody watches, and asks
- * the encoder for a key frame whenever a viewer starts playing.
+ * RTSP through gst-rtsp-server.  A mount subscribes to the vGPU's shared
+ * encode (encode.c) while it has a media, and pushes the access units into
+ * the appsrc of the one shared GstRTSPMedia of the vGPU's mount; with no
+ * media it is not subscribed, and the encode idles.  It asks the encoder
+ * for a key frame whenever a viewer starts playing.
  */
 #define G_LOG_DOMAIN "gvt-streamd"
 
@@ -18,6 +17,7 @@
 #include <gst/rtsp-server/rtsp-server.h>
 #include <gst/video/video.h>
 
+#include "encode.h"
 #include "streamd.h"
 
 /* With users, each user's token carries the user's name as its role and a
@@ -43,141 +43,41 @@ struct streamd_rtsp_mount {
 	struct streamd_rtsp *r;
 	char *path;
 	char *device;
-	char *encoder_name;	/* factory chosen */
+	struct streamd_encode *encode;	/* the vGPU's, outlives the mount */
 	GstRTSPMediaFactory *factory;
-	GstElement *queue;	/* first element of the branch (ref) */
-	GstElement *sink;	/* appsink (ref) */
 
-	GMutex lock;
+	/* Serialises subscribing and unsubscribing (never taken by the
+	 * encode's callback, so it may wait for that callback). */
+	GMutex sub_lock;
+	unsigned sub_id;	/* 0: not subscribed */
+
+	GMutex lock;		/* taken in the encode's callback */
 	GPtrArray *medias;	/* GstRTSPMedia * (ref), normally one: shared */
 	GPtrArray *appsrcs;	/* GstElement * (ref), one per entry in medias */
 	GArray *gated;		/* bool per appsrc: waits for a key frame */
-	GstCaps *caps;		/* of the encoded stream, once known */
 	guint64 medias_made;	/* media-configure calls: 1 per sharing period */
-	guint64 units;		/* access units encoded */
-	guint64 keyframes_forced;
+	guint64 units;		/* access units received from the encode */
+	guint64 keyframes_forced;	/* asked for by this mount */
 };
-
-/* Candidates in order: VA-API where a device exists (the va plugin only
- * registers its encoders for devices it found), then software. */
-static const char *const encoder_order[] = { "vah264enc", "vaapih264enc", "x264enc", "openh264enc" };
-
-static const char *pick_encoder(const char *configured, GError **error)
-{
-	g_autoptr(GstElementFactory) f = NULL;
-
-	if (g_strcmp0(configured, "auto")) {
-		f = gst_element_factory_find(configured);
-		if (!f) {
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-				    "encoder '%s' is not available (is its GStreamer plugin installed?)",
-				    configured);
-			return NULL;
-		}
-		return configured;
-	}
-	for (guint i = 0; i < G_N_ELEMENTS(encoder_order); i++) {
-		GstElementFactory *c = gst_element_factory_find(encoder_order[i]);
-
-		if (c) {
-			gst_object_unref(c);
-			return encoder_order[i];
-		}
-	}
-	g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-		    "no H.264 encoder found (vah264enc, vaapih264enc, x264enc or openh264enc: "
-		    "install gstreamer1.0-plugins-ugly or gstreamer1.0-plugins-bad)");
-	return NULL;
-}
-
-static void set_if(GObject *o, const char *prop, const char *value)
-{
-	if (g_object_class_find_property(G_OBJECT_GET_CLASS(o), prop))
-		gst_util_set_object_arg(o, prop, value);
-}
-
-/* Low latency, no B-frames (so PTS = DTS and the appsrc's own time stamps
- * hold), bit rate and GOP from the configuration. */
-static void tune_encoder(GstElement *enc, const char *name, const struct streamd_vgpu_config *cfg)
-{
-	GObject *o = G_OBJECT(enc);
-	g_autofree char *kbit = g_strdup_printf("%u", cfg->bitrate);
-	g_autofree char *bit = g_strdup_printf("%u", cfg->bitrate * 1000);
-	g_autofree char *gop = g_strdup_printf("%u", cfg->gop);
-
-	if (!strcmp(name, "x264enc")) {
-		set_if(o, "tune", "zerolatency");
-		set_if(o, "speed-preset", "ultrafast");
-		/* zerolatency's sliced threads give two slices per picture,
-		 * which ffmpeg 5.1's RTSP client decodes as two pictures. */
-		set_if(o, "sliced-threads", "false");
-		set_if(o, "bitrate", kbit);
-		set_if(o, "key-int-max", gop);
-	} else if (!strcmp(name, "openh264enc")) {
-		set_if(o, "usage-type", "screen");
-		set_if(o, "complexity", "low");
-		set_if(o, "rate-control", "bitrate");
-		set_if(o, "bitrate", bit);
-		set_if(o, "gop-size", gop);
-	} else if (!strcmp(name, "vah264enc")) {
-		set_if(o, "rate-control", "cbr");
-		set_if(o, "b-frames", "0");
-		set_if(o, "bitrate", kbit);
-		set_if(o, "key-int-max", gop);
-	} else if (!strcmp(name, "vaapih264enc")) {
-		set_if(o, "rate-control", "cbr");
-		set_if(o, "max-bframes", "0");
-		set_if(o, "bitrate", kbit);
-		set_if(o, "keyframe-period", gop);
-	}
-}
 
 static void force_key_unit(struct streamd_rtsp_mount *m, const char *why)
 {
-	GstPad *pad = gst_element_get_static_pad(m->sink, "sink");
-
-	/* Upstream through h264parse (which forwards it) to the encoder. */
-	gst_pad_push_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE,
-									     TRUE, 0));
-	gst_object_unref(pad);
 	g_mutex_lock(&m->lock);
 	m->keyframes_forced++;
 	g_mutex_unlock(&m->lock);
 	slog(G_LOG_LEVEL_DEBUG, "rtsp", m->device, "%s: key frame requested (%s)", m->path, why);
+	streamd_encode_force_key_unit(m->encode, why);
 }
 
-/* Nobody watching: frames stop before the encoder, which then costs nothing. */
-static GstPadProbeReturn on_branch_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+/* The encode's streaming thread, with its lock held: no blocking. */
+static void on_unit(GstBuffer *buf, GstCaps *caps, bool key, void *user)
 {
 	struct streamd_rtsp_mount *m = user;
-	bool watched;
-
-	g_mutex_lock(&m->lock);
-	watched = m->appsrcs->len > 0;
-	g_mutex_unlock(&m->lock);
-	return watched ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-}
-
-static GstFlowReturn on_encoded(GstAppSink *sink, gpointer user)
-{
-	struct streamd_rtsp_mount *m = user;
-	g_autoptr(GstSample) s = gst_app_sink_pull_sample(sink);
-	GstBuffer *buf;
-	GstCaps *caps;
 	GstBuffer *out;
-	bool key, want_key = false;
+	bool want_key = false;
 
-	if (!s)
-		return GST_FLOW_EOS;
-	caps = gst_sample_get_caps(s);
-	/* Shallow copies below (the encoded bytes are shared): the time
-	 * stamps are the capture pipeline's, and each media has its own. */
-	buf = gst_buffer_ref(gst_sample_get_buffer(s));
 	g_mutex_lock(&m->lock);
 	m->units++;
-	if (caps && (!m->caps || !gst_caps_is_equal(caps, m->caps)))
-		gst_caps_replace(&m->caps, caps);
-	key = !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
 	for (guint i = 0; i < m->appsrcs->len; i++) {
 		GstAppSrc *src = m->appsrcs->pdata[i];
 		bool *gated = &g_array_index(m->gated, bool, i);
@@ -192,37 +92,47 @@ static GstFlowReturn on_encoded(GstAppSink *sink, gpointer user)
 		if (*gated && !key)
 			continue;
 		*gated = false;
-		if (m->caps)
-			gst_app_src_set_caps(src, m->caps);
-		/* Stamped with the media's running time: one time stamp for
-		 * the whole access unit, so every RTP packet of it carries the
-		 * same RTP time (ffmpeg splits frames where that changes). */
+		if (caps)
+			gst_app_src_set_caps(src, caps);
+		/* A shallow copy (the encoded bytes are shared) stamped with
+		 * the media's running time: one time stamp for the whole
+		 * access unit, so every RTP packet of it carries the same RTP
+		 * time (ffmpeg splits frames where that changes). */
 		out = gst_buffer_copy(buf);
 		GST_BUFFER_PTS(out) = GST_BUFFER_DTS(out) =
 			gst_element_get_current_running_time(GST_ELEMENT(src));
 		gst_app_src_push_buffer(src, out);
 	}
 	g_mutex_unlock(&m->lock);
-	gst_buffer_unref(buf);
 	if (want_key)
 		force_key_unit(m, "a viewer fell behind");
-	return GST_FLOW_OK;
 }
 
 static void on_media_unprepared(GstRTSPMedia *media, gpointer user)
 {
 	struct streamd_rtsp_mount *m = user;
 	guint i;
+	bool last;
 
+	g_mutex_lock(&m->sub_lock);
 	g_mutex_lock(&m->lock);
 	if (g_ptr_array_find(m->medias, media, &i)) {
 		g_ptr_array_remove_index(m->appsrcs, i);
 		g_ptr_array_remove_index(m->medias, i);
 		g_array_remove_index(m->gated, i);
 	}
+	last = m->medias->len == 0;
 	g_mutex_unlock(&m->lock);
+	/* Outside m->lock: unsubscribing waits for on_unit(), which takes it. */
+	if (last && m->sub_id) {
+		streamd_encode_unsubscribe(m->encode, m->sub_id);
+		m->sub_id = 0;
+	}
+	g_mutex_unlock(&m->sub_lock);
 	g_signal_handlers_disconnect_by_data(media, m);
-	slog(G_LOG_LEVEL_MESSAGE, "rtsp", m->device, "%s: last viewer gone, encoder idle", m->path);
+	if (last)
+		slog(G_LOG_LEVEL_MESSAGE, "rtsp", m->device, "%s: last viewer gone, unsubscribed",
+		     m->path);
 }
 
 static void on_media_configure(GstRTSPMediaFactory *f, GstRTSPMedia *media, gpointer user)
@@ -230,23 +140,34 @@ static void on_media_configure(GstRTSPMediaFactory *f, GstRTSPMedia *media, gpoi
 	struct streamd_rtsp_mount *m = user;
 	GstElement *bin = gst_rtsp_media_get_element(media);
 	GstElement *src = gst_bin_get_by_name_recurse_up(GST_BIN(bin), "src");
+	GstCaps *caps = streamd_encode_caps(m->encode);
 
 	gst_object_unref(bin);
-	/* on_encoded() bounds the queue: a media that stops reading must
-	 * not hold up the encoder or the other mounts. */
+	/* on_unit() bounds the queue: a media that stops reading must not
+	 * hold up the encoder or the vGPU's other consumers. */
 	g_object_set(src, "block", FALSE, "max-bytes", (guint64)0, NULL);
+	if (caps) {
+		gst_app_src_set_caps(GST_APP_SRC(src), caps);
+		gst_caps_unref(caps);
+	}
 	g_signal_connect(media, "unprepared", G_CALLBACK(on_media_unprepared), m);
+	g_mutex_lock(&m->sub_lock);
 	g_mutex_lock(&m->lock);
-	if (m->caps)
-		gst_app_src_set_caps(GST_APP_SRC(src), m->caps);
 	g_ptr_array_add(m->medias, g_object_ref(media));
 	g_ptr_array_add(m->appsrcs, src);
 	g_array_append_val(m->gated, (bool){ true });
 	m->medias_made++;
 	g_mutex_unlock(&m->lock);
-	slog(G_LOG_LEVEL_MESSAGE, "rtsp", m->device, "%s: first viewer, %s encoding", m->path,
-	     m->encoder_name);
-	force_key_unit(m, "media created");
+	if (!m->sub_id) {
+		/* Subscribing forces a key unit for this media. */
+		m->sub_id = streamd_encode_subscribe(m->encode, on_unit, m);
+		g_mutex_unlock(&m->sub_lock);
+		slog(G_LOG_LEVEL_MESSAGE, "rtsp", m->device, "%s: first viewer, subscribed to %s",
+		     m->path, streamd_encode_encoder(m->encode));
+	} else {
+		g_mutex_unlock(&m->sub_lock);
+		force_key_unit(m, "media created");
+	}
 }
 
 static void on_play_request(GstRTSPClient *client, GstRTSPContext *ctx, gpointer user)
@@ -367,11 +288,6 @@ void streamd_rtsp_destroy(struct streamd_rtsp *r)
 	g_free(r);
 }
 
-static GstElement *maybe_sink(GstElement *e)
-{
-	return e ? gst_object_ref_sink(e) : NULL;
-}
-
 static char *mount_path_for(const char *name)
 {
 	GString *p = g_string_new("/");
@@ -381,21 +297,19 @@ static char *mount_path_for(const char *name)
 	return g_string_free(p, FALSE);
 }
 
-struct streamd_rtsp_mount *streamd_rtsp_mount_create(struct streamd_rtsp *r, GstElement *pipeline,
+struct streamd_rtsp_mount *streamd_rtsp_mount_create(struct streamd_rtsp *r,
+						     struct streamd_encode *encode,
 						     const struct streamd_vgpu_config *cfg,
 						     GError **error)
 {
 	struct streamd_rtsp_mount *m = g_new0(struct streamd_rtsp_mount, 1);
 	g_autoptr(GstRTSPMountPoints) mounts = NULL;
-	GstElement *tee = NULL, *convert, *enc, *parse, *filter;
-	GstPad *teepad = NULL, *qpad;
-	GstAppSinkCallbacks cb = { .new_sample = on_encoded };
-	const char *encoder;
 
 	g_mutex_init(&m->lock);
-	m->r = r;
+	g_mutex_init(&m->sub_lock);
 	m->device = g_strdup(cfg->device);
 	m->path = mount_path_for(cfg->name);
+	m->encode = encode;
 	m->medias = g_ptr_array_new_with_free_func(g_object_unref);
 	m->appsrcs = g_ptr_array_new_with_free_func(gst_object_unref);
 	m->gated = g_array_new(FALSE, FALSE, sizeof(bool));
@@ -403,79 +317,16 @@ struct streamd_rtsp_mount *streamd_rtsp_mount_create(struct streamd_rtsp *r, Gst
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
 			    "RTSP mount %s is taken by another vGPU (give this one another name)",
 			    m->path);
-		goto error;
+		streamd_rtsp_mount_destroy(m);	/* not in r->mounts: m->r is NULL */
+		return NULL;
 	}
-	encoder = pick_encoder(cfg->encoder, error);
-	if (!encoder)
-		goto error;
-	m->encoder_name = g_strdup(encoder);
-
-	tee = gst_bin_get_by_name(GST_BIN(pipeline), "capture");
-	/* Owned here until they are in the bin (ref_sink takes NULL). */
-	m->queue = maybe_sink(gst_element_factory_make("queue", NULL));
-	convert = maybe_sink(gst_element_factory_make("videoconvert", NULL));
-	enc = maybe_sink(gst_element_factory_make(encoder, NULL));
-	parse = maybe_sink(gst_element_factory_make("h264parse", NULL));
-	filter = maybe_sink(gst_element_factory_make("capsfilter", NULL));
-	m->sink = maybe_sink(gst_element_factory_make("appsink", NULL));
-	if (!tee || !m->queue || !convert || !enc || !parse || !filter || !m->sink) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-			    "cannot build the encode branch (%s)", tee ? "queue, videoconvert, h264parse "
-			    "(gstreamer1.0-plugins-bad) or appsink missing" : "no capture tee");
-		g_clear_object(&convert);
-		g_clear_object(&enc);
-		g_clear_object(&parse);
-		g_clear_object(&filter);
-		goto error;
-	}
-	/* Two frames at most wait for the encoder: latency over completeness. */
-	g_object_set(m->queue, "leaky", 2, "max-size-buffers", 2, "max-size-bytes", 0,
-		     "max-size-time", (guint64)0, NULL);
-	tune_encoder(enc, encoder, cfg);
-	/* SPS/PPS before every key frame, so a viewer can start at any of them. */
-	g_object_set(parse, "config-interval", -1, NULL);
-	{
-		GstCaps *c = gst_caps_from_string("video/x-h264,stream-format=byte-stream,alignment=au");
-
-		g_object_set(filter, "caps", c, NULL);
-		gst_caps_unref(c);
-	}
-	/* async=false: the branch drops everything while nobody watches, so
-	 * its sink must not hold the capture's preroll. */
-	g_object_set(m->sink, "sync", FALSE, "async", FALSE, "max-buffers", 8, "drop", FALSE, NULL);
-	gst_app_sink_set_callbacks(GST_APP_SINK(m->sink), &cb, m, NULL);
-
-	gst_bin_add_many(GST_BIN(pipeline), m->queue, convert, enc, parse, filter, m->sink, NULL);
-	/* The bin holds these now; the queue and sink stay referenced here. */
-	gst_object_unref(convert);
-	gst_object_unref(enc);
-	gst_object_unref(parse);
-	gst_object_unref(filter);
-	if (!gst_element_link_many(m->queue, convert, enc, parse, filter, m->sink, NULL)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot link the encode branch (%s)",
-			    encoder);
-		goto error_remove;
-	}
-	qpad = gst_element_get_static_pad(m->queue, "sink");
-	gst_pad_add_probe(qpad, GST_PAD_PROBE_TYPE_BUFFER, on_branch_buffer, m, NULL);
-	for (GstElement **e = (GstElement *[]){ m->sink, filter, parse, enc, convert, m->queue, NULL };
-	     *e; e++)
-		gst_element_sync_state_with_parent(*e);
-	teepad = gst_element_request_pad_simple(tee, "src_%u");
-	if (gst_pad_link(teepad, qpad) != GST_PAD_LINK_OK) {
-		gst_object_unref(qpad);
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot link the encode branch to the tee");
-		goto error_remove;
-	}
-	gst_object_unref(qpad);
-	gst_object_unref(teepad);
-	gst_object_unref(tee);
+	m->r = r;
 
 	m->factory = gst_rtsp_media_factory_new();
 	gst_rtsp_media_factory_set_launch(m->factory,
 		"( appsrc name=src is-live=true format=time "
 		"! rtph264pay name=pay0 pt=96 config-interval=-1 )");
-	/* One media for every viewer: the encode above is the only one. */
+	/* One media for every viewer, fed by the vGPU's one encode. */
 	gst_rtsp_media_factory_set_shared(m->factory, TRUE);
 	/* With an auth (users or TLS) the factory must name who may see it:
 	 * gst-rtsp-server refuses a factory without permissions. */
@@ -502,29 +353,9 @@ struct streamd_rtsp_mount *streamd_rtsp_mount_create(struct streamd_rtsp *r, Gst
 	gst_rtsp_mount_points_add_factory(mounts, m->path, g_object_ref(m->factory));
 	g_hash_table_insert(r->mounts, m->path, m);
 	slog(G_LOG_LEVEL_MESSAGE, "rtsp", m->device, "%s: RTSP mount %s://%s:%d%s (%s, %u kbit/s, GOP %u)",
-	     m->device, r->scheme, r->address, r->port, m->path, encoder, cfg->bitrate, cfg->gop);
+	     m->device, r->scheme, r->address, r->port, m->path, streamd_encode_encoder(encode),
+	     cfg->bitrate, cfg->gop);
 	return m;
-
-error_remove:
-	if (teepad) {
-		gst_element_release_request_pad(tee, teepad);
-		gst_object_unref(teepad);
-	}
-	for (GstElement **e = (GstElement *[]){ m->sink, filter, parse, enc, convert, m->queue, NULL };
-	     *e; e++) {
-		gst_element_set_state(*e, GST_STATE_NULL);
-		gst_bin_remove(GST_BIN(pipeline), *e);
-	}
-error:
-	if (tee)
-		gst_object_unref(tee);
-	g_clear_object(&m->queue);
-	if (m->sink)
-		gst_app_sink_set_callbacks(GST_APP_SINK(m->sink), &(GstAppSinkCallbacks){ 0 }, NULL, NULL);
-	g_clear_object(&m->sink);
-	m->r = NULL;	/* not in r->mounts */
-	streamd_rtsp_mount_destroy(m);
-	return NULL;
 }
 
 void streamd_rtsp_mount_destroy(struct streamd_rtsp_mount *m)
@@ -541,6 +372,12 @@ void streamd_rtsp_mount_destroy(struct streamd_rtsp_mount *m)
 		g_signal_handlers_disconnect_by_data(m->factory, m);
 		g_object_unref(m->factory);
 	}
+	/* Before the encode goes; once this returns on_unit() never runs. */
+	g_mutex_lock(&m->sub_lock);
+	if (m->sub_id)
+		streamd_encode_unsubscribe(m->encode, m->sub_id);
+	m->sub_id = 0;
+	g_mutex_unlock(&m->sub_lock);
 	/* Viewers still playing get the end of the stream. */
 	for (guint i = 0; i < m->appsrcs->len; i++) {
 		gst_app_src_end_of_stream(m->appsrcs->pdata[i]);
@@ -549,11 +386,8 @@ void streamd_rtsp_mount_destroy(struct streamd_rtsp_mount *m)
 	g_ptr_array_unref(m->appsrcs);
 	g_ptr_array_unref(m->medias);
 	g_array_unref(m->gated);
-	g_clear_object(&m->queue);
-	g_clear_object(&m->sink);
-	gst_caps_replace(&m->caps, NULL);
 	g_mutex_clear(&m->lock);
-	g_free(m->encoder_name);
+	g_mutex_clear(&m->sub_lock);
 	g_free(m->device);
 	g_free(m->path);
 	g_free(m);
@@ -589,7 +423,8 @@ void streamd_rtsp_mount_status(struct streamd_rtsp_mount *m, GVariantBuilder *b)
 
 	gst_rtsp_session_pool_filter(pool, count_session, &c);
 	g_variant_builder_add(b, "{sv}", "rtsp-url", g_variant_new_string(url));
-	g_variant_builder_add(b, "{sv}", "rtsp-encoder", g_variant_new_string(m->encoder_name));
+	g_variant_builder_add(b, "{sv}", "rtsp-encoder",
+			      g_variant_new_string(streamd_encode_encoder(m->encode)));
 	g_variant_builder_add(b, "{sv}", "rtsp-viewers", g_variant_new_uint32(c.viewers));
 	g_mutex_lock(&m->lock);
 	g_variant_builder_add(b, "{sv}", "rtsp-medias", g_variant_new_uint32(m->medias->len));

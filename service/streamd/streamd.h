@@ -24,8 +24,9 @@ bool streamd_pw_is_up(const struct streamd_pw *pw);
 
 /*
  * One capture per vGPU: a GStreamer pipeline with gvtdmabufsrc and a tee;
- * its first branch feeds the vGPU's PipeWire node.  The network streams
- * (RTSP, WebRTC) are to hang further branches off the same tee.
+ * its first branch feeds the vGPU's PipeWire node, a second one, made on
+ * demand, is the vGPU's one H.264 encode (encode.h: streamd_vgpu_encode()),
+ * which the network streams (RTSP, WebRTC, push) subscribe to.
  */
 struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 					 struct streamd_pw *pw, GError **error);
@@ -35,10 +36,9 @@ const char *streamd_vgpu_device(const struct streamd_vgpu *v);
 bool streamd_vgpu_reconfigure(struct streamd_vgpu *v, const struct streamd_vgpu_config *cfg);
 /* The PipeWire connection came up or went down: make or drop the node. */
 void streamd_vgpu_pw_changed(struct streamd_vgpu *v, bool up);
-/* The capture pipeline (its tee is named "capture"), for the RTSP branch. */
 struct streamd_rtsp_mount;
-GstElement *streamd_vgpu_pipeline(struct streamd_vgpu *v);
-/* Hand the vGPU its RTSP mount, destroyed with it (after the pipeline stops). */
+/* Hand the vGPU its RTSP mount, destroyed with it (after the pipeline
+ * stops, before the encode). */
 void streamd_vgpu_set_rtsp(struct streamd_vgpu *v, struct streamd_rtsp_mount *m);
 /* State for the control interface, as a{sv}. */
 GVariant *streamd_vgpu_status(struct streamd_vgpu *v);

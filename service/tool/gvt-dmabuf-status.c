@@ -174,6 +174,16 @@ static int status_run(int argc, char **argv)
 			printf("  RTSP %s, %s, %u viewer%s\n", dict_str(v, "rtsp-url"),
 			       dict_str(v, "rtsp-encoder"), viewers, viewers == 1 ? "" : "s");
 		}
+		if (*dict_str(v, "encode-encoder")) {
+			uint32_t subs = 0;
+			uint64_t units = 0;
+
+			g_variant_lookup(v, "encode-subscribers", "u", &subs);
+			g_variant_lookup(v, "encode-units", "t", &units);
+			printf("  H.264 encode %s, %u subscriber%s, %llu units\n",
+			       dict_str(v, "encode-encoder"), subs, subs == 1 ? "" : "s",
+			       (unsigned long long)units);
+		}
 		g_variant_unref(v);
 	}
 	return TOOL_EXIT_OK;

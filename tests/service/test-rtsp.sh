@@ -5,6 +5,8 @@
 # (decoded frames checked against the guest model by frame-check: block
 # code frame numbers increase, PSNR above PSNR_BOUND), two viewers at once
 # on one shared media and encoder (the control interface's counters),
+# the vGPU's one encode idle without a subscriber and subscribed once for
+# both viewers,
 # openh264enc by name, a missing encoder (vah264enc without VA) logged,
 # bad configurations refused, malformed requests survived.
 #
@@ -101,7 +103,9 @@ pids+=($SDPID)
 PORT=
 for i in $(seq 100); do
 	PORT=$(sed -n 's/.*RTSP server listening on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$T/streamd.log")
-	[ -n "$PORT" ] && grep -q "/Other (x264enc" "$T/streamd.log" && break
+	# The name on the bus is owned after the mounts are made.
+	[ -n "$PORT" ] && grep -q "/Other (x264enc" "$T/streamd.log" &&
+		grep -q "control interface org.gvtdmabuf.Streamd1 on the session bus" "$T/streamd.log" && break
 	sleep 0.1
 done
 if [ -z "$PORT" ]; then
@@ -132,9 +136,31 @@ enc=$(field "$URL" rtsp-encoder)
 [ "$enc" = x264enc ] && ok "automatic encoder with no VA-API device: x264enc (in the status)" ||
 	fail "rtsp-encoder is '$enc': $(status)"
 
+
+# Nothing is encoded before anyone watches: the capture runs (frames
+# grow), the encode has no subscriber and has made no access unit.
+wait_frames() {	# URL COUNT: until the capture's frame counter reaches COUNT
+	local f=0
+	for i in $(seq 100); do
+		f=$(field "$1" frames)
+		[ "${f:-0}" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+f0=$(field "$URL" frames)
+wait_frames "$URL" $((${f0:-0} + 10))
+subs=$(field "$URL" encode-subscribers)
+units=$(field "$URL" encode-units)
+[ "$(field "$URL" encode-encoder)" = x264enc ] && [ "$subs" = 0 ] && [ "$units" = 0 ] &&
+	ok "encode x264enc idle before any viewer: 0 subscribers, 0 units while the capture ran" ||
+	fail "encode before viewers: encoder=$(field "$URL" encode-encoder) subscribers=$subs units=$units"
+
 if [ -n "${GVT_DMABUF_TOOL:-}" ]; then
 	"$GVT_DMABUF_TOOL" status --session >"$T/status" 2>&1
-	grep -qF "RTSP $URL, x264enc, 0 viewers" "$T/status" && ok "gvt-dmabuf status shows the mount and encoder" ||
+	grep -qF "RTSP $URL, x264enc, 0 viewers" "$T/status" &&
+	grep -qF "H.264 encode x264enc, 0 subscribers, 0 units" "$T/status" &&
+		ok "gvt-dmabuf status shows the mount, its encoder and the idle encode" ||
 		fail "gvt-dmabuf status: $(cat "$T/status")"
 fi
 
@@ -210,10 +236,11 @@ for i in $(seq 100); do
 done
 medias=$(field "$URL" rtsp-medias)
 made=$(field "$URL" rtsp-medias-made)
-if [ "$viewers" = 2 ] && [ "$medias" = 1 ] && [ "$made" = $((made0 + 1)) ]; then
-	ok "two viewers playing share one media (one encode branch)"
+subs=$(field "$URL" encode-subscribers)
+if [ "$viewers" = 2 ] && [ "$medias" = 1 ] && [ "$made" = $((made0 + 1)) ] && [ "$subs" = 1 ]; then
+	ok "two viewers playing share one media, one subscriber of the vGPU's one encode"
 else
-	fail "two viewers: viewers=$viewers medias=$medias media made $made0 -> $made"
+	fail "two viewers: viewers=$viewers medias=$medias media made $made0 -> $made, encode subscribers=$subs"
 fi
 wait $V1
 r1=$?
@@ -234,9 +261,28 @@ else
 	fail "viewers rc=$r1,$r2: $(head -4 "$T/c1.log"; tail -1 "$T/c1.log"; head -4 "$T/c2.log"; tail -1 "$T/c2.log"; cat "$T/v1.raw.log" "$T/v2.raw.log" 2>/dev/null | tail -4)"
 fi
 encoders=$(grep -c "RTSP mount $URL (x264enc" "$T/streamd.log")
+encodes=$(grep -c "$DEV: H.264 encode with x264enc" "$T/streamd.log")
+[ "$encodes" = 1 ] && ok "one encode built for the vGPU over every viewer so far" ||
+	fail "encodes built for $DEV: $encodes: $(grep -F "$DEV" "$T/streamd.log" | tail -5)"
 forced=$(field "$URL" rtsp-keyframes-forced)
 [ "$encoders" = 1 ] && [ "${forced:-0}" -ge 2 ] && ok "one encoder for the mount, key frames forced on join ($forced)" ||
 	fail "encoders in the log: $encoders, key frames forced: $forced"
+
+# Both gone: the mount unsubscribes, and the encode stops while the
+# capture goes on.
+subs=
+for i in $(seq 100); do
+	subs=$(field "$URL" encode-subscribers)
+	[ "$subs" = 0 ] && break
+	sleep 0.1
+done
+u0=$(field "$URL" encode-units)
+f0=$(field "$URL" frames)
+wait_frames "$URL" $((${f0:-0} + 10))
+u1=$(field "$URL" encode-units)
+[ "$subs" = 0 ] && [ "${u0:-0}" -gt 0 ] && [ "$u0" = "$u1" ] &&
+	ok "viewers gone: 0 subscribers, encoding stopped at $u0 units while the capture ran" ||
+	fail "after the viewers: subscribers=$subs units $u0 -> $u1 over frames $f0 -> $(field "$URL" frames)"
 
 # ---- bad clients ----
 python3 - "$PORT" >"$T/bad.log" 2>&1 <<'PY'
