@@ -12,10 +12,8 @@
 
 #include <string.h>
 
-#include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/rtsp-server/rtsp-server.h>
-#include <gst/video/video.h>
 
 #include "encode.h"
 #include "streamd.h"
