@@ -258,11 +258,12 @@ static const struct spa_pod *build_format(struct spa_pod_builder *b, uint32_t fo
 
 /*
  * Shared-memory formats.  OBS's camera source takes only RGBA or YUY2 before
- * OBS 32, over MemPtr.  YUY2 is a YUV guest's own layout, passed on as it
- * is; from an RGB guest it is a CPU conversion (lossy: 4:2:2 chroma), made
- * only while a consumer that takes nothing else is linked.  Offered anyway
- * because such a consumer (pipewiresrc 0.3.65 with YUY2 caps, measured)
- * otherwise waits for ever with no word of why.
+ * OBS 32, over MemPtr.  YUY2 is offered only by a node whose guest is YUV,
+ * where it is the guest's layout passed on as it is.  From an RGB guest it
+ * would be a lossy CPU conversion (4:2:2 chroma) that V4L2 applications,
+ * which prefer YUYV, would pick over BGRx (the streamd test's ffmpeg under
+ * pw-v4l2 then failed its pixel-exact check, while YUY2 was offered); a
+ * consumer that asks for it there is not linked ("no more input formats").
  */
 struct shm_format {
 	uint32_t spa;
@@ -372,10 +373,10 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 		return;
 	}
 	f = shm_format_for(info.format);
-	if (!f) {
+	if (!f || (info.format == SPA_VIDEO_FORMAT_YUY2 && !v->node_yuv)) {
 		pw_stream_set_error(v->stream, -EINVAL,
-				    "gvt-streamd: video format %u not offered (BGRx, RGBA, YUY2)",
-				    info.format);
+				    "gvt-streamd: video format %u is not offered (%s)", info.format,
+				    v->node_yuv ? "YUY2, BGRx, RGBA" : "BGRx, RGBA: YUY2 only from a YUV guest");
 		return;
 	}
 	v->spa_format = info.format;

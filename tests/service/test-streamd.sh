@@ -135,7 +135,7 @@ for fmt in BGRx RGBA; do
 done
 
 # ---- a YUYV guest: YUY2 as it is (OBS's camera source before OBS 32 takes
-# RGBA or YUY2 over MemPtr), RGBA converted; YUY2 from the XRGB guest ----
+# RGBA or YUY2 over MemPtr), RGBA converted; no YUY2 for the XRGB guest ----
 yn=$(pw_wait_node "$YNODE" 50)
 YSERIAL=${yn%%|*}
 if [ -n "$yn" ] && enum_formats "$YNODE" 320 240 YUY2,BGRx,RGBA; then
@@ -168,34 +168,12 @@ fi
 grep -q "$YDEV: consumer negotiated YUY2 320x240" "$T/streamd.log" &&
 	ok "the daemon logged the YUY2 negotiation" || fail "no YUY2 negotiation in the daemon's log"
 # YUY2 from the XRGB guest is not offered (a lossy CPU conversion that V4L2
-# apps, which prefer YUYV, would then pick over BGRx): the link fails with
-# PipeWire's reason, which pw-dump shows; pipewiresrc 0.3.65 itself only
-# waits, and gets no frame.
-rm -f "$T/frames.raw"
-gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=1 ! video/x-raw,format=YUY2 ! \
-	filesink location="$T/frames.raw" >"$T/gst.log" 2>&1 &
-GP=$!
-pids+=($GP)
-link_error() {	# NODE-NAME: "state: error" of a link out of it, once there
-	pw-dump 2>/dev/null | python3 -c '
-import json, sys
-objs = json.load(sys.stdin)
-node = [o["id"] for o in objs if (o.get("info", {}).get("props", {}) or {}).get("node.name") == sys.argv[1]]
-for o in objs:
-    i = o.get("info") or {}
-    if o.get("type") == "PipeWire:Interface:Link" and i.get("output-node-id") in node and i.get("state") == "error":
-        print("%s: %s" % (i["state"], i.get("error")))
-' "$1"
-}
-le=
-for i in $(seq 100); do le=$(link_error "$NODE"); [ -n "$le" ] && break; sleep 0.1; done
-kill $GP 2>/dev/null
-wait $GP 2>/dev/null
-if [ "$le" = "error: no more input formats" ] && [ ! -s "$T/frames.raw" ]; then
-	ok "YUY2 from the XRGB guest refused: link '$le', no frame"
-else
-	fail "YUY2 from the XRGB guest: link '${le:-none}', $(stat -c %s "$T/frames.raw" 2>/dev/null || echo 0) bytes received"
-fi
+# apps, which prefer YUYV, would then pick over BGRx): the EnumFormat check
+# above says so (exactly BGRx, RGBA).  A pipewiresrc asking for it there is
+# not linked: by hand, pw-dump shows its link in "error: no more input
+# formats" and pipewiresrc 0.3.65 just waits; not run here, because
+# WirePlumber 0.4.13 then took ~16 s to drop the failed link, and in one run
+# of three linked nothing at all, stalling the consumers after it.
 # The Buffers param the node answered its last (YUY2) consumer with, on its
 # port (pw-dump keeps it after the consumer went): dataType flags
 # MemPtr (1) | MemFd (2) = 6, which OBS (MemPtr) needs.
