@@ -165,6 +165,8 @@ struct streamd_vgpu {
 	uint32_t spa_format;	/* negotiated, 0 before */
 	uint32_t width, height;	/* of the capture (current caps) */
 	uint32_t node_width, node_height;	/* offered in the node's formats */
+	bool src_yuv;		/* the guest's format is YUV (capture caps, under lock) */
+	bool node_yuv;		/* the node offers YUY2 */
 	uint32_t fmt_width, fmt_height;		/* negotiated */
 	uint64_t seq;
 
@@ -263,17 +265,80 @@ static const struct spa_pod *build_format(struct spa_pod_builder *b, uint32_t fo
 			&SPA_FRACTION(60, 1), &SPA_FRACTION(1, 1), &SPA_FRACTION(MAX_FPS_OFFER, 1)));
 }
 
-/* Shared-memory formats: the guest's own layout as BGRx, and RGBA, which
- * OBS's camera source needs (it takes RGBA or YUY2 only before OBS 32). */
-static const uint32_t shm_formats[] = { SPA_VIDEO_FORMAT_BGRx, SPA_VIDEO_FORMAT_RGBA };
+/*
+ * Shared-memory formats.  OBS's camera source takes only RGBA or YUY2 before
+ * OBS 32, over MemPtr.  YUY2 is offered only by a node whose guest is YUV,
+ * where it is the guest's layout passed on as it is.  From an RGB guest it
+ * would be a lossy CPU conversion (4:2:2 chroma) that V4L2 applications,
+ * which prefer YUYV, would pick over BGRx (the streamd test's ffmpeg under
+ * pw-v4l2 then failed its pixel-exact check, while YUY2 was offered); a
+ * consumer that asks for it there is not linked ("no more input formats").
+ */
+struct shm_format {
+	uint32_t spa;
+	const char *gst;
+	uint32_t bpp;		/* bytes per pixel, one plane */
+};
+
+static const struct shm_format shm_formats[] = {
+	{ SPA_VIDEO_FORMAT_BGRx, "BGRx", 4 },
+	{ SPA_VIDEO_FORMAT_RGBA, "RGBA", 4 },
+	{ SPA_VIDEO_FORMAT_YUY2, "YUY2", 2 },
+};
+
+#define MAX_NODE_FORMATS G_N_ELEMENTS(shm_formats)
+
+static const struct shm_format *shm_format_for(uint32_t spa)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(shm_formats); i++)
+		if (shm_formats[i].spa == spa)
+			return &shm_formats[i];
+	return NULL;
+}
 
 static const char *gst_name_for(uint32_t spa)
 {
-	switch (spa) {
-	case SPA_VIDEO_FORMAT_BGRx: return "BGRx";
-	case SPA_VIDEO_FORMAT_RGBA: return "RGBA";
-	default: return NULL;
-	}
+	const struct shm_format *f = shm_format_for(spa);
+
+	return f ? f->gst : NULL;
+}
+
+/*
+ * The node's EnumFormat list, in order of preference as in PipeWire's
+ * video-src-fixate example: the guest's own layout first (a consumer that
+ * takes anything gets it without a conversion), then the others.  In that
+ * example each format comes twice, first as a dma-buf variant (with
+ * SPA_FORMAT_VIDEO_modifier, MANDATORY | DONT_FIXATE), then without a
+ * modifier for shared memory; the dma-buf variants are not offered yet, so
+ * only the second half of each pair is here.
+ */
+static uint32_t node_formats(bool yuv, uint32_t ret_spa[MAX_NODE_FORMATS])
+{
+	uint32_t n = 0;
+
+	if (yuv)
+		ret_spa[n++] = SPA_VIDEO_FORMAT_YUY2;
+	ret_spa[n++] = SPA_VIDEO_FORMAT_BGRx;
+	ret_spa[n++] = SPA_VIDEO_FORMAT_RGBA;
+	return n;
+}
+
+static uint32_t build_node_formats(struct streamd_vgpu *v, struct spa_pod_builder *b,
+				   const struct spa_pod *params[MAX_NODE_FORMATS])
+{
+	uint32_t spa[MAX_NODE_FORMATS];
+	uint32_t n;
+
+	g_mutex_lock(&v->lock);
+	v->node_yuv = v->src_yuv;
+	g_mutex_unlock(&v->lock);
+	n = node_formats(v->node_yuv, spa);
+
+	for (uint32_t i = 0; i < n; i++)
+		params[i] = build_format(b, spa[i], v->width, v->height);
+	v->node_width = v->width;
+	v->node_height = v->height;
+	return n;
 }
 
 static void on_stream_state(void *data, enum pw_stream_state old, enum pw_stream_state state,
@@ -304,21 +369,30 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 	uint8_t buf[2048];
 	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
 	const struct spa_pod *params[4];
+	const struct shm_format *f;
 	uint32_t stride;
 	g_autoptr(GstCaps) caps = NULL;
 
 	if (id != SPA_PARAM_Format || !param)
 		return;
-	if (spa_format_video_raw_parse(param, &info) < 0 || !gst_name_for(info.format)) {
-		pw_stream_set_error(v->stream, -EINVAL, "unsupported format");
+	/* PipeWire intersects with the EnumFormat list, so anything else
+	 * here is a bug somewhere: say what came. */
+	if (spa_format_video_raw_parse(param, &info) < 0) {
+		pw_stream_set_error(v->stream, -EINVAL, "gvt-streamd: not a raw video format");
+		return;
+	}
+	f = shm_format_for(info.format);
+	if (!f || (info.format == SPA_VIDEO_FORMAT_YUY2 && !v->node_yuv)) {
+		pw_stream_set_error(v->stream, -EINVAL,
+				    "gvt-streamd: video format %u is not offered (%s)", info.format,
+				    v->node_yuv ? "YUY2, BGRx, RGBA" : "BGRx, RGBA: YUY2 only from a YUV guest");
 		return;
 	}
 	v->spa_format = info.format;
 	v->fmt_width = info.size.width;
 	v->fmt_height = info.size.height;
-	stride = SPA_ROUND_UP_N(info.size.width * 4, 4);
-	caps = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, gst_name_for(info.format),
-				   NULL);
+	stride = SPA_ROUND_UP_N(info.size.width * f->bpp, 4);
+	caps = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, f->gst, NULL);
 	g_object_set(v->convert_caps, "caps", caps, NULL);
 
 	params[0] = spa_pod_builder_add_object(&b,
@@ -349,7 +423,7 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 			CURSOR_META_SIZE(MAX_CURSOR, MAX_CURSOR)));
 	pw_stream_update_params(v->stream, params, 4);
 	slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: consumer negotiated %s %ux%u",
-	     v->device, gst_name_for(info.format), info.size.width, info.size.height);
+	     v->device, f->gst, info.size.width, info.size.height);
 }
 
 /*
@@ -424,6 +498,7 @@ static void on_process(void *data)
 	GstSample *sample;
 	GstVideoInfo vi;
 	GstVideoFrame frame;
+	const struct shm_format *f;
 	uint32_t stride, rows, row_bytes;
 
 	g_mutex_lock(&v->lock);
@@ -437,9 +512,9 @@ static void on_process(void *data)
 	g_mutex_unlock(&v->lock);
 	if (!sample)
 		return;
-	if (!gst_video_info_from_caps(&vi, gst_sample_get_caps(sample)) ||
-	    gst_name_for(v->spa_format) == NULL ||
-	    strcmp(gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&vi)), gst_name_for(v->spa_format)) ||
+	f = shm_format_for(v->spa_format);
+	if (!gst_video_info_from_caps(&vi, gst_sample_get_caps(sample)) || !f ||
+	    strcmp(gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&vi)), f->gst) ||
 	    GST_VIDEO_INFO_WIDTH(&vi) != (int)v->fmt_width ||
 	    GST_VIDEO_INFO_HEIGHT(&vi) != (int)v->fmt_height)
 		goto out;	/* the converter or the consumer has not switched yet */
@@ -452,8 +527,8 @@ static void on_process(void *data)
 		pw_stream_queue_buffer(v->stream, pb);
 		goto out;
 	}
-	stride = SPA_ROUND_UP_N(v->fmt_width * 4, 4);
-	row_bytes = v->fmt_width * 4;
+	stride = SPA_ROUND_UP_N(v->fmt_width * f->bpp, 4);
+	row_bytes = v->fmt_width * f->bpp;
 	rows = MIN(v->fmt_height, d->maxsize / stride);
 	/* The shared-memory path is a copy by nature (the consumer asked for
 	 * memory it can map); the dma-buf path does not come through here. */
@@ -519,8 +594,9 @@ static int node_create_locked(struct streamd_vgpu *v, struct pw_core *core)
 {
 	uint8_t buf[1024];
 	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
-	const struct spa_pod *params[G_N_ELEMENTS(shm_formats)];
+	const struct spa_pod *params[MAX_NODE_FORMATS];
 	struct pw_properties *props;
+	uint32_t n_params;
 	int res;
 
 	props = pw_properties_new(PW_KEY_MEDIA_TYPE, "Video",
@@ -535,13 +611,10 @@ static int node_create_locked(struct streamd_vgpu *v, struct pw_core *core)
 	if (!v->stream)
 		return -errno;
 	pw_stream_add_listener(v->stream, &v->stream_listener, &stream_events, v);
-	for (guint i = 0; i < G_N_ELEMENTS(shm_formats); i++)
-		params[i] = build_format(&b, shm_formats[i], v->width, v->height);
-	v->node_width = v->width;
-	v->node_height = v->height;
+	n_params = build_node_formats(v, &b, params);
 	res = pw_stream_connect(v->stream, PW_DIRECTION_OUTPUT, PW_ID_ANY,
 				PW_STREAM_FLAG_DRIVER | PW_STREAM_FLAG_MAP_BUFFERS,
-				params, G_N_ELEMENTS(params));
+				params, n_params);
 	if (res < 0)
 		node_destroy_locked(v);
 	return res;
@@ -559,20 +632,19 @@ static void node_update(struct streamd_vgpu *v)
 	core = v->pw->up ? v->pw->core : NULL;
 	if (v->stream && !core)
 		node_destroy_locked(v);
-	if (v->stream && (v->node_width != v->width || v->node_height != v->height)) {
-		/* A new mode: offer the new size on the same node (its id and
-		 * serial stay, consumers renegotiate). */
+	if (v->stream && (v->node_width != v->width || v->node_height != v->height ||
+			  v->node_yuv != v->src_yuv)) {
+		/* A new mode or a guest format between RGB and YUV: offer it
+		 * on the same node (its id and serial stay, consumers
+		 * renegotiate). */
 		uint8_t buf[1024];
 		struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
-		const struct spa_pod *params[G_N_ELEMENTS(shm_formats)];
+		const struct spa_pod *params[MAX_NODE_FORMATS];
+		uint32_t n_params = build_node_formats(v, &b, params);
 
-		for (guint i = 0; i < G_N_ELEMENTS(shm_formats); i++)
-			params[i] = build_format(&b, shm_formats[i], v->width, v->height);
-		v->node_width = v->width;
-		v->node_height = v->height;
-		pw_stream_update_params(v->stream, params, G_N_ELEMENTS(params));
-		slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: node offers %ux%u now",
-		     v->device, v->width, v->height);
+		pw_stream_update_params(v->stream, params, n_params);
+		slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: node offers %ux%u, %s first, now",
+		     v->device, v->width, v->height, v->node_yuv ? "YUY2" : "BGRx");
 	}
 	if (!v->stream && core && v->width) {
 		int res = node_create_locked(v, core);
@@ -688,6 +760,31 @@ static GstPadProbeReturn on_pw_branch_buffer(GstPad *pad, GstPadProbeInfo *info,
 	return GST_PAD_PROBE_OK;
 }
 
+/* Before the converter: the guest's format, which decides whether the
+ * node offers YUY2. */
+static GstPadProbeReturn on_pw_branch_caps(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+	struct streamd_vgpu *v = user;
+	GstEvent *ev = GST_PAD_PROBE_INFO_EVENT(info);
+	GstCaps *caps;
+	GstVideoInfo vi;
+	bool yuv, changed;
+
+	if (GST_EVENT_TYPE(ev) != GST_EVENT_CAPS)
+		return GST_PAD_PROBE_OK;
+	gst_event_parse_caps(ev, &caps);
+	if (!gst_video_info_from_caps(&vi, caps))
+		return GST_PAD_PROBE_OK;
+	yuv = GST_VIDEO_INFO_IS_YUV(&vi);
+	g_mutex_lock(&v->lock);
+	changed = v->src_yuv != yuv;
+	v->src_yuv = yuv;
+	g_mutex_unlock(&v->lock);
+	if (changed)
+		g_idle_add_full(G_PRIORITY_DEFAULT, size_changed_main, v, NULL);
+	return GST_PAD_PROBE_OK;
+}
+
 static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer user)
 {
 	struct streamd_vgpu *v = user;
@@ -750,6 +847,7 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 		GstPad *pad = gst_element_get_static_pad(q, "sink");
 
 		gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_pw_branch_buffer, v, NULL);
+		gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_pw_branch_caps, v, NULL);
 		gst_object_unref(pad);
 		gst_object_unref(q);
 	}

@@ -4,7 +4,11 @@
  * model: each frame's block code gives its frame number and flip time,
  * numbers must increase, and every pixel must equal the model's.
  *
- * Usage: frame-check FILE WIDTH HEIGHT BGRx|RGBA MIN_FRAMES [unordered|psnr=DB]
+ * Usage: frame-check FILE WIDTH HEIGHT BGRx|RGBA|YUY2 MIN_FRAMES [unordered|psnr=DB]
+ *
+ * YUY2 frames are read back to RGB (BT.601 limited range, the guest model's
+ * matrix) for the block code and PSNR; exactly compared (no psnr=), they
+ * must equal a YUYV guest's bytes (gvtsim_guest_expected_native()).
  *
  * "unordered": frames may repeat or come out of order (pw-v4l2 0.3.65
  * under ffmpeg hands buffers back out of order, with QBUF errors), but
@@ -22,15 +26,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <drm_fourcc.h>
+
 #include "guest-model.h"
 #include "guest-psnr.h"
+
+static uint8_t clamp8(int v)
+{
+	return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;
+}
+
+/* BT.601 limited range YUY2 (Y0 U Y1 V) to XRGB8888 words. */
+static void yuy2_to_xrgb(const uint8_t *src, uint32_t *px, uint32_t w, uint32_t h)
+{
+	for (size_t i = 0; i < (size_t)w * h; i++) {
+		size_t pair = i & ~(size_t)1;
+		int y = src[2 * i] - 16, u = src[2 * pair + 1] - 128, v = src[2 * pair + 3] - 128;
+		int r = (298 * y + 409 * v + 128) >> 8;
+		int g = (298 * y - 100 * u - 208 * v + 128) >> 8;
+		int b = (298 * y + 516 * u + 128) >> 8;
+
+		px[i] = (uint32_t)clamp8(r) << 16 | (uint32_t)clamp8(g) << 8 | clamp8(b);
+	}
+}
 
 int main(int argc, char **argv)
 {
 	struct gvtsim_guest_config cfg;
 	uint32_t w, h, *px = NULL;
+	uint16_t *yuv = NULL;
 	size_t size;
-	int min, n = 0, bad = 0, rgba, distinct = 0;
+	int min, n = 0, bad = 0, rgba, yuy2, distinct = 0;
 	bool repeats, lossy;
 	double bound = 0, worst = 99.0;
 	int lead = 0, skipped = 0;
@@ -41,29 +67,43 @@ int main(int argc, char **argv)
 	lossy = argc == 7 && sscanf(argv[6], "psnr=%lf,lead=%d", &bound, &lead) >= 1 && bound > 0 &&
 		lead >= 0;
 	if (argc != 6 && !(argc == 7 && (!strcmp(argv[6], "unordered") || lossy))) {
-		fprintf(stderr, "usage: frame-check FILE WIDTH HEIGHT BGRx|RGBA MIN_FRAMES [unordered|psnr=DB]\n");
+		fprintf(stderr, "usage: frame-check FILE WIDTH HEIGHT BGRx|RGBA|YUY2 MIN_FRAMES [unordered|psnr=DB]\n");
 		return 2;
 	}
 	w = strtoul(argv[2], NULL, 10);
 	h = strtoul(argv[3], NULL, 10);
 	rgba = !strcmp(argv[4], "RGBA");
+	yuy2 = !strcmp(argv[4], "YUY2");
+	if (!rgba && !yuy2 && strcmp(argv[4], "BGRx")) {
+		fprintf(stderr, "frame-check: format '%s' is not BGRx, RGBA or YUY2\n", argv[4]);
+		return 2;
+	}
+	if (yuy2 && (w & 1)) {
+		fprintf(stderr, "frame-check: YUY2 needs an even width, not %u\n", w);
+		return 2;
+	}
 	min = atoi(argv[5]);
 	repeats = argc == 7 && !lossy;
 	gvtsim_guest_config_default(&cfg);
 	cfg.width = w;
 	cfg.height = h;
 	cfg.cursor_size = 0;
-	size = (size_t)w * h * 4;
-	px = malloc(size);
+	if (yuy2 && !lossy)
+		cfg.fourcc = DRM_FORMAT_YUYV;	/* compared with the guest's own bytes */
+	size = (size_t)w * h * (yuy2 ? 2 : 4);
+	px = malloc((size_t)w * h * 4);
+	yuv = malloc(size);
 	f = fopen(argv[1], "rb");
-	if (!f || !px) {
+	if (!f || !px || !yuv) {
 		fprintf(stderr, "frame-check: cannot open %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
-	while (fread(px, 1, size, f) == size) {
+	while (fread(yuy2 ? (void *)yuv : (void *)px, 1, size, f) == size) {
 		uint64_t frame, t;
 		int mism = 0;
 
+		if (yuy2)
+			yuy2_to_xrgb((const uint8_t *)yuv, px, w, h);
 		if (rgba)	/* bytes R,G,B,A -> XRGB8888 words */
 			for (size_t i = 0; i < (size_t)w * h; i++) {
 				uint8_t *b = (uint8_t *)&px[i];
@@ -110,7 +150,9 @@ int main(int argc, char **argv)
 		}
 		for (uint32_t y = 0; y < h; y++)
 			for (uint32_t x = 0; x < w; x++)
-				if ((px[y * w + x] ^ gvtsim_guest_expected_argb(&cfg, frame, t, x, y)) & 0xffffff)
+				if (yuy2 ? yuv[y * w + x] != gvtsim_guest_expected_native(&cfg, frame, t, x, y)
+					 : ((px[y * w + x] ^ gvtsim_guest_expected_argb(&cfg, frame, t, x, y)) &
+					    0xffffff))
 					mism++;
 		if (mism) {
 			printf("frame %d (guest frame %llu): %d pixels differ from the guest model\n",
@@ -121,6 +163,7 @@ int main(int argc, char **argv)
 	}
 	fclose(f);
 	free(px);
+	free(yuv);
 	printf("%d frames (%d distinct), %d bad, last guest frame %llu", n, distinct, bad,
 	       (unsigned long long)last);
 	if (lossy)
