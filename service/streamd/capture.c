@@ -191,7 +191,18 @@ struct streamd_vgpu {
 	int64_t cursor_sent_time;	/* when (monotonic us) */
 
 	struct streamd_rtsp_mount *rtsp;	/* encode branch on the tee, or NULL */
+
+	void (*removed_cb)(void *data, struct streamd_vgpu *v, const char *device);
+	void *removed_data;
+	bool removed;		/* removed_cb called: once per capture */
 };
+
+void streamd_vgpu_set_removed_cb(struct streamd_vgpu *v, void (*cb)(void *data, struct streamd_vgpu *v, const char *device),
+				 void *data)
+{
+	v->removed_cb = cb;
+	v->removed_data = data;
+}
 
 GstElement *streamd_vgpu_pipeline(struct streamd_vgpu *v)
 {
@@ -688,6 +699,20 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer user)
 	switch (GST_MESSAGE_TYPE(msg)) {
 	case GST_MESSAGE_ERROR:
 		gst_message_parse_error(msg, &err, &dbg);
+		if (v->removed)
+			break;	/* the source's flow error that follows the removal */
+		/* The source's NOT_FOUND while it runs: the vGPU is being
+		 * removed (it has let go of the device already). */
+		if (g_error_matches(err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND) &&
+		    GST_IS_ELEMENT(GST_MESSAGE_SRC(msg)) &&
+		    !g_strcmp0(GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), "src") && v->removed_cb) {
+			v->removed = true;
+			slog(G_LOG_LEVEL_WARNING, "capture", v->device, "%s: vGPU removed while streaming: %s",
+			     v->device, err->message);
+			set_state(v, "removed");
+			v->removed_cb(v->removed_data, v, v->device);
+			break;
+		}
 		slog(G_LOG_LEVEL_WARNING, "capture", v->device, "%s: capture failed: %s",
 		     v->device, err->message);
 		set_state(v, "error: %s", err->message);
