@@ -195,6 +195,7 @@ struct streamd_vgpu {
 	void (*removed_cb)(void *data, struct streamd_vgpu *v, const char *device);
 	void *removed_data;
 	bool removed;		/* removed_cb called: once per capture */
+	bool started;		/* "capture started" was logged */
 };
 
 void streamd_vgpu_set_removed_cb(struct streamd_vgpu *v, void (*cb)(void *data, struct streamd_vgpu *v, const char *device),
@@ -780,6 +781,7 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 		goto error;
 	}
 	slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture started (%s)", v->device, v->name);
+	v->started = true;
 	return v;
 error:
 	streamd_vgpu_destroy(v);
@@ -811,7 +813,9 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 	if (v->last)
 		gst_sample_unref(v->last);
 	gst_buffer_replace(&v->cursor_pixels, NULL);
-	slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture closed", v->device);
+	/* a capture that did not open (a retry) has nothing to close */
+	if (v->started)
+		slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture closed", v->device);
 	g_mutex_clear(&v->lock);
 	g_free(v->state);
 	g_free(v->device);
