@@ -77,14 +77,15 @@ timeout 10 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=3 !
 fd0=$(fds)
 
 # Consumers while the vGPU goes: pipewiresrc, and an RTSP viewer.
-timeout 30 gst-launch-1.0 -e pipewiresrc target-object="$SERIAL" always-copy=true ! video/x-raw,format=BGRx ! \
+timeout 30 gst-launch-1.0 pipewiresrc target-object="$SERIAL" always-copy=true ! video/x-raw,format=BGRx ! \
 	filesink location="$T/during.raw" >"$T/pwsrc.log" 2>&1 &
 PWC=$!
 pids+=($PWC)
 RTC=
 if [ -n "$PORT" ] && gst-inspect-1.0 rtspsrc >/dev/null 2>&1 && gst-inspect-1.0 avdec_h264 >/dev/null 2>&1; then
 	timeout 30 gst-launch-1.0 rtspsrc location="$URL" protocols=tcp latency=100 ! rtph264depay ! \
-		avdec_h264 ! fakesink >"$T/rtsp.log" 2>&1 &
+		avdec_h264 ! videoconvert ! video/x-raw,format=BGRx ! filesink location="$T/rtsp-during.raw" \
+		>"$T/rtsp.log" 2>&1 &
 	RTC=$!
 	pids+=($RTC)
 else
@@ -109,8 +110,9 @@ kill -0 $SDPID 2>/dev/null && ok "the daemon stays up (pid $SDPID)" || fail "the
 	fail "the other vGPU's node changed or went"
 
 # pipewiresrc 0.3.65 does not end when its target node goes (it waits,
-# silently): it is stopped here, and what it had must be right.
-kill -INT $PWC
+# silently, and an EOS sent to it does not end it either): it is stopped
+# here, and the whole frames it wrote must be right.
+kill -TERM $PWC
 wait $PWC
 size=$(stat -c %s "$T/during.raw" 2>/dev/null || echo 0)
 truncate -s $((size / (320 * 240 * 4) * 320 * 240 * 4)) "$T/during.raw"
@@ -124,6 +126,10 @@ if [ -n "$RTC" ]; then
 	rc=$?
 	[ $rc -eq 0 ] && grep -q "Got EOS from element" "$T/rtsp.log" && ok "the RTSP viewer got EOS when its mount went" ||
 		fail "RTSP viewer: rc=$rc $(tail -5 "$T/rtsp.log")"
+	# a viewer that joined mid-stream: a few frames before the key frame
+	"$CHECK" "$T/rtsp-during.raw" 320 240 BGRx 10 psnr=30,lead=10 >"$T/check.log" &&
+		ok "the RTSP viewer's frames until the EOS: $(tail -1 "$T/check.log")" ||
+		fail "the RTSP viewer's frames: $(tail -3 "$T/check.log")"
 fi
 
 n=$(pw_wait_node "$NODE" 150) && ok "the node is back ($NODE)" || fail "node not back: $(tail -5 "$T/streamd.log")"
@@ -143,6 +149,16 @@ fi
 if [ -n "$RTC" ]; then
 	[ "$(grep -c "RTSP mount $URL (" "$T/streamd.log")" = 2 ] &&
 		ok "the RTSP mount is back ($URL)" || fail "no second RTSP mount $URL in the log"
+	timeout 30 gst-launch-1.0 -q rtspsrc location="$URL" protocols=tcp latency=100 ! rtph264depay ! \
+		avdec_h264 ! videoconvert ! video/x-raw,format=BGRx ! identity eos-after=21 ! \
+		filesink location="$T/rtsp-after.raw" >"$T/rtsp-after.log" 2>&1
+	rc=$?
+	if { [ $rc -eq 0 ] || rtspsrc_shutdown_eof "$T/rtsp-after.log"; } &&
+		"$CHECK" "$T/rtsp-after.raw" 320 240 BGRx 20 psnr=30 >"$T/check.log"; then
+		ok "rtspsrc after the return: $(tail -1 "$T/check.log")"
+	else
+		fail "rtspsrc after the return: rc=$rc $(tail -3 "$T/rtsp-after.log") $(tail -3 "$T/check.log" 2>/dev/null)"
+	fi
 fi
 kill -0 $SDPID 2>/dev/null && ok "same daemon (pid $SDPID) after the return" ||
 	fail "the daemon is gone"
