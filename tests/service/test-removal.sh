@@ -103,6 +103,12 @@ case $st in
 removed) ok "GetStatus shows the vGPU 'removed'" ;;
 *) fail "GetStatus state is '$st', not 'removed': $(status)" ;;
 esac
+if [ -n "${GVT_DMABUF_TOOL:-}" ]; then
+	"$GVT_DMABUF_TOOL" status --session >"$T/status.txt" 2>&1
+	grep -A2 "^$DEV (Leaving Desk)" "$T/status.txt" | grep -q "state: removed" &&
+		grep -A2 "^$DEV (Leaving Desk)" "$T/status.txt" | grep -q "no PipeWire node" &&
+		ok "gvt-dmabuf status: removed, no PipeWire node" || fail "gvt-dmabuf status: $(cat "$T/status.txt")"
+fi
 grep -q "$DEV: vGPU removed while streaming: vGPU $DEV is being removed" "$T/streamd.log" &&
 	ok "the log names the vGPU that went" || fail "no removal line in the log: $(tail -5 "$T/streamd.log")"
 kill -0 $SDPID 2>/dev/null && ok "the daemon stays up (pid $SDPID)" || fail "the daemon died: $(tail -5 "$T/streamd.log")"
