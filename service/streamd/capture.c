@@ -198,7 +198,8 @@ struct streamd_vgpu {
 	bool started;		/* "capture started" was logged */
 };
 
-void streamd_vgpu_set_removed_cb(struct streamd_vgpu *v, void (*cb)(void *data, struct streamd_vgpu *v, const char *device),
+void streamd_vgpu_set_removed_cb(struct streamd_vgpu *v,
+				 void (*cb)(void *data, struct streamd_vgpu *v, const char *device),
 				 void *data)
 {
 	v->removed_cb = cb;
@@ -701,7 +702,7 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer user)
 	case GST_MESSAGE_ERROR:
 		gst_message_parse_error(msg, &err, &dbg);
 		if (v->removed)
-			break;	/* the source's flow error that follows the removal */
+			break;	/* the flow error that follows the removal: said already */
 		/* The source's NOT_FOUND while it runs: the vGPU is being
 		 * removed (it has let go of the device already). */
 		if (g_error_matches(err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND) &&
