@@ -33,6 +33,14 @@ static const char sim_help[] =
 	"                          manual frames carry the time frame * 1000000 / fps\n"
 	"                          us in their block code, clocked ones the\n"
 	"                          CLOCK_MONOTONIC time of the flip\n"
+	"  remove-after=N          the vGPU is removed N frames after it is opened\n"
+	"                          (1..10000000): its device request fd fires as\n"
+	"                          the kernel's does, and from then on opening the\n"
+	"                          same spec in this process fails with ENODEV, as\n"
+	"                          for a removed mdev, until it returns\n"
+	"  return-after=MS         with remove-after: the vGPU returns (opens again,\n"
+	"                          and is not removed again) MS ms (0..600000) after\n"
+	"                          the removed one was closed (default: never)\n"
 	"Each option at most once.\n"
 	"Example: sim:1920x1080,xtiled,fps=30,cursor=128\n";
 
@@ -153,10 +161,11 @@ static int parse_mode(const char *s, uint32_t *w, uint32_t *h, char *errbuf, siz
  * override the first ("sim:1920x1080,1280x720"). */
 enum option_class {
 	OPT_MODE, OPT_TILING, OPT_FORMAT, OPT_FPS, OPT_BUFFERS, OPT_CURSOR,
-	OPT_SPRITE, OPT_GEN, OPT_CLOCK, N_OPTION_CLASSES,
+	OPT_SPRITE, OPT_GEN, OPT_CLOCK, OPT_REMOVE, OPT_RETURN, N_OPTION_CLASSES,
 };
 
-static int parse_option(struct gvtsim_guest_config *cfg, bool *manual, const char *opt,
+static int parse_option(struct gvtsim_guest_config *cfg, bool *manual,
+			struct gvtdmabuf_sim_removal *rm, const char *opt,
 			enum option_class *ret_class, char *errbuf, size_t errbuf_size)
 {
 	const struct word *w;
@@ -189,7 +198,7 @@ static int parse_option(struct gvtsim_guest_config *cfg, bool *manual, const cha
 				    "linear|xtiled|ytiled|yftiled, xrgb8888|argb8888|"
 				    "xbgr8888|abgr8888|rgb565|xrgb2101010|xbgr2101010|yuyv, "
 				    "fps=N, buffers=N, cursor=N|off, sprite=on|off, gen=8|9, "
-				    "clock=realtime|manual)", opt);
+				    "clock=realtime|manual, remove-after=N, return-after=MS)", opt);
 		return -EINVAL;
 	}
 
@@ -232,10 +241,31 @@ static int parse_option(struct gvtsim_guest_config *cfg, bool *manual, const cha
 			*manual = false;
 		else
 			bad = true;
+	} else if (!strncmp(opt, "remove-after=", 13)) {
+		*ret_class = OPT_REMOVE;
+		if (parse_uint(eq + 1, 10000000, &v) || v < 1) {
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+					    "sim spec: bad value in '%s' (remove-after=N frames, "
+					    "1..10000000)", opt);
+			return -EINVAL;
+		}
+		rm->remove_after = v;
+		return 0;
+	} else if (!strncmp(opt, "return-after=", 13)) {
+		*ret_class = OPT_RETURN;
+		if (parse_uint(eq + 1, 600000, &v)) {
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+					    "sim spec: bad value in '%s' (return-after=MS, "
+					    "0..600000 ms)", opt);
+			return -EINVAL;
+		}
+		rm->returns = true;
+		rm->return_after_ms = v;
+		return 0;
 	} else {
 		gvtdmabuf_set_error(errbuf, errbuf_size,
 				    "sim spec: unknown option '%s' (valid keys: fps=, buffers=, "
-				    "cursor=, sprite=, gen=, clock=)", opt);
+				    "cursor=, sprite=, gen=, clock=, remove-after=, return-after=)", opt);
 		return -EINVAL;
 	}
 
@@ -253,12 +283,13 @@ static const char *const class_names[N_OPTION_CLASSES] = {
 	[OPT_MODE] = "mode", [OPT_TILING] = "tiling", [OPT_FORMAT] = "format",
 	[OPT_FPS] = "frame rate", [OPT_BUFFERS] = "number of buffers",
 	[OPT_CURSOR] = "cursor size", [OPT_SPRITE] = "sprite", [OPT_GEN] = "register layout",
-	[OPT_CLOCK] = "clock",
+	[OPT_CLOCK] = "clock", [OPT_REMOVE] = "removal", [OPT_RETURN] = "return",
 };
 
 int gvtdmabuf_sim_parse_spec(const char *spec, struct gvtsim_guest_config *cfg, bool *manual,
-			     char *errbuf, size_t errbuf_size)
+			     struct gvtdmabuf_sim_removal *rm, char *errbuf, size_t errbuf_size)
 {
+	struct gvtdmabuf_sim_removal rm_unused;
 	const char *seen[N_OPTION_CLASSES] = { NULL };
 	char *copy = NULL, *opt, *next;
 	const char *why = NULL;
@@ -266,6 +297,9 @@ int gvtdmabuf_sim_parse_spec(const char *spec, struct gvtsim_guest_config *cfg, 
 
 	gvtsim_guest_config_default(cfg);
 	*manual = false;
+	if (!rm)
+		rm = &rm_unused;
+	memset(rm, 0, sizeof(*rm));
 
 	if (!spec || strncmp(spec, "sim", 3) || (spec[3] != '\0' && spec[3] != ':')) {
 		gvtdmabuf_set_error(errbuf, errbuf_size,
@@ -286,7 +320,7 @@ int gvtdmabuf_sim_parse_spec(const char *spec, struct gvtsim_guest_config *cfg, 
 				*next++ = '\0';
 			enum option_class cls = N_OPTION_CLASSES;
 
-			ret = parse_option(cfg, manual, opt, &cls, errbuf, errbuf_size);
+			ret = parse_option(cfg, manual, rm, opt, &cls, errbuf, errbuf_size);
 			if (ret)
 				goto out;
 			if (seen[cls]) {
@@ -298,6 +332,13 @@ int gvtdmabuf_sim_parse_spec(const char *spec, struct gvtsim_guest_config *cfg, 
 			}
 			seen[cls] = opt;
 		}
+	}
+	if (rm->returns && !rm->remove_after) {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+				    "sim spec '%s': return-after needs remove-after (a vGPU "
+				    "returns only once it was removed)", spec);
+		ret = -EINVAL;
+		goto out;
 	}
 
 	ret = gvtsim_guest_config_check(cfg, &why);

@@ -5,15 +5,23 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "guest-model.h"
 
+/* remove-after= and return-after=: a removal while streaming, for tests. */
+struct gvtdmabuf_sim_removal {
+	uint32_t remove_after;		/* frames after the open; 0: never */
+	bool returns;			/* return-after was given */
+	uint32_t return_after_ms;	/* after the removed device was closed */
+};
+
 /*
  * Parse @p spec ("sim" or "sim:OPTIONS") into @p cfg (defaults first) and
- * @p manual (clock=manual).  On failure returns -EINVAL (or -ENOMEM) and
+ * @p manual (clock=manual), and @p rm (may be NULL).  On failure returns -EINVAL (or -ENOMEM) and
  * writes a message naming the bad option into errbuf.
  */
 int gvtdmabuf_sim_parse_spec(const char *spec, struct gvtsim_guest_config *cfg, bool *manual,
-			     char *errbuf, size_t errbuf_size);
+			     struct gvtdmabuf_sim_removal *rm, char *errbuf, size_t errbuf_size);
 
 #endif /* GVTDMABUF_SIM_SPEC_H */

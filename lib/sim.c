@@ -85,6 +85,9 @@ struct sim_backend {
 	uint64_t gm_size;
 	int event_fd;
 	int request_fd;		/* the kernel's device request, fired by request_removal */
+	char *spec;
+	struct gvtdmabuf_sim_removal rm;	/* remove-after=, return-after= */
+	bool removal_fired;	/* by remove-after: the registry holds the spec */
 	bool manual;		/* frames advance only by set_frame */
 	uint64_t start_ns;	/* CLOCK_MONOTONIC time of frame 0 */
 	pthread_t thread;
@@ -102,6 +105,34 @@ struct sim_backend {
 };
 
 static const struct gvtdmabuf_backend_ops sim_ops;
+
+/*
+ * The sim vGPUs that remove-after= removed, by spec: what the kernel would
+ * know of a removed mdev.  A reopen fails until return-after has passed
+ * since the removed one was closed; then it returns for good.  A handful
+ * of entries at most (one per spec a test removes), kept for the process.
+ */
+struct sim_removed {
+	struct sim_removed *next;
+	bool open;		/* the removed instance is not closed yet */
+	bool returned;
+	uint64_t closed_ns;
+	char spec[];
+};
+
+static pthread_mutex_t removed_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sim_removed *removed_list;
+
+/* Called with removed_lock held. */
+static struct sim_removed *removed_find(const char *spec)
+{
+	struct sim_removed *r;
+
+	for (r = removed_list; r; r = r->next)
+		if (!strcmp(r->spec, spec))
+			return r;
+	return NULL;
+}
 
 static struct sim_backend *to_sim(struct gvtdmabuf_backend *b)
 {
@@ -161,6 +192,37 @@ static void signal_event(struct sim_backend *s)
 		return;
 }
 
+/* remove-after= reached: the vGPU is being removed, as the kernel tells it
+ * (the request fd); the device keeps working until it is closed.  Called
+ * without s->lock. */
+static void maybe_remove(struct sim_backend *s, uint64_t frame)
+{
+	struct sim_removed *r;
+	uint64_t one = 1;
+
+	if (!s->rm.remove_after || s->removal_fired || frame < s->rm.remove_after)
+		return;
+	pthread_mutex_lock(&removed_lock);
+	r = removed_find(s->spec);
+	if (!r) {
+		r = calloc(1, sizeof(*r) + strlen(s->spec) + 1);
+		if (r) {
+			strcpy(r->spec, s->spec);
+			r->next = removed_list;
+			removed_list = r;
+		}
+	}
+	if (r) {
+		r->open = true;
+		r->returned = false;
+		s->removal_fired = true;
+	}
+	pthread_mutex_unlock(&removed_lock);
+	/* out of memory: not removed, the guest goes on (tried again next frame) */
+	if (s->removal_fired && write(s->request_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
 /* Manual frames: paint, flip and move the cursor in the caller, with the
  * frame's nominal time so it is a pure function of the frame number.
  * Called with s->lock held and no guest thread. */
@@ -201,6 +263,7 @@ static void *guest_thread(void *arg)
 		s->frame = next;
 		pthread_mutex_unlock(&s->lock);
 		signal_event(s);
+		maybe_remove(s, next);
 
 		/* skip the frames whose time has passed, and never paint into
 		 * the buffer on screen (with 2 buffers: skip one more) */
@@ -484,6 +547,18 @@ static void sim_destroy(struct gvtdmabuf_backend *b)
 		close(s->event_fd);
 	if (s->request_fd >= 0)
 		close(s->request_fd);
+	if (s->removal_fired) {
+		/* closed: the removal completes, return-after counts from now */
+		pthread_mutex_lock(&removed_lock);
+		struct sim_removed *r = removed_find(s->spec);
+
+		if (r) {
+			r->open = false;
+			r->closed_ns = now_ns();
+		}
+		pthread_mutex_unlock(&removed_lock);
+	}
+	free(s->spec);
 	free(s->mmio);
 	if (s->wake_ready)
 		pthread_cond_destroy(&s->wake);
@@ -504,6 +579,40 @@ static const struct gvtdmabuf_backend_ops sim_ops = {
 	.get_damage = sim_get_damage,
 	.destroy = sim_destroy,
 };
+
+/* A spec that remove-after= removed opens again only once it returned
+ * (and is then not removed again). */
+static int check_removed(const char *spec, struct gvtdmabuf_sim_removal *rm, char *errbuf,
+			 size_t errbuf_size)
+{
+	struct sim_removed *r;
+	int ret = 0;
+
+	pthread_mutex_lock(&removed_lock);
+	r = removed_find(spec);
+	if (r && !r->returned) {
+		if (!rm->returns) {
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+					    "sim vGPU '%s' was removed (remove-after=%u frames; "
+					    "it returns only with return-after=MS)", spec,
+					    rm->remove_after);
+			ret = -ENODEV;
+		} else if (r->open || now_ns() < r->closed_ns +
+					 (uint64_t)rm->return_after_ms * 1000000ull) {
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+					    "sim vGPU '%s' was removed (remove-after=%u frames); "
+					    "it returns %u ms after it was closed",
+					    spec, rm->remove_after, rm->return_after_ms);
+			ret = -ENODEV;
+		} else {
+			r->returned = true;
+		}
+	}
+	if (r && r->returned)
+		rm->remove_after = 0;
+	pthread_mutex_unlock(&removed_lock);
+	return ret;
+}
 
 int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
 		       char *errbuf, size_t errbuf_size)
@@ -541,9 +650,17 @@ int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
 		goto error;
 	s->wake_ready = true;
 
-	ret = gvtdmabuf_sim_parse_spec(spec, &s->cfg, &s->manual, errbuf, errbuf_size);
+	ret = gvtdmabuf_sim_parse_spec(spec, &s->cfg, &s->manual, &s->rm, errbuf, errbuf_size);
 	if (ret)
 		goto error;
+	ret = check_removed(spec, &s->rm, errbuf, errbuf_size);
+	if (ret)
+		goto error;
+	s->spec = strdup(spec);
+	if (!s->spec) {
+		ret = -ENOMEM;
+		goto error;
+	}
 	ret = gvtsim_guest_compute_layout(&s->cfg, &s->layout);
 	if (ret) {
 		gvtdmabuf_set_error(errbuf, errbuf_size,
@@ -655,6 +772,7 @@ int gvtdmabuf_sim_backend_set_frame(struct gvtdmabuf_backend *b, uint64_t frame)
 	pthread_mutex_unlock(&s->lock);
 	pthread_mutex_unlock(&s->ctl_lock);
 	signal_event(s);
+	maybe_remove(s, frame);
 	return 0;
 }
 

@@ -199,7 +199,20 @@ struct streamd_vgpu {
 	unsigned int bitrate, gop;
 	struct streamd_encode *encode;
 	struct streamd_rtsp_mount *rtsp;
+
+	void (*removed_cb)(void *data, struct streamd_vgpu *v, const char *device);
+	void *removed_data;
+	bool removed;		/* removed_cb called: once per capture */
+	bool started;		/* "capture started" was logged */
 };
+
+void streamd_vgpu_set_removed_cb(struct streamd_vgpu *v,
+				 void (*cb)(void *data, struct streamd_vgpu *v, const char *device),
+				 void *data)
+{
+	v->removed_cb = cb;
+	v->removed_data = data;
+}
 
 struct streamd_encode *streamd_vgpu_encode(struct streamd_vgpu *v, GError **error)
 {
@@ -794,6 +807,20 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer user)
 	switch (GST_MESSAGE_TYPE(msg)) {
 	case GST_MESSAGE_ERROR:
 		gst_message_parse_error(msg, &err, &dbg);
+		if (v->removed)
+			break;	/* the flow error that follows the removal: said already */
+		/* The source's NOT_FOUND while it runs: the vGPU is being
+		 * removed (it has let go of the device already). */
+		if (g_error_matches(err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND) &&
+		    GST_IS_ELEMENT(GST_MESSAGE_SRC(msg)) &&
+		    !g_strcmp0(GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), "src") && v->removed_cb) {
+			v->removed = true;
+			slog(G_LOG_LEVEL_WARNING, "capture", v->device, "%s: vGPU removed while streaming: %s",
+			     v->device, err->message);
+			set_state(v, "removed");
+			v->removed_cb(v->removed_data, v, v->device);
+			break;
+		}
 		slog(G_LOG_LEVEL_WARNING, "capture", v->device, "%s: capture failed: %s",
 		     v->device, err->message);
 		set_state(v, "error: %s", err->message);
@@ -865,6 +892,7 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 		goto error;
 	}
 	slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture started (%s)", v->device, v->name);
+	v->started = true;
 	return v;
 error:
 	streamd_vgpu_destroy(v);
@@ -898,7 +926,9 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 	if (v->last)
 		gst_sample_unref(v->last);
 	gst_buffer_replace(&v->cursor_pixels, NULL);
-	slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture closed", v->device);
+	/* a capture that did not open (a retry) has nothing to close */
+	if (v->started)
+		slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture closed", v->device);
 	g_mutex_clear(&v->lock);
 	g_free(v->state);
 	g_free(v->device);

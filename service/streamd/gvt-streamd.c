@@ -52,6 +52,7 @@ struct daemon {
 	GHashTable *vgpus;	/* device -> struct streamd_vgpu * */
 	GHashTable *failed;	/* device -> last error text, logged once */
 	GHashTable *found_vms;	/* qemu: devices that discovery started */
+	GHashTable *removed;	/* device -> struct removed_vgpu *: waiting to return */
 	guint rescan_source;
 	GDBusNodeInfo *introspection;
 	guint owner_id;
@@ -86,6 +87,110 @@ static void notify(const char *state)
 #endif
 }
 
+/*
+ * A configured vGPU that was removed while streaming: opened again with
+ * backoff until it opens (a sim vGPU's return-after=, a QEMU display
+ * that comes back).  Discovered mdevs and VMs need none: discovery starts
+ * them again when they reappear.
+ */
+struct removed_vgpu {
+	struct daemon *d;
+	char *device;
+	guint source;
+	guint delay_ms;
+	gint64 since;		/* monotonic us */
+};
+
+#define RETURN_FIRST_MS 100
+#define RETURN_MAX_MS 5000
+
+static void removed_vgpu_free(gpointer p)
+{
+	struct removed_vgpu *r = p;
+
+	if (r->source)
+		g_source_remove(r->source);
+	g_free(r->device);
+	g_free(r);
+}
+
+static void vgpu_start(struct daemon *d, const struct streamd_vgpu_config *vc);
+
+static gboolean removed_retry(gpointer user)
+{
+	struct removed_vgpu *r = user;
+	struct daemon *d = r->d;
+	const struct streamd_vgpu_config *vc = streamd_config_find(d->cfg, r->device);
+
+	r->source = 0;
+	if (!g_hash_table_contains(d->vgpus, r->device) && vc && vc->enabled)
+		vgpu_start(d, vc);
+	if (g_hash_table_contains(d->vgpus, r->device)) {
+		slog(G_LOG_LEVEL_MESSAGE, "capture", r->device,
+		     "%s: vGPU back after %.1f s, streaming again", r->device,
+		     (double)(g_get_monotonic_time() - r->since) / 1e6);
+		g_hash_table_remove(d->removed, r->device);
+		return G_SOURCE_REMOVE;
+	}
+	if (!vc || !vc->enabled) {
+		/* a reload dropped or disabled it meanwhile */
+		g_hash_table_remove(d->removed, r->device);
+		return G_SOURCE_REMOVE;
+	}
+	r->delay_ms = MIN(r->delay_ms * 2, RETURN_MAX_MS);
+	r->source = g_timeout_add(r->delay_ms, removed_retry, r);
+	return G_SOURCE_REMOVE;
+}
+
+struct removal {
+	struct daemon *d;
+	struct streamd_vgpu *v;
+	char *device;
+};
+
+/* From an idle call: the capture's bus watch reported the removal. */
+static gboolean vgpu_removed_main(gpointer user)
+{
+	struct removal *rm = user;
+	struct daemon *d = rm->d;
+	const struct streamd_vgpu_config *vc = streamd_config_find(d->cfg, rm->device);
+	bool discovered = g_uuid_string_is_valid(rm->device) ||
+			  g_hash_table_contains(d->found_vms, rm->device);
+
+	/* its node, RTSP mount (viewers get EOS) and pipeline go; the
+	 * daemon and the other vGPUs go on */
+	if (g_hash_table_lookup(d->vgpus, rm->device) == rm->v &&
+	    g_hash_table_remove(d->vgpus, rm->device)) {
+		slog(G_LOG_LEVEL_MESSAGE, "capture", rm->device,
+		     "%s: streams closed (PipeWire node, RTSP mount); %s", rm->device,
+		     discovered ? "it returns when discovery sees it again"
+				: "opening it again until it returns");
+		if (!discovered && vc && vc->enabled && !g_hash_table_contains(d->removed, rm->device)) {
+			struct removed_vgpu *r = g_new0(struct removed_vgpu, 1);
+
+			r->d = d;
+			r->device = g_strdup(rm->device);
+			r->delay_ms = RETURN_FIRST_MS;
+			r->since = g_get_monotonic_time();
+			r->source = g_timeout_add(r->delay_ms, removed_retry, r);
+			g_hash_table_insert(d->removed, g_strdup(rm->device), r);
+		}
+	}
+	g_free(rm->device);
+	g_free(rm);
+	return G_SOURCE_REMOVE;
+}
+
+static void on_vgpu_removed(void *data, struct streamd_vgpu *v, const char *device)
+{
+	struct removal *rm = g_new0(struct removal, 1);
+
+	rm->d = data;
+	rm->v = v;
+	rm->device = g_strdup(device);
+	g_idle_add(vgpu_removed_main, rm);
+}
+
 static void vgpu_start(struct daemon *d, const struct streamd_vgpu_config *vc)
 {
 	g_autoptr(GError) err = NULL;
@@ -108,6 +213,7 @@ static void vgpu_start(struct daemon *d, const struct streamd_vgpu_config *vc)
 	}
 	g_hash_table_remove(d->failed, vc->device);
 	g_hash_table_insert(d->vgpus, g_strdup(vc->device), v);
+	streamd_vgpu_set_removed_cb(v, on_vgpu_removed, d);
 	streamd_vgpu_pw_changed(v, streamd_pw_is_up(d->pw));
 	if (d->rtsp && vc->rtsp) {
 		struct streamd_encode *e = streamd_vgpu_encode(v, &err);
@@ -386,6 +492,20 @@ static void on_method_call(GDBusConnection *conn, const char *sender, const char
 		g_hash_table_iter_init(&it, d->vgpus);
 		while (g_hash_table_iter_next(&it, NULL, &value))
 			g_variant_builder_add_value(&vl, streamd_vgpu_status(value));
+		g_hash_table_iter_init(&it, d->removed);
+		while (g_hash_table_iter_next(&it, NULL, &value)) {
+			const struct removed_vgpu *r = value;
+			const struct streamd_vgpu_config *vc = streamd_config_find(d->cfg, r->device);
+			GVariantBuilder rb;
+
+			g_variant_builder_init(&rb, G_VARIANT_TYPE_VARDICT);
+			g_variant_builder_add(&rb, "{sv}", "device", g_variant_new_string(r->device));
+			g_variant_builder_add(&rb, "{sv}", "name",
+					      g_variant_new_string(vc && vc->name ? vc->name : r->device));
+			g_variant_builder_add(&rb, "{sv}", "state", g_variant_new_string("removed"));
+			g_variant_builder_add(&rb, "{sv}", "node-id", g_variant_new_int64(-1));
+			g_variant_builder_add_value(&vl, g_variant_builder_end(&rb));
+		}
 		g_dbus_method_invocation_return_value(inv, g_variant_new("(a{sv}aa{sv})", &dm, &vl));
 	} else if (!strcmp(method, "Reload")) {
 		g_autoptr(GError) err = NULL;
@@ -507,6 +627,7 @@ int main(int argc, char **argv)
 	d.vgpus = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, vgpu_destroy_cb);
 	d.failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	d.found_vms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	d.removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, removed_vgpu_free);
 	g_unix_signal_add(SIGTERM, on_sigterm, &d);
 	g_unix_signal_add(SIGINT, on_sigterm, &d);
 	g_unix_signal_add(SIGHUP, on_sighup, &d);
@@ -529,6 +650,7 @@ int main(int argc, char **argv)
 
 	/* Clean end: every capture and node closed before PipeWire goes. */
 	g_hash_table_destroy(d.vgpus);
+	g_hash_table_destroy(d.removed);
 	streamd_rtsp_destroy(d.rtsp);
 	g_hash_table_destroy(d.failed);
 	g_hash_table_destroy(d.found_vms);

@@ -40,6 +40,14 @@ struct streamd_rtsp_mount;
 /* Hand the vGPU its RTSP mount, destroyed with it (after the pipeline
  * stops, before the encode). */
 void streamd_vgpu_set_rtsp(struct streamd_vgpu *v, struct streamd_rtsp_mount *m);
+/*
+ * Called from the main loop when the vGPU is being removed (the element's
+ * RESOURCE/NOT_FOUND while streaming): the device is already released; the
+ * callee destroys @p v (not from within the call: it is the bus watch's).
+ */
+void streamd_vgpu_set_removed_cb(struct streamd_vgpu *v,
+				 void (*cb)(void *data, struct streamd_vgpu *v, const char *device),
+				 void *data);
 /* State for the control interface, as a{sv}. */
 GVariant *streamd_vgpu_status(struct streamd_vgpu *v);
 

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	spec[size + 4] = '\0';	/* a NUL inside ends the spec early: fine */
 
 	err[0] = '\0';
-	r = gvtdmabuf_sim_parse_spec(spec, &cfg, &manual, err, sizeof(err));
+	r = gvtdmabuf_sim_parse_spec(spec, &cfg, &manual, NULL, err, sizeof(err));
 	if (r == 0) {
 		if (gvtsim_guest_config_check(&cfg, NULL) != 0)
 			abort();	/* accepted a configuration the model refuses */

@@ -94,6 +94,15 @@ static void test_spec_errors(void)
 		{ "sim:fps=30,fps=60", "both set the frame rate" },
 		{ "sim:cursor=64,cursor=off", "both set the cursor" },
 		{ "sim:clock=manual,clock=realtime", "both set the clock" },
+		{ "sim:remove-after=0", "remove-after=0" },
+		{ "sim:remove-after=abc", "remove-after=abc" },
+		{ "sim:remove-after=10000001", "1..10000000" },
+		{ "sim:remove-after=", "remove-after=" },
+		{ "sim:remove-after=5,return-after=600001", "return-after=600001" },
+		{ "sim:remove-after=5,return-after=-1", "0..600000" },
+		{ "sim:return-after=100", "return-after needs remove-after" },
+		{ "sim:remove-after=5,remove-after=6", "both set the removal" },
+		{ "sim:remove-after=5,return-after=1,return-after=2", "both set the return" },
 		{ "simulator", "not a sim spec" },
 		{ "sim;1280x720", "not a sim spec" },
 		{ "", "not a sim spec" },
@@ -131,6 +140,7 @@ static void test_spec_ok(void)
 		"sim:gen=8,xtiled,xbgr8888", "sim:cursor=off,sprite=on", "sim:cursor=256,fps=1",
 		"sim:xrgb2101010,fps=240", "sim:yuyv,640x480", "sim:clock=manual,abgr8888",
 		"sim:256x160,clock=realtime", "sim:yftiled,xbgr2101010",
+		"sim:remove-after=1000", "sim:remove-after=10000000,return-after=600000",
 	};
 	size_t i;
 
@@ -151,6 +161,8 @@ static void test_spec_help(void)
 	g_assert_nonnull(strstr(h, "fps="));
 	g_assert_nonnull(strstr(h, "clock="));
 	g_assert_nonnull(strstr(h, "sprite="));
+	g_assert_nonnull(strstr(h, "remove-after="));
+	g_assert_nonnull(strstr(h, "return-after="));
 	/* the tool shows it to users, who cannot call C functions */
 	g_assert_null(strstr(h, "gvtdmabuf_"));
 	g_assert_null(strstr(h, "()"));
@@ -685,6 +697,58 @@ static void test_request_removal(void)
 	b->ops->destroy(b);
 }
 
+static bool request_pending(struct gvtdmabuf_backend *b)
+{
+	struct pollfd pfd = { .fd = b->ops->get_request_fd(b), .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
+/* remove-after=N fires the request at frame N; the spec then does not open
+ * until it returns (return-after, counted from the close), and the vGPU
+ * that returned is not removed again. */
+static void test_remove_after(void)
+{
+	static const char spec[] = "sim:320x200,clock=manual,remove-after=3,return-after=0";
+	static const char never[] = "sim:320x200,clock=manual,remove-after=1";
+	static const char later[] = "sim:320x200,clock=manual,remove-after=1,return-after=600000";
+	struct gvtdmabuf_backend *b = open_ok(spec), *b2 = NULL;
+	struct vfio_device_gfx_plane_info plane;
+	char err[GVTDMABUF_ERROR_MAX] = "";
+
+	g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(b, 2), ==, 0);
+	g_assert_false(request_pending(b));
+	g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(b, 3), ==, 0);
+	g_assert_true(request_pending(b));
+	/* as the kernel's: the device works until it is closed */
+	g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &plane), ==, 0);
+	g_assert_cmpuint(plane.width, ==, 320);
+	/* still open (being removed): it does not open a second time */
+	g_assert_cmpint(gvtdmabuf_sim_open(spec, &b2, err, sizeof(err)), ==, -ENODEV);
+	g_assert_null(b2);
+	g_assert_nonnull(strstr(err, "was removed (remove-after=3 frames)"));
+	b->ops->destroy(b);
+	/* return-after=0: back at once, and not removed again */
+	b = open_ok(spec);
+	g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(b, 10), ==, 0);
+	g_assert_false(request_pending(b));
+	b->ops->destroy(b);
+
+	b = open_ok(never);
+	g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(b, 1), ==, 0);
+	g_assert_true(request_pending(b));
+	b->ops->destroy(b);
+	g_assert_cmpint(gvtdmabuf_sim_open(never, &b2, err, sizeof(err)), ==, -ENODEV);
+	g_assert_nonnull(strstr(err, "returns only with return-after"));
+
+	b = open_ok(later);
+	g_assert_cmpint(gvtdmabuf_sim_backend_set_frame(b, 1), ==, 0);
+	b->ops->destroy(b);
+	g_assert_cmpint(gvtdmabuf_sim_open(later, &b2, err, sizeof(err)), ==, -ENODEV);
+	g_assert_nonnull(strstr(err, "returns 600000 ms after it was closed"));
+	g_assert_null(b2);
+}
+
 static void test_not_sim(void)
 {
 	struct gvtdmabuf_backend fake = { .ops = &fake_ops };
@@ -773,6 +837,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/thread/flips", test_thread);
 	g_test_add_func("/sim/thread/destroy", test_thread_destroy);
 	g_test_add_func("/sim/events/request-removal", test_request_removal);
+	g_test_add_func("/sim/events/remove-after", test_remove_after);
 	g_test_add_func("/sim/not-sim", test_not_sim);
 	g_test_add_func("/sim/public-api/tiled", test_public_api_tiled);
 	return g_test_run();
