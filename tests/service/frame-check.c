@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 	double bound = 0, worst = 99.0;
 	int lead = 0, skipped = 0;
 	static uint64_t seen_frames[4096];
-	uint64_t last = 0;
+	uint64_t last = 0, first = 0;
 	FILE *f;
 
 	lossy = argc == 7 && sscanf(argv[6], "psnr=%lf,lead=%d", &bound, &lead) >= 1 && bound > 0 &&
@@ -86,6 +86,8 @@ int main(int argc, char **argv)
 
 			for (int i = 0; i < distinct && i < 4096; i++)
 				seen |= seen_frames[i] == frame;
+			if (!distinct)
+				first = frame;
 			if (!seen && distinct < 4096)
 				seen_frames[distinct++] = frame;
 		}
@@ -121,8 +123,8 @@ int main(int argc, char **argv)
 	}
 	fclose(f);
 	free(px);
-	printf("%d frames (%d distinct), %d bad, last guest frame %llu", n, distinct, bad,
-	       (unsigned long long)last);
+	printf("%d frames (%d distinct), %d bad, guest frames %llu..%llu", n, distinct, bad,
+	       (unsigned long long)first, (unsigned long long)last);
 	if (lossy)
 		printf(", worst PSNR %.1f dB (bound %.1f)", worst, bound);
 	if (skipped)
