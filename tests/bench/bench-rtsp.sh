@@ -56,7 +56,7 @@ CONF
 	sdpid=$!
 	local i port=
 	for i in $(seq 100); do
-		port=$(sed -n 's/.*RTSP server listening on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$T/sd.log")
+		port=$(sed -n 's/.*RTSP server listening on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$T/sd.log" 2>/dev/null)
 		[ -n "$port" ] && grep -q "/Bench (x264enc" "$T/sd.log" && break
 		sleep 0.1
 	done

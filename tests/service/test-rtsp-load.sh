@@ -118,7 +118,7 @@ fd1=$(fds) rss1=$(rss) th1=$(threads)
 echo "# $CYCLES ffprobe cycles, $PARALLEL at a time, in $(( ($(date +%s%N) - t0) / 1000000 )) ms (with 16 warm-up ones)"
 echo "# after 16 warm-up cycles: $fd0 fds, $th0 threads, RSS $rss0 KiB; after $CYCLES more: $fd1 fds, $th1 threads, RSS $rss1 KiB"
 [ "$bad" = 0 ] && [ "$warm" = 0 ] && ok "$((CYCLES + 16)) ffprobe cycles each listed h264,320,240" ||
-	fail "ffprobe cycles failed: $warm of 16 warm-up, $bad of $CYCLES"
+	fail "ffprobe cycles failed: $warm of 16 warm-up, $bad of $CYCLES; the daemon's log: $(grep -v 'viewer 127' "$T/streamd.log" | tail -8)"
 [ "$fd1" -le "$fd0" ] && ok "fd count flat over $CYCLES RTSP cycles ($fd0 -> $fd1)" ||
 	fail "fd count grew over $CYCLES RTSP cycles: $fd0 -> $fd1: $(ls -l /proc/$SDPID/fd | tail -5)"
 [ "$th1" -le "$th0" ] && ok "threads flat over $CYCLES RTSP cycles ($th0 -> $th1)" ||
