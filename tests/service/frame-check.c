@@ -15,6 +15,9 @@
  * "psnr=DB,lead=N": up to N frames before the first with a block code may
  * be undecodable (a viewer that joined a running stream mid-picture, before
  * the key frame its arrival asked for).
+ *
+ * Prints one summary line: frames, distinct ones, bad ones, and the first
+ * and last guest frame numbers ("guest frames FIRST..LAST").
  */
 #include <errno.h>
 #include <stdbool.h>
