@@ -55,6 +55,19 @@ else
 	echo "bench-streamd: gvt-streamd not built (-Dservice): skipped" >&2
 fi
 
+# gvt-streamd's RTSP: a script too (no D-Bus, no PipeWire); 77 is a skip.
+if [ -x "$build/service/streamd/gvt-streamd" ]; then
+	echo "==== bench-rtsp"
+	"$(dirname "$0")/bench-rtsp.sh" "$build" >"$out.one" 2>&1
+	rc=$?
+	grep -v '^#result' "$out.one"
+	cat "$out.one" >>"$out"
+	[ $rc -eq 0 ] || [ $rc -eq 77 ] || { echo "bench-rtsp failed (exit $rc)" >&2; status=1; }
+	echo
+else
+	echo "bench-rtsp: gvt-streamd not built (-Dservice): skipped" >&2
+fi
+
 echo "==== summary ($(uname -n), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-46s %10s %10s %10s\n' "figure" "median" "best" "target"
 grep '^#result' "$out" | while IFS="$(printf '\t')" read -r _ name med best target; do
