@@ -4,18 +4,26 @@
  * kind.  The PipeWire branch ends in an appsink whose samples a pw_stream
  * (a Video/Source node, the stream being the driver) publishes.
  */
+#define _GNU_SOURCE	/* memfd_create, F_ADD_SEALS */
 #define G_LOG_DOMAIN "gvt-streamd"
 
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
+#include <gst/allocators/gstdmabuf.h>
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
 #include <pipewire/pipewire.h>
 #include <spa/param/video/format-utils.h>
 #include <spa/buffer/meta.h>
+
+#include <gvt-dmabuf/gvt-dmabuf.h>
 
 #include "streamd.h"
 #include "encode.h"
@@ -148,13 +156,17 @@ bool streamd_pw_is_up(const struct streamd_pw *pw)
 
 /* ---- per-vGPU capture -------------------------------------------------- */
 
+/* More than the element's surface cache (4 by default); a guest shows two
+ * or three surfaces in turn. */
+#define MAX_SURFACES 16
+#define MAX_PW_BUFFERS 32
+
 struct streamd_vgpu {
 	char *device;
 	char *name;
 	char *node_name;
 	struct streamd_pw *pw;
 	GstElement *pipeline;
-	GstElement *convert_caps;	/* capsfilter before the PipeWire appsink */
 	GstElement *appsink;
 	guint bus_watch;
 
@@ -168,7 +180,40 @@ struct streamd_vgpu {
 	bool src_yuv;		/* the guest's format is YUV (capture caps, under lock) */
 	bool node_yuv;		/* the node offers YUY2 */
 	uint32_t fmt_width, fmt_height;		/* negotiated */
+	uint32_t shm_size;	/* bytes of a shared-memory frame, negotiated */
+	uint32_t dma_stride;	/* of the surfaces (element's video meta), under lock */
 	uint64_t seq;
+
+	/* Dma-buf: the capture's caps (under lock) and what the node offers.
+	 * src_dma_spa is 0 when the element sends system memory, or a
+	 * dma-buf whose format has no PipeWire name. */
+	uint32_t src_dma_spa, node_dma_spa;
+	uint64_t src_modifier, node_modifier;
+	bool use_dmabuf;	/* the consumer fixated the modifier */
+	bool fixated;		/* the modifier was fixated by us, a Format follows */
+	/* The surfaces the capture has shown (one GstMemory per dmabuf_id
+	 * from the element, referenced), under lock; the PipeWire buffers
+	 * carry their fds, each fd in the buffers made after it appeared. */
+	struct surface {
+		GstMemory *mem;
+		uint32_t id;	/* ours, for the reader's cache */
+	} surf[MAX_SURFACES];
+	uint32_t n_surf;
+	uint32_t surf_ids;
+	uint32_t n_added;	/* buffers added since the last Format */
+	struct pw_buffer *held[MAX_PW_BUFFERS];	/* dequeued, waiting for their surface */
+	uint32_t n_held;
+	bool renegotiate;	/* a new surface: buffers with its fd are needed */
+
+	/* The shared-memory path's conversion (PipeWire thread). */
+	struct gvtdmabuf_reader *reader;	/* reads a dma-buf (mmap or EGL) */
+	guint8 *scratch;
+	gsize scratch_size;
+	GstVideoConverter *conv;
+	GstVideoInfo conv_in, conv_out;
+	uint64_t frames_dmabuf;	/* published as the capture's own dma-buf (under lock) */
+	uint64_t frames_read;	/* dma-bufs read by the CPU for shared memory (under lock) */
+	bool read_failed;	/* said once */
 
 	GMutex lock;		/* sample, counters */
 	GstSample *sample;	/* newest frame not yet published */
@@ -264,18 +309,82 @@ static char *node_name_for(const char *device)
 	(sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + (w) * (h) * 4)
 
 static const struct spa_pod *build_format(struct spa_pod_builder *b, uint32_t format,
-					  uint32_t w, uint32_t h)
+					  uint32_t w, uint32_t h, bool dmabuf, uint64_t modifier,
+					  bool fixated)
 {
-	return spa_pod_builder_add_object(b,
-		SPA_TYPE_OBJECT_Format, SPA_PARAM_EnumFormat,
+	struct spa_pod_frame f[2];
+
+	spa_pod_builder_push_object(b, &f[0], SPA_TYPE_OBJECT_Format, SPA_PARAM_EnumFormat);
+	spa_pod_builder_add(b,
 		SPA_FORMAT_mediaType, SPA_POD_Id(SPA_MEDIA_TYPE_video),
 		SPA_FORMAT_mediaSubtype, SPA_POD_Id(SPA_MEDIA_SUBTYPE_raw),
 		SPA_FORMAT_VIDEO_format, SPA_POD_Id(format),
+		0);
+	if (dmabuf && fixated) {
+		spa_pod_builder_prop(b, SPA_FORMAT_VIDEO_modifier, SPA_POD_PROP_FLAG_MANDATORY);
+		spa_pod_builder_long(b, (int64_t)modifier);
+	} else if (dmabuf) {
+		/* The guest's surface has one modifier: a choice of one, for
+		 * the consumer to intersect with its own list; we fixate. */
+		spa_pod_builder_prop(b, SPA_FORMAT_VIDEO_modifier,
+				     SPA_POD_PROP_FLAG_MANDATORY | SPA_POD_PROP_FLAG_DONT_FIXATE);
+		spa_pod_builder_push_choice(b, &f[1], SPA_CHOICE_Enum, 0);
+		spa_pod_builder_long(b, (int64_t)modifier);
+		spa_pod_builder_long(b, (int64_t)modifier);
+		spa_pod_builder_pop(b, &f[1]);
+	}
+	spa_pod_builder_add(b,
 		SPA_FORMAT_VIDEO_size, SPA_POD_Rectangle(&SPA_RECTANGLE(w, h)),
 		/* Variable frame rate: an idle desktop sends nothing. */
 		SPA_FORMAT_VIDEO_framerate, SPA_POD_Fraction(&SPA_FRACTION(0, 1)),
 		SPA_FORMAT_VIDEO_maxFramerate, SPA_POD_CHOICE_RANGE_Fraction(
-			&SPA_FRACTION(60, 1), &SPA_FRACTION(1, 1), &SPA_FRACTION(MAX_FPS_OFFER, 1)));
+			&SPA_FRACTION(60, 1), &SPA_FRACTION(1, 1), &SPA_FRACTION(MAX_FPS_OFFER, 1)),
+		0);
+	return spa_pod_builder_pop(b, &f[0]);
+}
+
+/*
+ * The dma-buf variant: the guest's surface as it is, for the formats that
+ * PipeWire names.  DRM fourccs are little-endian words, SPA's names are
+ * byte orders: XR24 (B,G,R,X bytes) is BGRx.
+ */
+#define FOURCC(a, b, c, d) ((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) | \
+			    ((uint32_t)(d) << 24))
+static const struct dma_format {
+	uint32_t fourcc;
+	uint32_t spa;
+	GstVideoFormat gst;	/* the linear rows the reader gives */
+	uint32_t bpp;
+} dma_formats[] = {
+	{ FOURCC('X', 'R', '2', '4'), SPA_VIDEO_FORMAT_BGRx, GST_VIDEO_FORMAT_BGRx, 4 },
+	{ FOURCC('A', 'R', '2', '4'), SPA_VIDEO_FORMAT_BGRA, GST_VIDEO_FORMAT_BGRA, 4 },
+	{ FOURCC('X', 'B', '2', '4'), SPA_VIDEO_FORMAT_RGBx, GST_VIDEO_FORMAT_RGBx, 4 },
+	{ FOURCC('A', 'B', '2', '4'), SPA_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_RGBA, 4 },
+	{ FOURCC('Y', 'U', 'Y', 'V'), SPA_VIDEO_FORMAT_YUY2, GST_VIDEO_FORMAT_YUY2, 2 },
+};
+
+G_GNUC_UNUSED static const struct dma_format *dma_format_by_fourcc(uint32_t fourcc)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(dma_formats); i++)
+		if (dma_formats[i].fourcc == fourcc)
+			return &dma_formats[i];
+	return NULL;
+}
+
+static const struct dma_format *dma_format_by_gst(GstVideoFormat gst)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(dma_formats); i++)
+		if (dma_formats[i].gst == gst)
+			return &dma_formats[i];
+	return NULL;
+}
+
+static const struct dma_format *dma_format_by_spa(uint32_t spa)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(dma_formats); i++)
+		if (dma_formats[i].spa == spa)
+			return &dma_formats[i];
+	return NULL;
 }
 
 /*
@@ -336,22 +445,33 @@ static uint32_t node_formats(bool yuv, uint32_t ret_spa[MAX_NODE_FORMATS])
 	return n;
 }
 
+/* Room for the dma-buf variant, its fixated copy and the shared-memory ones. */
+#define MAX_PARAMS (MAX_NODE_FORMATS + 2)
+
 static uint32_t build_node_formats(struct streamd_vgpu *v, struct spa_pod_builder *b,
-				   const struct spa_pod *params[MAX_NODE_FORMATS])
+				   const struct spa_pod **params)
 {
 	uint32_t spa[MAX_NODE_FORMATS];
-	uint32_t n;
+	uint32_t n, k = 0;
 
 	g_mutex_lock(&v->lock);
 	v->node_yuv = v->src_yuv;
+	v->node_dma_spa = v->src_dma_spa;
+	v->node_modifier = v->src_modifier;
 	g_mutex_unlock(&v->lock);
 	n = node_formats(v->node_yuv, spa);
 
+	/* First the dma-buf variant (only where the capture has real
+	 * dma-bufs), then shared memory, as PipeWire's dma-buf document
+	 * orders them. */
+	if (v->node_dma_spa)
+		params[k++] = build_format(b, v->node_dma_spa, v->width, v->height, true,
+					   v->node_modifier, false);
 	for (uint32_t i = 0; i < n; i++)
-		params[i] = build_format(b, spa[i], v->width, v->height);
+		params[k++] = build_format(b, spa[i], v->width, v->height, false, 0, false);
 	v->node_width = v->width;
 	v->node_height = v->height;
-	return n;
+	return k;
 }
 
 static void on_stream_state(void *data, enum pw_stream_state old, enum pw_stream_state state,
@@ -375,68 +495,286 @@ static void on_stream_state(void *data, enum pw_stream_state old, enum pw_stream
 	     pw_stream_state_as_string(state), error ? ": " : "", error ? error : "");
 }
 
+/* The dma-buf a sample's caps describe: fourcc, modifier and the format's
+ * row here; false for system memory or a format PipeWire does not name. */
+static bool dma_caps_parse(GstCaps *caps, uint64_t *ret_modifier, const struct dma_format **ret_df)
+{
+	GstCapsFeatures *feat = gst_caps_get_features(caps, 0);
+	GstVideoInfo vi;
+
+	if (!feat || !gst_caps_features_contains(feat, GST_CAPS_FEATURE_MEMORY_DMABUF))
+		return false;
+#if GST_CHECK_VERSION(1, 24, 0)
+	if (gst_video_is_dma_drm_caps(caps)) {
+		GstVideoInfoDmaDrm drm;
+
+		if (!gst_video_info_dma_drm_from_caps(&drm, caps))
+			return false;
+		*ret_df = dma_format_by_fourcc(drm.drm_fourcc);
+		*ret_modifier = drm.drm_modifier;
+		return *ret_df != NULL;
+	}
+#endif
+	/* 1.22's memory:DMABuf with a plain format: a linear surface. */
+	if (!gst_video_info_from_caps(&vi, caps))
+		return false;
+	*ret_df = dma_format_by_gst(GST_VIDEO_INFO_FORMAT(&vi));
+	*ret_modifier = 0;	/* DRM_FORMAT_MOD_LINEAR */
+	return *ret_df != NULL;
+}
+
+static void caps_size(GstCaps *caps, uint32_t *ret_w, uint32_t *ret_h)
+{
+	GstStructure *s = gst_caps_get_structure(caps, 0);
+	int w = 0, h = 0;
+
+	gst_structure_get_int(s, "width", &w);
+	gst_structure_get_int(s, "height", &h);
+	*ret_w = w > 0 ? w : 0;
+	*ret_h = h > 0 ? h : 0;
+}
+
+static const struct spa_pod *build_meta_params(struct spa_pod_builder *b, uint32_t type)
+{
+	switch (type) {
+	case SPA_META_Header:
+		return spa_pod_builder_add_object(b,
+			SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
+			SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Header),
+			SPA_PARAM_META_size, SPA_POD_Int(sizeof(struct spa_meta_header)));
+	case SPA_META_VideoDamage:
+		return spa_pod_builder_add_object(b,
+			SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
+			SPA_PARAM_META_type, SPA_POD_Id(SPA_META_VideoDamage),
+			SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int(
+				sizeof(struct spa_meta_region) * 16,
+				sizeof(struct spa_meta_region) * 1,
+				sizeof(struct spa_meta_region) * 16));
+	default:
+		return spa_pod_builder_add_object(b,
+			SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
+			SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Cursor),
+			SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int(
+				CURSOR_META_SIZE(MAX_CURSOR, MAX_CURSOR),
+				CURSOR_META_SIZE(1, 1),
+				CURSOR_META_SIZE(MAX_CURSOR, MAX_CURSOR)));
+	}
+}
+
+/*
+ * Format negotiation as in PipeWire's dma-buf document: a Format whose
+ * modifier is still a choice (DONT_FIXATE) is ours to fixate: we pick the
+ * surface's modifier and offer the fixated format first; the Format that
+ * follows carries one modifier, and the buffers are then the surfaces'
+ * own dma-bufs.  A Format without a modifier is shared memory.
+ */
 static void on_param_changed(void *data, uint32_t id, const struct spa_pod *param)
 {
 	struct streamd_vgpu *v = data;
-	struct spa_video_info_raw info;
-	uint8_t buf[2048];
+	uint8_t buf[4096];
 	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
-	const struct spa_pod *params[4];
-	const struct shm_format *f;
-	uint32_t stride;
-	g_autoptr(GstCaps) caps = NULL;
+	const struct spa_pod *params[MAX_PARAMS];
+	const struct spa_pod_prop *mod;
+	const struct shm_format *f = NULL;
+	struct spa_rectangle size;
+	uint32_t format, stride, n = 0, dsize;
+	bool dmabuf = false;
 
 	if (id != SPA_PARAM_Format || !param)
 		return;
 	/* PipeWire intersects with the EnumFormat list, so anything else
 	 * here is a bug somewhere: say what came. */
-	if (spa_format_video_raw_parse(param, &info) < 0) {
+	if (spa_pod_parse_object(param, SPA_TYPE_OBJECT_Format, NULL,
+				 SPA_FORMAT_VIDEO_format, SPA_POD_Id(&format),
+				 SPA_FORMAT_VIDEO_size, SPA_POD_Rectangle(&size)) < 0) {
 		pw_stream_set_error(v->stream, -EINVAL, "gvt-streamd: not a raw video format");
 		return;
 	}
-	f = shm_format_for(info.format);
-	if (!f || (info.format == SPA_VIDEO_FORMAT_YUY2 && !v->node_yuv)) {
-		pw_stream_set_error(v->stream, -EINVAL,
-				    "gvt-streamd: video format %u is not offered (%s)", info.format,
-				    v->node_yuv ? "YUY2, BGRx, RGBA" : "BGRx, RGBA: YUY2 only from a YUV guest");
+	mod = spa_pod_find_prop(param, NULL, SPA_FORMAT_VIDEO_modifier);
+	if (mod) {
+		uint32_t n_vals = 0, choice = 0;
+		const struct spa_pod *vals = spa_pod_get_values(&mod->value, &n_vals, &choice);
+		const int64_t *m = SPA_POD_BODY_CONST(vals);
+		bool ours = false;
+
+		if (!v->node_dma_spa || format != v->node_dma_spa ||
+		    SPA_POD_TYPE(vals) != SPA_TYPE_Long) {
+			pw_stream_set_error(v->stream, -EINVAL,
+					    "gvt-streamd: dma-buf format %u is not offered", format);
+			return;
+		}
+		for (uint32_t i = 0; i < n_vals; i++)
+			ours |= (uint64_t)m[i] == v->node_modifier;
+		if (!ours) {
+			pw_stream_set_error(v->stream, -EINVAL,
+					    "gvt-streamd: the consumer does not take the surface's modifier 0x%016" PRIx64,
+					    v->node_modifier);
+			return;
+		}
+		if (mod->flags & SPA_POD_PROP_FLAG_DONT_FIXATE) {
+			params[n++] = build_format(&b, v->node_dma_spa, v->width, v->height, true,
+						   v->node_modifier, true);
+			n += build_node_formats(v, &b, params + n);
+			v->fixated = true;
+			pw_stream_update_params(v->stream, params, n);
+			return;
+		}
+		dmabuf = true;
+	} else {
+		f = shm_format_for(format);
+		if (!f || (format == SPA_VIDEO_FORMAT_YUY2 && !v->node_yuv)) {
+			pw_stream_set_error(v->stream, -EINVAL,
+					    "gvt-streamd: video format %u is not offered (%s)", format,
+					    v->node_yuv ? "YUY2, BGRx, RGBA" : "BGRx, RGBA: YUY2 only from a YUV guest");
+			return;
+		}
+	}
+	v->spa_format = format;
+	v->use_dmabuf = dmabuf;
+	v->fmt_width = size.width;
+	v->fmt_height = size.height;
+	v->n_added = 0;
+
+	if (dmabuf) {
+		const struct dma_format *df = dma_format_by_spa(format);
+
+		g_mutex_lock(&v->lock);
+		dsize = v->dma_stride * size.height;
+		stride = v->dma_stride;
+		g_mutex_unlock(&v->lock);
+		if (!stride)
+			stride = size.width * df->bpp;
+		/* At least as many buffers as surfaces, so that each surface
+		 * has one; pipewiresrc asks for 8 by default. */
+		params[n++] = spa_pod_builder_add_object(&b,
+			SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers,
+			SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(
+				8, MAX(v->n_surf, 2), MAX_PW_BUFFERS),
+			SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1),
+			SPA_PARAM_BUFFERS_size, SPA_POD_Int(dsize ? dsize : stride * size.height),
+			SPA_PARAM_BUFFERS_stride, SPA_POD_Int(stride),
+			SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(1 << SPA_DATA_DmaBuf));
+	} else {
+		stride = SPA_ROUND_UP_N(size.width * f->bpp, 4);
+		v->shm_size = stride * size.height;
+		params[n++] = spa_pod_builder_add_object(&b,
+			SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers,
+			SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(4, 2, 8),
+			SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1),
+			SPA_PARAM_BUFFERS_size, SPA_POD_Int(stride * size.height),
+			SPA_PARAM_BUFFERS_stride, SPA_POD_Int(stride),
+			SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(
+				(1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr)));
+	}
+	params[n++] = build_meta_params(&b, SPA_META_Header);
+	params[n++] = build_meta_params(&b, SPA_META_VideoDamage);
+	params[n++] = build_meta_params(&b, SPA_META_Cursor);
+	pw_stream_update_params(v->stream, params, n);
+	if (dmabuf)
+		slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device,
+		     "%s: consumer negotiated dma-buf %s:0x%016" PRIx64 " %ux%u", v->device,
+		     gst_video_format_to_string(dma_format_by_spa(format)->gst), v->node_modifier,
+		     size.width, size.height);
+	else
+		slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: consumer negotiated %s %ux%u",
+		     v->device, f->gst, size.width, size.height);
+}
+
+/* Per PipeWire buffer (pw_buffer.user_data). */
+struct buf_priv {
+	GstMemory *mem;		/* dma-buf: the surface whose fd it carries */
+	void *map;		/* shared memory we allocated */
+	size_t map_size;
+};
+
+/*
+ * PW_STREAM_FLAG_ALLOC_BUFFERS: the buffers are ours.  A dma-buf buffer
+ * carries the fd of one of the capture's surfaces (the element's own
+ * GstMemory, the same file every time the guest shows that surface),
+ * round robin over the surfaces known now; shared memory is a memfd (or
+ * plain memory for MemPtr) of the negotiated frame size.
+ */
+static void on_add_buffer(void *data, struct pw_buffer *pb)
+{
+	struct streamd_vgpu *v = data;
+	struct spa_data *d = &pb->buffer->datas[0];
+	struct buf_priv *p = g_new0(struct buf_priv, 1);
+	gsize moff = 0, msize = 0, mmax = 0;
+
+	pb->user_data = p;
+	if (v->use_dmabuf && (d->type & (1u << SPA_DATA_DmaBuf))) {
+		g_mutex_lock(&v->lock);
+		if (v->n_surf)
+			p->mem = gst_memory_ref(v->surf[v->n_added++ % v->n_surf].mem);
+		g_mutex_unlock(&v->lock);
+		if (!p->mem) {
+			pw_stream_set_error(v->stream, -EIO, "gvt-streamd: no surface for a dma-buf buffer");
+			return;
+		}
+		msize = gst_memory_get_sizes(p->mem, &moff, &mmax);
+		d->type = SPA_DATA_DmaBuf;
+		d->flags = SPA_DATA_FLAG_READABLE;
+		d->fd = gst_dmabuf_memory_get_fd(p->mem);
+		d->mapoffset = 0;
+		d->maxsize = moff + msize;
+		d->data = NULL;
 		return;
 	}
-	v->spa_format = info.format;
-	v->fmt_width = info.size.width;
-	v->fmt_height = info.size.height;
-	stride = SPA_ROUND_UP_N(info.size.width * f->bpp, 4);
-	caps = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, f->gst, NULL);
-	g_object_set(v->convert_caps, "caps", caps, NULL);
+	p->map_size = v->shm_size;
+	if (d->type & (1u << SPA_DATA_MemFd)) {
+		int fd = memfd_create("gvt-streamd-frame", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
-	params[0] = spa_pod_builder_add_object(&b,
-		SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers,
-		SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(4, 2, 8),
-		SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1),
-		SPA_PARAM_BUFFERS_size, SPA_POD_Int(stride * info.size.height),
-		SPA_PARAM_BUFFERS_stride, SPA_POD_Int(stride),
-		SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(
-			(1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr)));
-	params[1] = spa_pod_builder_add_object(&b,
-		SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
-		SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Header),
-		SPA_PARAM_META_size, SPA_POD_Int(sizeof(struct spa_meta_header)));
-	params[2] = spa_pod_builder_add_object(&b,
-		SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
-		SPA_PARAM_META_type, SPA_POD_Id(SPA_META_VideoDamage),
-		SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int(
-			sizeof(struct spa_meta_region) * 16,
-			sizeof(struct spa_meta_region) * 1,
-			sizeof(struct spa_meta_region) * 16));
-	params[3] = spa_pod_builder_add_object(&b,
-		SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
-		SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Cursor),
-		SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int(
-			CURSOR_META_SIZE(MAX_CURSOR, MAX_CURSOR),
-			CURSOR_META_SIZE(1, 1),
-			CURSOR_META_SIZE(MAX_CURSOR, MAX_CURSOR)));
-	pw_stream_update_params(v->stream, params, 4);
-	slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: consumer negotiated %s %ux%u",
-	     v->device, f->gst, info.size.width, info.size.height);
+		if (fd < 0 || ftruncate(fd, p->map_size) < 0 ||
+		    (p->map = mmap(NULL, p->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) ==
+			    MAP_FAILED) {
+			int err = errno;
+
+			if (fd >= 0)
+				close(fd);
+			p->map = NULL;
+			pw_stream_set_error(v->stream, -err, "gvt-streamd: cannot make a frame memfd: %s",
+					    g_strerror(err));
+			return;
+		}
+		fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+		d->type = SPA_DATA_MemFd;
+		d->flags = SPA_DATA_FLAG_READWRITE;
+		d->fd = fd;
+	} else {
+		p->map = g_malloc0(p->map_size);
+		d->type = SPA_DATA_MemPtr;
+		d->flags = SPA_DATA_FLAG_READWRITE;
+		d->fd = -1;
+	}
+	d->mapoffset = 0;
+	d->maxsize = p->map_size;
+	d->data = p->map;
+}
+
+static void on_remove_buffer(void *data, struct pw_buffer *pb)
+{
+	struct streamd_vgpu *v = data;
+	struct buf_priv *p = pb->user_data;
+	struct spa_data *d = &pb->buffer->datas[0];
+
+	for (uint32_t i = 0; i < v->n_held; i++)
+		if (v->held[i] == pb) {
+			v->held[i] = v->held[--v->n_held];
+			break;
+		}
+	if (!p)
+		return;
+	if (p->mem)
+		gst_memory_unref(p->mem);	/* the fd was the memory's */
+	else if (d->type == SPA_DATA_MemFd && p->map) {
+		munmap(p->map, p->map_size);
+		close(d->fd);
+	} else
+		g_free(p->map);
+	d->fd = -1;
+	d->data = NULL;
+	g_free(p);
+	pb->user_data = NULL;
 }
 
 /*
@@ -500,65 +838,14 @@ static void fill_cursor(struct streamd_vgpu *v, struct spa_buffer *sb, GstClockT
 }
 
 /* Runs in the PipeWire thread after pw_stream_trigger_process(). */
-static void on_process(void *data)
+static void fill_metas(struct streamd_vgpu *v, struct spa_buffer *sb, GstSample *sample)
 {
-	struct streamd_vgpu *v = data;
-	struct pw_buffer *pb;
-	struct spa_buffer *sb;
-	struct spa_data *d;
+	GstBuffer *gb = gst_sample_get_buffer(sample);
 	struct spa_meta_header *h;
 	struct spa_meta *m;
-	GstSample *sample;
-	GstVideoInfo vi;
-	GstVideoFrame frame;
-	const struct shm_format *f;
-	uint32_t stride, rows, row_bytes;
-
-	g_mutex_lock(&v->lock);
-	sample = v->sample;
-	v->sample = NULL;
-	/* A consumer that just joined an idle desktop gets the picture now,
-	 * not at the guest's next change. */
-	if (!sample && v->resend && v->last)
-		sample = gst_sample_ref(v->last);
-	v->resend = false;
-	g_mutex_unlock(&v->lock);
-	if (!sample)
-		return;
-	f = shm_format_for(v->spa_format);
-	if (!gst_video_info_from_caps(&vi, gst_sample_get_caps(sample)) || !f ||
-	    strcmp(gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&vi)), f->gst) ||
-	    GST_VIDEO_INFO_WIDTH(&vi) != (int)v->fmt_width ||
-	    GST_VIDEO_INFO_HEIGHT(&vi) != (int)v->fmt_height)
-		goto out;	/* the converter or the consumer has not switched yet */
-	pb = pw_stream_dequeue_buffer(v->stream);
-	if (!pb)
-		goto out;	/* the consumer holds every buffer: drop this frame */
-	sb = pb->buffer;
-	d = &sb->datas[0];
-	if (!d->data || !gst_video_frame_map(&frame, &vi, gst_sample_get_buffer(sample), GST_MAP_READ)) {
-		pw_stream_queue_buffer(v->stream, pb);
-		goto out;
-	}
-	stride = SPA_ROUND_UP_N(v->fmt_width * f->bpp, 4);
-	row_bytes = v->fmt_width * f->bpp;
-	rows = MIN(v->fmt_height, d->maxsize / stride);
-	/* The shared-memory path is a copy by nature (the consumer asked for
-	 * memory it can map); the dma-buf path does not come through here. */
-	for (uint32_t y = 0; y < rows; y++)
-		memcpy((uint8_t *)d->data + y * stride,
-		       (uint8_t *)GST_VIDEO_FRAME_PLANE_DATA(&frame, 0) +
-			       y * GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0), row_bytes);
-	gst_video_frame_unmap(&frame);
-	d->chunk->offset = 0;
-	d->chunk->stride = stride;
-	d->chunk->size = rows * stride;
-	d->chunk->flags = 0;
 
 	h = spa_buffer_find_meta_data(sb, SPA_META_Header, sizeof(*h));
 	if (h) {
-		GstBuffer *gb = gst_sample_get_buffer(sample);
-
 		h->flags = 0;
 		h->offset = 0;
 		h->seq = v->seq++;
@@ -574,12 +861,224 @@ static void on_process(void *data)
 		if (m->size >= 2 * sizeof(*r))
 			r[1].region = SPA_REGION(0, 0, 0, 0);
 	}
-	fill_cursor(v, sb, GST_BUFFER_PTS(gst_sample_get_buffer(sample)));
+	fill_cursor(v, sb, GST_BUFFER_PTS(gb));
+}
+
+/* The element's dma-buf of this frame, or NULL (system memory). */
+static GstMemory *sample_dmabuf(GstSample *sample, GstVideoMeta **ret_meta)
+{
+	GstBuffer *gb = gst_sample_get_buffer(sample);
+	GstMemory *mem;
+
+	if (!gb || gst_buffer_n_memory(gb) != 1)
+		return NULL;
+	mem = gst_buffer_peek_memory(gb, 0);
+	*ret_meta = gst_buffer_get_video_meta(gb);
+	return gst_is_dmabuf_memory(mem) && *ret_meta ? mem : NULL;
+}
+
+/*
+ * The dma-buf path: queue a PipeWire buffer that carries this frame's
+ * surface.  The buffers we hold (dequeued earlier for another surface)
+ * wait in v->held; the consumer gives the others back.  Nothing is read.
+ */
+static void publish_dmabuf(struct streamd_vgpu *v, GstSample *sample)
+{
+	GstVideoMeta *vm = NULL;
+	GstMemory *mem = sample_dmabuf(sample, &vm);
+	struct pw_buffer *pb = NULL;
+	struct spa_data *d;
+	gsize moff = 0;
+
+	if (!mem || vm->width != v->fmt_width || vm->height != v->fmt_height)
+		return;	/* the capture or the consumer has not switched yet */
+	while (v->n_held < MAX_PW_BUFFERS && (pb = pw_stream_dequeue_buffer(v->stream)))
+		v->held[v->n_held++] = pb;
+	pb = NULL;
+	for (uint32_t i = 0; i < v->n_held; i++) {
+		struct buf_priv *p = v->held[i]->user_data;
+
+		if (p && p->mem == mem) {
+			pb = v->held[i];
+			v->held[i] = v->held[--v->n_held];
+			break;
+		}
+	}
+	if (!pb)
+		return;	/* a new surface (renegotiating), or the consumer holds all of its buffers */
+	gst_memory_get_sizes(mem, &moff, NULL);
+	d = &pb->buffer->datas[0];
+	d->chunk->offset = moff + vm->offset[0];
+	d->chunk->stride = vm->stride[0];
+	d->chunk->size = MIN((uint64_t)vm->stride[0] * vm->height, d->maxsize - d->chunk->offset);
+	d->chunk->flags = 0;
+	fill_metas(v, pb->buffer, sample);
 	pw_stream_queue_buffer(v->stream, pb);
 	g_mutex_lock(&v->lock);
 	v->frames_published++;
+	v->frames_dmabuf++;
 	g_mutex_unlock(&v->lock);
-out:
+}
+
+/* Our id for a surface (the reader's cache key), 0 if unknown. */
+static uint32_t surface_id(struct streamd_vgpu *v, GstMemory *mem)
+{
+	uint32_t id = 0;
+
+	g_mutex_lock(&v->lock);
+	for (uint32_t i = 0; i < v->n_surf; i++)
+		if (v->surf[i].mem == mem)
+			id = v->surf[i].id;
+	g_mutex_unlock(&v->lock);
+	return id;
+}
+
+/*
+ * The shared-memory path is a copy by nature (the consumer asked for memory
+ * it can map): system memory from the element is converted (or copied) into
+ * the PipeWire buffer; a dma-buf is first read by the library's reader
+ * (mmap, or an EGL import where the CPU cannot map it), detiled.
+ */
+static void publish_shm(struct streamd_vgpu *v, GstSample *sample)
+{
+	const struct shm_format *f = shm_format_for(v->spa_format);
+	GstCaps *caps = gst_sample_get_caps(sample);
+	GstBuffer *gb = gst_sample_get_buffer(sample), *in_buf = NULL, *out_buf = NULL;
+	const struct dma_format *df = NULL;
+	GstVideoMeta *vm = NULL;
+	GstMemory *mem = sample_dmabuf(sample, &vm);
+	GstVideoInfo in, out;
+	GstVideoFrame fin, fout;
+	struct pw_buffer *pb;
+	struct spa_data *d;
+	uint64_t modifier = 0;
+	uint32_t w, h;
+	bool in_mapped = false, out_mapped = false;
+
+	if (!f)
+		return;
+	caps_size(caps, &w, &h);
+	if (w != v->fmt_width || h != v->fmt_height)
+		return;	/* the capture or the consumer has not switched yet */
+	if (mem) {
+		if (!dma_caps_parse(caps, &modifier, &df))
+			return;
+		gst_video_info_set_format(&in, df->gst, w, h);
+	} else if (!gst_video_info_from_caps(&in, caps)) {
+		return;
+	}
+	pb = pw_stream_dequeue_buffer(v->stream);
+	if (!pb)
+		return;	/* the consumer holds every buffer: drop this frame */
+	d = &pb->buffer->datas[0];
+	gst_video_info_set_format(&out, gst_video_format_from_string(f->gst), w, h);
+	if (!d->data || d->maxsize < out.size)
+		goto requeue;
+	if (mem) {
+		struct gvtdmabuf_dmabuf db = {
+			.width = w, .height = h, .fourcc = df->fourcc, .modifier = modifier,
+			.dmabuf_id = surface_id(v, mem), .n_planes = 1, .is_dmabuf = true,
+		};
+		gsize moff = 0, mmax = 0;
+		int r;
+
+		gst_memory_get_sizes(mem, &moff, &mmax);
+		db.size = mmax;
+		db.offset[0] = moff + vm->offset[0];
+		db.stride[0] = vm->stride[0];
+		db.fd[0] = gst_dmabuf_memory_get_fd(mem);
+		if (v->scratch_size < in.size) {
+			g_free(v->scratch);
+			v->scratch = g_malloc(in.size);
+			v->scratch_size = in.size;
+		}
+		r = v->reader ? 0 : gvtdmabuf_reader_create(0, &v->reader);
+		if (r == 0)
+			r = gvtdmabuf_reader_read(v->reader, &db, v->scratch, in.stride[0]);
+		if (r < 0) {
+			if (!v->read_failed)
+				slog(G_LOG_LEVEL_WARNING, "pipewire", v->device,
+				     "%s: cannot read the dma-buf for a shared-memory consumer: %s",
+				     v->device, v->reader ? gvtdmabuf_reader_get_error(v->reader) : g_strerror(-r));
+			v->read_failed = true;
+			goto requeue;
+		}
+		g_mutex_lock(&v->lock);
+		v->frames_read++;
+		g_mutex_unlock(&v->lock);
+		in_buf = gst_buffer_new_wrapped_full(0, v->scratch, v->scratch_size, 0, in.size,
+						     NULL, NULL);
+		in_mapped = gst_video_frame_map(&fin, &in, in_buf, GST_MAP_READ);
+	} else {
+		in_mapped = gst_video_frame_map(&fin, &in, gb, GST_MAP_READ);
+	}
+	out_buf = gst_buffer_new_wrapped_full(0, d->data, d->maxsize, 0, out.size, NULL, NULL);
+	out_mapped = gst_video_frame_map(&fout, &out, out_buf, GST_MAP_WRITE);
+	if (!in_mapped || !out_mapped)
+		goto unmap;
+	if (GST_VIDEO_INFO_FORMAT(&in) == GST_VIDEO_INFO_FORMAT(&out)) {
+		uint32_t row = GST_VIDEO_FRAME_COMP_WIDTH(&fout, 0) * GST_VIDEO_FRAME_COMP_PSTRIDE(&fout, 0);
+
+		if (GST_VIDEO_INFO_FORMAT(&out) == GST_VIDEO_FORMAT_YUY2)
+			row = GST_ROUND_UP_2(w) * 2;
+		for (uint32_t y = 0; y < h; y++)
+			memcpy((uint8_t *)GST_VIDEO_FRAME_PLANE_DATA(&fout, 0) + y * GST_VIDEO_FRAME_PLANE_STRIDE(&fout, 0),
+			       (uint8_t *)GST_VIDEO_FRAME_PLANE_DATA(&fin, 0) + y * GST_VIDEO_FRAME_PLANE_STRIDE(&fin, 0),
+			       row);
+	} else {
+		if (!v->conv || !gst_video_info_is_equal(&v->conv_in, &in) ||
+		    !gst_video_info_is_equal(&v->conv_out, &out)) {
+			if (v->conv)
+				gst_video_converter_free(v->conv);
+			v->conv = gst_video_converter_new(&in, &out, NULL);
+			v->conv_in = in;
+			v->conv_out = out;
+		}
+		if (!v->conv)
+			goto unmap;
+		gst_video_converter_frame(v->conv, &fin, &fout);
+	}
+	d->chunk->offset = 0;
+	d->chunk->stride = GST_VIDEO_INFO_PLANE_STRIDE(&out, 0);
+	d->chunk->size = out.size;
+	d->chunk->flags = 0;
+	fill_metas(v, pb->buffer, sample);
+	g_mutex_lock(&v->lock);
+	v->frames_published++;
+	g_mutex_unlock(&v->lock);
+unmap:
+	if (in_mapped)
+		gst_video_frame_unmap(&fin);
+	if (out_mapped)
+		gst_video_frame_unmap(&fout);
+	if (in_buf)
+		gst_buffer_unref(in_buf);
+	if (out_buf)
+		gst_buffer_unref(out_buf);
+requeue:
+	pw_stream_queue_buffer(v->stream, pb);
+}
+
+static void on_process(void *data)
+{
+	struct streamd_vgpu *v = data;
+	GstSample *sample;
+
+	g_mutex_lock(&v->lock);
+	sample = v->sample;
+	v->sample = NULL;
+	/* A consumer that just joined an idle desktop gets the picture now,
+	 * not at the guest's next change. */
+	if (!sample && v->resend && v->last)
+		sample = gst_sample_ref(v->last);
+	v->resend = false;
+	g_mutex_unlock(&v->lock);
+	if (!sample)
+		return;
+	if (v->use_dmabuf)
+		publish_dmabuf(v, sample);
+	else if (v->spa_format)
+		publish_shm(v, sample);
 	gst_sample_unref(sample);
 }
 
@@ -587,6 +1086,8 @@ static const struct pw_stream_events stream_events = {
 	PW_VERSION_STREAM_EVENTS,
 	.state_changed = on_stream_state,
 	.param_changed = on_param_changed,
+	.add_buffer = on_add_buffer,
+	.remove_buffer = on_remove_buffer,
 	.process = on_process,
 };
 
@@ -599,15 +1100,17 @@ static void node_destroy_locked(struct streamd_vgpu *v)
 	pw_stream_destroy(v->stream);
 	v->stream = NULL;
 	v->spa_format = 0;
+	v->use_dmabuf = false;
 	v->fmt_width = v->fmt_height = 0;
+	v->n_held = 0;
 	v->pw_state = PW_STREAM_STATE_UNCONNECTED;
 }
 
 static int node_create_locked(struct streamd_vgpu *v, struct pw_core *core)
 {
-	uint8_t buf[1024];
+	uint8_t buf[2048];
 	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
-	const struct spa_pod *params[MAX_NODE_FORMATS];
+	const struct spa_pod *params[MAX_PARAMS];
 	struct pw_properties *props;
 	uint32_t n_params;
 	int res;
@@ -626,7 +1129,10 @@ static int node_create_locked(struct streamd_vgpu *v, struct pw_core *core)
 	pw_stream_add_listener(v->stream, &v->stream_listener, &stream_events, v);
 	n_params = build_node_formats(v, &b, params);
 	res = pw_stream_connect(v->stream, PW_DIRECTION_OUTPUT, PW_ID_ANY,
-				PW_STREAM_FLAG_DRIVER | PW_STREAM_FLAG_MAP_BUFFERS,
+				/* Our buffers (the surfaces' dma-bufs, or
+				 * memfds we map): nothing for the stream to
+				 * map or allocate. */
+				PW_STREAM_FLAG_DRIVER | PW_STREAM_FLAG_ALLOC_BUFFERS,
 				params, n_params);
 	if (res < 0)
 		node_destroy_locked(v);
@@ -638,6 +1144,9 @@ static int node_create_locked(struct streamd_vgpu *v, struct pw_core *core)
 static void node_update(struct streamd_vgpu *v)
 {
 	struct pw_core *core;
+	bool renegotiate;
+	uint32_t src_dma_spa;
+	uint64_t src_modifier;
 
 	if (!v->pw)
 		return;
@@ -645,19 +1154,28 @@ static void node_update(struct streamd_vgpu *v)
 	core = v->pw->up ? v->pw->core : NULL;
 	if (v->stream && !core)
 		node_destroy_locked(v);
+	g_mutex_lock(&v->lock);
+	renegotiate = v->renegotiate;
+	v->renegotiate = false;
+	src_dma_spa = v->src_dma_spa;
+	src_modifier = v->src_modifier;
+	g_mutex_unlock(&v->lock);
 	if (v->stream && (v->node_width != v->width || v->node_height != v->height ||
-			  v->node_yuv != v->src_yuv)) {
-		/* A new mode or a guest format between RGB and YUV: offer it
-		 * on the same node (its id and serial stay, consumers
-		 * renegotiate). */
-		uint8_t buf[1024];
+			  v->node_yuv != v->src_yuv || v->node_dma_spa != src_dma_spa ||
+			  v->node_modifier != src_modifier || (renegotiate && v->use_dmabuf))) {
+		/* A new mode, a guest format between RGB and YUV, dma-bufs
+		 * coming or going, or a surface that no buffer carries yet:
+		 * offer it on the same node (its id and serial stay,
+		 * consumers renegotiate and get new buffers). */
+		uint8_t buf[2048];
 		struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
-		const struct spa_pod *params[MAX_NODE_FORMATS];
+		const struct spa_pod *params[MAX_PARAMS];
 		uint32_t n_params = build_node_formats(v, &b, params);
 
 		pw_stream_update_params(v->stream, params, n_params);
 		slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: node offers %ux%u, %s first, now",
-		     v->device, v->width, v->height, v->node_yuv ? "YUY2" : "BGRx");
+		     v->device, v->width, v->height,
+		     v->node_dma_spa ? "dma-buf" : v->node_yuv ? "YUY2" : "BGRx");
 	}
 	if (!v->stream && core && v->width) {
 		int res = node_create_locked(v, core);
@@ -683,22 +1201,53 @@ static gboolean size_changed_main(gpointer user)
 	return G_SOURCE_REMOVE;
 }
 
+/* With v->lock held.  Buffers keep their own references. */
+static void surfaces_clear_locked(struct streamd_vgpu *v)
+{
+	for (uint32_t i = 0; i < v->n_surf; i++)
+		gst_memory_unref(v->surf[i].mem);
+	v->n_surf = 0;
+}
+
 /* Streaming thread of the PipeWire branch. */
 static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 {
 	struct streamd_vgpu *v = user;
 	GstSample *sample = gst_app_sink_pull_sample(sink);
-	GstVideoInfo vi;
+	GstVideoMeta *vm = NULL;
+	GstMemory *mem;
 	int64_t now = g_get_monotonic_time();
+	uint32_t w, h;
+	bool new_surface = false;
 
 	if (!sample)
 		return GST_FLOW_EOS;
-	if (gst_video_info_from_caps(&vi, gst_sample_get_caps(sample)) &&
-	    ((uint32_t)GST_VIDEO_INFO_WIDTH(&vi) != v->width ||
-	     (uint32_t)GST_VIDEO_INFO_HEIGHT(&vi) != v->height)) {
+	caps_size(gst_sample_get_caps(sample), &w, &h);
+	/* A surface not seen before: the PipeWire buffers carry the fds of
+	 * the surfaces known when they were made, so a dma-buf consumer
+	 * needs new ones (once per surface; a guest shows a few in turn). */
+	mem = sample_dmabuf(sample, &vm);
+	if (mem) {
 		g_mutex_lock(&v->lock);
-		v->width = GST_VIDEO_INFO_WIDTH(&vi);
-		v->height = GST_VIDEO_INFO_HEIGHT(&vi);
+		new_surface = true;
+		for (uint32_t i = 0; i < v->n_surf; i++)
+			if (v->surf[i].mem == mem)
+				new_surface = false;
+		if (new_surface) {
+			if (v->n_surf == MAX_SURFACES)
+				surfaces_clear_locked(v);
+			v->surf[v->n_surf].mem = gst_memory_ref(mem);
+			v->surf[v->n_surf].id = ++v->surf_ids;
+			v->n_surf++;
+			v->dma_stride = vm->stride[0];
+			v->renegotiate = true;
+		}
+		g_mutex_unlock(&v->lock);
+	}
+	if (w && h && (w != v->width || h != v->height)) {
+		g_mutex_lock(&v->lock);
+		v->width = w;
+		v->height = h;
 		g_mutex_unlock(&v->lock);
 		slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capturing %ux%u",
 		     v->device, v->width, v->height);
@@ -723,6 +1272,8 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 	g_free(v->state);
 	v->state = g_strdup("streaming");
 	g_mutex_unlock(&v->lock);
+	if (new_surface)
+		g_idle_add_full(G_PRIORITY_DEFAULT, size_changed_main, v, NULL);
 	if (v->pw) {
 		pw_thread_loop_lock(v->pw->loop);
 		if (v->stream && v->pw_state == PW_STREAM_STATE_STREAMING)
@@ -781,17 +1332,27 @@ static GstPadProbeReturn on_pw_branch_caps(GstPad *pad, GstPadProbeInfo *info, g
 	GstEvent *ev = GST_PAD_PROBE_INFO_EVENT(info);
 	GstCaps *caps;
 	GstVideoInfo vi;
+	const struct dma_format *df = NULL;
+	uint64_t modifier = 0;
 	bool yuv, changed;
 
 	if (GST_EVENT_TYPE(ev) != GST_EVENT_CAPS)
 		return GST_PAD_PROBE_OK;
 	gst_event_parse_caps(ev, &caps);
-	if (!gst_video_info_from_caps(&vi, caps))
+	if (dma_caps_parse(caps, &modifier, &df))
+		yuv = GST_VIDEO_FORMAT_INFO_IS_YUV(gst_video_format_get_info(df->gst));
+	else if (gst_video_info_from_caps(&vi, caps))
+		yuv = GST_VIDEO_INFO_IS_YUV(&vi);
+	else
 		return GST_PAD_PROBE_OK;
-	yuv = GST_VIDEO_INFO_IS_YUV(&vi);
 	g_mutex_lock(&v->lock);
-	changed = v->src_yuv != yuv;
+	changed = v->src_yuv != yuv || v->src_dma_spa != (df ? df->spa : 0) ||
+		  v->src_modifier != modifier;
 	v->src_yuv = yuv;
+	v->src_dma_spa = df ? df->spa : 0;
+	v->src_modifier = modifier;
+	/* New caps: the surfaces are others now (a mode or format change). */
+	surfaces_clear_locked(v);
 	g_mutex_unlock(&v->lock);
 	if (changed)
 		g_idle_add_full(G_PRIORITY_DEFAULT, size_changed_main, v, NULL);
@@ -855,10 +1416,12 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	v->state = g_strdup("starting");
 	v->pw = pw;
 	/* The tee is where the encode branch (encode.c) attaches. */
+	/* io-mode=auto: real dma-bufs go out as dma-bufs while every branch
+	 * takes them (the PipeWire branch takes both kinds; an encode branch
+	 * that needs system memory makes the tee renegotiate to it). */
 	desc = g_strdup_printf(
-		"gvtdmabufsrc name=src io-mode=system keepalive=%u max-framerate=%d/1 ! "
+		"gvtdmabufsrc name=src io-mode=auto keepalive=%u max-framerate=%d/1 ! "
 		"tee name=capture ! queue name=pw-queue leaky=downstream max-size-buffers=2 ! "
-		"videoconvert ! capsfilter name=pw-caps caps=video/x-raw,format=BGRx ! "
 		"appsink name=pw-sink max-buffers=1 drop=true sync=false",
 		cfg->keepalive_ms, cfg->max_fps);
 	v->pipeline = gst_parse_launch(desc, error);
@@ -867,7 +1430,6 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	src = gst_bin_get_by_name(GST_BIN(v->pipeline), "src");
 	g_object_set(src, "device", cfg->device, NULL);
 	gst_object_unref(src);
-	v->convert_caps = gst_bin_get_by_name(GST_BIN(v->pipeline), "pw-caps");
 	v->appsink = gst_bin_get_by_name(GST_BIN(v->pipeline), "pw-sink");
 	{
 		GstElement *q = gst_bin_get_by_name(GST_BIN(v->pipeline), "pw-queue");
@@ -918,7 +1480,6 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 		;
 	if (v->bus_watch)
 		g_source_remove(v->bus_watch);
-	g_clear_object(&v->convert_caps);
 	g_clear_object(&v->appsink);
 	g_clear_object(&v->pipeline);
 	if (v->sample)
@@ -926,6 +1487,11 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 	if (v->last)
 		gst_sample_unref(v->last);
 	gst_buffer_replace(&v->cursor_pixels, NULL);
+	surfaces_clear_locked(v);
+	gvtdmabuf_reader_destroy(v->reader);
+	if (v->conv)
+		gst_video_converter_free(v->conv);
+	g_free(v->scratch);
 	/* a capture that did not open (a retry) has nothing to close */
 	if (v->started)
 		slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture closed", v->device);
@@ -956,7 +1522,7 @@ GVariant *streamd_vgpu_status(struct streamd_vgpu *v)
 		if (v->stream)
 			node_id = pw_stream_get_node_id(v->stream);
 		consumer = v->stream && v->pw_state == PW_STREAM_STATE_STREAMING;
-		fmt = gst_name_for(v->spa_format);
+		fmt = v->use_dmabuf ? "dma-buf" : gst_name_for(v->spa_format);
 		pw_thread_loop_unlock(v->pw->loop);
 	} else {
 		fmt = NULL;
@@ -971,6 +1537,9 @@ GVariant *streamd_vgpu_status(struct streamd_vgpu *v)
 	g_variant_builder_add(&b, "{sv}", "fps", g_variant_new_double(v->fps));
 	g_variant_builder_add(&b, "{sv}", "frames", g_variant_new_uint64(v->frames));
 	g_variant_builder_add(&b, "{sv}", "frames-published", g_variant_new_uint64(v->frames_published));
+	g_variant_builder_add(&b, "{sv}", "frames-dmabuf", g_variant_new_uint64(v->frames_dmabuf));
+	g_variant_builder_add(&b, "{sv}", "frames-read", g_variant_new_uint64(v->frames_read));
+	g_variant_builder_add(&b, "{sv}", "dmabuf-surfaces", g_variant_new_uint32(v->n_surf));
 	g_mutex_unlock(&v->lock);
 	g_variant_builder_add(&b, "{sv}", "node-name", g_variant_new_string(v->node_name));
 	g_variant_builder_add(&b, "{sv}", "node-id",
