@@ -203,6 +203,7 @@ struct streamd_vgpu {
 	uint32_t n_added;	/* buffers added since the last Format */
 	struct pw_buffer *held[MAX_PW_BUFFERS];	/* dequeued, waiting for their surface */
 	uint32_t n_held;
+	GPtrArray *bufs;	/* struct buf_priv of the buffers we made */
 	bool renegotiate;	/* a new surface: buffers with its fd are needed */
 
 	/* The shared-memory path's conversion (PipeWire thread). */
@@ -685,7 +686,22 @@ struct buf_priv {
 	GstMemory *mem;		/* dma-buf: the surface whose fd it carries */
 	void *map;		/* shared memory we allocated */
 	size_t map_size;
+	int memfd;		/* ours, or -1 */
 };
+
+/* A buffer's memory: the stream being destroyed with our listener gone
+ * calls no remove_buffer, so node_destroy_locked() frees what is left. */
+static void buf_priv_free(struct buf_priv *p)
+{
+	if (p->mem)
+		gst_memory_unref(p->mem);	/* the fd was the memory's */
+	else if (p->memfd >= 0) {
+		munmap(p->map, p->map_size);
+		close(p->memfd);
+	} else
+		g_free(p->map);
+	g_free(p);
+}
 
 /*
  * PW_STREAM_FLAG_ALLOC_BUFFERS: the buffers are ours.  A dma-buf buffer
@@ -701,7 +717,9 @@ static void on_add_buffer(void *data, struct pw_buffer *pb)
 	struct buf_priv *p = g_new0(struct buf_priv, 1);
 	gsize moff = 0, msize = 0, mmax = 0;
 
+	p->memfd = -1;
 	pb->user_data = p;
+	g_ptr_array_add(v->bufs, p);
 	if (v->use_dmabuf && (d->type & (1u << SPA_DATA_DmaBuf))) {
 		g_mutex_lock(&v->lock);
 		if (v->n_surf)
@@ -737,6 +755,7 @@ static void on_add_buffer(void *data, struct pw_buffer *pb)
 			return;
 		}
 		fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+		p->memfd = fd;
 		d->type = SPA_DATA_MemFd;
 		d->flags = SPA_DATA_FLAG_READWRITE;
 		d->fd = fd;
@@ -764,16 +783,10 @@ static void on_remove_buffer(void *data, struct pw_buffer *pb)
 		}
 	if (!p)
 		return;
-	if (p->mem)
-		gst_memory_unref(p->mem);	/* the fd was the memory's */
-	else if (d->type == SPA_DATA_MemFd && p->map) {
-		munmap(p->map, p->map_size);
-		close(d->fd);
-	} else
-		g_free(p->map);
+	g_ptr_array_remove_fast(v->bufs, p);
+	buf_priv_free(p);
 	d->fd = -1;
 	d->data = NULL;
-	g_free(p);
 	pb->user_data = NULL;
 }
 
@@ -1099,6 +1112,8 @@ static void node_destroy_locked(struct streamd_vgpu *v)
 	spa_hook_remove(&v->stream_listener);
 	pw_stream_destroy(v->stream);
 	v->stream = NULL;
+	while (v->bufs->len)
+		buf_priv_free(g_ptr_array_steal_index_fast(v->bufs, v->bufs->len - 1));
 	v->spa_format = 0;
 	v->use_dmabuf = false;
 	v->fmt_width = v->fmt_height = 0;
@@ -1407,6 +1422,7 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	GstAppSinkCallbacks cb = { .new_sample = on_new_sample };
 
 	g_mutex_init(&v->lock);
+	v->bufs = g_ptr_array_new();
 	v->device = g_strdup(cfg->device);
 	v->name = g_strdup(cfg->name);
 	v->encoder = g_strdup(cfg->encoder);
@@ -1492,6 +1508,7 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 	if (v->conv)
 		gst_video_converter_free(v->conv);
 	g_free(v->scratch);
+	g_ptr_array_unref(v->bufs);
 	/* a capture that did not open (a retry) has nothing to close */
 	if (v->started)
 		slog(G_LOG_LEVEL_MESSAGE, "capture", v->device, "%s: capture closed", v->device);

@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Inside the 6.12 VM (chrooted into the Debian 13 tree, run by
+# run-gst-vm.sh): gvt-streamd on a sim vGPU whose surfaces are real
+# dma-bufs (/dev/udmabuf), a private PipeWire 1.4 + WirePlumber, and
+# GStreamer 1.26's pipewiresrc taking them as dma-bufs: frames arrive, the
+# consumer's dma-buf files are the daemon's own (same inodes, a handful,
+# not one per frame) and the daemon read none of them with the CPU.  Then a
+# shared-memory consumer on the same node gets pixel-exact frames.
+#
+#   vm-streamd.sh BUILD SRC     (TAP lines; re-runs itself under dbus-run-session)
+set -uo pipefail
+B=$1 S=$2
+ok() { echo "ok - $*"; }
+fail() { echo "not ok - $*"; }
+. "$S/tests/service/pw-session.sh"
+pw_session_reexec GVT_VM_STREAMD_DBUS "$0" "$@"
+
+T=$(mktemp -d /tmp/vm-streamd-XXXXXX)
+export XDG_CONFIG_HOME=$T/config
+mkdir -p "$XDG_CONFIG_HOME"
+pw_session_start "$T" || { fail "a private PipeWire starts"; exit 0; }
+DEV="sim:320x240,fps=30,cursor=off"
+NODE="gvt-streamd.sim-320x240-fps-30-cursor-off"
+printf '[vgpu %s]\nname = VM Desk\n' "$DEV" >"$XDG_CONFIG_HOME/gvt-streamd.conf"
+"$B/service/streamd/gvt-streamd" --user --set daemon.rtsp-port=0 >"$T/streamd.log" 2>&1 &
+SD=$!
+status() { gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
+	-m org.gvtdmabuf.Streamd1.GetStatus 2>&1; }
+field() { status | grep -o "'$1': <[^>]*>" | head -n1 | sed -E 's/.*<(uint64 |uint32 )?//; s/>$//'; }
+dmabuf_inodes() {	# PID: inodes of its dma-buf fds, one a line
+	local f
+	for f in /proc/$1/fd/*; do
+		case $(readlink "$f" 2>/dev/null) in *dmabuf*) stat -L -c %i "$f" 2>/dev/null ;; esac
+	done | sort -u
+}
+
+if n=$(pw_wait_node "$NODE" 150); then
+	ok "node $NODE published in the VM"
+else
+	fail "node $NODE published: $(tail -5 "$T/streamd.log")"
+	pw_session_stop; kill $SD; exit 0
+fi
+IFS='|' read -r SERIAL _ <<<"$n"
+
+# ---- the dma-buf consumer -------------------------------------------------
+timeout 60 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=90 ! \
+	'video/x-raw(memory:DMABuf)' ! fakesink >"$T/dma.log" 2>&1 &
+G=$!
+: >"$T/cons.ino"
+while kill -0 $G 2>/dev/null; do
+	dmabuf_inodes $G >>"$T/cons.ino"
+	sleep 0.2
+done
+wait $G
+rc=$?
+sort -u -o "$T/cons.ino" "$T/cons.ino"
+dmabuf_inodes $SD >"$T/daemon.ino"
+if [ $rc -eq 0 ] && grep -q "consumer negotiated dma-buf" "$T/streamd.log"; then
+	ok "pipewiresrc (memory:DMABuf) got 90 frames; $(grep -o 'consumer negotiated dma-buf.*' "$T/streamd.log" | head -n1)"
+else
+	fail "pipewiresrc dma-buf: exit $rc: $(tail -3 "$T/dma.log") | $(grep pipewire "$T/streamd.log" | tail -4)"
+fi
+nc=$(wc -l <"$T/cons.ino")
+foreign=$(comm -23 "$T/cons.ino" "$T/daemon.ino" | wc -l)
+if [ "$nc" -ge 1 ] && [ "$nc" -le 16 ] && [ "$foreign" -eq 0 ]; then
+	ok "the consumer's $nc dma-buf inode(s) are the daemon's own surfaces (none of its own, none per frame)"
+else
+	fail "consumer dma-buf inodes: $nc, $foreign not the daemon's (consumer: $(tr '\n' ' ' <"$T/cons.ino"); daemon: $(tr '\n' ' ' <"$T/daemon.ino"))"
+fi
+fd=$(field frames-dmabuf) rd=$(field frames-read)
+if [ "${fd:-0}" -ge 90 ] && [ "${rd:-x}" = 0 ]; then
+	ok "daemon: $fd frames published as dma-bufs, 0 read by the CPU"
+else
+	fail "daemon counters: frames-dmabuf=${fd:-?} frames-read=${rd:-?} ($(status | head -c 400))"
+fi
+
+# ---- a shared-memory consumer: pixels against the guest model -------------
+rm -f "$T/frames.raw"
+if timeout 30 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=10 always-copy=true ! \
+	"video/x-raw,format=BGRx,width=320,height=240" ! filesink location="$T/frames.raw" >"$T/shm.log" 2>&1 &&
+   "$B/tests/service/frame-check" "$T/frames.raw" 320 240 BGRx 10 >"$T/check.log" 2>&1; then
+	ok "pipewiresrc BGRx (shared memory, read from the dma-buf): $(tail -1 "$T/check.log")"
+else
+	fail "shared-memory consumer: $(tail -3 "$T/shm.log") $(tail -3 "$T/check.log" 2>/dev/null)"
+fi
+rd=$(field frames-read)
+[ "${rd:-0}" -ge 10 ] && ok "daemon read $rd dma-buf frames for it (the reader)" ||
+	fail "frames-read after the shared-memory consumer: ${rd:-?}"
+kill -TERM $SD; wait $SD
+rc=$?
+[ $rc -eq 0 ] && ok "gvt-streamd SIGTERM: exit 0" || fail "gvt-streamd exit $rc: $(tail -5 "$T/streamd.log")"
+pw_session_stop
+sed 's/^/# streamd: /' "$T/streamd.log" | tail -n 15
