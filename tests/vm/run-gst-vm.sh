@@ -13,7 +13,8 @@
 #
 #   tests/vm/run-gst-vm.sh SRCDIR
 #
-# Environment: GVT_VM_KEEP=1 keeps the work dirs, GVT_DMABUF_DEBIAN13_ROOT
+# Environment: GVT_VM_KEEP=1 keeps the work dirs, GVT_VM_ONLY=streamd runs
+# only vm-streamd.sh in the VM (by hand, while working on it), GVT_DMABUF_DEBIAN13_ROOT
 # overrides the Debian 13 tree.
 # Output is TAP; exit status 0 pass or skip ("1..0 # SKIP" naming the
 # missing piece), 1 fail.
@@ -67,9 +68,10 @@ if ! unshare --mount --propagation private sh -c '
 	exec chroot "$1" env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin HOME=/tmp LANG=C.UTF-8 sh -c "
 		cd $2/src &&
 		meson setup $2/build -Dgst=enabled -Dvm_tests=enabled -Dkernel=disabled \
-			-Dfuzz=disabled -Dservice=disabled -Ddocs=disabled -Dtool=disabled \
+			-Dfuzz=disabled -Dservice=enabled -Ddocs=disabled -Dtool=disabled \
 			-Dqemu_dbus=disabled >$2/build.log 2>&1 &&
-		ninja -C $2/build -j2 gst-plugin/libgstgvtdmabuf.so tests/vm/vm-gst >>$2/build.log 2>&1"
+		ninja -C $2/build -j2 gst-plugin/libgstgvtdmabuf.so tests/vm/vm-gst \
+			service/streamd/gvt-streamd tests/service/frame-check >>$2/build.log 2>&1"
 ' sh "$root" "$inside"; then
 	sed 's/^/#   /' "$bld/build.log" | tail -n 40
 	fail "build the library, the plugin and vm-gst in the Debian 13 tree"
@@ -99,7 +101,7 @@ cat >"$ird/inner.sh" <<INNER
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp LANG=C.UTF-8
 B=$inside/build
 mkdir -p /tmp/gst-plugins
-for p in coreelements app opengl; do ln -s $gstlib/libgst\$p.so /tmp/gst-plugins/; done
+for p in coreelements app opengl pipewire; do ln -s $gstlib/libgst\$p.so /tmp/gst-plugins/; done
 ln -s \$B/gst-plugin/libgstgvtdmabuf.so /tmp/gst-plugins/
 export GST_PLUGIN_SYSTEM_PATH=/tmp/gst-plugins GST_PLUGIN_PATH=/tmp/gst-plugins
 export GST_REGISTRY=/tmp/registry.bin GST_REGISTRY_FORK=no
@@ -114,12 +116,20 @@ else
 	echo "ok - no vgem and no DRM device in the VM: Mesa can only pick llvmpipe"
 fi
 [ -c /dev/udmabuf ] && echo "ok - /dev/udmabuf exists" || echo "not ok - /dev/udmabuf exists"
+if [ "${GVT_VM_ONLY:-}" != streamd ]; then
 s=\$(date +%s)
 timeout -s KILL 300 \$B/tests/vm/vm-gst gvtsim $uuid 2>&1
 echo "# vm-gst gvtsim exit \$? (\$((\$(date +%s) - s)) s)"
 s=\$(date +%s)
 timeout -s KILL 300 \$B/tests/vm/vm-gst sim 2>&1
 echo "# vm-gst sim exit \$? (\$((\$(date +%s) - s)) s)"
+fi
+# D-Bus wants a machine id; the tree's /etc/machine-id is empty (and
+# read-only over 9p).
+echo 6a3c5b1e4f0a4c1b9d3e0000000000a1 >/tmp/machine-id && mount --bind /tmp/machine-id /etc/machine-id
+s=\$(date +%s)
+timeout -s KILL 300 bash $inside/src/tests/vm/vm-streamd.sh \$B $inside/src 2>&1
+echo "# vm-streamd exit \$? (\$((\$(date +%s) - s)) s)"
 echo GVT-GST-VM-DONE
 INNER
 cat >"$ird/init" <<'INIT'
