@@ -201,9 +201,25 @@ typedef enum {
 /* One surface the vGPU showed: its GstMemory (which owns a duplicate of the
  * dma-buf fd, so the dmabuf_id cannot be reused for another surface while
  * the entry lives) and the plane it was made for. */
+/* Buffers of one surface, reused from frame to frame with the memory and
+ * the video meta attached, so that a frame costs no allocation.  Shared by
+ * the entry and every buffer out there (a buffer may come back in any
+ * thread, after the entry or the element is gone): a buffer's last unref
+ * puts it back here (buffer_dispose) unless the entry is gone. */
+#define SPARE_MAX 8
+typedef struct {
+	gint refcount;		/* atomic: the entry + each buffer made */
+	GMutex lock;
+	gboolean dead;		/* the entry is gone: buffers die as they return */
+	GstMemory *mem;
+	GstBuffer *spare[SPARE_MAX];
+	guint n_spare;
+} SurfaceBuffers;
+
 typedef struct {
 	struct gvtdmabuf_plane_info plane;
 	GstMemory *mem;
+	SurfaceBuffers *bufs;
 	gboolean is_dmabuf;
 	guint32 offset;		/* where the surface starts in the fd */
 	dev_t st_dev;		/* the library's fd when we wrapped it */
@@ -492,11 +508,102 @@ system_caps_for (const struct gvtdmabuf_plane_info *pi, GstGvtDmabufSrcCursor cu
 
 /* ---- surfaces --------------------------------------------------------- */
 
+static GQuark surface_buffers_quark;
+static GQuark damage_quark;
+
+static void
+surface_buffers_unref (gpointer data)
+{
+	SurfaceBuffers *sb = data;
+
+	if (!g_atomic_int_dec_and_test (&sb->refcount))
+		return;
+	gst_memory_unref (sb->mem);
+	g_mutex_clear (&sb->lock);
+	g_free (sb);
+}
+
+static gboolean
+drop_unpooled_meta (GstBuffer *buf, GstMeta **meta, gpointer user_data)
+{
+	(void) buf;
+	(void) user_data;
+	if (!GST_META_FLAG_IS_SET (*meta, GST_META_FLAG_POOLED))
+		*meta = NULL;
+	return TRUE;
+}
+
+/* A buffer's last reference went: keep it for the next frame of its
+ * surface when it is still as we made it (its memory untouched). */
+static gboolean
+buffer_dispose (GstMiniObject *obj)
+{
+	GstBuffer *buf = GST_BUFFER_CAST (obj);
+	SurfaceBuffers *sb = gst_mini_object_get_qdata (obj, surface_buffers_quark);
+	gboolean keep;
+
+	if (!sb)
+		return TRUE;
+	g_mutex_lock (&sb->lock);
+	keep = !sb->dead && sb->n_spare < SPARE_MAX &&
+	       !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_TAG_MEMORY) &&
+	       gst_buffer_n_memory (buf) == 1 && gst_buffer_peek_memory (buf, 0) == sb->mem;
+	if (keep) {
+		gst_buffer_ref (buf);
+		GST_BUFFER_FLAGS (buf) = 0;
+		gst_buffer_foreach_meta (buf, drop_unpooled_meta, NULL);
+		sb->spare[sb->n_spare++] = buf;
+	}
+	g_mutex_unlock (&sb->lock);
+	return !keep;
+}
+
+/* A buffer of the surface: a spare one, else a new one with the memory
+ * and a video meta (@vformat, @pi, @offset, @stride) attached. */
+static GstBuffer *
+surface_buffers_get (SurfaceBuffers *sb, GstVideoFormat vformat,
+		     const struct gvtdmabuf_plane_info *pi, gsize offset, gint stride)
+{
+	gsize offsets[GST_VIDEO_MAX_PLANES] = { offset };
+	gint strides[GST_VIDEO_MAX_PLANES] = { stride };
+	GstBuffer *out = NULL;
+	GstVideoMeta *vm;
+
+	g_mutex_lock (&sb->lock);
+	if (sb->n_spare)
+		out = sb->spare[--sb->n_spare];
+	g_mutex_unlock (&sb->lock);
+	if (out)
+		return out;
+	out = gst_buffer_new ();
+	gst_buffer_append_memory (out, gst_memory_ref (sb->mem));
+	vm = gst_buffer_add_video_meta_full (out, GST_VIDEO_FRAME_FLAG_NONE, vformat,
+					     pi->width, pi->height, 1, offsets, strides);
+	GST_META_FLAG_SET (vm, GST_META_FLAG_POOLED);
+	g_atomic_int_inc (&sb->refcount);
+	gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (out), surface_buffers_quark, sb,
+				   surface_buffers_unref);
+	GST_MINI_OBJECT_CAST (out)->dispose = buffer_dispose;
+	return out;
+}
+
 static void
 surface_entry_free (gpointer data)
 {
 	SurfaceEntry *e = data;
+	SurfaceBuffers *sb = e->bufs;
+	GstBuffer *spare[SPARE_MAX];
+	guint i, n;
 
+	g_mutex_lock (&sb->lock);
+	sb->dead = TRUE;
+	n = sb->n_spare;
+	memcpy (spare, sb->spare, n * sizeof (spare[0]));
+	sb->n_spare = 0;
+	g_mutex_unlock (&sb->lock);
+	for (i = 0; i < n; i++)
+		gst_buffer_unref (spare[i]);	/* dead: freed, each drops its ref */
+	surface_buffers_unref (sb);
 	gst_memory_unref (e->mem);
 	g_free (e);
 }
@@ -540,11 +647,11 @@ surfaces_trim (GstGvtDmabufSrc *self, guint max)
 	}
 }
 
-/* The GstMemory of a queried surface: ours from an earlier frame when the
- * vGPU shows the same surface again, else a new one around a duplicate of
- * the library's fd. */
-static GstMemory *
-surface_memory (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
+/* The entry (GstMemory and buffers) of a queried surface: ours from an
+ * earlier frame when the vGPU shows the same surface again, else a new one
+ * around a duplicate of the library's fd. */
+static SurfaceEntry *
+surface_entry (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 		const struct gvtdmabuf_dmabuf *buf)
 {
 	struct gvtdmabuf_dmabuf own;
@@ -568,7 +675,7 @@ surface_memory (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 	if (e && same_surface (&e->plane, pi) && e->offset == buf->offset[0] &&
 	    e->st_dev == st.st_dev && e->st_ino == st.st_ino) {
 		e->last_use = ++self->use_counter;
-		return e->mem;
+		return e;
 	}
 	if (e)
 		g_hash_table_remove (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id));
@@ -598,6 +705,10 @@ surface_memory (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 	e = g_new0 (SurfaceEntry, 1);
 	e->plane = *pi;
 	e->mem = mem;
+	e->bufs = g_new0 (SurfaceBuffers, 1);
+	e->bufs->refcount = 1;
+	g_mutex_init (&e->bufs->lock);
+	e->bufs->mem = gst_memory_ref (mem);
 	e->is_dmabuf = buf->is_dmabuf;
 	e->offset = buf->offset[0];
 	e->st_dev = st.st_dev;
@@ -608,7 +719,7 @@ surface_memory (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 			  pi->width, pi->height, gvtdmabuf_modifier_name (pi->modifier),
 			  own.fd[0]);
 	surfaces_trim (self, self->cache_size);
-	return mem;
+	return e;
 }
 
 /*
@@ -1292,8 +1403,12 @@ wait_for_work (GstGvtDmabufSrc *self)
 			return WAKE_ERROR;
 		}
 		if (self->use_events && gst_poll_fd_can_read (self->poll, &self->event_pfd)) {
-			drain_event_fd (self);
 			self->want_frame = TRUE;
+			/* produce() drains it right before its query; drain it
+			 * here only when max-framerate holds the frame back,
+			 * or the next wait would return at once */
+			if (self->last_push && g_get_monotonic_time () < self->last_push + min_interval)
+				drain_event_fd (self);
 		}
 	}
 }
@@ -1303,14 +1418,18 @@ wait_for_work (GstGvtDmabufSrc *self)
 static GstClockTime
 running_time_now (GstGvtDmabufSrc *self)
 {
-	GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
-	GstClockTime now, base;
+	GstClockTime now = GST_CLOCK_TIME_NONE, base = 0;
 
-	if (!clock)
+	/* under the object lock the element's clock cannot go away: no
+	 * reference taken, one lock for clock and base time */
+	GST_OBJECT_LOCK (self);
+	if (GST_ELEMENT_CLOCK (self)) {
+		now = gst_clock_get_time (GST_ELEMENT_CLOCK (self));
+		base = GST_ELEMENT_CAST (self)->base_time;
+	}
+	GST_OBJECT_UNLOCK (self);
+	if (!GST_CLOCK_TIME_IS_VALID (now))
 		return GST_CLOCK_TIME_NONE;
-	now = gst_clock_get_time (clock);
-	base = gst_element_get_base_time (GST_ELEMENT (self));
-	gst_object_unref (clock);
 	return now >= base ? now - base : 0;
 }
 
@@ -1318,19 +1437,14 @@ static GstFlowReturn
 make_dmabuf_buffer (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 		    const struct gvtdmabuf_dmabuf *buf, GstBuffer **ret_buf)
 {
-	GstMemory *mem = surface_memory (self, pi, buf);
-	gsize offset[GST_VIDEO_MAX_PLANES] = { buf->offset[0] };
-	gint stride[GST_VIDEO_MAX_PLANES] = { (gint) buf->stride[0] };
-	GstBuffer *out;
+	SurfaceEntry *e = surface_entry (self, pi, buf);
 
-	if (!mem)
+	if (!e)
 		return GST_FLOW_ERROR;
-	out = gst_buffer_new ();
-	gst_buffer_append_memory (out, gst_memory_ref (mem));
-	gst_buffer_add_video_meta_full (out, GST_VIDEO_FRAME_FLAG_NONE,
-					GST_VIDEO_INFO_FORMAT (&self->vinfo),
-					pi->width, pi->height, 1, offset, stride);
-	*ret_buf = out;
+	/* the entry is this exact surface (same offset, stride, geometry):
+	 * a spare buffer's video meta describes it */
+	*ret_buf = surface_buffers_get (e->bufs, GST_VIDEO_INFO_FORMAT (&self->vinfo), pi,
+					buf->offset[0], (gint) buf->stride[0]);
 	return GST_FLOW_OK;
 }
 
@@ -1404,6 +1518,17 @@ make_system_buffer (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi
 }
 
 /* Look at the planes and, if the primary shows something, make a frame. */
+static gboolean
+drop_damage_meta (GstBuffer *buf, GstMeta **meta, gpointer user_data)
+{
+	(void) buf;
+	(void) user_data;
+	if ((*meta)->info->api == GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE &&
+	    ((GstVideoRegionOfInterestMeta *) *meta)->roi_type == damage_quark)
+		*meta = NULL;
+	return TRUE;
+}
+
 /* The damage the device reports (QEMU's Update/UpdateDMABUF; the sim: a
  * new frame is the whole surface) as GstVideoRegionOfInterestMeta of type
  * "damage": GStreamer has no damage meta of its own, and these pass
@@ -1419,8 +1544,11 @@ attach_damage (GstGvtDmabufSrc *self, GstBuffer *out, const struct gvtdmabuf_pla
 	struct gvtdmabuf_rect cur[DAMAGE_MAX], all[2 * DAMAGE_MAX];
 	gsize n_cur = 0, n = 0, i, j;
 
-	if (gvtdmabuf_device_get_damage (self->dev, cur, DAMAGE_MAX, &n_cur) < 0)
+	if (gvtdmabuf_device_get_damage (self->dev, cur, DAMAGE_MAX, &n_cur) < 0) {
+		/* none, also none that a reused buffer kept */
+		gst_buffer_foreach_meta (out, drop_damage_meta, NULL);
 		return;
+	}
 	for (i = 0; i < self->n_prev_damage + n_cur; i++) {
 		const struct gvtdmabuf_rect *r = i < self->n_prev_damage ?
 			&self->prev_damage[i] : &cur[i - self->n_prev_damage];
@@ -1436,20 +1564,38 @@ attach_damage (GstGvtDmabufSrc *self, GstBuffer *out, const struct gvtdmabuf_pla
 		all[0] = (struct gvtdmabuf_rect){ 0, 0, pi->width, pi->height };
 		n = 1;
 	}
-	for (i = 0; i < n; i++)
-		gst_buffer_add_video_region_of_interest_meta (out, "damage", (guint) MAX (all[i].x, 0),
-			(guint) MAX (all[i].y, 0), all[i].width, all[i].height);
-}
+	/* a reused buffer keeps its damage metas: update them in place when
+	 * there are as many, else make them anew */
+	{
+		GstVideoRegionOfInterestMeta *old[DAMAGE_MAX];
+		gsize n_old = 0;
+		gpointer state = NULL;
+		GstMeta *m;
 
-static gboolean
-drop_damage_meta (GstBuffer *buf, GstMeta **meta, gpointer user_data)
-{
-	(void) buf;
-	(void) user_data;
-	if ((*meta)->info->api == GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE &&
-	    ((GstVideoRegionOfInterestMeta *) *meta)->roi_type == g_quark_from_static_string ("damage"))
-		*meta = NULL;
-	return TRUE;
+		while ((m = gst_buffer_iterate_meta_filtered (out, &state,
+				GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+			GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+
+			if (roi->roi_type == damage_quark && !roi->params && n_old < DAMAGE_MAX &&
+			    GST_META_FLAG_IS_SET (m, GST_META_FLAG_POOLED))
+				old[n_old++] = roi;
+		}
+		if (n_old != n) {
+			gst_buffer_foreach_meta (out, drop_damage_meta, NULL);
+			n_old = 0;
+		}
+		for (i = 0; i < n; i++) {
+			GstVideoRegionOfInterestMeta *roi = n_old ? old[i] :
+				gst_buffer_add_video_region_of_interest_meta_id (out, damage_quark,
+					0, 0, 0, 0);
+
+			roi->x = (guint) MAX (all[i].x, 0);
+			roi->y = (guint) MAX (all[i].y, 0);
+			roi->w = all[i].width;
+			roi->h = all[i].height;
+			GST_META_FLAG_SET (&roi->meta, GST_META_FLAG_POOLED);
+		}
+	}
 }
 
 static GstFlowReturn
@@ -1527,12 +1673,15 @@ produce (GstGvtDmabufSrc *self, GstBuffer **ret_buf)
 			return GST_FLOW_CUSTOM_SUCCESS;
 	}
 
-	if (self->cursor != GST_GVT_DMABUF_SRC_CURSOR_NONE && !update_cursor (self))
-		return GST_FLOW_ERROR;
-	/* the cursor's dma-buf may have evicted the primary's borrowed one */
-	r = gvtdmabuf_device_get_dmabuf (self->dev, &pi, &buf);
-	if (r < 0)
-		return GST_FLOW_CUSTOM_SUCCESS;
+	if (self->cursor != GST_GVT_DMABUF_SRC_CURSOR_NONE) {
+		if (!update_cursor (self))
+			return GST_FLOW_ERROR;
+		/* the cursor's dma-buf may have evicted the primary's
+		 * borrowed one */
+		r = gvtdmabuf_device_get_dmabuf (self->dev, &pi, &buf);
+		if (r < 0)
+			return GST_FLOW_CUSTOM_SUCCESS;
+	}
 
 	if (self->out == OUT_DMABUF)
 		ret = make_dmabuf_buffer (self, &pi, buf, ret_buf);
@@ -1649,6 +1798,9 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 	GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
 	GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
 	GstPushSrcClass *pushsrc_class = GST_PUSH_SRC_CLASS (klass);
+
+	surface_buffers_quark = g_quark_from_static_string ("gvtdmabufsrc-surface-buffers");
+	damage_quark = g_quark_from_static_string ("damage");
 	const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
 				  GST_PARAM_MUTABLE_READY;
 	GstCaps *caps;
