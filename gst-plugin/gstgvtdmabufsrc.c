@@ -224,6 +224,7 @@ typedef struct {
 	guint32 offset;		/* where the surface starts in the fd */
 	dev_t st_dev;		/* the library's fd when we wrapped it */
 	ino_t st_ino;
+	guint64 checked_misses;	/* the library's cache misses when last checked */
 	guint64 last_use;
 } SurfaceEntry;
 
@@ -655,13 +656,26 @@ surface_entry (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 		const struct gvtdmabuf_dmabuf *buf)
 {
 	struct gvtdmabuf_dmabuf own;
+	struct gvtdmabuf_cache_stats cs;
 	SurfaceEntry *e;
 	GstMemory *mem;
 	struct stat st;
 	int r;
 
+	/* No export since this entry was last checked (the library counts
+	 * every export as a miss): the library still holds the fd that we
+	 * checked, no fstat needed. */
+	gvtdmabuf_device_get_cache_stats (self->dev, &cs);
+	e = g_hash_table_lookup (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id));
+	if (e && e->checked_misses == cs.misses && same_surface (&e->plane, pi) &&
+	    e->offset == buf->offset[0]) {
+		e->last_use = ++self->use_counter;
+		return e;
+	}
+
 	/* The library's fd for this id: the same file as the one we wrapped
-	 * while its cache holds it (one fstat per frame).  A different file
+	 * while its cache holds it (an fstat once anything was exported
+	 * since the last check).  A different file
 	 * is a re-export or another surface under a recycled id (the sim
 	 * recycles ids of surfaces it forgot, even while we hold their fds):
 	 * either way a new memory is the safe answer. */
@@ -671,9 +685,9 @@ surface_entry (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 			 g_strerror (errno)), (NULL));
 		return NULL;
 	}
-	e = g_hash_table_lookup (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id));
 	if (e && same_surface (&e->plane, pi) && e->offset == buf->offset[0] &&
 	    e->st_dev == st.st_dev && e->st_ino == st.st_ino) {
+		e->checked_misses = cs.misses;
 		e->last_use = ++self->use_counter;
 		return e;
 	}
@@ -713,6 +727,7 @@ surface_entry (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 	e->offset = buf->offset[0];
 	e->st_dev = st.st_dev;
 	e->st_ino = st.st_ino;
+	e->checked_misses = cs.misses;
 	e->last_use = ++self->use_counter;
 	g_hash_table_insert (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id), e);
 	GST_DEBUG_OBJECT (self, "new surface %u: %ux%u %s, fd %d", pi->dmabuf_id,
