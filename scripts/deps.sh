@@ -14,7 +14,7 @@ build_pkgs=(
 	libegl-dev libgles-dev
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 	# gvt-streamd
-	libpipewire-0.3-dev libsystemd-dev
+	libpipewire-0.3-dev libsystemd-dev libgudev-1.0-dev
 	# gvt-streamd's RTSP server
 	libgstrtspserver-1.0-dev
 )

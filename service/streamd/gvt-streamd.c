@@ -20,6 +20,9 @@
 #ifdef HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
+#ifdef HAVE_GUDEV
+#include <gudev/gudev.h>
+#endif
 
 #include <gvt-dmabuf/gvt-dmabuf.h>
 
@@ -54,6 +57,11 @@ struct daemon {
 	GHashTable *found_vms;	/* qemu: devices that discovery started */
 	GHashTable *removed;	/* device -> struct removed_vgpu *: waiting to return */
 	guint rescan_source;
+#ifdef HAVE_GUDEV
+	GUdevClient *udev;	/* mdev uevents, when udevd runs */
+#endif
+	guint uevent_source;	/* an mdev rescan due to a uevent */
+	char *uevent_why;	/* what it was, for the log */
 	GDBusNodeInfo *introspection;
 	guint owner_id;
 	guint registration_id;
@@ -305,21 +313,21 @@ static void rescan_vms(struct daemon *d)
 }
 
 /*
- * Discovery of mdev vGPUs.  sysfs sends no inotify events for devices
- * that appear, and udev's netlink needs udevd: the list is read again every
- * rescan-interval seconds (cheap: a readdir, no device is opened).
+ * Discovery of mdev vGPUs: a readdir of /sys/bus/mdev/devices, no device
+ * is opened.  sysfs sends no inotify events for devices that appear, so
+ * it runs on udev's events (mdev_uevents_start()) where udevd runs, and
+ * every rescan-interval seconds in any case (containers, initramfs
+ * without udevd).  WHY names what started it, for the log.
  */
-static gboolean rescan(gpointer user)
+static void rescan_mdevs(struct daemon *d, const char *why)
 {
-	struct daemon *d = user;
 	struct gvtdmabuf_mdev_info *list = NULL;
 	size_t n = 0;
 	GHashTableIter it;
 	gpointer key, value;
 
-	rescan_vms(d);
 	if (!d->cfg->discover_mdev || gvtdmabuf_list_mdevs(NULL, false, &list, &n) < 0)
-		return G_SOURCE_CONTINUE;
+		return;
 	for (size_t i = 0; i < n; i++)
 		if (!g_hash_table_contains(d->vgpus, list[i].uuid)) {
 			const struct streamd_vgpu_config *vc = streamd_config_find(d->cfg, list[i].uuid);
@@ -327,8 +335,9 @@ static gboolean rescan(gpointer user)
 			if (vc && !vc->enabled)
 				continue;
 			if (!g_hash_table_contains(d->failed, list[i].uuid))
-				slog(G_LOG_LEVEL_MESSAGE, "discovery", list[i].uuid, "%s: vGPU appeared (%s)",
-				     list[i].uuid, list[i].type_id);
+				slog(G_LOG_LEVEL_MESSAGE, "discovery", list[i].uuid,
+				     "%s: vGPU appeared (%s; found by %s)", list[i].uuid,
+				     list[i].type_id, why);
 			vgpu_start_device(d, list[i].uuid, NULL, NULL);
 		}
 	/* A removed mdev: its capture ends (the element sees the device
@@ -340,7 +349,8 @@ static gboolean rescan(gpointer user)
 		for (size_t i = 0; !found && i < n; i++)
 			found = !strcmp(list[i].uuid, key);
 		if (!found) {
-			slog(G_LOG_LEVEL_MESSAGE, "discovery", key, "%s: vGPU removed", (char *)key);
+			slog(G_LOG_LEVEL_MESSAGE, "discovery", key, "%s: vGPU removed (found by %s)",
+			     (char *)key, why);
 			g_hash_table_iter_remove(&it);
 		}
 	}
@@ -354,11 +364,83 @@ static gboolean rescan(gpointer user)
 			g_hash_table_iter_remove(&it);
 	}
 	free(list);
+}
+
+static gboolean rescan(gpointer user)
+{
+	struct daemon *d = user;
+
+	rescan_vms(d);
+	rescan_mdevs(d, "the rescan");
 	return G_SOURCE_CONTINUE;
+}
+
+static gboolean uevent_rescan(gpointer user)
+{
+	struct daemon *d = user;
+
+	d->uevent_source = 0;
+	rescan_mdevs(d, d->uevent_why);
+	g_clear_pointer(&d->uevent_why, g_free);
+	return G_SOURCE_REMOVE;
+}
+
+#ifdef HAVE_GUDEV
+/*
+ * An mdev is usable once its driver is bound (the "bind" event follows
+ * "add" after the vendor driver's probe registered the VFIO device); it
+ * is gone at "unbind"/"remove".  One rescan for a burst of events.
+ */
+static void on_uevent(GUdevClient *client, const char *action, GUdevDevice *dev, gpointer user)
+{
+	struct daemon *d = user;
+	const char *name = g_udev_device_get_name(dev);
+
+	(void)client;
+	if (strcmp(action, "bind") && strcmp(action, "unbind") && strcmp(action, "remove"))
+		return;
+	slog(G_LOG_LEVEL_DEBUG, "discovery", name, "%s: udev %s (mdev)", name, action);
+	if (!d->uevent_why)
+		d->uevent_why = g_strdup_printf("udev %s", action);
+	if (!d->uevent_source)
+		d->uevent_source = g_idle_add(uevent_rescan, d);
+}
+
+static bool udevd_runs(void)
+{
+	/* udevd's control socket, which libudev's own check looked for */
+	return g_file_test("/run/udev/control", G_FILE_TEST_EXISTS);
+}
+#endif
+
+/* Listen to udev's mdev events (once, at start). */
+static void mdev_uevents_start(struct daemon *d)
+{
+#ifdef HAVE_GUDEV
+	static const char *const subsystems[] = { "mdev", NULL };
+
+	if (!d->cfg->discover_mdev || d->udev)
+		return;
+	d->udev = g_udev_client_new(subsystems);
+	g_signal_connect(d->udev, "uevent", G_CALLBACK(on_uevent), d);
+	if (udevd_runs())
+		slog(G_LOG_LEVEL_MESSAGE, "discovery", NULL,
+		     "mdev hotplug: udev events, and a rescan every %u s", d->cfg->rescan_interval);
+	else
+		slog(G_LOG_LEVEL_MESSAGE, "discovery", NULL,
+		     "mdev hotplug: no udevd runs (no /run/udev/control), so a rescan every %u s "
+		     "finds them; udev events are taken if udevd starts", d->cfg->rescan_interval);
+#else
+	if (d->cfg->discover_mdev)
+		slog(G_LOG_LEVEL_MESSAGE, "discovery", NULL,
+		     "mdev hotplug: a rescan every %u s (built without libgudev)",
+		     d->cfg->rescan_interval);
+#endif
 }
 
 static void apply_config(struct daemon *d)
 {
+	mdev_uevents_start(d);
 	for (guint i = 0; i < d->cfg->vgpus->len; i++) {
 		const struct streamd_vgpu_config *vc = d->cfg->vgpus->pdata[i];
 
@@ -656,6 +738,12 @@ int main(int argc, char **argv)
 	g_hash_table_destroy(d.found_vms);
 	if (d.rescan_source)
 		g_source_remove(d.rescan_source);
+	if (d.uevent_source)
+		g_source_remove(d.uevent_source);
+	g_free(d.uevent_why);
+#ifdef HAVE_GUDEV
+	g_clear_object(&d.udev);
+#endif
 	if (d.owner_id)
 		g_bus_unown_name(d.owner_id);
 	if (d.bus) {
