@@ -34,6 +34,9 @@ packages=(
 	gstreamer1.0-gl ffmpeg libegl-mesa0 libgl1-mesa-dri mesa-utils
 	pipewire pipewire-bin wireplumber pipewire-v4l2 gstreamer1.0-pipewire
 	dbus dbus-daemon
+	# OBS Studio 30.2 headless (service test obs-studio): its camera source
+	# (obs-plugins), Xvfb, the camera portal and its Access backend
+	obs-studio obs-plugins xvfb xdg-desktop-portal xdg-desktop-portal-gtk
 	# a nested QEMU with the D-Bus display (needs OpenGL for ui-dbus)
 	qemu-system-x86 qemu-system-modules-opengl
 )
