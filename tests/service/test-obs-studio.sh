@@ -138,7 +138,7 @@ grep -q "PipeWire node $NODE" "$T/streamd.log" && ok "gvt-streamd publishes $NOD
 touch "$T/go"
 for i in $(seq 300); do [ -e "$T/obs.rc" ] && break; sleep 0.1; done
 log=$(ls "$C"/logs/*.txt 2>/dev/null | head -n1)
-ver=$(sed -n 's/.*OBS \([0-9][0-9.]*\).*(linux)$/\1/p' "$log" 2>/dev/null | head -n1)
+ver=$(sed -n 's/.*: OBS \([^ ]*\) (linux)$/\1/p' "$log" 2>/dev/null | head -n1)
 if [ -n "$log" ] && grep -q "\[camera-portal\] Successfully accessed cameras" "$log"; then
 	ok "OBS ${ver:-?} got the cameras from the Camera portal (xdg-desktop-portal $(chroot "$root" dpkg-query -W -f='${Version}' xdg-desktop-portal 2>/dev/null))"
 else
