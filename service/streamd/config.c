@@ -33,9 +33,9 @@ static const struct key_desc daemon_keys[] = {
 	{ "rtsp-users", KEY_STRING },
 	{ "tls-certificate", KEY_STRING },
 	{ "tls-key", KEY_STRING },
-	/* Planned for WebRTC (issue 11): known, refused. */
-	{ "webrtc-address", KEY_RESERVED, .reserved_for = "the WebRTC server" },
-	{ "webrtc-port", KEY_RESERVED, .reserved_for = "the WebRTC server" },
+	{ "webrtc-address", KEY_STRING },
+	{ "webrtc-port", KEY_UINT, 0, 65535 },
+	{ "webrtc-token", KEY_STRING },
 	{ NULL }
 };
 
@@ -233,6 +233,8 @@ void streamd_config_free(struct streamd_config *cfg)
 		return;
 	g_free(cfg->path);
 	g_free(cfg->rtsp_address);
+	g_free(cfg->webrtc_address);
+	g_free(cfg->webrtc_token);
 	if (cfg->rtsp_users)
 		g_ptr_array_unref(cfg->rtsp_users);
 	g_clear_object(&cfg->tls_certificate);
@@ -354,6 +356,48 @@ static bool check_rtsp_address(const struct streamd_config *cfg, const struct or
 			  !cfg->rtsp_users && !cfg->tls_certificate ?
 			  "set [daemon] rtsp-users, tls-certificate and tls-key" :
 			  !cfg->rtsp_users ? "set [daemon] rtsp-users" :
+			  "set [daemon] tls-certificate and tls-key");
+		return false;
+	}
+	return true;
+}
+
+/* The same rule for the WebRTC server: on the network only with a token
+ * and TLS (https and wss). */
+static bool check_webrtc(const struct streamd_config *cfg, const struct origin *o,
+			 GHashTable *cmdline, GError **error)
+{
+	const char *addr = cfg->webrtc_address;
+	g_autofree char *at = where(o, cmdline, "daemon", "webrtc-address");
+	g_autofree char *at_t = where(o, cmdline, "daemon", "webrtc-token");
+	g_autoptr(GInetAddress) ia = g_inet_address_new_from_string(addr);
+
+	if (cfg->webrtc_token) {
+		for (const char *c = cfg->webrtc_token; *c; c++) {
+			if (!g_ascii_isalnum(*c) && !strchr("-._~", *c)) {
+				CFG_ERROR(error, "%s: the token may only have letters, digits and - . _ ~ "
+					  "(it goes into URLs as ?token=TOKEN)", at_t);
+				return false;
+			}
+		}
+		if (!*cfg->webrtc_token) {
+			CFG_ERROR(error, "%s: the token is empty (remove the key for no token)", at_t);
+			return false;
+		}
+	}
+	if (!ia) {
+		CFG_ERROR(error, "%s: '%s' is not an IP address (e.g. 127.0.0.1 or ::1)", at, addr);
+		return false;
+	}
+	if (!g_inet_address_get_is_loopback(ia) && (!cfg->webrtc_token || !cfg->tls_certificate)) {
+		CFG_ERROR(error, "%s: refusing to listen on '%s', which is not a loopback address: "
+			  "WebRTC on the network needs a token and TLS, and %s "
+			  "(%s; or use 127.0.0.1 or ::1, and an SSH tunnel for remote viewers)", at, addr,
+			  !cfg->webrtc_token && !cfg->tls_certificate ? "neither is configured" :
+			  !cfg->webrtc_token ? "no token is configured" : "TLS is not configured",
+			  !cfg->webrtc_token && !cfg->tls_certificate ?
+			  "set [daemon] webrtc-token, tls-certificate and tls-key" :
+			  !cfg->webrtc_token ? "set [daemon] webrtc-token" :
 			  "set [daemon] tls-certificate and tls-key");
 		return false;
 	}
@@ -548,6 +592,15 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 		}
 	}
 	if (!check_rtsp_address(cfg, &o, cmdline, error))
+		goto error;
+	cfg->webrtc_port = get_uint(kf, "daemon", "webrtc-port", 8080);
+	cfg->webrtc_address = g_key_file_get_string(kf, "daemon", "webrtc-address", NULL);
+	if (!cfg->webrtc_address)
+		cfg->webrtc_address = g_strdup("127.0.0.1");
+	cfg->webrtc_token = g_key_file_get_string(kf, "daemon", "webrtc-token", NULL);
+	if (cfg->webrtc_token)
+		g_strstrip(cfg->webrtc_token);
+	if (!check_webrtc(cfg, &o, cmdline, error))
 		goto error;
 	if (o.lines)
 		g_hash_table_unref(o.lines);

@@ -34,6 +34,9 @@ struct streamd_config {
 	char *rtsp_address;	/* an IP literal; non-loopback only with users and TLS */
 	unsigned int rtsp_port;	/* 0: any free port */
 	GPtrArray *rtsp_users;	/* user, password, user, ...; NULL: no authentication */
+	char *webrtc_address;	/* an IP literal; non-loopback only with a token and TLS */
+	unsigned int webrtc_port;	/* 0: any free port */
+	char *webrtc_token;	/* ?token= every request needs; NULL: none */
 	GTlsCertificate *tls_certificate;	/* with its key; NULL: no TLS */
 	GPtrArray *vgpus;	/* struct streamd_vgpu_config * */
 };
