@@ -69,6 +69,8 @@ struct streamd_webrtc_mount {
 	char *name;
 	GPtrArray *viewers;	/* struct viewer * (a ref each), main thread */
 	guint64 viewers_total;
+	guint64 inputs;		/* input messages from every viewer */
+	guint64 inputs_refused;
 	guint next_id;
 };
 
@@ -294,7 +296,9 @@ static void input_main(struct viewer *v, char *msg)
 	if (!v->m)
 		return;
 	v->inputs++;
+	v->m->inputs++;
 	if (!streamd_input_message(v->m->vgpu, NULL, msg, &err)) {
+		v->m->inputs_refused++;
 		if (v->inputs <= 3 || g_error_matches(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
 			slog(G_LOG_LEVEL_DEBUG, "webrtc", v->m->device, "%s: viewer %u: input refused: %s",
 			     v->m->path, v->id, err->message);
@@ -931,4 +935,6 @@ void streamd_webrtc_mount_status(struct streamd_webrtc_mount *m, GVariantBuilder
 	g_variant_builder_add(b, "{sv}", "webrtc-connected", g_variant_new_uint32(connected));
 	g_variant_builder_add(b, "{sv}", "webrtc-viewers-total", g_variant_new_uint64(m->viewers_total));
 	g_variant_builder_add(b, "{sv}", "webrtc-units", g_variant_new_uint64(units));
+	g_variant_builder_add(b, "{sv}", "webrtc-inputs", g_variant_new_uint64(m->inputs));
+	g_variant_builder_add(b, "{sv}", "webrtc-inputs-refused", g_variant_new_uint64(m->inputs_refused));
 }

@@ -34,8 +34,9 @@ struct streamd_webrtc_mount *streamd_webrtc_mount_create(struct streamd_webrtc *
 							 const struct streamd_vgpu_config *cfg,
 							 GError **error);
 void streamd_webrtc_mount_destroy(struct streamd_webrtc_mount *m);
-/* Adds webrtc-url, webrtc-viewers (signalling open), webrtc-connected
- * (ICE connected), webrtc-viewers-total and webrtc-units to an a{sv}. */
+/* Adds webrtc-url, webrtc-token-needed, webrtc-viewers (signalling open),
+ * webrtc-connected (ICE connected), webrtc-viewers-total, webrtc-units,
+ * webrtc-inputs and webrtc-inputs-refused to an a{sv}. */
 void streamd_webrtc_mount_status(struct streamd_webrtc_mount *m, GVariantBuilder *b);
 
 #endif

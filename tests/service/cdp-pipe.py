@@ -14,6 +14,10 @@
 #     --between CMD       shell command run after each visit's about:blank
 #     --screenshot PNG    after the first visit's frames, the page as PNG
 #     --eval JS           after the first visit's frames, print its value
+#     --key CODE          then press and release a key (Input.dispatchKeyEvent,
+#                         e.g. KeyA) and click the page's centre
+#     --eval2 JS          then evaluate this too (printed as "eval2 VALUE")
+#     --wait-console TEXT then wait (10 s) for a console line holding TEXT
 #
 # Prints, per visit, "visit I" and then every console line of the page
 # ("console TEXT"), and "timeout" if the frames did not come; "eval VALUE";
@@ -123,6 +127,9 @@ def main():
     ap.add_argument("--between")
     ap.add_argument("--screenshot")
     ap.add_argument("--eval")
+    ap.add_argument("--key")
+    ap.add_argument("--eval2")
+    ap.add_argument("--wait-console")
     a = ap.parse_args()
 
     b = Browser(a.chromium, a.user_data_dir)
@@ -158,6 +165,32 @@ def main():
             if visit == 1 and a.eval:
                 r = b.call("Runtime.evaluate", {"expression": a.eval, "returnByValue": True})
                 print("eval " + json.dumps(r.get("result", {}).get("value")), flush=True)
+            if visit == 1 and a.key:
+                key = a.key[3:].lower() if a.key.startswith("Key") else ""
+                for t in ("keyDown", "keyUp"):
+                    b.call("Input.dispatchKeyEvent", {"type": t, "code": a.key, "key": key,
+                                                      "text": key if t == "keyDown" else ""})
+                for t in ("mouseMoved", "mousePressed", "mouseReleased"):
+                    b.call("Input.dispatchMouseEvent", {"type": t, "x": 640, "y": 400,
+                                                        "button": "left" if t != "mouseMoved" else "none",
+                                                        "clickCount": 1})
+                print("input sent", flush=True)
+            if visit == 1 and a.eval2:
+                r = b.call("Runtime.evaluate", {"expression": a.eval2, "returnByValue": True})
+                print("eval2 " + json.dumps(r.get("result", {}).get("value")), flush=True)
+            if visit == 1 and a.wait_console:
+                deadline = time.monotonic() + 10
+                while True:
+                    ev = b.event(max(0.0, deadline - time.monotonic()))
+                    if ev is None:
+                        print("timeout waiting for " + a.wait_console, flush=True)
+                        break
+                    if ev.get("method") == "Runtime.consoleAPICalled":
+                        text = console_text(ev)
+                        if not text.startswith("GVT-FRAME "):
+                            print("console " + text, flush=True)
+                        if a.wait_console in text:
+                            break
             b.call("Page.navigate", {"url": "about:blank"})
             b.events.clear()
             if a.between:

@@ -10,8 +10,10 @@
 #    code from each presented frame (its CRC checked, so only real decoded
 #    pictures count) and logs GVT-FRAME <n> <latency>; the frame numbers
 #    increase and the latencies are measured (clock offset known); the
-#    page says "view only" (no input allowed); a screenshot of the page
-#    goes to the log directory;
+#    page says "view only" (no input allowed) and sends nothing for a
+#    DevTools key and click, while a message put on its data channel by
+#    hand reaches the daemon and is refused back to the page; a screenshot
+#    of the page goes to the log directory;
 #  - status (GetStatus, gvt-dmabuf status) shows the page's URL and viewers;
 #  - ten browser visit/leave cycles end every viewer and leave the
 #    daemon's fd count and RSS flat.
@@ -142,7 +144,8 @@ FRAMES=60
 rm -f "$SHOT"
 python3 "$HERE/cdp-pipe.py" --user-data-dir "$T/chromium" --frames $FRAMES --timeout 40 \
 	--screenshot "$SHOT" --eval 'document.getElementById("mode").textContent' \
-	--between "sleep 0.2" "$URL" >"$T/visit.log" 2>&1
+	--key KeyA --eval2 'input.send(JSON.stringify({type: "key", code: "KeyB", down: true})), input.readyState' \
+	--wait-console GVT-INPUT-ERROR "$URL" >"$T/visit.log" 2>&1
 rc=$?
 grep '^console GVT-FRAME ' "$T/visit.log" | awk '{ print $3, $4 }' >"$T/frames"
 n=$(wc -l <"$T/frames")
@@ -164,6 +167,13 @@ fi
 	fail "latency measured for only $measured of $n frames"
 grep -q '^eval "view only"' "$T/visit.log" && ok "the page says view only (input not allowed)" ||
 	fail "the page's mode: $(grep '^eval' "$T/visit.log")"
+# A key and a click from DevTools: the view-only page sends nothing.  A
+# message put on the data channel by hand reaches the daemon, which
+# refuses it (input.c: view only) and tells the page.
+grep -q '^input sent' "$T/visit.log" && grep -q '^eval2 "open"' "$T/visit.log" &&
+	grep -q '^console GVT-INPUT-ERROR .*view only' "$T/visit.log" &&
+	ok "a message on the data channel is refused and the page told: $(sed -n 's/^console GVT-INPUT-ERROR //p' "$T/visit.log" | head -1)" ||
+	fail "input over the data channel: $(grep -E '^(input|eval2|console GVT-INPUT|timeout)' "$T/visit.log")"
 [ -s "$SHOT" ] && [ "$(head -c 8 "$SHOT" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ] &&
 	ok "screenshot of the page: $SHOT" || fail "no screenshot at $SHOT"
 grep -q "/Desk: viewer 1 (127.0.0.1) connected" "$T/streamd.log" &&
@@ -182,6 +192,9 @@ wait_idle() {	# up to 10 s for the viewers to go
 wait_idle && [ "$(field webrtc-viewers-total)" = 1 ] && [ "$(field webrtc-url)" = "$BASE/Desk" ] &&
 	ok "status: webrtc-url $BASE/Desk, the viewer ended (1 seen, 0 now)" ||
 	fail "status after the visit: $(status)"
+[ "$(field webrtc-inputs)" = 1 ] && [ "$(field webrtc-inputs-refused)" = 1 ] &&
+	ok "status: 1 input message (the hand-made one), refused: nothing from the view-only page's key and click" ||
+	fail "input messages: $(field webrtc-inputs), refused $(field webrtc-inputs-refused) (want 1 and 1)"
 if [ -n "${GVT_DMABUF_TOOL:-}" ]; then
 	"$GVT_DMABUF_TOOL" status --session >"$T/st" 2>&1
 	grep -qF "WebRTC $BASE/Desk?token=..., 0 viewers (0 connected)" "$T/st" &&
