@@ -16,7 +16,9 @@
 #    of the page goes to the log directory;
 #  - status (GetStatus, gvt-dmabuf status) shows the page's URL and viewers;
 #  - ten browser visit/leave cycles end every viewer and leave the
-#    daemon's fd count and RSS flat.
+#    daemon's fd count and RSS flat;
+#  - with TLS (openssl's certificate): 0.0.0.0 accepted with a token, the
+#    page over https and the WebSocket over wss (curl), no plain http.
 #
 # Usage: test-webrtc.sh PATH/TO/gvt-streamd
 # (GVT_TEST_LOG_DIR: where the screenshot goes; GVT_DMABUF_TOOL: the tool)
@@ -30,7 +32,7 @@ RSS_CYCLES_KIB=4096
 
 . "$HERE/test-lib.sh"
 if [ -z "${GVT_WEBRTC_IN_SESSION:-}" ]; then
-	need_programs dbus-run-session gdbus gst-inspect-1.0 chromium python3 curl
+	need_programs dbus-run-session gdbus gst-inspect-1.0 chromium python3 curl openssl
 	need_elements webrtcbin nicesrc rtph264pay sctpenc x264enc
 	export GVT_WEBRTC_IN_SESSION=1
 	exec dbus-run-session -- "$0" "$@"
@@ -117,9 +119,11 @@ rss() { awk '/^VmRSS:/ { print $2 }' /proc/$SDPID/status; }
 
 # ---- refusals, by curl ----
 code() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$@"; }
-wscode() {	# URL [HEADER]: the answer to a WebSocket upgrade
+wscode() {	# URL [HEADER [CURL-OPTIONS...]]: the answer to a WebSocket upgrade
+	local url=$1 hdr=${2:-}
+	shift $(($# < 2 ? $# : 2))
 	code -H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' \
-		-H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' ${2:+-H "$2"} "$1"
+		-H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' ${hdr:+-H "$hdr"} "$@" "$url"
 }
 check_code() {	# WHAT WANT GOT
 	[ "$3" = "$2" ] && ok "$1: $3" || fail "$1: $3, not $2"
@@ -238,6 +242,38 @@ kill -TERM $SDPID
 wait $SDPID
 rc=$?
 [ $rc -eq 0 ] && ok "SIGTERM: clean exit" || fail "SIGTERM: exit $rc: $(tail -5 "$T/streamd.log")"
+
+# ---- TLS: https and wss, and the network rule met ----
+# (-m 1: curl keeps an upgraded connection, or a plain one the TLS port
+# never answers, open until its time limit; the status is known before.)
+if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" >"$T/openssl.log" 2>&1; then
+	printf '[daemon]\nwebrtc-address = 0.0.0.0\nwebrtc-token = %s\ntls-certificate = %s\ntls-key = %s\n' \
+		"$TOKEN" "$T/cert.pem" "$T/key.pem" >"$T/net.conf"
+	"$SD" --check --config "$T/net.conf" >"$T/out" 2>&1 &&
+		ok "webrtc-address 0.0.0.0 accepted with a token and TLS" ||
+		fail "0.0.0.0 with a token and TLS refused: $(cat "$T/out")"
+	sed -e "s|^stun-server.*|tls-certificate = $T/cert.pem\ntls-key = $T/key.pem|" \
+		"$T/streamd.conf" >"$T/tls.conf"
+	G_MESSAGES_DEBUG= "$SD" --user --config "$T/tls.conf" >"$T/tls.log" 2>&1 &
+	SDPID=$!
+	pids+=($SDPID)
+	PORT=
+	for i in $(seq 100); do
+		PORT=$(sed -n 's/.*WebRTC server listening on 127\.0\.0\.1 port \([0-9]*\) (https, wss.*/\1/p' "$T/tls.log")
+		[ -n "$PORT" ] && grep -q "WebRTC page https://127.0.0.1:$PORT/Desk" "$T/tls.log" && break
+		sleep 0.1
+	done
+	TBASE=https://127.0.0.1:$PORT
+	check_code "https page with the token" 200 "$(code --cacert "$T/cert.pem" "$TBASE/Desk?token=$TOKEN")"
+	check_code "https page without a token" 403 "$(code --cacert "$T/cert.pem" "$TBASE/Desk")"
+	check_code "wss upgrade with the token" 101 "$(wscode "$TBASE/Desk/ws?token=$TOKEN" "X-Test: 1" --cacert "$T/cert.pem" -m 1)"
+	check_code "plain http on the TLS port" 000 "$(code -m 1 "http://127.0.0.1:$PORT/Desk?token=$TOKEN")"
+	kill -TERM $SDPID
+	wait $SDPID
+else
+	echo "# openssl cannot make a certificate here: TLS not checked ($(head -1 "$T/openssl.log"))"
+fi
 echo "# wall time $(( ($(date +%s%N) - t_start) / 1000000 )) ms"
 echo "# $fails failed"
 [ $fails -eq 0 ]
