@@ -14,6 +14,8 @@
 #     --between CMD       shell command run after each visit's about:blank
 #     --screenshot PNG    after the first visit's frames, the page as PNG
 #     --eval JS           after the first visit's frames, print its value
+#     --during CMD        then run this shell command ("during" printed) and
+#                         wait for as many frames again (a reconnect)
 #     --key CODE          then press and release a key (Input.dispatchKeyEvent,
 #                         e.g. KeyA) and click the page's centre
 #     --eval2 JS          then evaluate this too (printed as "eval2 VALUE")
@@ -116,6 +118,24 @@ def console_text(ev):
     return " ".join(str(a.get("value", a.get("description", ""))) for a in ev["params"].get("args", []))
 
 
+def wait_frames(b, n, timeout):
+    frames = 0
+    deadline = time.monotonic() + timeout
+    while frames < n:
+        ev = b.event(max(0.0, deadline - time.monotonic()))
+        if ev is None:
+            print("timeout", flush=True)
+            return
+        if ev.get("method") == "Runtime.consoleAPICalled":
+            text = console_text(ev)
+            print("console " + text, flush=True)
+            frames += text.startswith("GVT-FRAME ")
+        elif ev.get("method") == "Runtime.exceptionThrown":
+            d = ev["params"]["exceptionDetails"]
+            print("console EXCEPTION " + d.get("exception", {}).get("description", d.get("text", "")),
+                  flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("url")
@@ -128,6 +148,7 @@ def main():
     ap.add_argument("--screenshot")
     ap.add_argument("--eval")
     ap.add_argument("--key")
+    ap.add_argument("--during")
     ap.add_argument("--eval2")
     ap.add_argument("--wait-console")
     a = ap.parse_args()
@@ -143,25 +164,15 @@ def main():
         for visit in range(1, a.visits + 1):
             print("visit %d" % visit, flush=True)
             b.call("Page.navigate", {"url": a.url})
-            frames = 0
-            deadline = time.monotonic() + a.timeout
-            while frames < a.frames:
-                ev = b.event(max(0.0, deadline - time.monotonic()))
-                if ev is None:
-                    print("timeout", flush=True)
-                    break
-                if ev.get("method") == "Runtime.consoleAPICalled":
-                    text = console_text(ev)
-                    print("console " + text, flush=True)
-                    frames += text.startswith("GVT-FRAME ")
-                elif ev.get("method") == "Runtime.exceptionThrown":
-                    d = ev["params"]["exceptionDetails"]
-                    print("console EXCEPTION " + d.get("exception", {}).get("description", d.get("text", "")),
-                          flush=True)
+            wait_frames(b, a.frames, a.timeout)
             if visit == 1 and a.screenshot:
                 shot = b.call("Page.captureScreenshot", {"format": "png"})
                 with open(a.screenshot, "wb") as f:
                     f.write(base64.b64decode(shot["data"]))
+            if visit == 1 and a.during:
+                subprocess.run(a.during, shell=True, check=False)
+                print("during", flush=True)
+                wait_frames(b, a.frames, a.timeout)
             if visit == 1 and a.eval:
                 r = b.call("Runtime.evaluate", {"expression": a.eval, "returnByValue": True})
                 print("eval " + json.dumps(r.get("result", {}).get("value")), flush=True)

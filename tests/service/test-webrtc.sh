@@ -6,7 +6,8 @@
 #  - the page and its WebSocket: a missing or wrong ?token= is 403, an
 #    unknown vGPU 404, a WebSocket from another origin 403 (curl), and the
 #    daemon serves on afterwards;
-#  - the browser plays the stream: the page reads the guest model's block
+#  - the browser plays the stream, and again after a reload that restarts
+#    the vGPU (the page reconnects by itself): the page reads the guest model's block
 #    code from each presented frame (its CRC checked, so only real decoded
 #    pictures count) and logs GVT-FRAME <n> <latency>; the frame numbers
 #    increase and the latencies are measured (clock offset known); the
@@ -148,10 +149,13 @@ FRAMES=60
 rm -f "$SHOT"
 python3 "$HERE/cdp-pipe.py" --user-data-dir "$T/chromium" --frames $FRAMES --timeout 40 \
 	--screenshot "$SHOT" --eval 'document.getElementById("mode").textContent' \
+	--during "sed -i 's/^encoder = x264enc/&\\nbitrate = 3000/' '$T/streamd.conf' && kill -HUP $SDPID" \
 	--key KeyA --eval2 'input.send(JSON.stringify({type: "key", code: "KeyB", down: true})), input.readyState' \
 	--wait-console GVT-INPUT-ERROR "$URL" >"$T/visit.log" 2>&1
 rc=$?
-grep '^console GVT-FRAME ' "$T/visit.log" | awk '{ print $3, $4 }' >"$T/frames"
+# Before the reload; after it the vGPU starts again (its guest from frame 0).
+sed '/^during$/q' "$T/visit.log" | grep '^console GVT-FRAME ' | awk '{ print $3, $4 }' >"$T/frames"
+after=$(sed '1,/^during$/d' "$T/visit.log" | grep -c '^console GVT-FRAME ')
 n=$(wc -l <"$T/frames")
 read -r incr first last < <(awk '
 	{ if (NR > 1 && $1 <= prev) bad = 1; prev = $1; if (NR == 1) first = $1 }
@@ -169,6 +173,13 @@ fi
 [ "$measured" -ge $((n - 10)) ] && [ "$measured" -gt 0 ] &&
 	ok "latency measured for $measured of $n frames (median $median ms, a figure only)" ||
 	fail "latency measured for only $measured of $n frames"
+# A reload that restarts the vGPU closes the page's signalling: the page
+# reconnects by itself and plays again.
+connects=$(grep -c "/Desk: viewer 1 (127.0.0.1) connected in" "$T/streamd.log")
+grep -q '^during$' "$T/visit.log" && [ "$after" -ge $FRAMES ] && [ "$connects" = 2 ] &&
+	grep -q "settings changed, restarting" "$T/streamd.log" &&
+	ok "the page reconnected after the vGPU restarted (reload) and decoded $after more frames" ||
+	fail "no reconnect after the reload: $after frames after it, $connects connects in the log: $(grep -E 'restarting|gone' "$T/streamd.log" | tail -3)"
 grep -q '^eval "view only"' "$T/visit.log" && ok "the page says view only (input not allowed)" ||
 	fail "the page's mode: $(grep '^eval' "$T/visit.log")"
 # A key and a click from DevTools: the view-only page sends nothing.  A
