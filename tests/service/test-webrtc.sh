@@ -17,7 +17,7 @@
 #    of the page goes to the log directory;
 #  - status (GetStatus, gvt-dmabuf status) shows the page's URL and viewers;
 #  - ten browser visit/leave cycles end every viewer and leave the
-#    daemon's fd count and RSS flat;
+#    daemon's fd count, threads and RSS flat;
 #  - with TLS (openssl's certificate): 0.0.0.0 accepted with a token, the
 #    page over https and the WebSocket over wss (curl), no plain http.
 #
@@ -226,7 +226,7 @@ for i in \$(seq 100); do
 		-m org.gvtdmabuf.Streamd1.GetStatus | grep -q "'webrtc-viewers': <uint32 0>" && break
 	sleep 0.1
 done
-echo "\$(ls /proc/$SDPID/fd | wc -l) \$(awk '/^VmRSS:/ { print \$2 }' /proc/$SDPID/status)" >>"$T/usage"
+echo "\$(ls /proc/$SDPID/fd | wc -l) \$(awk '/^VmRSS:/ { print \$2 }' /proc/$SDPID/status) \$(awk '/^Threads:/ { print \$2 }' /proc/$SDPID/status)" >>"$T/usage"
 SH
 chmod +x "$T/between.sh"
 python3 "$HERE/cdp-pipe.py" --user-data-dir "$T/chromium" --frames 5 --timeout 20 \
@@ -237,14 +237,16 @@ timeouts=$(grep -c '^timeout' "$T/cycles.log")
 [ $rc -eq 0 ] && [ "$visits" = $((CYCLES + 2)) ] && [ "$timeouts" = 0 ] &&
 	ok "$((CYCLES + 2)) visits each decoded 5+ frames" ||
 	fail "cycles (rc=$rc): $visits visits, $timeouts without frames: $(grep -v GVT-FRAME "$T/cycles.log" | tail -5)"
-read -r fd0 rss0 < <(sed -n 2p "$T/usage")
-read -r fd1 rss1 < <(tail -1 "$T/usage")
-echo "# after 2 warm-up visits: $fd0 fds, RSS $rss0 KiB; after $CYCLES more: $fd1 fds, RSS $rss1 KiB"
+read -r fd0 rss0 th0 < <(sed -n 2p "$T/usage")
+read -r fd1 rss1 th1 < <(tail -1 "$T/usage")
+echo "# after 2 warm-up visits: $fd0 fds, $th0 threads, RSS $rss0 KiB; after $CYCLES more: $fd1 fds, $th1 threads, RSS $rss1 KiB"
 [ "$(field webrtc-viewers)" = 0 ] && [ "$(field encode-subscribers)" = 0 ] &&
 	ok "every viewer ended, the encode has no subscriber" ||
 	fail "after the cycles: viewers=$(field webrtc-viewers) subscribers=$(field encode-subscribers)"
 [ "$fd1" -le "$fd0" ] && ok "fd count flat over $CYCLES browser cycles ($fd0 -> $fd1)" ||
 	fail "fd count grew over $CYCLES browser cycles: $fd0 -> $fd1: $(ls -l /proc/$SDPID/fd | tail -5)"
+[ "$th1" -le "$th0" ] && ok "threads flat over $CYCLES browser cycles ($th0 -> $th1)" ||
+	fail "threads grew over $CYCLES browser cycles: $th0 -> $th1"
 [ $((rss1 - rss0)) -lt $RSS_CYCLES_KIB ] &&
 	ok "RSS flat over $CYCLES browser cycles ($rss0 -> $rss1 KiB, bound +$RSS_CYCLES_KIB KiB)" ||
 	fail "RSS grew over $CYCLES browser cycles: $rss0 -> $rss1 KiB (bound +$RSS_CYCLES_KIB KiB)"
