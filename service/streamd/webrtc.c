@@ -321,6 +321,8 @@ static void answer_main(struct viewer *v, const char *sdp_text)
 	if (gst_sdp_message_new_from_text(sdp_text, &sdp) != GST_SDP_OK) {
 		char why[] = "the answer's SDP does not parse";
 
+		if (sdp)
+			gst_sdp_message_free(sdp);
 		fail_main(v, why);
 		return;
 	}
