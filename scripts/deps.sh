@@ -17,6 +17,8 @@ build_pkgs=(
 	libpipewire-0.3-dev libsystemd-dev libgudev-1.0-dev
 	# gvt-streamd's RTSP server
 	libgstrtspserver-1.0-dev
+	# gvt-streamd's WebRTC server: webrtcbin's headers, libsoup 3, JSON
+	libgstreamer-plugins-bad1.0-dev libsoup-3.0-dev libjson-glib-dev
 )
 test_pkgs=(
 	"${build_pkgs[@]}"
@@ -30,6 +32,8 @@ test_pkgs=(
 	dbus-daemon
 	# service suite: a private PipeWire and its consumers; systemd-analyze
 	dbus pipewire pipewire-bin wireplumber gstreamer1.0-pipewire pipewire-v4l2 systemd
+	# service suite, WebRTC: webrtcbin (plugins-bad), libnice, a headless browser, curl
+	gstreamer1.0-plugins-bad gstreamer1.0-nice chromium curl
 )
 
 # scripts/demo: gvt-streamd, a private PipeWire, gst-launch-1.0 recording MP4 and PNG

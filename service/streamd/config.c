@@ -33,9 +33,11 @@ static const struct key_desc daemon_keys[] = {
 	{ "rtsp-users", KEY_STRING },
 	{ "tls-certificate", KEY_STRING },
 	{ "tls-key", KEY_STRING },
-	/* Planned for WebRTC (issue 11): known, refused. */
-	{ "webrtc-address", KEY_RESERVED, .reserved_for = "the WebRTC server" },
-	{ "webrtc-port", KEY_RESERVED, .reserved_for = "the WebRTC server" },
+	{ "webrtc-address", KEY_STRING },
+	{ "webrtc-port", KEY_UINT, 0, 65535 },
+	{ "webrtc-token", KEY_STRING },
+	{ "stun-server", KEY_STRING },
+	{ "turn-server", KEY_STRING },
 	{ NULL }
 };
 
@@ -50,7 +52,7 @@ static const struct key_desc vgpu_keys[] = {
 	{ "gop", KEY_UINT, 1, 1000 },
 	{ "allowed-users", KEY_STRING },
 	{ "push", KEY_RESERVED, .reserved_for = "the push to a media server" },
-	{ "webrtc", KEY_RESERVED, .reserved_for = "the WebRTC server" },
+	{ "webrtc", KEY_BOOL },
 	{ "input", KEY_RESERVED, .reserved_for = "the WebRTC server" },
 	{ NULL }
 };
@@ -210,6 +212,7 @@ void streamd_vgpu_config_defaults(struct streamd_vgpu_config *v, const char *dev
 	v->max_fps = 0;
 	v->keepalive_ms = 0;
 	v->rtsp = true;
+	v->webrtc = true;
 	v->encoder = g_strdup("auto");
 	v->bitrate = 4000;
 	v->gop = 60;
@@ -233,6 +236,10 @@ void streamd_config_free(struct streamd_config *cfg)
 		return;
 	g_free(cfg->path);
 	g_free(cfg->rtsp_address);
+	g_free(cfg->webrtc_address);
+	g_free(cfg->webrtc_token);
+	g_free(cfg->stun_server);
+	g_free(cfg->turn_server);
 	if (cfg->rtsp_users)
 		g_ptr_array_unref(cfg->rtsp_users);
 	g_clear_object(&cfg->tls_certificate);
@@ -355,6 +362,79 @@ static bool check_rtsp_address(const struct streamd_config *cfg, const struct or
 			  "set [daemon] rtsp-users, tls-certificate and tls-key" :
 			  !cfg->rtsp_users ? "set [daemon] rtsp-users" :
 			  "set [daemon] tls-certificate and tls-key");
+		return false;
+	}
+	return true;
+}
+
+/* The same rule for the WebRTC server: on the network only with a token
+ * and TLS (https and wss). */
+static bool check_webrtc(const struct streamd_config *cfg, const struct origin *o,
+			 GHashTable *cmdline, GError **error)
+{
+	const char *addr = cfg->webrtc_address;
+	g_autofree char *at = where(o, cmdline, "daemon", "webrtc-address");
+	g_autofree char *at_t = where(o, cmdline, "daemon", "webrtc-token");
+	g_autoptr(GInetAddress) ia = g_inet_address_new_from_string(addr);
+
+	if (cfg->webrtc_token) {
+		for (const char *c = cfg->webrtc_token; *c; c++) {
+			if (!g_ascii_isalnum(*c) && !strchr("-._~", *c)) {
+				CFG_ERROR(error, "%s: the token may only have letters, digits and - . _ ~ "
+					  "(it goes into URLs as ?token=TOKEN)", at_t);
+				return false;
+			}
+		}
+		if (!*cfg->webrtc_token) {
+			CFG_ERROR(error, "%s: the token is empty (remove the key for no token)", at_t);
+			return false;
+		}
+	}
+	if (!ia) {
+		CFG_ERROR(error, "%s: '%s' is not an IP address (e.g. 127.0.0.1 or ::1)", at, addr);
+		return false;
+	}
+	if (!g_inet_address_get_is_loopback(ia) && (!cfg->webrtc_token || !cfg->tls_certificate)) {
+		CFG_ERROR(error, "%s: refusing to listen on '%s', which is not a loopback address: "
+			  "WebRTC on the network needs a token and TLS, and %s "
+			  "(%s; or use 127.0.0.1 or ::1, and an SSH tunnel for remote viewers)", at, addr,
+			  !cfg->webrtc_token && !cfg->tls_certificate ? "neither is configured" :
+			  !cfg->webrtc_token ? "no token is configured" : "TLS is not configured",
+			  !cfg->webrtc_token && !cfg->tls_certificate ?
+			  "set [daemon] webrtc-token, tls-certificate and tls-key" :
+			  !cfg->webrtc_token ? "set [daemon] webrtc-token" :
+			  "set [daemon] tls-certificate and tls-key");
+		return false;
+	}
+	return true;
+}
+
+/* stun://HOST[:PORT] and turn[s]://USER:PASSWORD@HOST[:PORT], the forms
+ * webrtcbin's stun-server and turn-server properties take. */
+static bool check_ice_server(char *url, const char *key, const struct origin *o,
+			     GHashTable *cmdline, GError **error)
+{
+	g_autofree char *at = NULL;
+	g_autoptr(GUri) uri = NULL;
+	bool turn = !strcmp(key, "turn-server");
+	const char *scheme, *form = turn ? "turn://USER:PASSWORD@HOST[:PORT] or turns://..." :
+				       "stun://HOST[:PORT]";
+
+	if (!url)
+		return true;
+	g_strstrip(url);
+	at = where(o, cmdline, "daemon", key);
+	uri = g_uri_parse(url, G_URI_FLAGS_HAS_PASSWORD, NULL);
+	scheme = uri ? g_uri_get_scheme(uri) : NULL;
+	if (!uri || !g_uri_get_host(uri) || !*g_uri_get_host(uri) ||
+	    (*g_uri_get_path(uri) && strcmp(g_uri_get_path(uri), "/")) || g_uri_get_query(uri) ||
+	    (turn ? strcmp(scheme, "turn") && strcmp(scheme, "turns") : strcmp(scheme, "stun"))) {
+		CFG_ERROR(error, "%s: '%s' is not a %s server URL (%s)", at, url, turn ? "TURN" : "STUN",
+			  form);
+		return false;
+	}
+	if (turn && (!g_uri_get_user(uri) || !*g_uri_get_user(uri) || !g_uri_get_password(uri))) {
+		CFG_ERROR(error, "%s: '%s' names no user and password (%s)", at, url, form);
 		return false;
 	}
 	return true;
@@ -492,6 +572,7 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 			v->max_fps = get_uint(kf, g, "max-framerate", 0);
 			v->keepalive_ms = get_uint(kf, g, "keepalive", 0);
 			v->rtsp = get_bool(kf, g, "rtsp", true);
+			v->webrtc = get_bool(kf, g, "webrtc", true);
 			if (g_key_file_has_key(kf, g, "encoder", NULL)) {
 				g_free(v->encoder);
 				v->encoder = g_key_file_get_string(kf, g, "encoder", NULL);
@@ -548,6 +629,20 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 		}
 	}
 	if (!check_rtsp_address(cfg, &o, cmdline, error))
+		goto error;
+	cfg->webrtc_port = get_uint(kf, "daemon", "webrtc-port", 8080);
+	cfg->webrtc_address = g_key_file_get_string(kf, "daemon", "webrtc-address", NULL);
+	if (!cfg->webrtc_address)
+		cfg->webrtc_address = g_strdup("127.0.0.1");
+	cfg->webrtc_token = g_key_file_get_string(kf, "daemon", "webrtc-token", NULL);
+	if (cfg->webrtc_token)
+		g_strstrip(cfg->webrtc_token);
+	if (!check_webrtc(cfg, &o, cmdline, error))
+		goto error;
+	cfg->stun_server = g_key_file_get_string(kf, "daemon", "stun-server", NULL);
+	cfg->turn_server = g_key_file_get_string(kf, "daemon", "turn-server", NULL);
+	if (!check_ice_server(cfg->stun_server, "stun-server", &o, cmdline, error) ||
+	    !check_ice_server(cfg->turn_server, "turn-server", &o, cmdline, error))
 		goto error;
 	if (o.lines)
 		g_hash_table_unref(o.lines);

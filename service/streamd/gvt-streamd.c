@@ -29,6 +29,7 @@
 #include "streamd.h"
 #include "encode.h"
 #include "rtsp.h"
+#include "webrtc.h"
 
 #define BUS_NAME "org.gvtdmabuf.Streamd1"
 #define OBJECT_PATH "/org/gvtdmabuf/Streamd1"
@@ -52,6 +53,7 @@ struct daemon {
 	struct streamd_config *cfg;
 	struct streamd_pw *pw;
 	struct streamd_rtsp *rtsp;
+	struct streamd_webrtc *webrtc;	/* NULL: no WebRTC (webrtcbin missing) */
 	GHashTable *vgpus;	/* device -> struct streamd_vgpu * */
 	GHashTable *failed;	/* device -> last error text, logged once */
 	GHashTable *found_vms;	/* qemu: devices that discovery started */
@@ -231,6 +233,17 @@ static void vgpu_start(struct daemon *d, const struct streamd_vgpu_config *vc)
 			streamd_vgpu_set_rtsp(v, m);
 		else
 			slog(G_LOG_LEVEL_WARNING, "rtsp", vc->device, "%s: no RTSP mount: %s",
+			     vc->device, err->message);
+		g_clear_error(&err);
+	}
+	if (d->webrtc && vc->webrtc) {
+		struct streamd_encode *e = streamd_vgpu_encode(v, &err);
+		struct streamd_webrtc_mount *m = e ? streamd_webrtc_mount_create(d->webrtc, v, e, vc, &err) : NULL;
+
+		if (m)
+			streamd_vgpu_set_webrtc(v, m);
+		else
+			slog(G_LOG_LEVEL_WARNING, "webrtc", vc->device, "%s: no WebRTC page: %s",
 			     vc->device, err->message);
 	}
 }
@@ -459,7 +472,7 @@ static bool vgpu_config_equal(const struct streamd_vgpu_config *a, const struct 
 {
 	return a && b && a->enabled == b->enabled && a->max_fps == b->max_fps &&
 	       a->keepalive_ms == b->keepalive_ms && !g_strcmp0(a->name, b->name) &&
-	       a->rtsp == b->rtsp && !g_strcmp0(a->encoder, b->encoder) &&
+	       a->rtsp == b->rtsp && a->webrtc == b->webrtc && !g_strcmp0(a->encoder, b->encoder) &&
 	       a->bitrate == b->bitrate && a->gop == b->gop &&
 	       (a->allowed_users == NULL) == (b->allowed_users == NULL) &&
 	       (!a->allowed_users || g_strv_equal((const char *const *)a->allowed_users,
@@ -494,6 +507,12 @@ static bool reload(struct daemon *d, GError **error)
 	if (cfg->rtsp_port != old->rtsp_port || g_strcmp0(cfg->rtsp_address, old->rtsp_address))
 		slog(G_LOG_LEVEL_WARNING, "config", NULL,
 		     "[daemon] rtsp-address and rtsp-port changes take effect at the next start");
+	if (cfg->webrtc_port != old->webrtc_port || g_strcmp0(cfg->webrtc_address, old->webrtc_address) ||
+	    g_strcmp0(cfg->webrtc_token, old->webrtc_token) || g_strcmp0(cfg->stun_server, old->stun_server) ||
+	    g_strcmp0(cfg->turn_server, old->turn_server))
+		slog(G_LOG_LEVEL_WARNING, "config", NULL,
+		     "[daemon] webrtc-address, webrtc-port, webrtc-token, stun-server and turn-server "
+		     "changes take effect at the next start");
 	if (!users_equal(cfg->rtsp_users, old->rtsp_users) ||
 	    !cfg->tls_certificate != !old->tls_certificate ||
 	    (cfg->tls_certificate && !g_tls_certificate_is_same(cfg->tls_certificate,
@@ -661,7 +680,7 @@ int main(int argc, char **argv)
 
 	g_option_context_set_summary(oc,
 		"Publish every vGPU (Intel GVT-g, gvtsim, sim, a VM's QEMU D-Bus display)\n"
-		"as a PipeWire Video/Source node and an RTSP mount.\n"
+		"as a PipeWire Video/Source node, an RTSP mount and a WebRTC page.\n"
 		"See gvt-streamd(8) and gvt-streamd.conf(5).");
 	g_option_context_add_main_entries(oc, entries, NULL);
 	g_option_context_add_group(oc, gst_init_get_option_group());
@@ -705,6 +724,18 @@ int main(int argc, char **argv)
 		g_free(d.config_path);
 		return 1;
 	}
+	d.webrtc = streamd_webrtc_create(d.cfg, &err);
+	if (!d.webrtc && g_error_matches(err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)) {
+		/* Elements missing: the rest of the daemon still serves. */
+		slog(G_LOG_LEVEL_WARNING, "webrtc", NULL, "%s", err->message);
+		g_clear_error(&err);
+	} else if (!d.webrtc) {
+		fprintf(stderr, "gvt-streamd: %s\n", err->message);
+		streamd_rtsp_destroy(d.rtsp);
+		streamd_config_free(d.cfg);
+		g_free(d.config_path);
+		return 1;
+	}
 	d.loop = g_main_loop_new(NULL, FALSE);
 	d.vgpus = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, vgpu_destroy_cb);
 	d.failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -734,6 +765,7 @@ int main(int argc, char **argv)
 	g_hash_table_destroy(d.vgpus);
 	g_hash_table_destroy(d.removed);
 	streamd_rtsp_destroy(d.rtsp);
+	streamd_webrtc_destroy(d.webrtc);
 	g_hash_table_destroy(d.failed);
 	g_hash_table_destroy(d.found_vms);
 	if (d.rescan_source)

@@ -174,6 +174,16 @@ static int status_run(int argc, char **argv)
 			printf("  RTSP %s, %s, %u viewer%s\n", dict_str(v, "rtsp-url"),
 			       dict_str(v, "rtsp-encoder"), viewers, viewers == 1 ? "" : "s");
 		}
+		if (*dict_str(v, "webrtc-url")) {
+			uint32_t viewers = 0, connected = 0;
+			gboolean token = FALSE;
+
+			g_variant_lookup(v, "webrtc-viewers", "u", &viewers);
+			g_variant_lookup(v, "webrtc-connected", "u", &connected);
+			g_variant_lookup(v, "webrtc-token-needed", "b", &token);
+			printf("  WebRTC %s%s, %u viewer%s (%u connected)\n", dict_str(v, "webrtc-url"),
+			       token ? "?token=..." : "", viewers, viewers == 1 ? "" : "s", connected);
+		}
 		if (*dict_str(v, "encode-encoder")) {
 			uint32_t subs = 0;
 			uint64_t units = 0;

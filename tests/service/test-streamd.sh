@@ -51,7 +51,7 @@ bad "override syntax" "expected SECTION.KEY=VALUE" $'[daemon]' --set nodot=1
 [ $? -eq 2 ] && grep -q "bogus" "$T/out" && ok "unknown option refused" || fail "unknown option: $(cat "$T/out")"
 
 # ---- no PipeWire at all: the daemon runs, captures and says so ----
-"$SD" --user --no-dbus --config /dev/null --set daemon.rtsp-port=0 --set 'vgpu sim:256x160.name=Alone' >"$T/nopw.log" 2>&1 &
+"$SD" --user --no-dbus --config /dev/null --set daemon.rtsp-port=0 --set daemon.webrtc-port=0 --set 'vgpu sim:256x160.name=Alone' >"$T/nopw.log" 2>&1 &
 NP=$!
 sleep 2
 if kill -0 $NP 2>/dev/null && grep -q "no PipeWire daemon" "$T/nopw.log"; then
@@ -85,8 +85,9 @@ name = Cursor Desk
 [vgpu $YDEV]
 name = YUV Desk
 CONF
-# rtsp-port=0: any free port, not 8554 (test-rtsp.sh tests RTSP)
-G_MESSAGES_DEBUG= "$SD" --user --set daemon.rtsp-port=0 >"$T/streamd.log" 2>&1 &
+# rtsp-port=0, webrtc-port=0: any free ports, not 8554 and 8080 (test-rtsp.sh
+# and test-webrtc.sh test them)
+G_MESSAGES_DEBUG= "$SD" --user --set daemon.rtsp-port=0 --set daemon.webrtc-port=0 >"$T/streamd.log" 2>&1 &
 SDPID=$!
 pids+=($SDPID)
 
