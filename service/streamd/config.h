@@ -24,6 +24,7 @@ struct streamd_vgpu_config {
 	unsigned int gop;	/* frames between key frames */
 	char **allowed_users;	/* who may view it; NULL: every configured user */
 	bool webrtc;		/* the WebRTC page and viewers (webrtc.c) */
+	bool input;		/* viewers' keyboard and pointer go to the VM (input.c) */
 };
 
 struct streamd_config {
