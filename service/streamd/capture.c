@@ -19,6 +19,7 @@
 
 #include "streamd.h"
 #include "encode.h"
+#include "push.h"
 #include "rtsp.h"
 
 /* ---- PipeWire connection --------------------------------------------- */
@@ -199,6 +200,7 @@ struct streamd_vgpu {
 	unsigned int bitrate, gop;
 	struct streamd_encode *encode;
 	struct streamd_rtsp_mount *rtsp;
+	struct streamd_push *push;
 
 	void (*removed_cb)(void *data, struct streamd_vgpu *v, const char *device);
 	void *removed_data;
@@ -225,6 +227,11 @@ struct streamd_encode *streamd_vgpu_encode(struct streamd_vgpu *v, GError **erro
 void streamd_vgpu_set_rtsp(struct streamd_vgpu *v, struct streamd_rtsp_mount *m)
 {
 	v->rtsp = m;
+}
+
+void streamd_vgpu_set_push(struct streamd_vgpu *v, struct streamd_push *p)
+{
+	v->push = p;
 }
 
 const char *streamd_vgpu_device(const struct streamd_vgpu *v)
@@ -907,6 +914,7 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 		gst_element_set_state(v->pipeline, GST_STATE_NULL);
 	/* Stopped: no callback runs now.  Subscribers go before the encode. */
 	streamd_rtsp_mount_destroy(v->rtsp);
+	streamd_push_destroy(v->push);
 	streamd_encode_destroy(v->encode);
 	if (v->pw) {
 		pw_thread_loop_lock(v->pw->loop);
@@ -981,5 +989,7 @@ GVariant *streamd_vgpu_status(struct streamd_vgpu *v)
 		streamd_encode_status(v->encode, &b);
 	if (v->rtsp)
 		streamd_rtsp_mount_status(v->rtsp, &b);
+	if (v->push)
+		streamd_push_status(v->push, &b);
 	return g_variant_builder_end(&b);
 }

@@ -9,7 +9,7 @@
 
 #include <gio/gio.h>
 
-enum key_type { KEY_BOOL, KEY_UINT, KEY_STRING, KEY_CHOICE, KEY_RESERVED };
+enum key_type { KEY_BOOL, KEY_UINT, KEY_STRING, KEY_CHOICE, KEY_RTSP_URL, KEY_RESERVED };
 
 struct key_desc {
 	const char *name;
@@ -49,7 +49,7 @@ static const struct key_desc vgpu_keys[] = {
 	{ "bitrate", KEY_UINT, 100, 100000 },
 	{ "gop", KEY_UINT, 1, 1000 },
 	{ "allowed-users", KEY_STRING },
-	{ "push", KEY_RESERVED, .reserved_for = "the push to a media server" },
+	{ "push", KEY_RTSP_URL },
 	{ "webrtc", KEY_RESERVED, .reserved_for = "the WebRTC server" },
 	{ "input", KEY_RESERVED, .reserved_for = "the WebRTC server" },
 	{ NULL }
@@ -175,6 +175,19 @@ static bool check_group(GKeyFile *kf, const char *group, const struct key_desc *
 			}
 			break;
 		}
+		case KEY_RTSP_URL: {
+			/* What rtspclientsink takes: rtsp:// or rtsps://, a host. */
+			g_autoptr(GUri) uri = g_uri_parse(raw, G_URI_FLAGS_NONE, NULL);
+			const char *scheme = uri ? g_uri_get_scheme(uri) : NULL;
+
+			if (!uri || (g_ascii_strcasecmp(scheme, "rtsp") && g_ascii_strcasecmp(scheme, "rtsps")) ||
+			    !g_uri_get_host(uri) || !*g_uri_get_host(uri)) {
+				CFG_ERROR(error, "%s: '%s' is not an rtsp:// or rtsps:// URL with a host "
+					  "(e.g. rtsp://media.example:8554/vm1)", at, raw);
+				return false;
+			}
+			break;
+		}
 		case KEY_STRING:
 			if (!*raw) {
 				CFG_ERROR(error, "%s: empty value", at);
@@ -223,6 +236,7 @@ static void vgpu_config_free(gpointer p)
 	g_free(v->name);
 	g_free(v->encoder);
 	g_free(v->node_key);
+	g_free(v->push);
 	g_strfreev(v->allowed_users);
 	g_free(v);
 }
@@ -499,6 +513,7 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 			v->bitrate = get_uint(kf, g, "bitrate", v->bitrate);
 			v->gop = get_uint(kf, g, "gop", v->gop);
 			v->allowed_users = g_key_file_get_string_list(kf, g, "allowed-users", NULL, NULL);
+			v->push = g_key_file_get_string(kf, g, "push", NULL);
 			g_ptr_array_add(cfg->vgpus, v);
 		} else {
 			CFG_ERROR(error, "%s: unknown section (expected [daemon] or [vgpu DEVICE])", at);

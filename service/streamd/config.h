@@ -23,6 +23,7 @@ struct streamd_vgpu_config {
 	unsigned int bitrate;	/* kbit/s */
 	unsigned int gop;	/* frames between key frames */
 	char **allowed_users;	/* who may view it; NULL: every configured user */
+	char *push;		/* rtsp[s]:// URL to RECORD to (push.c); NULL: none */
 };
 
 struct streamd_config {

@@ -25,6 +25,7 @@
 
 #include "streamd.h"
 #include "encode.h"
+#include "push.h"
 #include "rtsp.h"
 
 #define BUS_NAME "org.gvtdmabuf.Streamd1"
@@ -224,6 +225,17 @@ static void vgpu_start(struct daemon *d, const struct streamd_vgpu_config *vc)
 		else
 			slog(G_LOG_LEVEL_WARNING, "rtsp", vc->device, "%s: no RTSP mount: %s",
 			     vc->device, err->message);
+		g_clear_error(&err);
+	}
+	if (vc->push) {
+		struct streamd_encode *e = streamd_vgpu_encode(v, &err);
+		struct streamd_push *p = e ? streamd_push_create(e, vc->device, vc->push, &err) : NULL;
+
+		if (p)
+			streamd_vgpu_set_push(v, p);
+		else
+			slog(G_LOG_LEVEL_WARNING, "push", vc->device, "%s: no push to %s: %s",
+			     vc->device, vc->push, err->message);
 	}
 }
 
@@ -378,7 +390,7 @@ static bool vgpu_config_equal(const struct streamd_vgpu_config *a, const struct 
 	return a && b && a->enabled == b->enabled && a->max_fps == b->max_fps &&
 	       a->keepalive_ms == b->keepalive_ms && !g_strcmp0(a->name, b->name) &&
 	       a->rtsp == b->rtsp && !g_strcmp0(a->encoder, b->encoder) &&
-	       a->bitrate == b->bitrate && a->gop == b->gop &&
+	       a->bitrate == b->bitrate && a->gop == b->gop && !g_strcmp0(a->push, b->push) &&
 	       (a->allowed_users == NULL) == (b->allowed_users == NULL) &&
 	       (!a->allowed_users || g_strv_equal((const char *const *)a->allowed_users,
 						  (const char *const *)b->allowed_users));
