@@ -42,18 +42,21 @@ for b in bench-detile bench-query bench-paint bench-gst; do
 	echo
 done
 
-# gvt-streamd: a script (it starts a private PipeWire); 77 is a skip.
-if [ -x "$build/service/streamd/gvt-streamd" ]; then
-	echo "==== bench-streamd"
-	"$(dirname "$0")/bench-streamd.sh" "$build" >"$out.one" 2>&1
+# gvt-streamd's benchmarks are scripts (bench-streamd starts a private
+# PipeWire, bench-rtsp needs none); 77 is a skip.
+for b in bench-streamd bench-rtsp; do
+	if [ ! -x "$build/service/streamd/gvt-streamd" ]; then
+		echo "$b: gvt-streamd not built (-Dservice): skipped" >&2
+		continue
+	fi
+	echo "==== $b"
+	"$(dirname "$0")/$b.sh" "$build" >"$out.one" 2>&1
 	rc=$?
 	grep -v '^#result' "$out.one"
 	cat "$out.one" >>"$out"
-	[ $rc -eq 0 ] || [ $rc -eq 77 ] || { echo "bench-streamd failed (exit $rc)" >&2; status=1; }
+	[ $rc -eq 0 ] || [ $rc -eq 77 ] || { echo "$b failed (exit $rc)" >&2; status=1; }
 	echo
-else
-	echo "bench-streamd: gvt-streamd not built (-Dservice): skipped" >&2
-fi
+done
 
 echo "==== summary ($(uname -n), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-46s %10s %10s %10s\n' "figure" "median" "best" "target"

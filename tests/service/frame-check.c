@@ -19,6 +19,9 @@
  * "psnr=DB,lead=N": up to N frames before the first with a block code may
  * be undecodable (a viewer that joined a running stream mid-picture, before
  * the key frame its arrival asked for).
+ *
+ * Prints one summary line: frames, distinct ones, bad ones, and the first
+ * and last guest frame numbers ("guest frames FIRST..LAST").
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -61,7 +64,7 @@ int main(int argc, char **argv)
 	double bound = 0, worst = 99.0;
 	int lead = 0, skipped = 0;
 	static uint64_t seen_frames[4096];
-	uint64_t last = 0;
+	uint64_t last = 0, first = 0;
 	FILE *f;
 
 	lossy = argc == 7 && sscanf(argv[6], "psnr=%lf,lead=%d", &bound, &lead) >= 1 && bound > 0 &&
@@ -126,6 +129,8 @@ int main(int argc, char **argv)
 
 			for (int i = 0; i < distinct && i < 4096; i++)
 				seen |= seen_frames[i] == frame;
+			if (!distinct)
+				first = frame;
 			if (!seen && distinct < 4096)
 				seen_frames[distinct++] = frame;
 		}
@@ -164,8 +169,8 @@ int main(int argc, char **argv)
 	fclose(f);
 	free(px);
 	free(yuv);
-	printf("%d frames (%d distinct), %d bad, last guest frame %llu", n, distinct, bad,
-	       (unsigned long long)last);
+	printf("%d frames (%d distinct), %d bad, guest frames %llu..%llu", n, distinct, bad,
+	       (unsigned long long)first, (unsigned long long)last);
 	if (lossy)
 		printf(", worst PSNR %.1f dB (bound %.1f)", worst, bound);
 	if (skipped)
