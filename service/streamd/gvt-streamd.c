@@ -231,11 +231,16 @@ static void vgpu_start(struct daemon *d, const struct streamd_vgpu_config *vc)
 		struct streamd_encode *e = streamd_vgpu_encode(v, &err);
 		struct streamd_push *p = e ? streamd_push_create(e, vc->device, vc->push, &err) : NULL;
 
-		if (p)
+		if (p) {
 			streamd_vgpu_set_push(v, p);
-		else
+		} else {
+			g_autoptr(GUri) uri = g_uri_parse(vc->push, G_URI_FLAGS_HAS_PASSWORD, NULL);
+			g_autofree char *shown = uri ? g_uri_to_string_partial(uri, G_URI_HIDE_PASSWORD)
+						     : g_strdup("(push URL)");
+
 			slog(G_LOG_LEVEL_WARNING, "push", vc->device, "%s: no push to %s: %s",
-			     vc->device, vc->push, err->message);
+			     vc->device, shown, err->message);
+		}
 	}
 }
 

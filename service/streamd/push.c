@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * RTSP RECORD push: appsrc ! h264parse ! rtspclientsink, fed by a
+ * Push: appsrc ! h264parse ! rtspclientsink (RTSP RECORD), or
+ * appsrc ! h264parse ! mpegtsmux ! srtsink (SRT caller), fed by a
  * subscription to the vGPU's encode.  Each connection attempt is a new
  * pipeline with its own bus watch; an error or EOS tears it down and a
  * timer builds the next one (1 s, doubling to 30 s, back to 1 s once a
- * connection reached PLAYING).  The subscription lives as long as a
+ * connection was made: rtspclientsink's SETUP answered, srtsink's
+ * first write done).  srtsink's own
+ * auto-reconnect is off so that a lost listener is an error here, counted
+ * and retried with the same backoff, and each new connection starts with
+ * a key unit and the stream's headers (config-interval=-1).  The subscription lives as long as a
  * pipeline does, so the encode idles while the server is away and every
  * new connection starts with a key unit.
  */
 #include "push.h"
+
+#include <stdlib.h>
 
 #include <gst/app/gstappsrc.h>
 
@@ -31,7 +38,11 @@ static const char *const state_names[] = {
 
 struct streamd_push {
 	char *device;
-	char *url;
+	char *url;		/* the sink's, may hold a password */
+	char *shown;		/* for logs and the status: no password */
+	char *password;		/* to scrub from GStreamer's messages; NULL: none */
+	bool srt;
+	int srt_latency_ms;	/* -1: srtsink's default */
 	struct streamd_encode *encode;	/* the vGPU's, outlives the push */
 
 	/* Main thread only. */
@@ -104,16 +115,43 @@ static void push_stop(struct streamd_push *p)
 
 static gboolean push_retry(gpointer user);
 
-static void push_failed(struct streamd_push *p, const char *why)
+/* TEXT from GStreamer with the URL shown and any password hidden. */
+static char *scrub(const struct streamd_push *p, const char *text)
 {
+	g_auto(GStrv) parts = NULL, parts2 = NULL;
+	g_autofree char *shown = NULL;
+
+	if (!p->password)
+		return g_strdup(text);
+	parts = g_strsplit(text, p->url, -1);
+	shown = g_strjoinv(p->shown, parts);
+	parts2 = g_strsplit(shown, p->password, -1);
+	return g_strjoinv("***", parts2);
+}
+
+static void push_failed(struct streamd_push *p, const char *why_raw)
+{
+	g_autofree char *why = scrub(p, why_raw);
+
 	push_stop(p);
 	g_free(p->last_error);
 	p->last_error = g_strdup(why);
 	p->state = PUSH_WAITING;
 	slog(G_LOG_LEVEL_WARNING, "push", p->device, "%s: push to %s stopped: %s; retrying in %u ms",
-	     p->device, p->url, why, p->delay_ms);
+	     p->device, p->shown, why, p->delay_ms);
 	p->retry_source = g_timeout_add(p->delay_ms, push_retry, p);
 	p->delay_ms = MIN(p->delay_ms * 2, RETRY_MAX_MS);
+}
+
+/* A connection was made: the backoff starts again from its first delay. */
+static void push_recording(struct streamd_push *p)
+{
+	if (p->state == PUSH_RECORDING)
+		return;
+	p->state = PUSH_RECORDING;
+	p->delay_ms = RETRY_FIRST_MS;
+	slog(G_LOG_LEVEL_MESSAGE, "push", p->device, "%s: recording to %s%s",
+	     p->device, p->shown, p->reconnects ? " (reconnected)" : "");
 }
 
 static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer user)
@@ -123,10 +161,11 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer user)
 	switch (GST_MESSAGE_TYPE(msg)) {
 	case GST_MESSAGE_ERROR: {
 		g_autoptr(GError) err = NULL;
-		g_autofree char *dbg = NULL;
+		g_autofree char *dbg = NULL, *clean = NULL;
 
 		gst_message_parse_error(msg, &err, &dbg);
-		slog(G_LOG_LEVEL_DEBUG, "push", p->device, "%s: %s", p->device, dbg ? dbg : "");
+		clean = scrub(p, dbg ? dbg : "");
+		slog(G_LOG_LEVEL_DEBUG, "push", p->device, "%s: %s", p->device, clean);
 		p->bus_watch = 0;	/* this source goes with G_SOURCE_REMOVE */
 		push_failed(p, err->message);
 		return G_SOURCE_REMOVE;
@@ -135,43 +174,87 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer user)
 		p->bus_watch = 0;
 		push_failed(p, "end of stream (the server closed the session)");
 		return G_SOURCE_REMOVE;
-	case GST_MESSAGE_STATE_CHANGED: {
-		GstState newstate;
+	case GST_MESSAGE_PROGRESS: {
+		/* rtspclientsink (1.22 to 1.26) posts no COMPLETE for RECORD;
+		 * "Starting recording" (untranslated) comes once the server
+		 * took ANNOUNCE and SETUP, as RECORD goes out.  A refused
+		 * RECORD is an error after it.  PLAYING comes earlier, while
+		 * it still connects. */
+		GstProgressType type;
+		g_autofree char *code = NULL, *text = NULL;
 
-		if (GST_MESSAGE_SRC(msg) != GST_OBJECT(p->pipeline))
-			break;
-		gst_message_parse_state_changed(msg, NULL, &newstate, NULL);
-		if (newstate == GST_STATE_PLAYING && p->state != PUSH_RECORDING) {
-			p->state = PUSH_RECORDING;
-			p->delay_ms = RETRY_FIRST_MS;
-			slog(G_LOG_LEVEL_MESSAGE, "push", p->device, "%s: recording to %s%s",
-			     p->device, p->url, p->reconnects ? " (reconnected)" : "");
-		}
+		gst_message_parse_progress(msg, &type, &code, &text);
+		if (!p->srt && type == GST_PROGRESS_TYPE_CONTINUE && !g_strcmp0(code, "record") &&
+		    !g_strcmp0(text, "Starting recording"))
+			push_recording(p);
 		break;
 	}
+	case GST_MESSAGE_APPLICATION:
+		if (gst_message_has_name(msg, "gvt-push-written"))
+			push_recording(p);
+		break;
 	default:
 		break;
 	}
 	return G_SOURCE_CONTINUE;
 }
 
+/*
+ * srtsink reaches PLAYING before its caller socket connects, and a render
+ * blocks until it did (or fails): a second buffer at its sink pad means
+ * the first was sent (mpegtsmux pushes lists too).  Streaming thread:
+ * tells on_bus() by a message.
+ */
+static GstPadProbeReturn on_srt_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+	GstElement *sink = GST_ELEMENT(gst_pad_get_parent(pad));
+	unsigned int *seen = user;
+
+	if (sink && ++*seen == 2)
+		gst_element_post_message(sink, gst_message_new_application(GST_OBJECT(sink),
+				gst_structure_new_empty("gvt-push-written")));
+	if (sink)
+		gst_object_unref(sink);
+	return *seen >= 2 ? GST_PAD_PROBE_REMOVE : GST_PAD_PROBE_OK;
+}
+
 static bool push_start(struct streamd_push *p, GError **error)
 {
-	g_autofree char *desc = NULL;
 	g_autoptr(GstBus) bus = NULL;
 	GstElement *sink, *src;
 	GstCaps *caps;
 
-	/* TCP-interleaved: one connection, through NAT and firewalls. */
-	desc = g_strdup_printf("appsrc name=src is-live=true format=time block=false max-bytes=0 "
-			       "! h264parse ! rtspclientsink name=sink protocols=tcp latency=0");
-	p->pipeline = gst_parse_launch(desc, error);
+	if (p->srt) {
+		/* Every key unit carries SPS/PPS: a listener may join late. */
+		p->pipeline = gst_parse_launch("appsrc name=src is-live=true format=time block=false max-bytes=0 "
+					       "! h264parse config-interval=-1 ! mpegtsmux alignment=7 "
+					       "! srtsink name=sink mode=caller auto-reconnect=false sync=false",
+					       error);
+	} else {
+		/* TCP-interleaved: one connection, through NAT and firewalls. */
+		p->pipeline = gst_parse_launch("appsrc name=src is-live=true format=time block=false max-bytes=0 "
+					       "! h264parse ! rtspclientsink name=sink protocols=tcp latency=0",
+					       error);
+	}
 	if (!p->pipeline) {
-		g_prefix_error(error, "cannot build the push pipeline (is gstreamer1.0-rtsp installed?): ");
+		g_prefix_error(error, "cannot build the push pipeline (is %s installed?): ",
+			       p->srt ? "gstreamer1.0-plugins-bad (srtsink)" : "gstreamer1.0-rtsp");
 		return false;
 	}
 	sink = gst_bin_get_by_name(GST_BIN(p->pipeline), "sink");
-	g_object_set(sink, "location", p->url, NULL);
+	if (p->srt) {
+		g_autoptr(GUri) uri = g_uri_parse(p->url, G_URI_FLAGS_ENCODED_QUERY, NULL);
+		g_autofree char *plain = g_strdup_printf("srt://%s:%d", g_uri_get_host(uri), g_uri_get_port(uri));
+
+		g_autoptr(GstPad) pad = gst_element_get_static_pad(sink, "sink");
+
+		g_object_set(sink, "uri", plain, NULL);
+		if (p->srt_latency_ms >= 0)
+			g_object_set(sink, "latency", p->srt_latency_ms, NULL);
+		gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, on_srt_buffer, g_new0(unsigned int, 1), g_free);
+	} else {
+		g_object_set(sink, "location", p->url, NULL);
+	}
 	gst_object_unref(sink);
 	src = gst_bin_get_by_name(GST_BIN(p->pipeline), "src");
 	caps = streamd_encode_caps(p->encode);
@@ -188,7 +271,7 @@ static bool push_start(struct streamd_push *p, GError **error)
 	g_mutex_unlock(&p->lock);
 	if (gst_element_set_state(p->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
 		/* The bus has the error; on_bus() schedules the retry. */
-		slog(G_LOG_LEVEL_DEBUG, "push", p->device, "%s: %s did not start", p->device, p->url);
+		slog(G_LOG_LEVEL_DEBUG, "push", p->device, "%s: %s did not start", p->device, p->shown);
 	}
 	/* Forces a key unit, where the recording starts. */
 	p->sub_id = streamd_encode_subscribe(p->encode, on_unit, p);
@@ -203,7 +286,7 @@ static gboolean push_retry(gpointer user)
 	p->retry_source = 0;
 	p->reconnects++;
 	slog(G_LOG_LEVEL_MESSAGE, "push", p->device, "%s: reconnecting to %s (attempt %" G_GUINT64_FORMAT ")",
-	     p->device, p->url, p->reconnects);
+	     p->device, p->shown, p->reconnects);
 	if (!push_start(p, &err))
 		push_failed(p, err->message);
 	return G_SOURCE_REMOVE;
@@ -213,9 +296,17 @@ struct streamd_push *streamd_push_create(struct streamd_encode *encode, const ch
 					 const char *url, GError **error)
 {
 	struct streamd_push *p = g_new0(struct streamd_push, 1);
+	g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED_QUERY, NULL);
 
 	p->device = g_strdup(device);
 	p->url = g_strdup(url);
+	p->shown = uri ? g_uri_to_string_partial(uri, G_URI_HIDE_PASSWORD) : g_strdup(url);
+	if (uri && g_uri_get_password(uri) && *g_uri_get_password(uri))
+		p->password = g_strdup(g_uri_get_password(uri));
+	p->srt = uri && !g_ascii_strcasecmp(g_uri_get_scheme(uri), "srt");
+	p->srt_latency_ms = -1;
+	if (p->srt && g_uri_get_query(uri) && g_str_has_prefix(g_uri_get_query(uri), "latency="))
+		p->srt_latency_ms = atoi(g_uri_get_query(uri) + 8);	/* checked by config.c */
 	p->encode = encode;
 	p->delay_ms = RETRY_FIRST_MS;
 	g_mutex_init(&p->lock);
@@ -223,8 +314,8 @@ struct streamd_push *streamd_push_create(struct streamd_encode *encode, const ch
 		streamd_push_destroy(p);
 		return NULL;
 	}
-	slog(G_LOG_LEVEL_MESSAGE, "push", device, "%s: pushing to %s (%s)", device, url,
-	     streamd_encode_encoder(encode));
+	slog(G_LOG_LEVEL_MESSAGE, "push", device, "%s: pushing to %s (%s, %s)", device, p->shown,
+	     p->srt ? "SRT, MPEG-TS" : "RTSP RECORD", streamd_encode_encoder(encode));
 	return p;
 }
 
@@ -239,12 +330,14 @@ void streamd_push_destroy(struct streamd_push *p)
 	g_free(p->last_error);
 	g_free(p->device);
 	g_free(p->url);
+	g_free(p->shown);
+	g_free(p->password);
 	g_free(p);
 }
 
 void streamd_push_status(struct streamd_push *p, GVariantBuilder *b)
 {
-	g_variant_builder_add(b, "{sv}", "push-url", g_variant_new_string(p->url));
+	g_variant_builder_add(b, "{sv}", "push-url", g_variant_new_string(p->shown));
 	g_variant_builder_add(b, "{sv}", "push-state", g_variant_new_string(state_names[p->state]));
 	g_variant_builder_add(b, "{sv}", "push-reconnects", g_variant_new_uint64(p->reconnects));
 	g_variant_builder_add(b, "{sv}", "push-last-error",
