@@ -9,8 +9,8 @@
 # frame-check (block codes increase, PSNR above PSNR_BOUND).  Then both
 # receivers go away and come back: the daemon logs each loss, reconnects
 # (push-reconnects >= 1, push-state recording in the status) and the
-# second recordings have good frames too.  The password never shows in
-# the log or the status.  Bad push URLs are refused naming file, line
+# second recordings have good frames too.  gvt-dmabuf status prints both
+# pushes; the password never shows in the log or the status.  Bad push URLs are refused naming file, line
 # and key.
 #
 # ffmpeg (5.1 here, and its current source) accepts a RECORD SETUP only
@@ -224,6 +224,17 @@ wait_state() {	# DEVICE STATE
 	return 1
 }
 
+# The tool's view, while both push (the password must not be in it either).
+tool_status() {
+	[ -n "${GVT_DMABUF_TOOL:-}" ] || return 0
+	"$GVT_DMABUF_TOOL" status --session >"$T/tool.txt" 2>&1
+	"$GVT_DMABUF_TOOL" status --session --json >>"$T/tool.txt" 2>&1
+	grep -qx "  push to $RTSP_SHOWN: recording, [1-9][0-9]* reconnects\{0,1\}.*" "$T/tool.txt" &&
+		grep -qF "  push to $SRT_SHOWN: recording, " "$T/tool.txt" &&
+		ok "gvt-dmabuf status: $(grep -m1 "push to rtsp" "$T/tool.txt" | sed 's/^ *//')" ||
+		fail "gvt-dmabuf status shows no push: $(cat "$T/tool.txt")"
+}
+
 for run in 1 2; do
 	for x in "rtsp $RDEV 320 240 $RTSP_SHOWN" "srt $SDEV 256 192 $SRT_SHOWN"; do
 		set -- $x
@@ -243,6 +254,7 @@ for run in 1 2; do
 	[ $run = 2 ] && grep -q "recording to $RTSP_SHOWN (reconnected)" "$T/streamd.log" &&
 		grep -q "recording to $SRT_SHOWN (reconnected)" "$T/streamd.log" &&
 		ok "both reconnects logged" || { [ $run = 1 ] || fail "no reconnect in the log"; }
+	[ $run = 2 ] && tool_status
 	stop_receiver $RRX "$T/rtsp$run.raw" 320 240
 	stop_receiver $SRX "$T/srt$run.raw" 256 192
 	check_frames "rtsp run $run, recorded by ffmpeg" "$T/rtsp$run.raw" 320 240
@@ -270,10 +282,10 @@ for run in 1 2; do
 done
 
 status >"$T/status.txt"
-if grep -q "$SECRET" "$T/streamd.log" "$T/status.txt"; then
-	fail "the push password is in the log or the status: $(grep -h "$SECRET" "$T/streamd.log" "$T/status.txt" | head -n 3)"
+if grep -q "$SECRET" "$T/streamd.log" "$T/status.txt" "$T"/tool.txt*; then
+	fail "the push password is in the log or the status: $(grep -h "$SECRET" "$T/streamd.log" "$T/status.txt" "$T"/tool.txt* | head -n 3)"
 else
-	ok "the push password is in neither the log ($(grep -c pusher@ "$T/streamd.log") lines name the URL) nor the status"
+	ok "the push password is in neither the log ($(grep -c pusher@ "$T/streamd.log") lines name the URL) nor the status (GetStatus, gvt-dmabuf status and --json)"
 fi
 
 kill -TERM $SDPID
