@@ -95,7 +95,20 @@ out:
 		streamd_encode_force_key_unit(p->encode, "push fell behind");
 }
 
-static void push_stop(struct streamd_push *p)
+/* A thread of GStreamer's pool: the pipeline's last ref, handed over. */
+static void teardown(GstElement *pipeline, gpointer user)
+{
+	gst_element_set_state(pipeline, GST_STATE_NULL);
+	gst_object_unref(pipeline);
+}
+
+/*
+ * ASYNC: tear the pipeline down off the main thread.  After a failure
+ * rtspclientsink's and srtsink's shutdown can block for seconds (a
+ * TEARDOWN nobody answers, a socket closing), and the main loop serves
+ * the other vGPUs and the control interface meanwhile.
+ */
+static void push_stop_full(struct streamd_push *p, bool async)
 {
 	/* Unsubscribed first: on_unit() no longer runs once this returns. */
 	if (p->sub_id)
@@ -107,10 +120,18 @@ static void push_stop(struct streamd_push *p)
 	if (p->bus_watch)
 		g_source_remove(p->bus_watch);
 	p->bus_watch = 0;
-	if (p->pipeline) {
+	if (p->pipeline && async) {
+		gst_element_call_async(p->pipeline, teardown, NULL, NULL);
+		p->pipeline = NULL;
+	} else if (p->pipeline) {
 		gst_element_set_state(p->pipeline, GST_STATE_NULL);
 		g_clear_object(&p->pipeline);
 	}
+}
+
+static void push_stop(struct streamd_push *p)
+{
+	push_stop_full(p, false);
 }
 
 static gboolean push_retry(gpointer user);
@@ -133,7 +154,7 @@ static void push_failed(struct streamd_push *p, const char *why_raw)
 {
 	g_autofree char *why = scrub(p, why_raw);
 
-	push_stop(p);
+	push_stop_full(p, true);
 	g_free(p->last_error);
 	p->last_error = g_strdup(why);
 	p->state = PUSH_WAITING;
