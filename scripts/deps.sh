@@ -28,6 +28,10 @@ test_pkgs=(
 	build-essential dpkg-dev debhelper dh-dkms fakeroot rpm lintian
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav ffmpeg openssl
+	# gvt-streamd's push to a media server: rtspclientsink, srtsink and mpegtsmux
+	gstreamer1.0-rtsp gstreamer1.0-plugins-bad
+	# gst-play-1.0, one of the players the README names
+	gstreamer1.0-plugins-base-apps
 	# qemu suite: a private bus for QEMU's -display dbus
 	dbus-daemon
 	# service suite: a private PipeWire and its consumers; systemd-analyze

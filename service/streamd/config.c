@@ -9,7 +9,7 @@
 
 #include <gio/gio.h>
 
-enum key_type { KEY_BOOL, KEY_UINT, KEY_STRING, KEY_CHOICE, KEY_RESERVED };
+enum key_type { KEY_BOOL, KEY_UINT, KEY_STRING, KEY_CHOICE, KEY_PUSH_URL, KEY_RESERVED };
 
 struct key_desc {
 	const char *name;
@@ -51,7 +51,7 @@ static const struct key_desc vgpu_keys[] = {
 	{ "bitrate", KEY_UINT, 100, 100000 },
 	{ "gop", KEY_UINT, 1, 1000 },
 	{ "allowed-users", KEY_STRING },
-	{ "push", KEY_RESERVED, .reserved_for = "the push to a media server" },
+	{ "push", KEY_PUSH_URL },
 	{ "webrtc", KEY_BOOL },
 	{ "input", KEY_BOOL },
 	{ NULL }
@@ -124,6 +124,51 @@ static bool parse_uint(const char *s, unsigned int min, unsigned int max, unsign
 	return true;
 }
 
+/*
+ * A push URL (push.c): what rtspclientsink takes (rtsp:// or rtsps://
+ * with a host), or srt://HOST:PORT for srtsink in caller mode, whose only
+ * query option is latency=MS.  RET_WHY: the complaint, with any password
+ * hidden.
+ */
+#define SRT_LATENCY_MAX 10000
+static bool push_url_check(const char *raw, char **ret_why)
+{
+	g_autoptr(GUri) uri = g_uri_parse(raw, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED_QUERY, NULL);
+	g_autofree char *shown = uri ? g_uri_to_string_partial(uri, G_URI_HIDE_PASSWORD) : g_strdup(raw);
+	const char *scheme = uri ? g_uri_get_scheme(uri) : "";
+	const char *host = uri ? g_uri_get_host(uri) : NULL;
+
+	if (!g_ascii_strcasecmp(scheme, "rtsp") || !g_ascii_strcasecmp(scheme, "rtsps")) {
+		if (host && *host)
+			return true;
+	} else if (!g_ascii_strcasecmp(scheme, "srt")) {
+		const char *query = g_uri_get_query(uri);
+		const char *path = g_uri_get_path(uri);
+		unsigned int ms;
+
+		if (!host || !*host || g_uri_get_port(uri) <= 0) {
+			*ret_why = g_strdup_printf("'%s' needs a host and a port (srt://HOST:PORT, "
+						   "the media server's SRT listener)", shown);
+			return false;
+		}
+		if (g_uri_get_userinfo(uri) || (*path && strcmp(path, "/"))) {
+			*ret_why = g_strdup_printf("'%s': an srt:// URL has no user and no path "
+						   "(srt://HOST:PORT[?latency=MS])", shown);
+			return false;
+		}
+		if (!query)
+			return true;
+		if (g_str_has_prefix(query, "latency=") && parse_uint(query + 8, 0, SRT_LATENCY_MAX, &ms))
+			return true;
+		*ret_why = g_strdup_printf("'%s': the only srt:// option is latency=MS (0 to %u)",
+					   shown, SRT_LATENCY_MAX);
+		return false;
+	}
+	*ret_why = g_strdup_printf("'%s' is not an rtsp://, rtsps:// or srt:// URL with a host "
+				   "(e.g. rtsp://media.example:8554/vm1 or srt://media.example:9000)", shown);
+	return false;
+}
+
 static bool check_group(GKeyFile *kf, const char *group, const struct key_desc *keys,
 			const struct origin *o, GHashTable *cmdline, GError **error)
 {
@@ -177,6 +222,15 @@ static bool check_group(GKeyFile *kf, const char *group, const struct key_desc *
 			}
 			break;
 		}
+		case KEY_PUSH_URL: {
+			g_autofree char *why = NULL;
+
+			if (!push_url_check(raw, &why)) {
+				CFG_ERROR(error, "%s: %s", at, why);
+				return false;
+			}
+			break;
+		}
 		case KEY_STRING:
 			if (!*raw) {
 				CFG_ERROR(error, "%s: empty value", at);
@@ -226,6 +280,7 @@ static void vgpu_config_free(gpointer p)
 	g_free(v->name);
 	g_free(v->encoder);
 	g_free(v->node_key);
+	g_free(v->push);
 	g_strfreev(v->allowed_users);
 	g_free(v);
 }
@@ -581,6 +636,7 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 			v->bitrate = get_uint(kf, g, "bitrate", v->bitrate);
 			v->gop = get_uint(kf, g, "gop", v->gop);
 			v->allowed_users = g_key_file_get_string_list(kf, g, "allowed-users", NULL, NULL);
+			v->push = g_key_file_get_string(kf, g, "push", NULL);
 			g_ptr_array_add(cfg->vgpus, v);
 		} else {
 			CFG_ERROR(error, "%s: unknown section (expected [daemon] or [vgpu DEVICE])", at);

@@ -28,6 +28,7 @@
 
 #include "streamd.h"
 #include "encode.h"
+#include "push.h"
 #include "rtsp.h"
 #include "webrtc.h"
 
@@ -245,6 +246,23 @@ static void vgpu_start(struct daemon *d, const struct streamd_vgpu_config *vc)
 		else
 			slog(G_LOG_LEVEL_WARNING, "webrtc", vc->device, "%s: no WebRTC page: %s",
 			     vc->device, err->message);
+		g_clear_error(&err);
+	}
+	if (vc->push) {
+		struct streamd_encode *e = streamd_vgpu_encode(v, &err);
+		struct streamd_push *p = e ? streamd_push_create(e, vc->device, vc->push, &err) : NULL;
+
+		if (p) {
+			streamd_vgpu_set_push(v, p);
+		} else {
+			g_autoptr(GUri) uri = g_uri_parse(vc->push, G_URI_FLAGS_HAS_PASSWORD, NULL);
+			g_autofree char *shown = uri ? g_uri_to_string_partial(uri, G_URI_HIDE_PASSWORD)
+						     : g_strdup("(push URL)");
+
+			slog(G_LOG_LEVEL_WARNING, "push", vc->device, "%s: no push to %s: %s",
+			     vc->device, shown, err->message);
+		}
+		g_clear_error(&err);
 	}
 }
 
@@ -472,8 +490,9 @@ static bool vgpu_config_equal(const struct streamd_vgpu_config *a, const struct 
 {
 	return a && b && a->enabled == b->enabled && a->max_fps == b->max_fps &&
 	       a->keepalive_ms == b->keepalive_ms && !g_strcmp0(a->name, b->name) &&
-	       a->rtsp == b->rtsp && a->webrtc == b->webrtc && !g_strcmp0(a->encoder, b->encoder) &&
-	       a->bitrate == b->bitrate && a->gop == b->gop &&
+	       a->rtsp == b->rtsp && a->webrtc == b->webrtc && a->input == b->input &&
+	       !g_strcmp0(a->encoder, b->encoder) &&
+	       a->bitrate == b->bitrate && a->gop == b->gop && !g_strcmp0(a->push, b->push) &&
 	       (a->allowed_users == NULL) == (b->allowed_users == NULL) &&
 	       (!a->allowed_users || g_strv_equal((const char *const *)a->allowed_users,
 						  (const char *const *)b->allowed_users));

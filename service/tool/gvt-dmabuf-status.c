@@ -194,6 +194,17 @@ static int status_run(int argc, char **argv)
 			       dict_str(v, "encode-encoder"), subs, subs == 1 ? "" : "s",
 			       (unsigned long long)units);
 		}
+		if (*dict_str(v, "push-url")) {
+			/* gvt-streamd shows the URL without its password. */
+			uint64_t reconnects = 0;
+
+			g_variant_lookup(v, "push-reconnects", "t", &reconnects);
+			printf("  push to %s: %s, %llu reconnect%s%s%s\n", dict_str(v, "push-url"),
+			       dict_str(v, "push-state"), (unsigned long long)reconnects,
+			       reconnects == 1 ? "" : "s",
+			       *dict_str(v, "push-last-error") ? "; last error: " : "",
+			       dict_str(v, "push-last-error"));
+		}
 		g_variant_unref(v);
 	}
 	return TOOL_EXIT_OK;
