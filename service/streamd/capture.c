@@ -19,7 +19,9 @@
 
 #include "streamd.h"
 #include "encode.h"
+#include "push.h"
 #include "rtsp.h"
+#include "webrtc.h"
 
 /* ---- PipeWire connection --------------------------------------------- */
 
@@ -180,6 +182,7 @@ struct streamd_vgpu {
 	uint64_t fps_window_frames;
 	double fps;
 	char *state;		/* "starting", "streaming", "error: ..." */
+	bool input;		/* viewers' input goes to the VM (input.c) */
 
 	/* Cursor from the element's overlay composition meta (under lock). */
 	bool cursor_visible;
@@ -199,6 +202,8 @@ struct streamd_vgpu {
 	unsigned int bitrate, gop;
 	struct streamd_encode *encode;
 	struct streamd_rtsp_mount *rtsp;
+	struct streamd_webrtc_mount *webrtc;
+	struct streamd_push *push;
 
 	void (*removed_cb)(void *data, struct streamd_vgpu *v, const char *device);
 	void *removed_data;
@@ -225,6 +230,16 @@ struct streamd_encode *streamd_vgpu_encode(struct streamd_vgpu *v, GError **erro
 void streamd_vgpu_set_rtsp(struct streamd_vgpu *v, struct streamd_rtsp_mount *m)
 {
 	v->rtsp = m;
+}
+
+void streamd_vgpu_set_webrtc(struct streamd_vgpu *v, struct streamd_webrtc_mount *m)
+{
+	v->webrtc = m;
+}
+
+void streamd_vgpu_set_push(struct streamd_vgpu *v, struct streamd_push *p)
+{
+	v->push = p;
 }
 
 const char *streamd_vgpu_device(const struct streamd_vgpu *v)
@@ -851,6 +866,11 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	v->encoder = g_strdup(cfg->encoder);
 	v->bitrate = cfg->bitrate;
 	v->gop = cfg->gop;
+	v->input = cfg->input;
+	if (v->input && strcmp(cfg->device, "qemu") && strncmp(cfg->device, "qemu:", 5))
+		slog(G_LOG_LEVEL_WARNING, "input", v->device,
+		     "%s: input = true, but only a VM's QEMU D-Bus display takes input: "
+		     "viewers' keys and pointer will be dropped", v->device);
 	v->node_name = node_name_for(cfg->node_key ? cfg->node_key : cfg->device);
 	v->state = g_strdup("starting");
 	v->pw = pw;
@@ -907,6 +927,8 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 		gst_element_set_state(v->pipeline, GST_STATE_NULL);
 	/* Stopped: no callback runs now.  Subscribers go before the encode. */
 	streamd_rtsp_mount_destroy(v->rtsp);
+	streamd_webrtc_mount_destroy(v->webrtc);
+	streamd_push_destroy(v->push);
 	streamd_encode_destroy(v->encode);
 	if (v->pw) {
 		pw_thread_loop_lock(v->pw->loop);
@@ -981,5 +1003,31 @@ GVariant *streamd_vgpu_status(struct streamd_vgpu *v)
 		streamd_encode_status(v->encode, &b);
 	if (v->rtsp)
 		streamd_rtsp_mount_status(v->rtsp, &b);
+	if (v->webrtc)
+		streamd_webrtc_mount_status(v->webrtc, &b);
+	if (v->push)
+		streamd_push_status(v->push, &b);
 	return g_variant_builder_end(&b);
+}
+
+bool streamd_vgpu_input_enabled(const struct streamd_vgpu *v)
+{
+	return v->input;
+}
+
+/* Into the element, which queues it for its streaming thread (it owns the
+ * device); see the element's documentation for the "gvtdmabuf-input"
+ * event.  Takes @p s. */
+bool streamd_vgpu_send_input(struct streamd_vgpu *v, GstStructure *s)
+{
+	GstElement *src = v->pipeline ? gst_bin_get_by_name(GST_BIN(v->pipeline), "src") : NULL;
+	bool ok;
+
+	if (!src) {
+		gst_structure_free(s);
+		return false;
+	}
+	ok = gst_element_send_event(src, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
+	gst_object_unref(src);
+	return ok;
 }
