@@ -42,18 +42,6 @@
  * caps; a vGPU the kernel takes back (VFIO device request) is an error and
  * the element lets go of it at once.
  *
- * Input: on a QEMU D-Bus display the VM takes keyboard and pointer input.
- * Navigation events from downstream (a video sink's window: pointer moves
- * in surface pixels, buttons 1-3, the wheel, and the keys whose X names are
- * layout-independent or letters and digits) go to the VM, and so does the
- * custom upstream event `gvtdmabuf-input` with evdev codes
- * (`type=key, code=(uint), pressed=(boolean)`; `type=button, button=(uint)
- * BTN_*, pressed`; `type=move, x=(uint), y=(uint)`; `type=wheel,
- * steps=(int)`), which any thread may send with gst_element_send_event().
- * Other backends (VFIO, sim) take no input: the events are dropped with
- * one INFO message.  Put a filter in front (or no window) for a view-only
- * pipeline.
- *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 gvtdmabufsrc device=sim:1280x720 num-buffers=300 ! videoconvert ! autovideosink
@@ -68,7 +56,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -302,13 +289,6 @@ struct _GstGvtDmabufSrc {
 	/* damage read at the previous frame (see attach_damage) */
 	struct gvtdmabuf_rect prev_damage[DAMAGE_MAX];
 	gsize n_prev_damage;
-
-	/* input for the VM (see "input"), queued by any thread under the
-	 * object lock, sent by the streaming thread, which owns the device */
-	GQueue input;		/* GstStructure "gvtdmabuf-input" */
-	gint input_pending;	/* atomic: the queue's length */
-	GstPollFD input_pfd;	/* an eventfd in the poll: something was queued */
-	gboolean input_notsup_logged;
 };
 
 G_DEFINE_TYPE (GstGvtDmabufSrc, gst_gvt_dmabuf_src, GST_TYPE_PUSH_SRC);
@@ -1004,297 +984,6 @@ gst_gvt_dmabuf_src_get_property (GObject *object, guint prop_id, GValue *value,
 	GST_OBJECT_UNLOCK (self);
 }
 
-/* ---- input ----------------------------------------------------------- */
-
-/*
- * Input for the VM travels upstream as events: GstNavigation events (what
- * a video sink sends for the pointer and keys over its window) and the
- * custom upstream event "gvtdmabuf-input" with evdev codes, for callers
- * that have them (gvt-streamd's remote viewers):
- *
- *   gvtdmabuf-input, type=key, code=(uint)KEY_*, pressed=(boolean)
- *   gvtdmabuf-input, type=button, button=(uint)BTN_*, pressed=(boolean)
- *   gvtdmabuf-input, type=move, x=(uint), y=(uint)       surface pixels
- *   gvtdmabuf-input, type=wheel, steps=(int)             > 0 away from the user
- *
- * Any thread may send them; they are queued and the streaming thread, which
- * owns the device, passes them on (the library's device is not shared
- * between threads).  Only QEMU's D-Bus display takes input: on the other
- * backends they are dropped with one message at INFO level.
- */
-#define INPUT_QUEUE_MAX 256
-
-static void
-input_clear (GstGvtDmabufSrc *self)
-{
-	GST_OBJECT_LOCK (self);
-	g_queue_clear_full (&self->input, (GDestroyNotify) gst_structure_free);
-	g_atomic_int_set (&self->input_pending, 0);
-	GST_OBJECT_UNLOCK (self);
-}
-
-static gboolean
-input_queue (GstGvtDmabufSrc *self, GstStructure *s)
-{
-	GstStructure *dropped = NULL;
-
-	GST_OBJECT_LOCK (self);
-	if (g_queue_get_length (&self->input) >= INPUT_QUEUE_MAX)
-		dropped = g_queue_pop_head (&self->input);
-	g_queue_push_tail (&self->input, s);
-	g_atomic_int_set (&self->input_pending, (gint) g_queue_get_length (&self->input));
-	GST_OBJECT_UNLOCK (self);
-	if (dropped) {
-		GST_WARNING_OBJECT (self, "more than %d input events waiting for the "
-				    "streaming thread: dropped the oldest", INPUT_QUEUE_MAX);
-		gst_structure_free (dropped);
-	}
-	if (self->input_pfd.fd >= 0) {
-		guint64 one = 1;
-
-		if (write (self->input_pfd.fd, &one, sizeof (one)) < 0 && errno != EAGAIN)
-			GST_WARNING_OBJECT (self, "cannot wake the streaming thread: %s",
-					    g_strerror (errno));
-	}
-	return TRUE;
-}
-
-/* X keysym names, as GstNavigation key events carry them, to evdev codes:
- * the keys of a PC keyboard that have a name independent of the layout. */
-static const struct { const char *name; guint16 code; } nav_keys[] = {
-	{ "Escape", 1 }, { "BackSpace", 14 }, { "Tab", 15 }, { "Return", 28 },
-	{ "Control_L", 29 }, { "Shift_L", 42 }, { "Shift_R", 54 }, { "Alt_L", 56 },
-	{ "space", 57 }, { "Caps_Lock", 58 }, { "F1", 59 }, { "F2", 60 }, { "F3", 61 },
-	{ "F4", 62 }, { "F5", 63 }, { "F6", 64 }, { "F7", 65 }, { "F8", 66 },
-	{ "F9", 67 }, { "F10", 68 }, { "F11", 87 }, { "F12", 88 }, { "KP_Enter", 96 },
-	{ "Control_R", 97 }, { "Alt_R", 100 }, { "Home", 102 }, { "Up", 103 },
-	{ "Prior", 104 }, { "Left", 105 }, { "Right", 106 }, { "End", 107 },
-	{ "Down", 108 }, { "Next", 109 }, { "Insert", 110 }, { "Delete", 111 },
-	{ "Super_L", 125 }, { "Super_R", 126 }, { "Menu", 127 },
-	{ "minus", 12 }, { "equal", 13 }, { "bracketleft", 26 }, { "bracketright", 27 },
-	{ "semicolon", 39 }, { "apostrophe", 40 }, { "grave", 41 }, { "backslash", 43 },
-	{ "comma", 51 }, { "period", 52 }, { "slash", 53 },
-};
-
-/* Letters and digits by their row on a US keyboard (evdev codes). */
-static guint16
-nav_key_code (const gchar *name)
-{
-	static const char *rows[] = { "1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm" };
-	static const guint16 first[] = { 2, 16, 30, 44 };
-
-	if (name[0] && !name[1]) {
-		gchar c = g_ascii_tolower (name[0]);
-
-		for (guint r = 0; r < G_N_ELEMENTS (rows); r++) {
-			const char *at = strchr (rows[r], c);
-
-			if (at && c)
-				return (guint16) (first[r] + (at - rows[r]));
-		}
-	}
-	for (guint i = 0; i < G_N_ELEMENTS (nav_keys); i++)
-		if (!strcmp (name, nav_keys[i].name))
-			return nav_keys[i].code;
-	return 0;
-}
-
-/* A navigation event as a "gvtdmabuf-input" structure, NULL if it is
- * nothing the VM takes. */
-static GstStructure *
-input_from_navigation (GstGvtDmabufSrc *self, GstEvent *event)
-{
-	gdouble x, y, dx, dy;
-	gint button;
-	const gchar *key;
-	gboolean pressed = FALSE;
-	guint16 code;
-
-	switch (gst_navigation_event_get_type (event)) {
-	case GST_NAVIGATION_EVENT_MOUSE_MOVE:
-		if (!gst_navigation_event_parse_mouse_move_event (event, &x, &y) || x < 0 || y < 0)
-			return NULL;
-		return gst_structure_new ("gvtdmabuf-input", "type", G_TYPE_STRING, "move",
-					  "x", G_TYPE_UINT, (guint) x, "y", G_TYPE_UINT, (guint) y, NULL);
-	case GST_NAVIGATION_EVENT_MOUSE_BUTTON_PRESS:
-		pressed = TRUE;
-		/* fall through */
-	case GST_NAVIGATION_EVENT_MOUSE_BUTTON_RELEASE:
-		if (!gst_navigation_event_parse_mouse_button_event (event, &button, &x, &y))
-			return NULL;
-		/* X's buttons 1, 2, 3: left, middle, right */
-		if (button < 1 || button > 3) {
-			GST_DEBUG_OBJECT (self, "pointer button %d not passed on", button);
-			return NULL;
-		}
-		return gst_structure_new ("gvtdmabuf-input", "type", G_TYPE_STRING, "button",
-					  "button", G_TYPE_UINT,
-					  (guint) (button == 1 ? 0x110 : button == 2 ? 0x112 : 0x111),
-					  "pressed", G_TYPE_BOOLEAN, pressed, NULL);
-	case GST_NAVIGATION_EVENT_MOUSE_SCROLL:
-		if (!gst_navigation_event_parse_mouse_scroll_event (event, &x, &y, &dx, &dy) ||
-		    (dy > -0.5 && dy < 0.5))
-			return NULL;
-		/* GstNavigation's delta_y is > 0 for "up", as evdev's REL_WHEEL */
-		return gst_structure_new ("gvtdmabuf-input", "type", G_TYPE_STRING, "wheel",
-					  "steps", G_TYPE_INT, (gint) CLAMP (dy, -120, 120), NULL);
-	case GST_NAVIGATION_EVENT_KEY_PRESS:
-		pressed = TRUE;
-		/* fall through */
-	case GST_NAVIGATION_EVENT_KEY_RELEASE:
-		if (!gst_navigation_event_parse_key_event (event, &key))
-			return NULL;
-		code = nav_key_code (key);
-		if (!code) {
-			GST_DEBUG_OBJECT (self, "key '%s' has no evdev code here: not passed on", key);
-			return NULL;
-		}
-		return gst_structure_new ("gvtdmabuf-input", "type", G_TYPE_STRING, "key",
-					  "code", G_TYPE_UINT, (guint) code,
-					  "pressed", G_TYPE_BOOLEAN, pressed, NULL);
-	default:
-		return NULL;
-	}
-}
-
-/* Check a "gvtdmabuf-input" structure's fields; FALSE names what is wrong. */
-static gboolean
-input_valid (const GstStructure *s, const gchar **ret_why)
-{
-	const gchar *type = gst_structure_get_string (s, "type");
-	guint u;
-	gint i;
-	gboolean b;
-
-	*ret_why = NULL;
-	if (!type)
-		*ret_why = "no string field 'type'";
-	else if (!strcmp (type, "key")) {
-		if (!gst_structure_get_uint (s, "code", &u) || !gst_structure_get_boolean (s, "pressed", &b))
-			*ret_why = "type=key needs code (uint) and pressed (boolean)";
-	} else if (!strcmp (type, "button")) {
-		if (!gst_structure_get_uint (s, "button", &u) || !gst_structure_get_boolean (s, "pressed", &b))
-			*ret_why = "type=button needs button (uint) and pressed (boolean)";
-	} else if (!strcmp (type, "move")) {
-		if (!gst_structure_get_uint (s, "x", &u) || !gst_structure_get_uint (s, "y", &u))
-			*ret_why = "type=move needs x and y (uint)";
-	} else if (!strcmp (type, "wheel")) {
-		if (!gst_structure_get_int (s, "steps", &i))
-			*ret_why = "type=wheel needs steps (int)";
-	} else
-		*ret_why = "type is not key, button, move or wheel";
-	return *ret_why == NULL;
-}
-
-static int
-input_send (GstGvtDmabufSrc *self, const GstStructure *s)
-{
-	const gchar *type = gst_structure_get_string (s, "type");
-	guint a = 0, b = 0;
-	gint steps = 0;
-	gboolean pressed = FALSE;
-
-	gst_structure_get_boolean (s, "pressed", &pressed);
-	if (!strcmp (type, "key")) {
-		gst_structure_get_uint (s, "code", &a);
-		return gvtdmabuf_device_send_key (self->dev, a, pressed);
-	}
-	if (!strcmp (type, "button")) {
-		gst_structure_get_uint (s, "button", &a);
-		return gvtdmabuf_device_send_button (self->dev, a, pressed);
-	}
-	if (!strcmp (type, "move")) {
-		gst_structure_get_uint (s, "x", &a);
-		gst_structure_get_uint (s, "y", &b);
-		return gvtdmabuf_device_send_pointer_absolute (self->dev, a, b);
-	}
-	gst_structure_get_int (s, "steps", &steps);
-	return gvtdmabuf_device_send_wheel (self->dev, steps);
-}
-
-/* Streaming thread: pass on what is queued. */
-static void
-input_send_queued (GstGvtDmabufSrc *self)
-{
-	GQueue q = G_QUEUE_INIT;
-	GstStructure *s;
-
-	if (self->input_pfd.fd >= 0) {
-		guint64 n;
-
-		/* before taking the queue: a later wake-up finds what follows */
-		if (read (self->input_pfd.fd, &n, sizeof (n)) < 0 && errno != EAGAIN)
-			GST_WARNING_OBJECT (self, "input wake-up: %s", g_strerror (errno));
-	}
-	GST_OBJECT_LOCK (self);
-	q = self->input;
-	g_queue_init (&self->input);
-	g_atomic_int_set (&self->input_pending, 0);
-	GST_OBJECT_UNLOCK (self);
-	while ((s = g_queue_pop_head (&q))) {
-		int r = self->dev ? input_send (self, s) : -ENODEV;
-
-		if (r == -ENOTSUP) {
-			if (!self->input_notsup_logged)
-				GST_INFO_OBJECT (self, "vGPU %s (%s) takes no input: input events "
-						 "are dropped", gvtdmabuf_device_get_name (self->dev),
-						 gvtdmabuf_device_get_backend (self->dev));
-			self->input_notsup_logged = TRUE;
-		} else if (r < 0) {
-			gchar *str = gst_structure_to_string (s);
-
-			GST_WARNING_OBJECT (self, "the VM did not take %s: %s", str, g_strerror (-r));
-			g_free (str);
-		}
-		gst_structure_free (s);
-	}
-}
-
-static gboolean
-gst_gvt_dmabuf_src_event (GstBaseSrc *src, GstEvent *event)
-{
-	GstGvtDmabufSrc *self = GST_GVT_DMABUF_SRC (src);
-	const GstStructure *cs;
-	GstStructure *s;
-	const gchar *why;
-
-	switch (GST_EVENT_TYPE (event)) {
-	case GST_EVENT_NAVIGATION:
-		s = input_from_navigation (self, event);
-		return s ? input_queue (self, s) : FALSE;
-	case GST_EVENT_CUSTOM_UPSTREAM:
-		cs = gst_event_get_structure (event);
-		if (!cs || !gst_structure_has_name (cs, "gvtdmabuf-input"))
-			break;
-		if (!input_valid (cs, &why)) {
-			GST_WARNING_OBJECT (self, "bad gvtdmabuf-input event: %s", why);
-			return FALSE;
-		}
-		return input_queue (self, gst_structure_copy (cs));
-	default:
-		break;
-	}
-	return GST_BASE_SRC_CLASS (gst_gvt_dmabuf_src_parent_class)->event (src, event);
-}
-
-/* gst_element_send_event() on a source: GstBaseSrc drops upstream
- * events sent to the element, so input ones are taken here. */
-static gboolean
-gst_gvt_dmabuf_src_send_event (GstElement *element, GstEvent *event)
-{
-	const GstStructure *s = gst_event_get_structure (event);
-
-	if (GST_EVENT_TYPE (event) == GST_EVENT_NAVIGATION ||
-	    (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_UPSTREAM && s &&
-	     gst_structure_has_name (s, "gvtdmabuf-input"))) {
-		gboolean ok = gst_gvt_dmabuf_src_event (GST_BASE_SRC (element), event);
-
-		gst_event_unref (event);
-		return ok;
-	}
-	return GST_ELEMENT_CLASS (gst_gvt_dmabuf_src_parent_class)->send_event (element, event);
-}
-
 /* ---- device ----------------------------------------------------------- */
 
 static void
@@ -1308,7 +997,6 @@ close_device (GstGvtDmabufSrc *self)
 	}
 	gst_poll_fd_init (&self->event_pfd);
 	gst_poll_fd_init (&self->request_pfd);
-	input_clear (self);
 	/* our memories own duplicates of the fds: they and every buffer
 	 * downstream stay valid after the device is gone */
 	gvtdmabuf_device_close (self->dev);
@@ -1680,8 +1368,6 @@ wait_for_work (GstGvtDmabufSrc *self)
 		min_interval = gst_util_uint64_scale_int (G_USEC_PER_SEC, max_d, max_n);
 
 	for (;;) {
-		if (g_atomic_int_get (&self->input_pending))
-			input_send_queued (self);
 		now = g_get_monotonic_time ();
 		deadline = G_MAXINT64;
 		if (self->want_frame) {
@@ -1731,8 +1417,6 @@ wait_for_work (GstGvtDmabufSrc *self)
 			g_free (name);
 			return WAKE_ERROR;
 		}
-		if (self->input_pfd.fd >= 0 && gst_poll_fd_can_read (self->poll, &self->input_pfd))
-			input_send_queued (self);
 		if (self->use_events && gst_poll_fd_can_read (self->poll, &self->event_pfd)) {
 			self->want_frame = TRUE;
 			/* produce() drains it right before its query; drain it
@@ -2098,9 +1782,6 @@ gst_gvt_dmabuf_src_finalize (GObject *object)
 	GstGvtDmabufSrc *self = GST_GVT_DMABUF_SRC (object);
 
 	g_free (self->device_name);
-	input_clear (self);
-	if (self->input_pfd.fd >= 0)
-		close (self->input_pfd.fd);
 	gst_poll_free (self->poll);
 	gst_object_unref (self->dmabuf_alloc);
 	G_OBJECT_CLASS (gst_gvt_dmabuf_src_parent_class)->finalize (object);
@@ -2118,14 +1799,6 @@ gst_gvt_dmabuf_src_init (GstGvtDmabufSrc *self)
 	self->cache_size = DEFAULT_CACHE_SIZE;
 	self->io_mode = DEFAULT_IO_MODE;
 	self->poll = gst_poll_new (TRUE);
-	gst_poll_fd_init (&self->input_pfd);
-	self->input_pfd.fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (self->input_pfd.fd >= 0) {
-		gst_poll_add_fd (self->poll, &self->input_pfd);
-		gst_poll_fd_ctl_read (self->poll, &self->input_pfd, TRUE);
-	} else
-		GST_WARNING_OBJECT (self, "no eventfd (%s): input waits for the next frame",
-				    g_strerror (errno));
 	gst_poll_fd_init (&self->event_pfd);
 	gst_poll_fd_init (&self->request_pfd);
 	self->dmabuf_alloc = gst_dmabuf_allocator_new ();
@@ -2262,8 +1935,6 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 	basesrc_class->set_caps = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_set_caps);
 	basesrc_class->decide_allocation = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_decide_allocation);
 	basesrc_class->query = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_query);
-	basesrc_class->event = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_event);
-	element_class->send_event = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_send_event);
 	basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_unlock);
 	basesrc_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_unlock_stop);
 	pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_create);

@@ -182,7 +182,6 @@ struct streamd_vgpu {
 	uint64_t fps_window_frames;
 	double fps;
 	char *state;		/* "starting", "streaming", "error: ..." */
-	bool input;		/* viewers' input goes to the VM (input.c) */
 
 	/* Cursor from the element's overlay composition meta (under lock). */
 	bool cursor_visible;
@@ -866,11 +865,6 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	v->encoder = g_strdup(cfg->encoder);
 	v->bitrate = cfg->bitrate;
 	v->gop = cfg->gop;
-	v->input = cfg->input;
-	if (v->input && strcmp(cfg->device, "qemu") && strncmp(cfg->device, "qemu:", 5))
-		slog(G_LOG_LEVEL_WARNING, "input", v->device,
-		     "%s: input = true, but only a VM's QEMU D-Bus display takes input: "
-		     "viewers' keys and pointer will be dropped", v->device);
 	v->node_name = node_name_for(cfg->node_key ? cfg->node_key : cfg->device);
 	v->state = g_strdup("starting");
 	v->pw = pw;
@@ -1008,26 +1002,4 @@ GVariant *streamd_vgpu_status(struct streamd_vgpu *v)
 	if (v->push)
 		streamd_push_status(v->push, &b);
 	return g_variant_builder_end(&b);
-}
-
-bool streamd_vgpu_input_enabled(const struct streamd_vgpu *v)
-{
-	return v->input;
-}
-
-/* Into the element, which queues it for its streaming thread (it owns the
- * device); see the element's documentation for the "gvtdmabuf-input"
- * event.  Takes @p s. */
-bool streamd_vgpu_send_input(struct streamd_vgpu *v, GstStructure *s)
-{
-	GstElement *src = v->pipeline ? gst_bin_get_by_name(GST_BIN(v->pipeline), "src") : NULL;
-	bool ok;
-
-	if (!src) {
-		gst_structure_free(s);
-		return false;
-	}
-	ok = gst_element_send_event(src, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
-	gst_object_unref(src);
-	return ok;
 }

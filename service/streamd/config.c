@@ -53,7 +53,7 @@ static const struct key_desc vgpu_keys[] = {
 	{ "allowed-users", KEY_STRING },
 	{ "push", KEY_PUSH_URL },
 	{ "webrtc", KEY_BOOL },
-	{ "input", KEY_BOOL },
+	{ "input", KEY_RESERVED, .reserved_for = "the WebRTC server" },
 	{ NULL }
 };
 
@@ -628,7 +628,6 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 			v->keepalive_ms = get_uint(kf, g, "keepalive", 0);
 			v->rtsp = get_bool(kf, g, "rtsp", true);
 			v->webrtc = get_bool(kf, g, "webrtc", true);
-			v->input = get_bool(kf, g, "input", false);
 			if (g_key_file_has_key(kf, g, "encoder", NULL)) {
 				g_free(v->encoder);
 				v->encoder = g_key_file_get_string(kf, g, "encoder", NULL);

@@ -24,7 +24,6 @@ struct streamd_vgpu_config {
 	unsigned int gop;	/* frames between key frames */
 	char **allowed_users;	/* who may view it; NULL: every configured user */
 	bool webrtc;		/* the WebRTC page and viewers (webrtc.c) */
-	bool input;		/* viewers' keyboard and pointer go to the VM (input.c) */
 	char *push;		/* rtsp[s]:// URL to RECORD to (push.c); NULL: none */
 };
 

@@ -490,7 +490,7 @@ static bool vgpu_config_equal(const struct streamd_vgpu_config *a, const struct 
 {
 	return a && b && a->enabled == b->enabled && a->max_fps == b->max_fps &&
 	       a->keepalive_ms == b->keepalive_ms && !g_strcmp0(a->name, b->name) &&
-	       a->rtsp == b->rtsp && a->webrtc == b->webrtc && a->input == b->input &&
+	       a->rtsp == b->rtsp && a->webrtc == b->webrtc &&
 	       !g_strcmp0(a->encoder, b->encoder) &&
 	       a->bitrate == b->bitrate && a->gop == b->gop && !g_strcmp0(a->push, b->push) &&
 	       (a->allowed_users == NULL) == (b->allowed_users == NULL) &&

@@ -4,7 +4,6 @@
 
 #include <stdbool.h>
 #include <glib.h>
-#include <gst/gst.h>
 
 struct streamd_vgpu;
 
@@ -25,11 +24,6 @@ struct streamd_vgpu;
  */
 bool streamd_input_message(struct streamd_vgpu *v, const char *user,
 			   const char *message, GError **error);
-
-/* A message as the "gvtdmabuf-input" structure that gvtdmabufsrc takes
- * (evdev codes), or NULL with @p error (G_IO_ERROR_INVALID_DATA) naming
- * what is wrong.  No policy: streamd_input_message() applies it. */
-GstStructure *streamd_input_parse(const char *message, GError **error);
 
 /* Whether @p user (NULL: anonymous) may send input to @p v at all; the page
  * shows "view only" when not. */

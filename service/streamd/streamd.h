@@ -54,11 +54,6 @@ void streamd_vgpu_set_push(struct streamd_vgpu *v, struct streamd_push *p);
 void streamd_vgpu_set_removed_cb(struct streamd_vgpu *v,
 				 void (*cb)(void *data, struct streamd_vgpu *v, const char *device),
 				 void *data);
-/* Whether the configuration lets viewers' input reach the VM ("input"). */
-bool streamd_vgpu_input_enabled(const struct streamd_vgpu *v);
-/* Send a "gvtdmabuf-input" structure (taken) to the vGPU's source element;
- * false if the capture is not running or the element refused it. */
-bool streamd_vgpu_send_input(struct streamd_vgpu *v, GstStructure *s);
 /* State for the control interface, as a{sv}. */
 GVariant *streamd_vgpu_status(struct streamd_vgpu *v);
 
