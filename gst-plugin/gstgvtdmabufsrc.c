@@ -581,6 +581,9 @@ surface_buffers_get (SurfaceBuffers *sb, GstVideoFormat vformat,
 	vm = gst_buffer_add_video_meta_full (out, GST_VIDEO_FRAME_FLAG_NONE, vformat,
 					     pi->width, pi->height, 1, offsets, strides);
 	GST_META_FLAG_SET (vm, GST_META_FLAG_POOLED);
+	/* as a pool does: the memory is as made, a change downstream sets
+	 * the flag again and the buffer is not reused */
+	GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_TAG_MEMORY);
 	g_atomic_int_inc (&sb->refcount);
 	gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (out), surface_buffers_quark, sb,
 				   surface_buffers_unref);
