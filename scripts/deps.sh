@@ -17,6 +17,8 @@ build_pkgs=(
 	libpipewire-0.3-dev libsystemd-dev
 	# gvt-streamd's RTSP server
 	libgstrtspserver-1.0-dev
+	# gvt-streamd's viewer input messages
+	libjson-glib-dev
 )
 test_pkgs=(
 	"${build_pkgs[@]}"

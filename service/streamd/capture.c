@@ -154,6 +154,7 @@ struct streamd_vgpu {
 	char *node_name;
 	struct streamd_pw *pw;
 	GstElement *pipeline;
+	GstElement *src;		/* gvtdmabufsrc */
 	GstElement *convert_caps;	/* capsfilter before the PipeWire appsink */
 	GstElement *appsink;
 	guint bus_watch;
@@ -198,6 +199,8 @@ struct streamd_vgpu {
 	char *encoder;		/* configured: auto or a factory */
 	unsigned int bitrate, gop;
 	struct streamd_encode *encode;
+	bool input;		/* configured input policy (input.c) */
+	char **input_users;
 	struct streamd_rtsp_mount *rtsp;
 
 	void (*removed_cb)(void *data, struct streamd_vgpu *v, const char *device);
@@ -852,6 +855,8 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	v->bitrate = cfg->bitrate;
 	v->gop = cfg->gop;
 	v->node_name = node_name_for(cfg->node_key ? cfg->node_key : cfg->device);
+	v->input = cfg->input;
+	v->input_users = g_strdupv(cfg->input_users);
 	v->state = g_strdup("starting");
 	v->pw = pw;
 	/* The tee is where the encode branch (encode.c) attaches. */
@@ -865,8 +870,10 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	if (!v->pipeline)
 		goto error;
 	src = gst_bin_get_by_name(GST_BIN(v->pipeline), "src");
-	g_object_set(src, "device", cfg->device, NULL);
-	gst_object_unref(src);
+	/* The element forwards input only when the configuration allows
+	 * some (input.c checks who); nothing else in the pipeline sends it. */
+	g_object_set(src, "device", cfg->device, "input", cfg->input, NULL);
+	v->src = src;
 	v->convert_caps = gst_bin_get_by_name(GST_BIN(v->pipeline), "pw-caps");
 	v->appsink = gst_bin_get_by_name(GST_BIN(v->pipeline), "pw-sink");
 	{
@@ -918,6 +925,8 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 		;
 	if (v->bus_watch)
 		g_source_remove(v->bus_watch);
+	g_clear_object(&v->src);
+	g_strfreev(v->input_users);
 	g_clear_object(&v->convert_caps);
 	g_clear_object(&v->appsink);
 	g_clear_object(&v->pipeline);
@@ -942,6 +951,21 @@ bool streamd_vgpu_reconfigure(struct streamd_vgpu *v, const struct streamd_vgpu_
 {
 	(void)cfg;
 	return false;	/* every change restarts the capture for now */
+}
+
+bool streamd_vgpu_input_policy(const struct streamd_vgpu *v, char *const **ret_users)
+{
+	*ret_users = v->input_users;
+	return v->input;
+}
+
+bool streamd_vgpu_send_input(struct streamd_vgpu *v, GstStructure *s)
+{
+	if (!v->src) {
+		gst_structure_free(s);
+		return false;
+	}
+	return gst_element_send_event(v->src, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
 }
 
 GVariant *streamd_vgpu_status(struct streamd_vgpu *v)

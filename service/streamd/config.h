@@ -23,6 +23,8 @@ struct streamd_vgpu_config {
 	unsigned int bitrate;	/* kbit/s */
 	unsigned int gop;	/* frames between key frames */
 	char **allowed_users;	/* who may view it; NULL: every configured user */
+	bool input;		/* viewers' keyboard and pointer reach the VM (qemu: only) */
+	char **input_users;	/* who may send input; NULL: every viewer let in */
 };
 
 struct streamd_config {
