@@ -172,8 +172,8 @@ GstStructure *streamd_input_parse(const char *message, GError **error)
 	gint64 a, b;
 	bool down;
 
-	if (!message) {
-		BAD("no input message");
+	if (!message || !*message) {
+		BAD("input message is empty");
 		return NULL;
 	}
 	if (!json_parser_load_from_data(parser, message, -1, &e)) {
