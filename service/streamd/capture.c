@@ -965,7 +965,13 @@ bool streamd_vgpu_send_input(struct streamd_vgpu *v, GstStructure *s)
 		gst_structure_free(s);
 		return false;
 	}
-	return gst_element_send_event(v->src, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
+	/* On the src pad, as a downstream element sends it: the element's
+	 * event handler answers whether the VM took it. */
+	GstPad *pad = gst_element_get_static_pad(v->src, "src");
+	bool ok = gst_pad_send_event(pad, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
+
+	gst_object_unref(pad);
+	return ok;
 }
 
 GVariant *streamd_vgpu_status(struct streamd_vgpu *v)
