@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * gvtdmabufsrc's input on a real QEMU (run by run-qemu.sh before
- * qemu-client, on the same boot): upstream navigation events and the
+ * gvtdmabufsrc's input on a real QEMU (run by qemu-client on the same
+ * boot, before it kills QEMU): upstream navigation events and the
  * custom "gvtdmabuf-input" event reach the guest's evdev, and with
  * input=false they do not.
  *
  *   qemu-gst-input DEVICE REPORT_LOG
  *
- * Prints what it checks; exits 0 when all held.
+ * Prints what it checks as TAP comments; exits 0 when all held.
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +22,7 @@ static int failed;
 
 static void check(gboolean cond, const char *what)
 {
-	printf("%s: %s\n", cond ? "ok" : "FAILED", what);
+	printf("# gst-input: %s: %s\n", cond ? "ok" : "FAILED", what);
 	fflush(stdout);
 	if (!cond)
 		failed++;
@@ -37,12 +37,11 @@ static size_t report_len(void)
 	return n;
 }
 
-/* The report holds @line after byte @from (10 s at most: TCG is slow). */
-static gboolean wait_line(const char *line, size_t from)
+/* The report holds @line after byte @from (@tenths/10 s at most: TCG is
+ * slow). */
+static gboolean wait_text(const char *want, size_t from, int tenths)
 {
-	g_autofree char *want = g_strdup_printf("%s\n", line);
-
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < tenths; i++) {
 		g_autofree char *r = NULL;
 		gsize n = 0;
 
@@ -56,6 +55,13 @@ static gboolean wait_line(const char *line, size_t from)
 		g_usleep(100000);
 	}
 	return FALSE;
+}
+
+static gboolean wait_line(const char *line, size_t from)
+{
+	g_autofree char *want = g_strdup_printf("%s\n", line);
+
+	return wait_text(want, from, 100);
 }
 
 static gboolean has_line(const char *line, size_t from, size_t to)
@@ -118,6 +124,9 @@ int main(int argc, char **argv)
 	gst_structure_get_int(gst_caps_get_structure(gst_sample_get_caps(sample), 0), "width", &w);
 	gst_structure_get_int(gst_caps_get_structure(gst_sample_get_caps(sample), 0), "height", &h);
 	gst_sample_unref(sample);
+	/* The first frame may be the kernel's console: input goes in once the
+	 * guest program has opened its evdev devices and shown its frame. */
+	check(wait_text("\nframe 1 ", 0, 600), "the guest program runs (its evdev devices open)");
 
 	/* navigation: a key by its X11 name, a move, a click */
 	from = report_len();
@@ -129,14 +138,14 @@ int main(int argc, char **argv)
 	snprintf(line, sizeof(line), "ev 1 %u 0", KEY_B);
 	check(wait_line(line, from), "guest evdev saw KEY_B released (navigation)");
 	from = report_len();
-	check(send(pad, gst_navigation_event_new_mouse_move(w / 2, h / 4, GST_NAVIGATION_MODIFIER_NONE)),
+	check(send(pad, gst_navigation_event_new_mouse_move(w / 3, h / 3, GST_NAVIGATION_MODIFIER_NONE)),
 	      "navigation mouse-move taken");
-	snprintf(line, sizeof(line), "ev 3 %u %u", ABS_X, (unsigned)((guint64)(w / 2) * 0x7fff / w));
+	snprintf(line, sizeof(line), "ev 3 %u %u", ABS_X, (unsigned)((guint64)(w / 3) * 0x7fff / w));
 	check(wait_line(line, from), "guest tablet saw ABS_X of the move (navigation)");
 	from = report_len();
-	check(send(pad, gst_navigation_event_new_mouse_button_press(1, w / 2, h / 4,
+	check(send(pad, gst_navigation_event_new_mouse_button_press(1, w / 3, h / 3,
 				GST_NAVIGATION_MODIFIER_NONE)) &&
-	      send(pad, gst_navigation_event_new_mouse_button_release(1, w / 2, h / 4,
+	      send(pad, gst_navigation_event_new_mouse_button_release(1, w / 3, h / 3,
 				GST_NAVIGATION_MODIFIER_NONE)),
 	      "navigation mouse-button 1 press/release taken");
 	snprintf(line, sizeof(line), "ev 1 %u 1", BTN_LEFT);
