@@ -381,7 +381,11 @@ static bool vgpu_config_equal(const struct streamd_vgpu_config *a, const struct 
 	       a->bitrate == b->bitrate && a->gop == b->gop &&
 	       (a->allowed_users == NULL) == (b->allowed_users == NULL) &&
 	       (!a->allowed_users || g_strv_equal((const char *const *)a->allowed_users,
-						  (const char *const *)b->allowed_users));
+						  (const char *const *)b->allowed_users)) &&
+	       a->input == b->input &&
+	       (a->input_users == NULL) == (b->input_users == NULL) &&
+	       (!a->input_users || g_strv_equal((const char *const *)a->input_users,
+						(const char *const *)b->input_users));
 }
 
 static bool users_equal(const GPtrArray *a, const GPtrArray *b)
