@@ -651,8 +651,8 @@ main(int argc, char **argv)
 	if (getenv("QEMU_CLIENT_ALSO") && *getenv("QEMU_CLIENT_ALSO")) {
 		int st = system(getenv("QEMU_CLIENT_ALSO"));
 
-		tap_check(st == 0, "%s passed (exit status %d)", getenv("QEMU_CLIENT_ALSO"),
-			  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		tap_check(st == 0, "QEMU_CLIENT_ALSO (input through gvtdmabufsrc and gvt-streamd) "
+			  "passed (exit status %d)", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	}
 	check_qemu_gone(dev, qemu);
 	gvtdmabuf_device_close(dev);
