@@ -19,7 +19,9 @@
 
 #include "streamd.h"
 #include "encode.h"
+#include "push.h"
 #include "rtsp.h"
+#include "webrtc.h"
 
 /* ---- PipeWire connection --------------------------------------------- */
 
@@ -202,6 +204,8 @@ struct streamd_vgpu {
 	bool input;		/* configured input policy (input.c) */
 	char **input_users;
 	struct streamd_rtsp_mount *rtsp;
+	struct streamd_webrtc_mount *webrtc;
+	struct streamd_push *push;
 
 	void (*removed_cb)(void *data, struct streamd_vgpu *v, const char *device);
 	void *removed_data;
@@ -228,6 +232,16 @@ struct streamd_encode *streamd_vgpu_encode(struct streamd_vgpu *v, GError **erro
 void streamd_vgpu_set_rtsp(struct streamd_vgpu *v, struct streamd_rtsp_mount *m)
 {
 	v->rtsp = m;
+}
+
+void streamd_vgpu_set_webrtc(struct streamd_vgpu *v, struct streamd_webrtc_mount *m)
+{
+	v->webrtc = m;
+}
+
+void streamd_vgpu_set_push(struct streamd_vgpu *v, struct streamd_push *p)
+{
+	v->push = p;
 }
 
 const char *streamd_vgpu_device(const struct streamd_vgpu *v)
@@ -914,6 +928,8 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 		gst_element_set_state(v->pipeline, GST_STATE_NULL);
 	/* Stopped: no callback runs now.  Subscribers go before the encode. */
 	streamd_rtsp_mount_destroy(v->rtsp);
+	streamd_webrtc_mount_destroy(v->webrtc);
+	streamd_push_destroy(v->push);
 	streamd_encode_destroy(v->encode);
 	if (v->pw) {
 		pw_thread_loop_lock(v->pw->loop);
@@ -1011,5 +1027,9 @@ GVariant *streamd_vgpu_status(struct streamd_vgpu *v)
 		streamd_encode_status(v->encode, &b);
 	if (v->rtsp)
 		streamd_rtsp_mount_status(v->rtsp, &b);
+	if (v->webrtc)
+		streamd_webrtc_mount_status(v->webrtc, &b);
+	if (v->push)
+		streamd_push_status(v->push, &b);
 	return g_variant_builder_end(&b);
 }

@@ -40,6 +40,12 @@ struct streamd_rtsp_mount;
 /* Hand the vGPU its RTSP mount, destroyed with it (after the pipeline
  * stops, before the encode). */
 void streamd_vgpu_set_rtsp(struct streamd_vgpu *v, struct streamd_rtsp_mount *m);
+struct streamd_webrtc_mount;
+/* The same for its WebRTC page (webrtc.h). */
+void streamd_vgpu_set_webrtc(struct streamd_vgpu *v, struct streamd_webrtc_mount *m);
+struct streamd_push;
+/* Likewise its push to a media server (push.h). */
+void streamd_vgpu_set_push(struct streamd_vgpu *v, struct streamd_push *p);
 /*
  * Called from the main loop when the vGPU is being removed (the element's
  * RESOURCE/NOT_FOUND while streaming): the device is already released; the

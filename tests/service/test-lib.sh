@@ -6,7 +6,8 @@
 #   ok TEXT / fail TEXT  a TAP-style line; fail counts into $fails
 #   test_dir NAME        a fresh 0700 $T with XDG_RUNTIME_DIR and
 #                        XDG_CONFIG_HOME below it; on exit every pid in
-#                        the array $pids is killed and $T removed
+#                        the array $pids is killed and $T removed (kept
+#                        with KEEP_T=1 in the environment, for debugging)
 
 need_programs() {
 	local p
@@ -32,7 +33,7 @@ test_dir_cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$T"
+	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
 }
 
 test_dir() {	# NAME

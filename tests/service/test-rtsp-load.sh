@@ -42,6 +42,7 @@ cat >"$T/streamd.conf" <<CONF
 pipewire = false
 discover-mdev = false
 rtsp-port = 0
+webrtc-port = 0
 
 [vgpu $DEV]
 name = Load

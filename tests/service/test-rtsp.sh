@@ -78,6 +78,7 @@ cat >"$T/streamd.conf" <<CONF
 pipewire = false
 discover-mdev = false
 rtsp-port = 0
+webrtc-port = 0
 
 [vgpu $DEV]
 name = Test Desk
@@ -319,7 +320,7 @@ else
 fi
 
 # ---- the port in use: a second daemon refuses to start, saying why ----
-printf '[daemon]\npipewire = false\ndiscover-mdev = false\nrtsp-port = %s\n' "$PORT" >"$T/busy.conf"
+printf '[daemon]\npipewire = false\ndiscover-mdev = false\nrtsp-port = %s\nwebrtc-port = 0\n' "$PORT" >"$T/busy.conf"
 timeout 10 "$SD" --no-dbus --config "$T/busy.conf" >"$T/out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -q "cannot listen for RTSP on 127.0.0.1 port $PORT" "$T/out" &&

@@ -40,7 +40,7 @@ bad "value out of range" "bad.conf:2: [vgpu sim:640x480] max-framerate: '500' is
 bad "not a boolean" "bad.conf:4: [daemon] pipewire: 'yes' is not a boolean" $'# comment\n\n[daemon]\npipewire = yes'
 bad "unknown section" "bad.conf:1: [vgpus sim]: unknown section" $'[vgpus sim]\nname = x'
 bad "not a vGPU" "bad.conf:1: [vgpu not-a-uuid]: 'not-a-uuid' is not a vGPU" $'[vgpu not-a-uuid]'
-bad "reserved key" "[vgpu sim] push: reserved for the push to a media server" $'[vgpu sim]\npush = true'
+bad "push not a URL" "[vgpu sim] push: 'true' is not an rtsp://, rtsps:// or srt:// URL" $'[vgpu sim]\npush = true'
 bad "input without a QEMU display" "bad.conf:2: [vgpu sim] input: 'sim' has no input (a simulated vGPU)" $'[vgpu sim]\ninput = true'
 bad "empty name" "[vgpu sim] name: empty value" $'[vgpu sim]\nname ='
 bad "syntax" "bad.conf: " $'[daemon\npipewire = true'
@@ -52,7 +52,7 @@ bad "override syntax" "expected SECTION.KEY=VALUE" $'[daemon]' --set nodot=1
 [ $? -eq 2 ] && grep -q "bogus" "$T/out" && ok "unknown option refused" || fail "unknown option: $(cat "$T/out")"
 
 # ---- no PipeWire at all: the daemon runs, captures and says so ----
-"$SD" --user --no-dbus --config /dev/null --set daemon.rtsp-port=0 --set 'vgpu sim:256x160.name=Alone' >"$T/nopw.log" 2>&1 &
+"$SD" --user --no-dbus --config /dev/null --set daemon.rtsp-port=0 --set daemon.webrtc-port=0 --set 'vgpu sim:256x160.name=Alone' >"$T/nopw.log" 2>&1 &
 NP=$!
 sleep 2
 if kill -0 $NP 2>/dev/null && grep -q "no PipeWire daemon" "$T/nopw.log"; then
@@ -86,8 +86,9 @@ name = Cursor Desk
 [vgpu $YDEV]
 name = YUV Desk
 CONF
-# rtsp-port=0: any free port, not 8554 (test-rtsp.sh tests RTSP)
-G_MESSAGES_DEBUG= "$SD" --user --set daemon.rtsp-port=0 >"$T/streamd.log" 2>&1 &
+# rtsp-port=0, webrtc-port=0: any free ports, not 8554 and 8080 (test-rtsp.sh
+# and test-webrtc.sh test them)
+G_MESSAGES_DEBUG= "$SD" --user --set daemon.rtsp-port=0 --set daemon.webrtc-port=0 >"$T/streamd.log" 2>&1 &
 SDPID=$!
 pids+=($SDPID)
 

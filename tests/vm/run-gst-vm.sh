@@ -67,9 +67,10 @@ if ! unshare --mount --propagation private sh -c '
 	exec chroot "$1" env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin HOME=/tmp LANG=C.UTF-8 sh -c "
 		cd $2/src &&
 		meson setup $2/build -Dgst=enabled -Dvm_tests=enabled -Dkernel=disabled \
-			-Dfuzz=disabled -Dservice=disabled -Ddocs=disabled -Dtool=disabled \
+			-Dfuzz=disabled -Dservice=enabled -Ddocs=disabled -Dtool=disabled \
 			-Dqemu_dbus=disabled >$2/build.log 2>&1 &&
-		ninja -C $2/build -j2 gst-plugin/libgstgvtdmabuf.so tests/vm/vm-gst >>$2/build.log 2>&1"
+		ninja -C $2/build -j2 gst-plugin/libgstgvtdmabuf.so tests/vm/vm-gst \
+			service/streamd/gvt-streamd >>$2/build.log 2>&1"
 ' sh "$root" "$inside"; then
 	sed 's/^/#   /' "$bld/build.log" | tail -n 40
 	fail "build the library, the plugin and vm-gst in the Debian 13 tree"
@@ -120,6 +121,10 @@ echo "# vm-gst gvtsim exit \$? (\$((\$(date +%s) - s)) s)"
 s=\$(date +%s)
 timeout -s KILL 300 \$B/tests/vm/vm-gst sim 2>&1
 echo "# vm-gst sim exit \$? (\$((\$(date +%s) - s)) s)"
+# ---- hotplug: gvt-streamd follows mdevs through udev (vm-hotplug.sh) ----
+for p in videoconvertscale; do ln -s $gstlib/libgst\$p.so /tmp/gst-plugins/; done
+timeout -s KILL 300 sh $inside/src/tests/vm/vm-hotplug.sh \$B $uuid 2>&1
+# ---- end of hotplug ----
 echo GVT-GST-VM-DONE
 INNER
 cat >"$ird/init" <<'INIT'
@@ -175,6 +180,10 @@ for p in gvtsim sim; do
 		n=$((n + 1))
 	fi
 done
+if ! grep -q "^# vm-hotplug exit 0 " "$work/tap"; then
+	echo "not ok - vm-hotplug ran to the end and exited 0"
+	n=$((n + 1))
+fi
 if ! grep -q '^GVT-GST-VM-DONE' "$work/tap"; then
 	echo "not ok - the VM finished its run"
 	log "console:"; tr -d '\r' <"$work/console.log" | tail -n 25 | sed 's/^/#   /'
