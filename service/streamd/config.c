@@ -271,6 +271,9 @@ void streamd_vgpu_config_defaults(struct streamd_vgpu_config *v, const char *dev
 	v->encoder = g_strdup("auto");
 	v->bitrate = 4000;
 	v->gop = 60;
+	/* the caller's struct may be uninitialised (a discovered VM's) */
+	v->input = false;
+	v->input_users = NULL;
 }
 
 static void vgpu_config_free(gpointer p)

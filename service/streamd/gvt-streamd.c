@@ -275,7 +275,7 @@ static void vgpu_start_device(struct daemon *d, const char *device, const char *
 			      const char *node_key)
 {
 	const struct streamd_vgpu_config *vc = streamd_config_find(d->cfg, device);
-	struct streamd_vgpu_config def;
+	struct streamd_vgpu_config def = { 0 };
 
 	if (vc) {
 		vgpu_start(d, vc);
