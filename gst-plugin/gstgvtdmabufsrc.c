@@ -42,6 +42,41 @@
  * caps; a vGPU the kernel takes back (VFIO device request) is an error and
  * the element lets go of it at once.
  *
+ * Input (QEMU's D-Bus display only: `device=qemu...`): with `input=true`
+ * (the default: the element is local, and whoever builds its pipeline
+ * decides where input goes) upstream #GstNavigation events reach the VM, so
+ * `gvtdmabufsrc ! videoconvert ! xvimagesink` is a remote desktop:
+ * mouse-move is an absolute pointer position in surface pixels (clamped to
+ * the surface; needs virtio-tablet or usb-tablet in the VM), buttons 1, 2,
+ * 3 are BTN_LEFT, BTN_MIDDLE, BTN_RIGHT (X11's 4 and 5 a wheel notch),
+ * mouse-scroll turns the wheel (whole notches, fractions add up), and
+ * key-press/key-release take X11 keysym names ("a", "Return", "Shift_L",
+ * "Left", "F1", ...: the common keys of a US keyboard) as evdev keys; a key
+ * name the table lacks is dropped with a debug message.  Callers that have
+ * evdev codes (gvt-streamd) send a custom upstream event
+ * (GST_EVENT_CUSTOM_UPSTREAM) whose structure is named `gvtdmabuf-input`
+ * and holds one action:
+ *
+ * - `key` (uint, evdev KEY_*) and `pressed` (boolean);
+ * - `button` (uint, evdev BTN_LEFT/MIDDLE/RIGHT/SIDE/EXTRA) and `pressed`,
+ *   with optional `x`, `y` (uint) where the pointer goes first;
+ * - `x`, `y` (uint): absolute pointer position in surface pixels;
+ * - `dx`, `dy` (int): relative motion (a VM with a relative mouse only);
+ * - `wheel` (int): notches, positive away from the user.
+ *
+ * |[
+ * gst_element_send_event (src, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+ *     gst_structure_new ("gvtdmabuf-input", "key", G_TYPE_UINT, 30, // KEY_A
+ *                        "pressed", G_TYPE_BOOLEAN, TRUE, NULL)));
+ * ]|
+ *
+ * The custom event returns TRUE when the VM took it, FALSE when input is
+ * off, no device is open, the event is malformed (a warning names what is
+ * wrong), or the VM refused it.  Backends without input (sim, VFIO
+ * vGPUs) refuse every event with one warning per open device, not an
+ * error: the video goes on.  The calls to QEMU are synchronous D-Bus calls
+ * made in the thread that sends the event.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 gvtdmabufsrc device=sim:1280x720 num-buffers=300 ! videoconvert ! autovideosink
@@ -59,6 +94,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/input-event-codes.h>
 #include <drm_fourcc.h>
 #include <gst/allocators/allocators.h>
 #include <gst/base/base.h>
@@ -169,6 +205,7 @@ gst_gvt_dmabuf_src_io_mode_get_type (void)
 #define DEFAULT_CACHE_SIZE 4
 #define MAX_CACHE_SIZE 1024
 #define DEFAULT_IO_MODE GST_GVT_DMABUF_SRC_IO_AUTO
+#define DEFAULT_INPUT TRUE
 
 enum {
 	PROP_0,
@@ -182,6 +219,7 @@ enum {
 	PROP_IO_MODE,
 	PROP_X_AS_ALPHA,
 	PROP_IMPLICIT_MODIFIER,
+	PROP_INPUT,
 };
 
 enum {
@@ -285,6 +323,15 @@ struct _GstGvtDmabufSrc {
 	GstBuffer *last_buffer;	/* for keepalive */
 	GstClockTime last_pts;
 	guint64 n_pushed;
+
+	/* input (see handle_input): the device while open, under input_lock,
+	 * which start/close take around opening and closing it; the library's
+	 * input calls may run beside the streaming thread's */
+	GMutex input_lock;
+	struct gvtdmabuf_device *input_dev;
+	gboolean input;		/* property, atomic */
+	gboolean input_warned;	/* the backend has no input: said once */
+	gdouble scroll_acc;	/* fractions of a wheel notch */
 
 	/* damage read at the previous frame (see attach_damage) */
 	struct gvtdmabuf_rect prev_damage[DAMAGE_MAX];
@@ -935,6 +982,9 @@ gst_gvt_dmabuf_src_set_property (GObject *object, guint prop_id, const GValue *v
 	case PROP_IMPLICIT_MODIFIER:
 		self->implicit_modifier = g_value_get_boolean (value);
 		break;
+	case PROP_INPUT:
+		g_atomic_int_set (&self->input, g_value_get_boolean (value));
+		break;
 	default:
 		G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 		break;
@@ -980,6 +1030,9 @@ gst_gvt_dmabuf_src_get_property (GObject *object, guint prop_id, GValue *value,
 	case PROP_IMPLICIT_MODIFIER:
 		g_value_set_boolean (value, self->implicit_modifier);
 		break;
+	case PROP_INPUT:
+		g_value_set_boolean (value, g_atomic_int_get (&self->input));
+		break;
 	default:
 		G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 		break;
@@ -1002,6 +1055,9 @@ close_device (GstGvtDmabufSrc *self)
 	gst_poll_fd_init (&self->request_pfd);
 	/* our memories own duplicates of the fds: they and every buffer
 	 * downstream stay valid after the device is gone */
+	g_mutex_lock (&self->input_lock);
+	self->input_dev = NULL;
+	g_mutex_unlock (&self->input_lock);
 	gvtdmabuf_device_close (self->dev);
 	self->dev = NULL;
 }
@@ -1071,6 +1127,11 @@ gst_gvt_dmabuf_src_start (GstBaseSrc *bsrc)
 		return FALSE;
 	}
 	g_free (name);
+	g_mutex_lock (&self->input_lock);
+	self->input_dev = self->dev;
+	self->input_warned = FALSE;
+	self->scroll_acc = 0;
+	g_mutex_unlock (&self->input_lock);
 
 	r = gvtdmabuf_device_set_cache_size (self->dev, cache);
 	if (r < 0) {
@@ -1313,6 +1374,303 @@ gst_gvt_dmabuf_src_query (GstBaseSrc *bsrc, GstQuery *query)
 	gst_query_set_latency (query, TRUE, period, period);
 	GST_DEBUG_OBJECT (self, "latency %" GST_TIME_FORMAT, GST_TIME_ARGS (period));
 	return TRUE;
+}
+
+/* ---- input (QEMU's D-Bus display) ------------------------------------ */
+
+/* X11 keysym names, as GstNavigation's key events carry them, and the
+ * evdev key of a US keyboard that makes them (shifted symbols included:
+ * the VM sees the Shift key on its own). */
+static const struct {
+	const gchar *name;
+	guint16 code;
+} nav_keys[] = {
+	{ "Escape", KEY_ESC }, { "Return", KEY_ENTER }, { "KP_Enter", KEY_KPENTER },
+	{ "Tab", KEY_TAB }, { "ISO_Left_Tab", KEY_TAB }, { "BackSpace", KEY_BACKSPACE },
+	{ "space", KEY_SPACE }, { "Delete", KEY_DELETE }, { "Insert", KEY_INSERT },
+	{ "Home", KEY_HOME }, { "End", KEY_END }, { "Page_Up", KEY_PAGEUP }, { "Prior", KEY_PAGEUP },
+	{ "Page_Down", KEY_PAGEDOWN }, { "Next", KEY_PAGEDOWN },
+	{ "Left", KEY_LEFT }, { "Right", KEY_RIGHT }, { "Up", KEY_UP }, { "Down", KEY_DOWN },
+	{ "Shift_L", KEY_LEFTSHIFT }, { "Shift_R", KEY_RIGHTSHIFT },
+	{ "Control_L", KEY_LEFTCTRL }, { "Control_R", KEY_RIGHTCTRL },
+	{ "Alt_L", KEY_LEFTALT }, { "Alt_R", KEY_RIGHTALT }, { "ISO_Level3_Shift", KEY_RIGHTALT },
+	{ "Super_L", KEY_LEFTMETA }, { "Super_R", KEY_RIGHTMETA }, { "Meta_L", KEY_LEFTMETA },
+	{ "Meta_R", KEY_RIGHTMETA }, { "Menu", KEY_COMPOSE }, { "Caps_Lock", KEY_CAPSLOCK },
+	{ "Num_Lock", KEY_NUMLOCK }, { "Scroll_Lock", KEY_SCROLLLOCK }, { "Print", KEY_SYSRQ },
+	{ "Pause", KEY_PAUSE },
+	{ "minus", KEY_MINUS }, { "underscore", KEY_MINUS }, { "equal", KEY_EQUAL }, { "plus", KEY_EQUAL },
+	{ "bracketleft", KEY_LEFTBRACE }, { "braceleft", KEY_LEFTBRACE },
+	{ "bracketright", KEY_RIGHTBRACE }, { "braceright", KEY_RIGHTBRACE },
+	{ "backslash", KEY_BACKSLASH }, { "bar", KEY_BACKSLASH },
+	{ "semicolon", KEY_SEMICOLON }, { "colon", KEY_SEMICOLON },
+	{ "apostrophe", KEY_APOSTROPHE }, { "quotedbl", KEY_APOSTROPHE },
+	{ "grave", KEY_GRAVE }, { "asciitilde", KEY_GRAVE },
+	{ "comma", KEY_COMMA }, { "less", KEY_COMMA }, { "period", KEY_DOT }, { "greater", KEY_DOT },
+	{ "slash", KEY_SLASH }, { "question", KEY_SLASH },
+	{ "exclam", KEY_1 }, { "at", KEY_2 }, { "numbersign", KEY_3 }, { "dollar", KEY_4 },
+	{ "percent", KEY_5 }, { "asciicircum", KEY_6 }, { "ampersand", KEY_7 },
+	{ "asterisk", KEY_8 }, { "parenleft", KEY_9 }, { "parenright", KEY_0 },
+};
+
+static const guint16 letter_keys[26] = {
+	KEY_A, KEY_B, KEY_C, KEY_D, KEY_E, KEY_F, KEY_G, KEY_H, KEY_I, KEY_J, KEY_K, KEY_L,
+	KEY_M, KEY_N, KEY_O, KEY_P, KEY_Q, KEY_R, KEY_S, KEY_T, KEY_U, KEY_V, KEY_W, KEY_X,
+	KEY_Y, KEY_Z,
+};
+
+static const guint16 digit_keys[10] = {
+	KEY_0, KEY_1, KEY_2, KEY_3, KEY_4, KEY_5, KEY_6, KEY_7, KEY_8, KEY_9,
+};
+
+static const guint16 fkeys[12] = {
+	KEY_F1, KEY_F2, KEY_F3, KEY_F4, KEY_F5, KEY_F6, KEY_F7, KEY_F8, KEY_F9, KEY_F10,
+	KEY_F11, KEY_F12,
+};
+
+/* The evdev code of keysym @name, 0 if the table has none. */
+static guint
+nav_key_code (const gchar *name)
+{
+	gsize i;
+
+	if (!name || !*name)
+		return 0;
+	if (!name[1] && g_ascii_isalpha (name[0]))
+		return letter_keys[g_ascii_tolower (name[0]) - 'a'];
+	if (!name[1] && g_ascii_isdigit (name[0]))
+		return digit_keys[name[0] - '0'];
+	if (name[0] == 'F' && g_ascii_isdigit (name[1])) {
+		gchar *end;
+		guint64 n = g_ascii_strtoull (name + 1, &end, 10);
+
+		if (!*end && n >= 1 && n <= 12)
+			return fkeys[n - 1];
+	}
+	for (i = 0; i < G_N_ELEMENTS (nav_keys); i++)
+		if (!strcmp (nav_keys[i].name, name))
+			return nav_keys[i].code;
+	return 0;
+}
+
+/* The library's answer to an input call: a backend without input is said
+ * once per open device; other refusals are warnings.  Lock held. */
+static gboolean
+input_result (GstGvtDmabufSrc *self, int r, const gchar *what)
+{
+	if (r == 0)
+		return TRUE;
+	if (r == -ENOTSUP) {
+		if (!self->input_warned)
+			GST_WARNING_OBJECT (self, "vGPU %s (%s backend) has no input; dropping "
+				"input events (only QEMU's D-Bus display takes them)",
+				gvtdmabuf_device_get_name (self->input_dev),
+				gvtdmabuf_device_get_backend (self->input_dev));
+		else
+			GST_DEBUG_OBJECT (self, "no input on this backend: %s dropped", what);
+		self->input_warned = TRUE;
+	} else {
+		GST_WARNING_OBJECT (self, "the VM did not take %s: %s", what, g_strerror (-r));
+	}
+	return FALSE;
+}
+
+/* Take the input lock with an open device and input on; FALSE (unlocked)
+ * otherwise. */
+static gboolean
+input_begin (GstGvtDmabufSrc *self)
+{
+	if (!g_atomic_int_get (&self->input)) {
+		GST_DEBUG_OBJECT (self, "input=false: input event dropped");
+		return FALSE;
+	}
+	g_mutex_lock (&self->input_lock);
+	if (!self->input_dev) {
+		g_mutex_unlock (&self->input_lock);
+		GST_DEBUG_OBJECT (self, "no device open: input event dropped");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Surface pixels from navigation coordinates, clamped to the surface. */
+static void
+clamp_point (GstGvtDmabufSrc *self, gdouble x, gdouble y, guint *ret_x, guint *ret_y)
+{
+	guint w = G_MAXINT32, h = G_MAXINT32;
+
+	GST_OBJECT_LOCK (self);
+	if (self->have_plane && self->plane.width && self->plane.height) {
+		w = self->plane.width;
+		h = self->plane.height;
+	}
+	GST_OBJECT_UNLOCK (self);
+	*ret_x = x <= 0 ? 0 : x >= w - 1 ? w - 1 : (guint) x;
+	*ret_y = y <= 0 ? 0 : y >= h - 1 ? h - 1 : (guint) y;
+}
+
+static gboolean
+send_wheel_locked (GstGvtDmabufSrc *self, gint steps)
+{
+	return input_result (self, gvtdmabuf_device_send_wheel (self->input_dev, steps), "a wheel turn");
+}
+
+static gboolean
+handle_navigation (GstGvtDmabufSrc *self, GstEvent *event)
+{
+	GstNavigationEventType type = gst_navigation_event_get_type (event);
+	const gchar *key = NULL;
+	gint button;
+	gdouble x, y, dx, dy;
+	guint px, py, code;
+	gboolean ok = FALSE, press;
+
+	switch (type) {
+	case GST_NAVIGATION_EVENT_MOUSE_MOVE:
+		if (!gst_navigation_event_parse_mouse_move_event (event, &x, &y))
+			return FALSE;
+		clamp_point (self, x, y, &px, &py);
+		if (!input_begin (self))
+			return FALSE;
+		ok = input_result (self, gvtdmabuf_device_send_pointer_absolute (self->input_dev, px, py),
+				   "a pointer move");
+		break;
+	case GST_NAVIGATION_EVENT_MOUSE_BUTTON_PRESS:
+	case GST_NAVIGATION_EVENT_MOUSE_BUTTON_RELEASE:
+		press = type == GST_NAVIGATION_EVENT_MOUSE_BUTTON_PRESS;
+		if (!gst_navigation_event_parse_mouse_button_event (event, &button, &x, &y))
+			return FALSE;
+		switch (button) {
+		case 1: code = BTN_LEFT; break;
+		case 2: code = BTN_MIDDLE; break;
+		case 3: code = BTN_RIGHT; break;
+		case 4: case 5: code = 0; break;	/* X11's wheel */
+		default:
+			GST_DEBUG_OBJECT (self, "mouse button %d has no evdev button: dropped", button);
+			return FALSE;
+		}
+		clamp_point (self, x, y, &px, &py);
+		if (!input_begin (self))
+			return FALSE;
+		if (!code) {
+			ok = !press || send_wheel_locked (self, button == 4 ? 1 : -1);
+			break;
+		}
+		/* Where the click is, first: a move may not have come before. */
+		ok = input_result (self, gvtdmabuf_device_send_pointer_absolute (self->input_dev, px, py),
+				   "a pointer move") &&
+		     input_result (self, gvtdmabuf_device_send_button (self->input_dev, code, press),
+				   "a button");
+		break;
+	case GST_NAVIGATION_EVENT_MOUSE_SCROLL: {
+		gint steps;
+
+		if (!gst_navigation_event_parse_mouse_scroll_event (event, &x, &y, &dx, &dy))
+			return FALSE;
+		if (!input_begin (self))
+			return FALSE;
+		/* delta_y > 0 is away from the user (GTK's and X11's scroll up) */
+		self->scroll_acc += dy;
+		steps = (gint) self->scroll_acc;
+		self->scroll_acc -= steps;
+		steps = CLAMP (steps, -120, 120);
+		ok = steps == 0 || send_wheel_locked (self, steps);
+		break;
+	}
+	case GST_NAVIGATION_EVENT_KEY_PRESS:
+	case GST_NAVIGATION_EVENT_KEY_RELEASE:
+		if (!gst_navigation_event_parse_key_event (event, &key))
+			return FALSE;
+		code = nav_key_code (key);
+		if (!code) {
+			GST_DEBUG_OBJECT (self, "key '%s' is not in the key table: dropped", key);
+			return FALSE;
+		}
+		if (!input_begin (self))
+			return FALSE;
+		ok = input_result (self, gvtdmabuf_device_send_key (self->input_dev, code,
+					type == GST_NAVIGATION_EVENT_KEY_PRESS), "a key");
+		break;
+	default:
+		GST_DEBUG_OBJECT (self, "navigation event %d not forwarded", type);
+		return FALSE;
+	}
+	g_mutex_unlock (&self->input_lock);
+	return ok;
+}
+
+static gboolean
+field_uint (const GstStructure *s, const gchar *f, guint *ret)
+{
+	return gst_structure_get_uint (s, f, ret);
+}
+
+/* The custom "gvtdmabuf-input" event (see the element's documentation). */
+static gboolean
+handle_custom_input (GstGvtDmabufSrc *self, const GstStructure *s)
+{
+	gboolean has_key = gst_structure_has_field (s, "key");
+	gboolean has_button = gst_structure_has_field (s, "button");
+	gboolean has_abs = gst_structure_has_field (s, "x") || gst_structure_has_field (s, "y");
+	gboolean has_rel = gst_structure_has_field (s, "dx") || gst_structure_has_field (s, "dy");
+	gboolean has_wheel = gst_structure_has_field (s, "wheel");
+	gboolean pressed = FALSE, ok;
+	guint key = 0, button = 0, x = 0, y = 0;
+	gint dx = 0, dy = 0, wheel = 0;
+	gint actions = has_key + has_button + has_wheel + has_rel + (has_abs && !has_button);
+
+	if (actions != 1) {
+		GST_WARNING_OBJECT (self, "gvtdmabuf-input event %" GST_PTR_FORMAT ": needs exactly one "
+			"of key, button, x/y, dx/dy, wheel", s);
+		return FALSE;
+	}
+	if ((has_key && !field_uint (s, "key", &key)) ||
+	    (has_button && !field_uint (s, "button", &button)) ||
+	    ((has_key || has_button) && !gst_structure_get_boolean (s, "pressed", &pressed)) ||
+	    (has_abs && (!field_uint (s, "x", &x) || !field_uint (s, "y", &y))) ||
+	    (has_rel && (!gst_structure_get_int (s, "dx", &dx) || !gst_structure_get_int (s, "dy", &dy))) ||
+	    (has_wheel && !gst_structure_get_int (s, "wheel", &wheel))) {
+		GST_WARNING_OBJECT (self, "gvtdmabuf-input event %" GST_PTR_FORMAT ": key, button, x, y "
+			"are uint, dx, dy, wheel int, pressed boolean (with key and button; "
+			"x and y together, dx and dy together)", s);
+		return FALSE;
+	}
+	if (!input_begin (self))
+		return FALSE;
+	if (has_key)
+		ok = input_result (self, gvtdmabuf_device_send_key (self->input_dev, key, pressed), "a key");
+	else if (has_button)
+		ok = (!has_abs || input_result (self, gvtdmabuf_device_send_pointer_absolute (
+				self->input_dev, x, y), "a pointer move")) &&
+		     input_result (self, gvtdmabuf_device_send_button (self->input_dev, button, pressed),
+				   "a button");
+	else if (has_abs)
+		ok = input_result (self, gvtdmabuf_device_send_pointer_absolute (self->input_dev, x, y),
+				   "a pointer move");
+	else if (has_rel)
+		ok = input_result (self, gvtdmabuf_device_send_pointer_relative (self->input_dev, dx, dy),
+				   "a relative pointer move");
+	else
+		ok = send_wheel_locked (self, wheel);
+	g_mutex_unlock (&self->input_lock);
+	return ok;
+}
+
+static gboolean
+gst_gvt_dmabuf_src_event (GstBaseSrc *bsrc, GstEvent *event)
+{
+	GstGvtDmabufSrc *self = GST_GVT_DMABUF_SRC (bsrc);
+
+	switch (GST_EVENT_TYPE (event)) {
+	case GST_EVENT_NAVIGATION:
+		return handle_navigation (self, event);
+	case GST_EVENT_CUSTOM_UPSTREAM:
+		if (gst_event_has_name (event, "gvtdmabuf-input"))
+			return handle_custom_input (self, gst_event_get_structure (event));
+		break;
+	default:
+		break;
+	}
+	return GST_BASE_SRC_CLASS (gst_gvt_dmabuf_src_parent_class)->event (bsrc, event);
 }
 
 /* ---- waiting ---------------------------------------------------------- */
@@ -1785,6 +2143,7 @@ gst_gvt_dmabuf_src_finalize (GObject *object)
 	GstGvtDmabufSrc *self = GST_GVT_DMABUF_SRC (object);
 
 	g_free (self->device_name);
+	g_mutex_clear (&self->input_lock);
 	gst_poll_free (self->poll);
 	gst_object_unref (self->dmabuf_alloc);
 	G_OBJECT_CLASS (gst_gvt_dmabuf_src_parent_class)->finalize (object);
@@ -1801,6 +2160,8 @@ gst_gvt_dmabuf_src_init (GstGvtDmabufSrc *self)
 	self->poll_interval_ms = DEFAULT_POLL_INTERVAL;
 	self->cache_size = DEFAULT_CACHE_SIZE;
 	self->io_mode = DEFAULT_IO_MODE;
+	self->input = DEFAULT_INPUT;
+	g_mutex_init (&self->input_lock);
 	self->poll = gst_poll_new (TRUE);
 	gst_poll_fd_init (&self->event_pfd);
 	gst_poll_fd_init (&self->request_pfd);
@@ -1891,6 +2252,14 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 			"read them as linear)",
 			FALSE, flags));
 
+	g_object_class_install_property (gobject_class, PROP_INPUT,
+		g_param_spec_boolean ("input", "Input",
+			"Send upstream navigation events (pointer, buttons, wheel, keys) and "
+			"gvtdmabuf-input events to the VM (QEMU's D-Bus display; other "
+			"backends have no input); FALSE: view only",
+			DEFAULT_INPUT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+			GST_PARAM_MUTABLE_PLAYING));
+
 	/**
 	 * GstGvtDmabufSrc::device-opened:
 	 * @src: the element
@@ -1938,6 +2307,7 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 	basesrc_class->set_caps = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_set_caps);
 	basesrc_class->decide_allocation = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_decide_allocation);
 	basesrc_class->query = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_query);
+	basesrc_class->event = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_event);
 	basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_unlock);
 	basesrc_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_unlock_stop);
 	pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_create);

@@ -156,6 +156,7 @@ struct streamd_vgpu {
 	char *node_name;
 	struct streamd_pw *pw;
 	GstElement *pipeline;
+	GstElement *src;		/* gvtdmabufsrc */
 	GstElement *convert_caps;	/* capsfilter before the PipeWire appsink */
 	GstElement *appsink;
 	guint bus_watch;
@@ -200,6 +201,8 @@ struct streamd_vgpu {
 	char *encoder;		/* configured: auto or a factory */
 	unsigned int bitrate, gop;
 	struct streamd_encode *encode;
+	bool input;		/* configured input policy (input.c) */
+	char **input_users;
 	struct streamd_rtsp_mount *rtsp;
 	struct streamd_webrtc_mount *webrtc;
 	struct streamd_push *push;
@@ -866,6 +869,8 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	v->bitrate = cfg->bitrate;
 	v->gop = cfg->gop;
 	v->node_name = node_name_for(cfg->node_key ? cfg->node_key : cfg->device);
+	v->input = cfg->input;
+	v->input_users = g_strdupv(cfg->input_users);
 	v->state = g_strdup("starting");
 	v->pw = pw;
 	/* The tee is where the encode branch (encode.c) attaches. */
@@ -879,8 +884,10 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	if (!v->pipeline)
 		goto error;
 	src = gst_bin_get_by_name(GST_BIN(v->pipeline), "src");
-	g_object_set(src, "device", cfg->device, NULL);
-	gst_object_unref(src);
+	/* The element forwards input only when the configuration allows
+	 * some (input.c checks who); nothing else in the pipeline sends it. */
+	g_object_set(src, "device", cfg->device, "input", cfg->input, NULL);
+	v->src = src;
 	v->convert_caps = gst_bin_get_by_name(GST_BIN(v->pipeline), "pw-caps");
 	v->appsink = gst_bin_get_by_name(GST_BIN(v->pipeline), "pw-sink");
 	{
@@ -934,6 +941,8 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 		;
 	if (v->bus_watch)
 		g_source_remove(v->bus_watch);
+	g_clear_object(&v->src);
+	g_strfreev(v->input_users);
 	g_clear_object(&v->convert_caps);
 	g_clear_object(&v->appsink);
 	g_clear_object(&v->pipeline);
@@ -958,6 +967,27 @@ bool streamd_vgpu_reconfigure(struct streamd_vgpu *v, const struct streamd_vgpu_
 {
 	(void)cfg;
 	return false;	/* every change restarts the capture for now */
+}
+
+bool streamd_vgpu_input_policy(const struct streamd_vgpu *v, char *const **ret_users)
+{
+	*ret_users = v->input_users;
+	return v->input;
+}
+
+bool streamd_vgpu_send_input(struct streamd_vgpu *v, GstStructure *s)
+{
+	if (!v->src) {
+		gst_structure_free(s);
+		return false;
+	}
+	/* On the src pad, as a downstream element sends it: the element's
+	 * event handler answers whether the VM took it. */
+	GstPad *pad = gst_element_get_static_pad(v->src, "src");
+	bool ok = gst_pad_send_event(pad, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
+
+	gst_object_unref(pad);
+	return ok;
 }
 
 GVariant *streamd_vgpu_status(struct streamd_vgpu *v)

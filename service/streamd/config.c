@@ -53,7 +53,8 @@ static const struct key_desc vgpu_keys[] = {
 	{ "allowed-users", KEY_STRING },
 	{ "push", KEY_PUSH_URL },
 	{ "webrtc", KEY_BOOL },
-	{ "input", KEY_RESERVED, .reserved_for = "the WebRTC server" },
+	{ "input", KEY_BOOL },
+	{ "input-users", KEY_STRING },
 	{ NULL }
 };
 
@@ -270,6 +271,9 @@ void streamd_vgpu_config_defaults(struct streamd_vgpu_config *v, const char *dev
 	v->encoder = g_strdup("auto");
 	v->bitrate = 4000;
 	v->gop = 60;
+	/* the caller's struct may be uninitialised (a discovered VM's) */
+	v->input = false;
+	v->input_users = NULL;
 }
 
 static void vgpu_config_free(gpointer p)
@@ -282,6 +286,7 @@ static void vgpu_config_free(gpointer p)
 	g_free(v->node_key);
 	g_free(v->push);
 	g_strfreev(v->allowed_users);
+	g_strfreev(v->input_users);
 	g_free(v);
 }
 
@@ -636,6 +641,8 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 			v->gop = get_uint(kf, g, "gop", v->gop);
 			v->allowed_users = g_key_file_get_string_list(kf, g, "allowed-users", NULL, NULL);
 			v->push = g_key_file_get_string(kf, g, "push", NULL);
+			v->input = get_bool(kf, g, "input", false);
+			v->input_users = g_key_file_get_string_list(kf, g, "input-users", NULL, NULL);
 			g_ptr_array_add(cfg->vgpus, v);
 		} else {
 			CFG_ERROR(error, "%s: unknown section (expected [daemon] or [vgpu DEVICE])", at);
@@ -680,6 +687,43 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 				known = !strcmp(cfg->rtsp_users->pdata[j], *u);
 			if (!known) {
 				CFG_ERROR(error, "%s: '%s' is not a user of the users file", at, *u);
+				goto error;
+			}
+		}
+	}
+	/* Input: only a running VM's QEMU display takes it; input-users are
+	 * users of the users file and mean nothing without input = true. */
+	for (guint i = 0; i < cfg->vgpus->len; i++) {
+		struct streamd_vgpu_config *v = cfg->vgpus->pdata[i];
+		g_autofree char *group = g_strdup_printf("vgpu %s", v->device);
+		g_autofree char *at = where(&o, cmdline, group, "input");
+		g_autofree char *at_u = where(&o, cmdline, group, "input-users");
+
+		if (v->input && strcmp(v->device, "qemu") && !g_str_has_prefix(v->device, "qemu:")) {
+			CFG_ERROR(error, "%s: '%s' has no input (a %s): only a running VM's QEMU "
+				  "display (qemu[:SPEC]) takes keyboard and pointer; set input = false",
+				  at, v->device, g_str_has_prefix(v->device, "sim") ?
+				  "simulated vGPU" : "vGPU read through VFIO");
+			goto error;
+		}
+		if (!v->input_users)
+			continue;
+		if (!v->input) {
+			CFG_ERROR(error, "%s: needs input = true in the same section", at_u);
+			goto error;
+		}
+		if (!cfg->rtsp_users) {
+			CFG_ERROR(error, "%s: needs [daemon] rtsp-users (the file of users)", at_u);
+			goto error;
+		}
+		for (char **u = v->input_users; *u; u++) {
+			bool known = false;
+
+			g_strstrip(*u);
+			for (guint j = 0; j < cfg->rtsp_users->len && !known; j += 2)
+				known = !strcmp(cfg->rtsp_users->pdata[j], *u);
+			if (!known) {
+				CFG_ERROR(error, "%s: '%s' is not a user of the users file", at_u, *u);
 				goto error;
 			}
 		}

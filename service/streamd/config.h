@@ -25,6 +25,8 @@ struct streamd_vgpu_config {
 	char **allowed_users;	/* who may view it; NULL: every configured user */
 	bool webrtc;		/* the WebRTC page and viewers (webrtc.c) */
 	char *push;		/* rtsp[s]:// URL to RECORD to (push.c); NULL: none */
+	bool input;		/* viewers' keyboard and pointer reach the VM (qemu: only) */
+	char **input_users;	/* who may send input; NULL: every viewer let in */
 };
 
 struct streamd_config {

@@ -26,6 +26,7 @@
 
 #include <gvt-dmabuf/gvt-dmabuf.h>
 
+#include "input.h"
 #include "streamd.h"
 #include "encode.h"
 #include "push.h"
@@ -43,6 +44,10 @@ static const char introspection_xml[] =
 	"      <arg type='aa{sv}' name='vgpus' direction='out'/>"
 	"    </method>"
 	"    <method name='Reload'/>"
+	"    <method name='SendInput'>"
+	"      <arg type='s' name='device' direction='in'/>"
+	"      <arg type='s' name='message' direction='in'/>"
+	"    </method>"
 	"  </interface>"
 	"</node>";
 
@@ -270,7 +275,7 @@ static void vgpu_start_device(struct daemon *d, const char *device, const char *
 			      const char *node_key)
 {
 	const struct streamd_vgpu_config *vc = streamd_config_find(d->cfg, device);
-	struct streamd_vgpu_config def;
+	struct streamd_vgpu_config def = { 0 };
 
 	if (vc) {
 		vgpu_start(d, vc);
@@ -495,7 +500,11 @@ static bool vgpu_config_equal(const struct streamd_vgpu_config *a, const struct 
 	       a->bitrate == b->bitrate && a->gop == b->gop && !g_strcmp0(a->push, b->push) &&
 	       (a->allowed_users == NULL) == (b->allowed_users == NULL) &&
 	       (!a->allowed_users || g_strv_equal((const char *const *)a->allowed_users,
-						  (const char *const *)b->allowed_users));
+						  (const char *const *)b->allowed_users)) &&
+	       a->input == b->input &&
+	       (a->input_users == NULL) == (b->input_users == NULL) &&
+	       (!a->input_users || g_strv_equal((const char *const *)a->input_users,
+						(const char *const *)b->input_users));
 }
 
 static bool users_equal(const GPtrArray *a, const GPtrArray *b)
@@ -627,6 +636,27 @@ static void on_method_call(GDBusConnection *conn, const char *sender, const char
 			g_variant_builder_add_value(&vl, g_variant_builder_end(&rb));
 		}
 		g_dbus_method_invocation_return_value(inv, g_variant_new("(a{sv}aa{sv})", &dm, &vl));
+	} else if (!strcmp(method, "SendInput")) {
+		/* A viewer's input message (input.h) from the bus, as an anonymous
+		 * viewer: the vGPU's input and input-users decide as for any. */
+		g_autoptr(GError) err = NULL;
+		const char *device, *message;
+		struct streamd_vgpu *v;
+
+		g_variant_get(params, "(&s&s)", &device, &message);
+		v = g_hash_table_lookup(d->vgpus, device);
+		if (!v)
+			g_dbus_method_invocation_return_error(inv, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+							      "no vGPU '%s' is streaming", device);
+		else if (!streamd_input_message(v, NULL, message, &err))
+			g_dbus_method_invocation_return_dbus_error(inv,
+				g_error_matches(err, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED) ?
+				"org.freedesktop.DBus.Error.AccessDenied" :
+				g_error_matches(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA) ?
+				"org.freedesktop.DBus.Error.InvalidArgs" :
+				"org.freedesktop.DBus.Error.Failed", err->message);
+		else
+			g_dbus_method_invocation_return_value(inv, NULL);
 	} else if (!strcmp(method, "Reload")) {
 		g_autoptr(GError) err = NULL;
 

@@ -54,6 +54,11 @@ void streamd_vgpu_set_push(struct streamd_vgpu *v, struct streamd_push *p);
 void streamd_vgpu_set_removed_cb(struct streamd_vgpu *v,
 				 void (*cb)(void *data, struct streamd_vgpu *v, const char *device),
 				 void *data);
+/* The input policy the vGPU was configured with (input.c decides). */
+bool streamd_vgpu_input_policy(const struct streamd_vgpu *v, char *const **ret_users);
+/* Send a "gvtdmabuf-input" structure (taken) to the capture's
+ * gvtdmabufsrc; false if the element did not pass it to the VM. */
+bool streamd_vgpu_send_input(struct streamd_vgpu *v, GstStructure *s);
 /* State for the control interface, as a{sv}. */
 GVariant *streamd_vgpu_status(struct streamd_vgpu *v);
 

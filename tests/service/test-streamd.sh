@@ -41,6 +41,7 @@ bad "not a boolean" "bad.conf:4: [daemon] pipewire: 'yes' is not a boolean" $'# 
 bad "unknown section" "bad.conf:1: [vgpus sim]: unknown section" $'[vgpus sim]\nname = x'
 bad "not a vGPU" "bad.conf:1: [vgpu not-a-uuid]: 'not-a-uuid' is not a vGPU" $'[vgpu not-a-uuid]'
 bad "push not a URL" "[vgpu sim] push: 'true' is not an rtsp://, rtsps:// or srt:// URL" $'[vgpu sim]\npush = true'
+bad "input without a QEMU display" "bad.conf:2: [vgpu sim] input: 'sim' has no input (a simulated vGPU)" $'[vgpu sim]\ninput = true'
 bad "empty name" "[vgpu sim] name: empty value" $'[vgpu sim]\nname ='
 bad "syntax" "bad.conf: " $'[daemon\npipewire = true'
 bad "override" "--set 'daemon.rescan-interval': '0' is not a whole number" $'[daemon]' --set daemon.rescan-interval=0
