@@ -28,6 +28,21 @@ fails=0
 ok() { echo "ok - $*"; }
 fail() { echo "not ok - $*"; fails=$((fails + 1)); }
 
+# bad_config NAME EXPECTED-MESSAGE CONFIG-TEXT [ARGS...]: "$SD --check"
+# must refuse CONFIG-TEXT (with ARGS) and say EXPECTED-MESSAGE.
+bad_config() {
+	local name=$1 want=$2 text=$3
+	shift 3
+	printf '%s\n' "$text" >"$T/bad.conf"
+	"$SD" --check --config "$T/bad.conf" "$@" >"$T/out" 2>&1
+	local rc=$?
+	if [ $rc -ne 0 ] && grep -qF -- "$want" "$T/out"; then
+		ok "bad config refused: $name"
+	else
+		fail "bad config $name: rc=$rc, wanted '$want', got: $(cat "$T/out")"
+	fi
+}
+
 pids=()
 test_dir_cleanup() {
 	local p

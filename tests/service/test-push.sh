@@ -40,33 +40,23 @@ fi
 test_dir push
 
 # ---- configurations refused ----
-bad() {	# NAME EXPECTED-MESSAGE CONFIG-TEXT
-	printf '%s\n' "$3" >"$T/bad.conf"
-	"$SD" --check --config "$T/bad.conf" >"$T/out" 2>&1
-	local rc=$?
-	if [ $rc -ne 0 ] && grep -qF -- "$2" "$T/out"; then
-		ok "bad config refused: $1"
-	else
-		fail "bad config $1: rc=$rc, wanted '$2', got: $(cat "$T/out")"
-	fi
-}
-bad "push over http" "bad.conf:3: [vgpu sim] push: 'http://127.0.0.1/live' is not an rtsp://, rtsps:// or srt:// URL with a host" \
+bad_config "push over http" "bad.conf:3: [vgpu sim] push: 'http://127.0.0.1/live' is not an rtsp://, rtsps:// or srt:// URL with a host" \
 	$'[vgpu sim]\nname = A\npush = http://127.0.0.1/live'
-bad "push without a host" "bad.conf:2: [vgpu sim] push: 'rtsp:///live' is not an rtsp://, rtsps:// or srt:// URL" \
+bad_config "push without a host" "bad.conf:2: [vgpu sim] push: 'rtsp:///live' is not an rtsp://, rtsps:// or srt:// URL" \
 	$'[vgpu sim]\npush = rtsp:///live'
-bad "push not a URL" "[vgpu sim] push: 'media-server' is not an rtsp://, rtsps:// or srt:// URL" \
+bad_config "push not a URL" "[vgpu sim] push: 'media-server' is not an rtsp://, rtsps:// or srt:// URL" \
 	$'[vgpu sim]\npush = media-server'
-bad "srt without a port" "bad.conf:2: [vgpu sim] push: 'srt://media.example' needs a host and a port" \
+bad_config "srt without a port" "bad.conf:2: [vgpu sim] push: 'srt://media.example' needs a host and a port" \
 	$'[vgpu sim]\npush = srt://media.example'
-bad "srt without a host" "push: 'srt://:9000' needs a host and a port" \
+bad_config "srt without a host" "push: 'srt://:9000' needs a host and a port" \
 	$'[vgpu sim]\npush = srt://:9000'
-bad "srt with an unknown option" "push: 'srt://media.example:9000?mode=listener': the only srt:// option is latency=MS (0 to 10000)" \
+bad_config "srt with an unknown option" "push: 'srt://media.example:9000?mode=listener': the only srt:// option is latency=MS (0 to 10000)" \
 	$'[vgpu sim]\npush = srt://media.example:9000?mode=listener'
-bad "srt latency out of range" "the only srt:// option is latency=MS" \
+bad_config "srt latency out of range" "the only srt:// option is latency=MS" \
 	$'[vgpu sim]\npush = srt://media.example:9000?latency=99999'
-bad "srt with a path" "push: 'srt://media.example:9000/live': an srt:// URL has no user and no path" \
+bad_config "srt with a path" "push: 'srt://media.example:9000/live': an srt:// URL has no user and no path" \
 	$'[vgpu sim]\npush = srt://media.example:9000/live'
-bad "password hidden in the complaint" "push: 'http://u@media.example/x' is not" \
+bad_config "password hidden in the complaint" "push: 'http://u@media.example/x' is not" \
 	$'[vgpu sim]\npush = http://u:Hidden99@media.example/x'
 grep -q Hidden99 "$T/out" && fail "the password is in the complaint: $(cat "$T/out")"
 for url in rtsps://media.example:8322/vm1 rtsp://u:pw@media.example/vm1 srt://media.example:9000 \

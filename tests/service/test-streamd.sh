@@ -23,29 +23,17 @@ pw_session_reexec GVT_STREAMD_IN_SESSION "$0" "$@"
 test_dir streamd
 
 # ---- bad configurations: each refused with its message, non-zero exit ----
-bad() {	# NAME EXPECTED-MESSAGE CONFIG-TEXT [ARGS...]
-	local name=$1 want=$2 text=$3
-	shift 3
-	printf '%s\n' "$text" >"$T/bad.conf"
-	"$SD" --check --config "$T/bad.conf" "$@" >"$T/out" 2>&1
-	local rc=$?
-	if [ $rc -ne 0 ] && grep -qF -- "$want" "$T/out"; then
-		ok "bad config refused: $name"
-	else
-		fail "bad config $name: rc=$rc, wanted '$want', got: $(cat "$T/out")"
-	fi
-}
-bad "unknown key" "bad.conf:3: [vgpu sim] colour: unknown key" $'[vgpu sim]\nname = A\ncolour = red'
-bad "value out of range" "bad.conf:2: [vgpu sim:640x480] max-framerate: '500' is not a whole number from 0 to 240" $'[vgpu sim:640x480]\nmax-framerate = 500'
-bad "not a boolean" "bad.conf:4: [daemon] pipewire: 'yes' is not a boolean" $'# comment\n\n[daemon]\npipewire = yes'
-bad "unknown section" "bad.conf:1: [vgpus sim]: unknown section" $'[vgpus sim]\nname = x'
-bad "not a vGPU" "bad.conf:1: [vgpu not-a-uuid]: 'not-a-uuid' is not a vGPU" $'[vgpu not-a-uuid]'
-bad "push not a URL" "[vgpu sim] push: 'true' is not an rtsp://, rtsps:// or srt:// URL" $'[vgpu sim]\npush = true'
-bad "input without a QEMU display" "bad.conf:2: [vgpu sim] input: 'sim' has no input (a simulated vGPU)" $'[vgpu sim]\ninput = true'
-bad "empty name" "[vgpu sim] name: empty value" $'[vgpu sim]\nname ='
-bad "syntax" "bad.conf: " $'[daemon\npipewire = true'
-bad "override" "--set 'daemon.rescan-interval': '0' is not a whole number" $'[daemon]' --set daemon.rescan-interval=0
-bad "override syntax" "expected SECTION.KEY=VALUE" $'[daemon]' --set nodot=1
+bad_config "unknown key" "bad.conf:3: [vgpu sim] colour: unknown key" $'[vgpu sim]\nname = A\ncolour = red'
+bad_config "value out of range" "bad.conf:2: [vgpu sim:640x480] max-framerate: '500' is not a whole number from 0 to 240" $'[vgpu sim:640x480]\nmax-framerate = 500'
+bad_config "not a boolean" "bad.conf:4: [daemon] pipewire: 'yes' is not a boolean" $'# comment\n\n[daemon]\npipewire = yes'
+bad_config "unknown section" "bad.conf:1: [vgpus sim]: unknown section" $'[vgpus sim]\nname = x'
+bad_config "not a vGPU" "bad.conf:1: [vgpu not-a-uuid]: 'not-a-uuid' is not a vGPU" $'[vgpu not-a-uuid]'
+bad_config "push not a URL" "[vgpu sim] push: 'true' is not an rtsp://, rtsps:// or srt:// URL" $'[vgpu sim]\npush = true'
+bad_config "input without a QEMU display" "bad.conf:2: [vgpu sim] input: 'sim' has no input (a simulated vGPU)" $'[vgpu sim]\ninput = true'
+bad_config "empty name" "[vgpu sim] name: empty value" $'[vgpu sim]\nname ='
+bad_config "syntax" "bad.conf: " $'[daemon\npipewire = true'
+bad_config "override" "--set 'daemon.rescan-interval': '0' is not a whole number" $'[daemon]' --set daemon.rescan-interval=0
+bad_config "override syntax" "expected SECTION.KEY=VALUE" $'[daemon]' --set nodot=1
 "$SD" --check --config "$T/missing.conf" >"$T/out" 2>&1
 [ $? -ne 0 ] && grep -q "missing.conf" "$T/out" && ok "missing --config file refused" || fail "missing --config: $(cat "$T/out")"
 "$SD" --bogus >"$T/out" 2>&1

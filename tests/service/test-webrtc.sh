@@ -45,30 +45,20 @@ LOGDIR=${GVT_TEST_LOG_DIR:-$T}
 mkdir -p "$LOGDIR"
 
 # ---- configurations refused ----
-bad() {	# NAME EXPECTED-MESSAGE CONFIG-TEXT
-	printf '%s\n' "$3" >"$T/bad.conf"
-	"$SD" --check --config "$T/bad.conf" >"$T/out" 2>&1
-	local rc=$?
-	if [ $rc -ne 0 ] && grep -qF -- "$2" "$T/out"; then
-		ok "bad config refused: $1"
-	else
-		fail "bad config '$1' (rc=$rc): $(cat "$T/out")"
-	fi
-}
-bad "webrtc on the network without token and TLS" \
+bad_config "webrtc on the network without token and TLS" \
 	"bad.conf:2: [daemon] webrtc-address: refusing to listen on '0.0.0.0', which is not a loopback address" \
 	$'[daemon]\nwebrtc-address = 0.0.0.0'
-bad "webrtc-address not an IP" "[daemon] webrtc-address: 'localhost' is not an IP address" \
+bad_config "webrtc-address not an IP" "[daemon] webrtc-address: 'localhost' is not an IP address" \
 	$'[daemon]\nwebrtc-address = localhost'
-bad "webrtc-token with a space" "[daemon] webrtc-token: the token may only have" \
+bad_config "webrtc-token with a space" "[daemon] webrtc-token: the token may only have" \
 	$'[daemon]\nwebrtc-token = a b'
-bad "webrtc-port out of range" "[daemon] webrtc-port: '70000' is not a whole number from 0 to 65535" \
+bad_config "webrtc-port out of range" "[daemon] webrtc-port: '70000' is not a whole number from 0 to 65535" \
 	$'[daemon]\nwebrtc-port = 70000'
-bad "stun-server not a stun URL" "bad.conf:2: [daemon] stun-server: 'http://x' is not a STUN server URL" \
+bad_config "stun-server not a stun URL" "bad.conf:2: [daemon] stun-server: 'http://x' is not a STUN server URL" \
 	$'[daemon]\nstun-server = http://x'
-bad "turn-server without a user" "[daemon] turn-server: 'turn://relay.example:3478' names no user and password" \
+bad_config "turn-server without a user" "[daemon] turn-server: 'turn://relay.example:3478' names no user and password" \
 	$'[daemon]\nturn-server = turn://relay.example:3478'
-bad "[vgpu] webrtc not a boolean" "[vgpu sim] webrtc: 'yes' is not a boolean" \
+bad_config "[vgpu] webrtc not a boolean" "[vgpu sim] webrtc: 'yes' is not a boolean" \
 	$'[vgpu sim]\nwebrtc = yes'
 
 # ---- the daemon ----
