@@ -651,7 +651,7 @@ main(int argc, char **argv)
 	if (getenv("QEMU_CLIENT_ALSO") && *getenv("QEMU_CLIENT_ALSO")) {
 		int st = system(getenv("QEMU_CLIENT_ALSO"));
 
-		tap_check(st == 0, "QEMU_CLIENT_ALSO (input through gvtdmabufsrc and gvt-streamd) "
+		tap_check(st == 0, "QEMU_CLIENT_ALSO (input through gvtdmabufsrc, gvt-streamd and its WebRTC page) "
 			  "passed (exit status %d)", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	}
 	check_qemu_gone(dev, qemu);

@@ -10,7 +10,7 @@
 set -uo pipefail
 sd=$1 address=$2 report=$3 work=$4
 failed=0
-say() { echo "# streamd-input: $*"; }
+say() { local t="$*"; echo "# streamd-input: ${t//$'\n'/ }"; }
 check() { if eval "$2"; then say "ok: $1"; else say "FAILED: $1"; failed=1; fi; }
 on="qemu:bus=$address"
 off="qemu:bus=$address,console=0"
