@@ -25,6 +25,8 @@ packages=(
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 	libgstreamer-plugins-bad1.0-dev
 	libgstrtspserver-1.0-dev
+	# gvt-streamd's WebRTC server and its viewers' input
+	libsoup-3.0-dev libjson-glib-dev
 	# gvt-streamd: mdev hotplug from udev (libgudev); udevd for the vm suite
 	libgudev-1.0-dev udev
 	libegl-dev libgles-dev libgbm-dev libepoxy-dev
