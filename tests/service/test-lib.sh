@@ -43,6 +43,33 @@ bad_config() {
 	fi
 }
 
+# start_streamd CONFIG LOG: gvt-streamd --user on CONFIG in the background,
+# its output in LOG; SDPID is its pid, killed at exit.
+start_streamd() {
+	G_MESSAGES_DEBUG= "$SD" --user --config "$1" >"$2" 2>&1 &
+	SDPID=$!
+	pids+=($SDPID)
+}
+
+# wait_log_port LOG REGEX [PATTERN...]: PORT is group 1 of REGEX (sed) in
+# LOG, once LOG also holds every PATTERN (grep; @PORT@ stands for the
+# port); false after 10 s, PORT then as far as it was found.
+wait_log_port() {
+	local log=$1 re=$2 p ready
+	shift 2
+	PORT=
+	for _ in $(seq 100); do
+		PORT=$(sed -n "s/$re/\1/p" "$log")
+		ready=$PORT
+		for p in "$@"; do
+			[ -n "$ready" ] && grep -q -- "${p//@PORT@/$PORT}" "$log" || ready=
+		done
+		[ -n "$ready" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 pids=()
 test_dir_cleanup() {
 	local p

@@ -88,17 +88,10 @@ gop = 30
 name = VA
 encoder = vah264enc
 CONF
-G_MESSAGES_DEBUG= "$SD" --user --config "$T/streamd.conf" >"$T/streamd.log" 2>&1 &
-SDPID=$!
-pids+=($SDPID)
-PORT=
-for i in $(seq 100); do
-	PORT=$(sed -n 's/.*RTSP server listening on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$T/streamd.log")
-	# The name on the bus is owned after the mounts are made.
-	[ -n "$PORT" ] && grep -q "/Other (x264enc" "$T/streamd.log" &&
-		grep -q "control interface org.gvtdmabuf.Streamd1 on the session bus" "$T/streamd.log" && break
-	sleep 0.1
-done
+start_streamd "$T/streamd.conf" "$T/streamd.log"
+# The name on the bus is owned after the mounts are made.
+wait_log_port "$T/streamd.log" '.*RTSP server listening on 127\.0\.0\.1 port \([0-9]*\).*' "/Other (x264enc" \
+	"control interface org.gvtdmabuf.Streamd1 on the session bus"
 if [ -z "$PORT" ]; then
 	fail "no RTSP server in the log: $(cat "$T/streamd.log")"
 	exit 1

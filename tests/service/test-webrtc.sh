@@ -77,15 +77,9 @@ stun-server = stun://127.0.0.1:3478
 name = Desk
 encoder = x264enc
 CONF
-G_MESSAGES_DEBUG= "$SD" --user --config "$T/streamd.conf" >"$T/streamd.log" 2>&1 &
-SDPID=$!
-pids+=($SDPID)
-PORT=
-for i in $(seq 100); do
-	PORT=$(sed -n 's/.*WebRTC server listening on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$T/streamd.log")
-	[ -n "$PORT" ] && grep -q "WebRTC page http://127.0.0.1:$PORT/Desk" "$T/streamd.log" && break
-	sleep 0.1
-done
+start_streamd "$T/streamd.conf" "$T/streamd.log"
+wait_log_port "$T/streamd.log" '.*WebRTC server listening on 127\.0\.0\.1 port \([0-9]*\).*' \
+	"WebRTC page http://127.0.0.1:@PORT@/Desk"
 if [ -z "$PORT" ] || ! grep -q "WebRTC page" "$T/streamd.log"; then
 	fail "no WebRTC page in the log: $(cat "$T/streamd.log")"
 	exit 1
@@ -258,15 +252,9 @@ if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
 		fail "0.0.0.0 with a token and TLS refused: $(cat "$T/out")"
 	sed -e "s|^stun-server.*|tls-certificate = $T/cert.pem\ntls-key = $T/key.pem|" \
 		"$T/streamd.conf" >"$T/tls.conf"
-	G_MESSAGES_DEBUG= "$SD" --user --config "$T/tls.conf" >"$T/tls.log" 2>&1 &
-	SDPID=$!
-	pids+=($SDPID)
-	PORT=
-	for i in $(seq 100); do
-		PORT=$(sed -n 's/.*WebRTC server listening on 127\.0\.0\.1 port \([0-9]*\) (https, wss.*/\1/p' "$T/tls.log")
-		[ -n "$PORT" ] && grep -q "WebRTC page https://127.0.0.1:$PORT/Desk" "$T/tls.log" && break
-		sleep 0.1
-	done
+	start_streamd "$T/tls.conf" "$T/tls.log"
+	wait_log_port "$T/tls.log" '.*WebRTC server listening on 127\.0\.0\.1 port \([0-9]*\) (https, wss.*' \
+		"WebRTC page https://127.0.0.1:@PORT@/Desk"
 	TBASE=https://127.0.0.1:$PORT
 	check_code "https page with the token" 200 "$(code --cacert "$T/cert.pem" "$TBASE/Desk?token=$TOKEN")"
 	check_code "https page without a token" 403 "$(code --cacert "$T/cert.pem" "$TBASE/Desk")"
