@@ -42,6 +42,41 @@
  * caps; a vGPU the kernel takes back (VFIO device request) is an error and
  * the element lets go of it at once.
  *
+ * Input (QEMU's D-Bus display only: `device=qemu...`): with `input=true`
+ * (the default: the element is local, and whoever builds its pipeline
+ * decides where input goes) upstream #GstNavigation events reach the VM, so
+ * `gvtdmabufsrc ! videoconvert ! xvimagesink` is a remote desktop:
+ * mouse-move is an absolute pointer position in surface pixels (clamped to
+ * the surface; needs virtio-tablet or usb-tablet in the VM), buttons 1, 2,
+ * 3 are BTN_LEFT, BTN_MIDDLE, BTN_RIGHT (X11's 4 and 5 a wheel notch),
+ * mouse-scroll turns the wheel (whole notches, fractions add up), and
+ * key-press/key-release take X11 keysym names ("a", "Return", "Shift_L",
+ * "Left", "F1", ...: the common keys of a US keyboard) as evdev keys; a key
+ * name the table lacks is dropped with a debug message.  Callers that have
+ * evdev codes (gvt-streamd) send a custom upstream event
+ * (GST_EVENT_CUSTOM_UPSTREAM) whose structure is named `gvtdmabuf-input`
+ * and holds one action:
+ *
+ * - `key` (uint, evdev KEY_*) and `pressed` (boolean);
+ * - `button` (uint, evdev BTN_LEFT/MIDDLE/RIGHT/SIDE/EXTRA) and `pressed`,
+ *   with optional `x`, `y` (uint) where the pointer goes first;
+ * - `x`, `y` (uint): absolute pointer position in surface pixels;
+ * - `dx`, `dy` (int): relative motion (a VM with a relative mouse only);
+ * - `wheel` (int): notches, positive away from the user.
+ *
+ * |[
+ * gst_element_send_event (src, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+ *     gst_structure_new ("gvtdmabuf-input", "key", G_TYPE_UINT, 30, // KEY_A
+ *                        "pressed", G_TYPE_BOOLEAN, TRUE, NULL)));
+ * ]|
+ *
+ * The custom event returns TRUE when the VM took it, FALSE when input is
+ * off, no device is open, the event is malformed (a warning names what is
+ * wrong), or the VM refused it.  Backends without input (sim, VFIO
+ * vGPUs) refuse every event with one warning per open device, not an
+ * error: the video goes on.  The calls to QEMU are synchronous D-Bus calls
+ * made in the thread that sends the event.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 gvtdmabufsrc device=sim:1280x720 num-buffers=300 ! videoconvert ! autovideosink
@@ -59,6 +94,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/input-event-codes.h>
 #include <drm_fourcc.h>
 #include <gst/allocators/allocators.h>
 #include <gst/base/base.h>
@@ -169,6 +205,7 @@ gst_gvt_dmabuf_src_io_mode_get_type (void)
 #define DEFAULT_CACHE_SIZE 4
 #define MAX_CACHE_SIZE 1024
 #define DEFAULT_IO_MODE GST_GVT_DMABUF_SRC_IO_AUTO
+#define DEFAULT_INPUT TRUE
 
 enum {
 	PROP_0,
@@ -182,6 +219,7 @@ enum {
 	PROP_IO_MODE,
 	PROP_X_AS_ALPHA,
 	PROP_IMPLICIT_MODIFIER,
+	PROP_INPUT,
 };
 
 enum {
@@ -201,13 +239,30 @@ typedef enum {
 /* One surface the vGPU showed: its GstMemory (which owns a duplicate of the
  * dma-buf fd, so the dmabuf_id cannot be reused for another surface while
  * the entry lives) and the plane it was made for. */
+/* Buffers of one surface, reused from frame to frame with the memory and
+ * the video meta attached, so that a frame costs no allocation.  Shared by
+ * the entry and every buffer out there (a buffer may come back in any
+ * thread, after the entry or the element is gone): a buffer's last unref
+ * puts it back here (buffer_dispose) unless the entry is gone. */
+#define SPARE_MAX 8
+typedef struct {
+	gint refcount;		/* atomic: the entry + each buffer made */
+	GMutex lock;
+	gboolean dead;		/* the entry is gone: buffers die as they return */
+	GstMemory *mem;
+	GstBuffer *spare[SPARE_MAX];
+	guint n_spare;
+} SurfaceBuffers;
+
 typedef struct {
 	struct gvtdmabuf_plane_info plane;
 	GstMemory *mem;
+	SurfaceBuffers *bufs;
 	gboolean is_dmabuf;
 	guint32 offset;		/* where the surface starts in the fd */
 	dev_t st_dev;		/* the library's fd when we wrapped it */
 	ino_t st_ino;
+	guint64 checked_misses;	/* the library's cache misses when last checked */
 	guint64 last_use;
 } SurfaceEntry;
 
@@ -268,6 +323,15 @@ struct _GstGvtDmabufSrc {
 	GstBuffer *last_buffer;	/* for keepalive */
 	GstClockTime last_pts;
 	guint64 n_pushed;
+
+	/* input (see handle_input): the device while open, under input_lock,
+	 * which start/close take around opening and closing it; the library's
+	 * input calls may run beside the streaming thread's */
+	GMutex input_lock;
+	struct gvtdmabuf_device *input_dev;
+	gboolean input;		/* property, atomic */
+	gboolean input_warned;	/* the backend has no input: said once */
+	gdouble scroll_acc;	/* fractions of a wheel notch */
 
 	/* damage read at the previous frame (see attach_damage) */
 	struct gvtdmabuf_rect prev_damage[DAMAGE_MAX];
@@ -492,11 +556,105 @@ system_caps_for (const struct gvtdmabuf_plane_info *pi, GstGvtDmabufSrcCursor cu
 
 /* ---- surfaces --------------------------------------------------------- */
 
+static GQuark surface_buffers_quark;
+static GQuark damage_quark;
+
+static void
+surface_buffers_unref (gpointer data)
+{
+	SurfaceBuffers *sb = data;
+
+	if (!g_atomic_int_dec_and_test (&sb->refcount))
+		return;
+	gst_memory_unref (sb->mem);
+	g_mutex_clear (&sb->lock);
+	g_free (sb);
+}
+
+static gboolean
+drop_unpooled_meta (GstBuffer *buf, GstMeta **meta, gpointer user_data)
+{
+	(void) buf;
+	(void) user_data;
+	if (!GST_META_FLAG_IS_SET (*meta, GST_META_FLAG_POOLED))
+		*meta = NULL;
+	return TRUE;
+}
+
+/* A buffer's last reference went: keep it for the next frame of its
+ * surface when it is still as we made it (its memory untouched). */
+static gboolean
+buffer_dispose (GstMiniObject *obj)
+{
+	GstBuffer *buf = GST_BUFFER_CAST (obj);
+	SurfaceBuffers *sb = gst_mini_object_get_qdata (obj, surface_buffers_quark);
+	gboolean keep;
+
+	if (!sb)
+		return TRUE;
+	g_mutex_lock (&sb->lock);
+	keep = !sb->dead && sb->n_spare < SPARE_MAX &&
+	       !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_TAG_MEMORY) &&
+	       gst_buffer_n_memory (buf) == 1 && gst_buffer_peek_memory (buf, 0) == sb->mem;
+	if (keep) {
+		gst_buffer_ref (buf);
+		GST_BUFFER_FLAGS (buf) = 0;
+		gst_buffer_foreach_meta (buf, drop_unpooled_meta, NULL);
+		sb->spare[sb->n_spare++] = buf;
+	}
+	g_mutex_unlock (&sb->lock);
+	return !keep;
+}
+
+/* A buffer of the surface: a spare one, else a new one with the memory
+ * and a video meta (@vformat, @pi, @offset, @stride) attached. */
+static GstBuffer *
+surface_buffers_get (SurfaceBuffers *sb, GstVideoFormat vformat,
+		     const struct gvtdmabuf_plane_info *pi, gsize offset, gint stride)
+{
+	gsize offsets[GST_VIDEO_MAX_PLANES] = { offset };
+	gint strides[GST_VIDEO_MAX_PLANES] = { stride };
+	GstBuffer *out = NULL;
+	GstVideoMeta *vm;
+
+	g_mutex_lock (&sb->lock);
+	if (sb->n_spare)
+		out = sb->spare[--sb->n_spare];
+	g_mutex_unlock (&sb->lock);
+	if (out)
+		return out;
+	out = gst_buffer_new ();
+	gst_buffer_append_memory (out, gst_memory_ref (sb->mem));
+	vm = gst_buffer_add_video_meta_full (out, GST_VIDEO_FRAME_FLAG_NONE, vformat,
+					     pi->width, pi->height, 1, offsets, strides);
+	GST_META_FLAG_SET (vm, GST_META_FLAG_POOLED);
+	/* as a pool does: the memory is as made, a change downstream sets
+	 * the flag again and the buffer is not reused */
+	GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_TAG_MEMORY);
+	g_atomic_int_inc (&sb->refcount);
+	gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (out), surface_buffers_quark, sb,
+				   surface_buffers_unref);
+	GST_MINI_OBJECT_CAST (out)->dispose = buffer_dispose;
+	return out;
+}
+
 static void
 surface_entry_free (gpointer data)
 {
 	SurfaceEntry *e = data;
+	SurfaceBuffers *sb = e->bufs;
+	GstBuffer *spare[SPARE_MAX];
+	guint i, n;
 
+	g_mutex_lock (&sb->lock);
+	sb->dead = TRUE;
+	n = sb->n_spare;
+	memcpy (spare, sb->spare, n * sizeof (spare[0]));
+	sb->n_spare = 0;
+	g_mutex_unlock (&sb->lock);
+	for (i = 0; i < n; i++)
+		gst_buffer_unref (spare[i]);	/* dead: freed, each drops its ref */
+	surface_buffers_unref (sb);
 	gst_memory_unref (e->mem);
 	g_free (e);
 }
@@ -540,21 +698,34 @@ surfaces_trim (GstGvtDmabufSrc *self, guint max)
 	}
 }
 
-/* The GstMemory of a queried surface: ours from an earlier frame when the
- * vGPU shows the same surface again, else a new one around a duplicate of
- * the library's fd. */
-static GstMemory *
-surface_memory (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
+/* The entry (GstMemory and buffers) of a queried surface: ours from an
+ * earlier frame when the vGPU shows the same surface again, else a new one
+ * around a duplicate of the library's fd. */
+static SurfaceEntry *
+surface_entry (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 		const struct gvtdmabuf_dmabuf *buf)
 {
 	struct gvtdmabuf_dmabuf own;
+	struct gvtdmabuf_cache_stats cs;
 	SurfaceEntry *e;
 	GstMemory *mem;
 	struct stat st;
 	int r;
 
+	/* No export since this entry was last checked (the library counts
+	 * every export as a miss): the library still holds the fd that we
+	 * checked, no fstat needed. */
+	gvtdmabuf_device_get_cache_stats (self->dev, &cs);
+	e = g_hash_table_lookup (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id));
+	if (e && e->checked_misses == cs.misses && same_surface (&e->plane, pi) &&
+	    e->offset == buf->offset[0]) {
+		e->last_use = ++self->use_counter;
+		return e;
+	}
+
 	/* The library's fd for this id: the same file as the one we wrapped
-	 * while its cache holds it (one fstat per frame).  A different file
+	 * while its cache holds it (an fstat once anything was exported
+	 * since the last check).  A different file
 	 * is a re-export or another surface under a recycled id (the sim
 	 * recycles ids of surfaces it forgot, even while we hold their fds):
 	 * either way a new memory is the safe answer. */
@@ -564,11 +735,11 @@ surface_memory (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 			 g_strerror (errno)), (NULL));
 		return NULL;
 	}
-	e = g_hash_table_lookup (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id));
 	if (e && same_surface (&e->plane, pi) && e->offset == buf->offset[0] &&
 	    e->st_dev == st.st_dev && e->st_ino == st.st_ino) {
+		e->checked_misses = cs.misses;
 		e->last_use = ++self->use_counter;
-		return e->mem;
+		return e;
 	}
 	if (e)
 		g_hash_table_remove (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id));
@@ -598,17 +769,22 @@ surface_memory (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 	e = g_new0 (SurfaceEntry, 1);
 	e->plane = *pi;
 	e->mem = mem;
+	e->bufs = g_new0 (SurfaceBuffers, 1);
+	e->bufs->refcount = 1;
+	g_mutex_init (&e->bufs->lock);
+	e->bufs->mem = gst_memory_ref (mem);
 	e->is_dmabuf = buf->is_dmabuf;
 	e->offset = buf->offset[0];
 	e->st_dev = st.st_dev;
 	e->st_ino = st.st_ino;
+	e->checked_misses = cs.misses;
 	e->last_use = ++self->use_counter;
 	g_hash_table_insert (self->surfaces, GUINT_TO_POINTER (pi->dmabuf_id), e);
 	GST_DEBUG_OBJECT (self, "new surface %u: %ux%u %s, fd %d", pi->dmabuf_id,
 			  pi->width, pi->height, gvtdmabuf_modifier_name (pi->modifier),
 			  own.fd[0]);
 	surfaces_trim (self, self->cache_size);
-	return mem;
+	return e;
 }
 
 /*
@@ -806,6 +982,9 @@ gst_gvt_dmabuf_src_set_property (GObject *object, guint prop_id, const GValue *v
 	case PROP_IMPLICIT_MODIFIER:
 		self->implicit_modifier = g_value_get_boolean (value);
 		break;
+	case PROP_INPUT:
+		g_atomic_int_set (&self->input, g_value_get_boolean (value));
+		break;
 	default:
 		G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 		break;
@@ -851,6 +1030,9 @@ gst_gvt_dmabuf_src_get_property (GObject *object, guint prop_id, GValue *value,
 	case PROP_IMPLICIT_MODIFIER:
 		g_value_set_boolean (value, self->implicit_modifier);
 		break;
+	case PROP_INPUT:
+		g_value_set_boolean (value, g_atomic_int_get (&self->input));
+		break;
 	default:
 		G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 		break;
@@ -873,6 +1055,9 @@ close_device (GstGvtDmabufSrc *self)
 	gst_poll_fd_init (&self->request_pfd);
 	/* our memories own duplicates of the fds: they and every buffer
 	 * downstream stay valid after the device is gone */
+	g_mutex_lock (&self->input_lock);
+	self->input_dev = NULL;
+	g_mutex_unlock (&self->input_lock);
 	gvtdmabuf_device_close (self->dev);
 	self->dev = NULL;
 }
@@ -942,6 +1127,11 @@ gst_gvt_dmabuf_src_start (GstBaseSrc *bsrc)
 		return FALSE;
 	}
 	g_free (name);
+	g_mutex_lock (&self->input_lock);
+	self->input_dev = self->dev;
+	self->input_warned = FALSE;
+	self->scroll_acc = 0;
+	g_mutex_unlock (&self->input_lock);
 
 	r = gvtdmabuf_device_set_cache_size (self->dev, cache);
 	if (r < 0) {
@@ -1186,6 +1376,303 @@ gst_gvt_dmabuf_src_query (GstBaseSrc *bsrc, GstQuery *query)
 	return TRUE;
 }
 
+/* ---- input (QEMU's D-Bus display) ------------------------------------ */
+
+/* X11 keysym names, as GstNavigation's key events carry them, and the
+ * evdev key of a US keyboard that makes them (shifted symbols included:
+ * the VM sees the Shift key on its own). */
+static const struct {
+	const gchar *name;
+	guint16 code;
+} nav_keys[] = {
+	{ "Escape", KEY_ESC }, { "Return", KEY_ENTER }, { "KP_Enter", KEY_KPENTER },
+	{ "Tab", KEY_TAB }, { "ISO_Left_Tab", KEY_TAB }, { "BackSpace", KEY_BACKSPACE },
+	{ "space", KEY_SPACE }, { "Delete", KEY_DELETE }, { "Insert", KEY_INSERT },
+	{ "Home", KEY_HOME }, { "End", KEY_END }, { "Page_Up", KEY_PAGEUP }, { "Prior", KEY_PAGEUP },
+	{ "Page_Down", KEY_PAGEDOWN }, { "Next", KEY_PAGEDOWN },
+	{ "Left", KEY_LEFT }, { "Right", KEY_RIGHT }, { "Up", KEY_UP }, { "Down", KEY_DOWN },
+	{ "Shift_L", KEY_LEFTSHIFT }, { "Shift_R", KEY_RIGHTSHIFT },
+	{ "Control_L", KEY_LEFTCTRL }, { "Control_R", KEY_RIGHTCTRL },
+	{ "Alt_L", KEY_LEFTALT }, { "Alt_R", KEY_RIGHTALT }, { "ISO_Level3_Shift", KEY_RIGHTALT },
+	{ "Super_L", KEY_LEFTMETA }, { "Super_R", KEY_RIGHTMETA }, { "Meta_L", KEY_LEFTMETA },
+	{ "Meta_R", KEY_RIGHTMETA }, { "Menu", KEY_COMPOSE }, { "Caps_Lock", KEY_CAPSLOCK },
+	{ "Num_Lock", KEY_NUMLOCK }, { "Scroll_Lock", KEY_SCROLLLOCK }, { "Print", KEY_SYSRQ },
+	{ "Pause", KEY_PAUSE },
+	{ "minus", KEY_MINUS }, { "underscore", KEY_MINUS }, { "equal", KEY_EQUAL }, { "plus", KEY_EQUAL },
+	{ "bracketleft", KEY_LEFTBRACE }, { "braceleft", KEY_LEFTBRACE },
+	{ "bracketright", KEY_RIGHTBRACE }, { "braceright", KEY_RIGHTBRACE },
+	{ "backslash", KEY_BACKSLASH }, { "bar", KEY_BACKSLASH },
+	{ "semicolon", KEY_SEMICOLON }, { "colon", KEY_SEMICOLON },
+	{ "apostrophe", KEY_APOSTROPHE }, { "quotedbl", KEY_APOSTROPHE },
+	{ "grave", KEY_GRAVE }, { "asciitilde", KEY_GRAVE },
+	{ "comma", KEY_COMMA }, { "less", KEY_COMMA }, { "period", KEY_DOT }, { "greater", KEY_DOT },
+	{ "slash", KEY_SLASH }, { "question", KEY_SLASH },
+	{ "exclam", KEY_1 }, { "at", KEY_2 }, { "numbersign", KEY_3 }, { "dollar", KEY_4 },
+	{ "percent", KEY_5 }, { "asciicircum", KEY_6 }, { "ampersand", KEY_7 },
+	{ "asterisk", KEY_8 }, { "parenleft", KEY_9 }, { "parenright", KEY_0 },
+};
+
+static const guint16 letter_keys[26] = {
+	KEY_A, KEY_B, KEY_C, KEY_D, KEY_E, KEY_F, KEY_G, KEY_H, KEY_I, KEY_J, KEY_K, KEY_L,
+	KEY_M, KEY_N, KEY_O, KEY_P, KEY_Q, KEY_R, KEY_S, KEY_T, KEY_U, KEY_V, KEY_W, KEY_X,
+	KEY_Y, KEY_Z,
+};
+
+static const guint16 digit_keys[10] = {
+	KEY_0, KEY_1, KEY_2, KEY_3, KEY_4, KEY_5, KEY_6, KEY_7, KEY_8, KEY_9,
+};
+
+static const guint16 fkeys[12] = {
+	KEY_F1, KEY_F2, KEY_F3, KEY_F4, KEY_F5, KEY_F6, KEY_F7, KEY_F8, KEY_F9, KEY_F10,
+	KEY_F11, KEY_F12,
+};
+
+/* The evdev code of keysym @name, 0 if the table has none. */
+static guint
+nav_key_code (const gchar *name)
+{
+	gsize i;
+
+	if (!name || !*name)
+		return 0;
+	if (!name[1] && g_ascii_isalpha (name[0]))
+		return letter_keys[g_ascii_tolower (name[0]) - 'a'];
+	if (!name[1] && g_ascii_isdigit (name[0]))
+		return digit_keys[name[0] - '0'];
+	if (name[0] == 'F' && g_ascii_isdigit (name[1])) {
+		gchar *end;
+		guint64 n = g_ascii_strtoull (name + 1, &end, 10);
+
+		if (!*end && n >= 1 && n <= 12)
+			return fkeys[n - 1];
+	}
+	for (i = 0; i < G_N_ELEMENTS (nav_keys); i++)
+		if (!strcmp (nav_keys[i].name, name))
+			return nav_keys[i].code;
+	return 0;
+}
+
+/* The library's answer to an input call: a backend without input is said
+ * once per open device; other refusals are warnings.  Lock held. */
+static gboolean
+input_result (GstGvtDmabufSrc *self, int r, const gchar *what)
+{
+	if (r == 0)
+		return TRUE;
+	if (r == -ENOTSUP) {
+		if (!self->input_warned)
+			GST_WARNING_OBJECT (self, "vGPU %s (%s backend) has no input; dropping "
+				"input events (only QEMU's D-Bus display takes them)",
+				gvtdmabuf_device_get_name (self->input_dev),
+				gvtdmabuf_device_get_backend (self->input_dev));
+		else
+			GST_DEBUG_OBJECT (self, "no input on this backend: %s dropped", what);
+		self->input_warned = TRUE;
+	} else {
+		GST_WARNING_OBJECT (self, "the VM did not take %s: %s", what, g_strerror (-r));
+	}
+	return FALSE;
+}
+
+/* Take the input lock with an open device and input on; FALSE (unlocked)
+ * otherwise. */
+static gboolean
+input_begin (GstGvtDmabufSrc *self)
+{
+	if (!g_atomic_int_get (&self->input)) {
+		GST_DEBUG_OBJECT (self, "input=false: input event dropped");
+		return FALSE;
+	}
+	g_mutex_lock (&self->input_lock);
+	if (!self->input_dev) {
+		g_mutex_unlock (&self->input_lock);
+		GST_DEBUG_OBJECT (self, "no device open: input event dropped");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Surface pixels from navigation coordinates, clamped to the surface. */
+static void
+clamp_point (GstGvtDmabufSrc *self, gdouble x, gdouble y, guint *ret_x, guint *ret_y)
+{
+	guint w = G_MAXINT32, h = G_MAXINT32;
+
+	GST_OBJECT_LOCK (self);
+	if (self->have_plane && self->plane.width && self->plane.height) {
+		w = self->plane.width;
+		h = self->plane.height;
+	}
+	GST_OBJECT_UNLOCK (self);
+	*ret_x = x <= 0 ? 0 : x >= w - 1 ? w - 1 : (guint) x;
+	*ret_y = y <= 0 ? 0 : y >= h - 1 ? h - 1 : (guint) y;
+}
+
+static gboolean
+send_wheel_locked (GstGvtDmabufSrc *self, gint steps)
+{
+	return input_result (self, gvtdmabuf_device_send_wheel (self->input_dev, steps), "a wheel turn");
+}
+
+static gboolean
+handle_navigation (GstGvtDmabufSrc *self, GstEvent *event)
+{
+	GstNavigationEventType type = gst_navigation_event_get_type (event);
+	const gchar *key = NULL;
+	gint button;
+	gdouble x, y, dx, dy;
+	guint px, py, code;
+	gboolean ok = FALSE, press;
+
+	switch (type) {
+	case GST_NAVIGATION_EVENT_MOUSE_MOVE:
+		if (!gst_navigation_event_parse_mouse_move_event (event, &x, &y))
+			return FALSE;
+		clamp_point (self, x, y, &px, &py);
+		if (!input_begin (self))
+			return FALSE;
+		ok = input_result (self, gvtdmabuf_device_send_pointer_absolute (self->input_dev, px, py),
+				   "a pointer move");
+		break;
+	case GST_NAVIGATION_EVENT_MOUSE_BUTTON_PRESS:
+	case GST_NAVIGATION_EVENT_MOUSE_BUTTON_RELEASE:
+		press = type == GST_NAVIGATION_EVENT_MOUSE_BUTTON_PRESS;
+		if (!gst_navigation_event_parse_mouse_button_event (event, &button, &x, &y))
+			return FALSE;
+		switch (button) {
+		case 1: code = BTN_LEFT; break;
+		case 2: code = BTN_MIDDLE; break;
+		case 3: code = BTN_RIGHT; break;
+		case 4: case 5: code = 0; break;	/* X11's wheel */
+		default:
+			GST_DEBUG_OBJECT (self, "mouse button %d has no evdev button: dropped", button);
+			return FALSE;
+		}
+		clamp_point (self, x, y, &px, &py);
+		if (!input_begin (self))
+			return FALSE;
+		if (!code) {
+			ok = !press || send_wheel_locked (self, button == 4 ? 1 : -1);
+			break;
+		}
+		/* Where the click is, first: a move may not have come before. */
+		ok = input_result (self, gvtdmabuf_device_send_pointer_absolute (self->input_dev, px, py),
+				   "a pointer move") &&
+		     input_result (self, gvtdmabuf_device_send_button (self->input_dev, code, press),
+				   "a button");
+		break;
+	case GST_NAVIGATION_EVENT_MOUSE_SCROLL: {
+		gint steps;
+
+		if (!gst_navigation_event_parse_mouse_scroll_event (event, &x, &y, &dx, &dy))
+			return FALSE;
+		if (!input_begin (self))
+			return FALSE;
+		/* delta_y > 0 is away from the user (GTK's and X11's scroll up) */
+		self->scroll_acc += dy;
+		steps = (gint) self->scroll_acc;
+		self->scroll_acc -= steps;
+		steps = CLAMP (steps, -120, 120);
+		ok = steps == 0 || send_wheel_locked (self, steps);
+		break;
+	}
+	case GST_NAVIGATION_EVENT_KEY_PRESS:
+	case GST_NAVIGATION_EVENT_KEY_RELEASE:
+		if (!gst_navigation_event_parse_key_event (event, &key))
+			return FALSE;
+		code = nav_key_code (key);
+		if (!code) {
+			GST_DEBUG_OBJECT (self, "key '%s' is not in the key table: dropped", key);
+			return FALSE;
+		}
+		if (!input_begin (self))
+			return FALSE;
+		ok = input_result (self, gvtdmabuf_device_send_key (self->input_dev, code,
+					type == GST_NAVIGATION_EVENT_KEY_PRESS), "a key");
+		break;
+	default:
+		GST_DEBUG_OBJECT (self, "navigation event %d not forwarded", type);
+		return FALSE;
+	}
+	g_mutex_unlock (&self->input_lock);
+	return ok;
+}
+
+static gboolean
+field_uint (const GstStructure *s, const gchar *f, guint *ret)
+{
+	return gst_structure_get_uint (s, f, ret);
+}
+
+/* The custom "gvtdmabuf-input" event (see the element's documentation). */
+static gboolean
+handle_custom_input (GstGvtDmabufSrc *self, const GstStructure *s)
+{
+	gboolean has_key = gst_structure_has_field (s, "key");
+	gboolean has_button = gst_structure_has_field (s, "button");
+	gboolean has_abs = gst_structure_has_field (s, "x") || gst_structure_has_field (s, "y");
+	gboolean has_rel = gst_structure_has_field (s, "dx") || gst_structure_has_field (s, "dy");
+	gboolean has_wheel = gst_structure_has_field (s, "wheel");
+	gboolean pressed = FALSE, ok;
+	guint key = 0, button = 0, x = 0, y = 0;
+	gint dx = 0, dy = 0, wheel = 0;
+	gint actions = has_key + has_button + has_wheel + has_rel + (has_abs && !has_button);
+
+	if (actions != 1) {
+		GST_WARNING_OBJECT (self, "gvtdmabuf-input event %" GST_PTR_FORMAT ": needs exactly one "
+			"of key, button, x/y, dx/dy, wheel", s);
+		return FALSE;
+	}
+	if ((has_key && !field_uint (s, "key", &key)) ||
+	    (has_button && !field_uint (s, "button", &button)) ||
+	    ((has_key || has_button) && !gst_structure_get_boolean (s, "pressed", &pressed)) ||
+	    (has_abs && (!field_uint (s, "x", &x) || !field_uint (s, "y", &y))) ||
+	    (has_rel && (!gst_structure_get_int (s, "dx", &dx) || !gst_structure_get_int (s, "dy", &dy))) ||
+	    (has_wheel && !gst_structure_get_int (s, "wheel", &wheel))) {
+		GST_WARNING_OBJECT (self, "gvtdmabuf-input event %" GST_PTR_FORMAT ": key, button, x, y "
+			"are uint, dx, dy, wheel int, pressed boolean (with key and button; "
+			"x and y together, dx and dy together)", s);
+		return FALSE;
+	}
+	if (!input_begin (self))
+		return FALSE;
+	if (has_key)
+		ok = input_result (self, gvtdmabuf_device_send_key (self->input_dev, key, pressed), "a key");
+	else if (has_button)
+		ok = (!has_abs || input_result (self, gvtdmabuf_device_send_pointer_absolute (
+				self->input_dev, x, y), "a pointer move")) &&
+		     input_result (self, gvtdmabuf_device_send_button (self->input_dev, button, pressed),
+				   "a button");
+	else if (has_abs)
+		ok = input_result (self, gvtdmabuf_device_send_pointer_absolute (self->input_dev, x, y),
+				   "a pointer move");
+	else if (has_rel)
+		ok = input_result (self, gvtdmabuf_device_send_pointer_relative (self->input_dev, dx, dy),
+				   "a relative pointer move");
+	else
+		ok = send_wheel_locked (self, wheel);
+	g_mutex_unlock (&self->input_lock);
+	return ok;
+}
+
+static gboolean
+gst_gvt_dmabuf_src_event (GstBaseSrc *bsrc, GstEvent *event)
+{
+	GstGvtDmabufSrc *self = GST_GVT_DMABUF_SRC (bsrc);
+
+	switch (GST_EVENT_TYPE (event)) {
+	case GST_EVENT_NAVIGATION:
+		return handle_navigation (self, event);
+	case GST_EVENT_CUSTOM_UPSTREAM:
+		if (gst_event_has_name (event, "gvtdmabuf-input"))
+			return handle_custom_input (self, gst_event_get_structure (event));
+		break;
+	default:
+		break;
+	}
+	return GST_BASE_SRC_CLASS (gst_gvt_dmabuf_src_parent_class)->event (bsrc, event);
+}
+
 /* ---- waiting ---------------------------------------------------------- */
 
 static gboolean
@@ -1292,8 +1779,12 @@ wait_for_work (GstGvtDmabufSrc *self)
 			return WAKE_ERROR;
 		}
 		if (self->use_events && gst_poll_fd_can_read (self->poll, &self->event_pfd)) {
-			drain_event_fd (self);
 			self->want_frame = TRUE;
+			/* produce() drains it right before its query; drain it
+			 * here only when max-framerate holds the frame back,
+			 * or the next wait would return at once */
+			if (self->last_push && g_get_monotonic_time () < self->last_push + min_interval)
+				drain_event_fd (self);
 		}
 	}
 }
@@ -1303,14 +1794,18 @@ wait_for_work (GstGvtDmabufSrc *self)
 static GstClockTime
 running_time_now (GstGvtDmabufSrc *self)
 {
-	GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
-	GstClockTime now, base;
+	GstClockTime now = GST_CLOCK_TIME_NONE, base = 0;
 
-	if (!clock)
+	/* under the object lock the element's clock cannot go away: no
+	 * reference taken, one lock for clock and base time */
+	GST_OBJECT_LOCK (self);
+	if (GST_ELEMENT_CLOCK (self)) {
+		now = gst_clock_get_time (GST_ELEMENT_CLOCK (self));
+		base = GST_ELEMENT_CAST (self)->base_time;
+	}
+	GST_OBJECT_UNLOCK (self);
+	if (!GST_CLOCK_TIME_IS_VALID (now))
 		return GST_CLOCK_TIME_NONE;
-	now = gst_clock_get_time (clock);
-	base = gst_element_get_base_time (GST_ELEMENT (self));
-	gst_object_unref (clock);
 	return now >= base ? now - base : 0;
 }
 
@@ -1318,19 +1813,14 @@ static GstFlowReturn
 make_dmabuf_buffer (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi,
 		    const struct gvtdmabuf_dmabuf *buf, GstBuffer **ret_buf)
 {
-	GstMemory *mem = surface_memory (self, pi, buf);
-	gsize offset[GST_VIDEO_MAX_PLANES] = { buf->offset[0] };
-	gint stride[GST_VIDEO_MAX_PLANES] = { (gint) buf->stride[0] };
-	GstBuffer *out;
+	SurfaceEntry *e = surface_entry (self, pi, buf);
 
-	if (!mem)
+	if (!e)
 		return GST_FLOW_ERROR;
-	out = gst_buffer_new ();
-	gst_buffer_append_memory (out, gst_memory_ref (mem));
-	gst_buffer_add_video_meta_full (out, GST_VIDEO_FRAME_FLAG_NONE,
-					GST_VIDEO_INFO_FORMAT (&self->vinfo),
-					pi->width, pi->height, 1, offset, stride);
-	*ret_buf = out;
+	/* the entry is this exact surface (same offset, stride, geometry):
+	 * a spare buffer's video meta describes it */
+	*ret_buf = surface_buffers_get (e->bufs, GST_VIDEO_INFO_FORMAT (&self->vinfo), pi,
+					buf->offset[0], (gint) buf->stride[0]);
 	return GST_FLOW_OK;
 }
 
@@ -1404,6 +1894,17 @@ make_system_buffer (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi
 }
 
 /* Look at the planes and, if the primary shows something, make a frame. */
+static gboolean
+drop_damage_meta (GstBuffer *buf, GstMeta **meta, gpointer user_data)
+{
+	(void) buf;
+	(void) user_data;
+	if ((*meta)->info->api == GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE &&
+	    ((GstVideoRegionOfInterestMeta *) *meta)->roi_type == damage_quark)
+		*meta = NULL;
+	return TRUE;
+}
+
 /* The damage the device reports (QEMU's Update/UpdateDMABUF; the sim: a
  * new frame is the whole surface) as GstVideoRegionOfInterestMeta of type
  * "damage": GStreamer has no damage meta of its own, and these pass
@@ -1419,8 +1920,11 @@ attach_damage (GstGvtDmabufSrc *self, GstBuffer *out, const struct gvtdmabuf_pla
 	struct gvtdmabuf_rect cur[DAMAGE_MAX], all[2 * DAMAGE_MAX];
 	gsize n_cur = 0, n = 0, i, j;
 
-	if (gvtdmabuf_device_get_damage (self->dev, cur, DAMAGE_MAX, &n_cur) < 0)
+	if (gvtdmabuf_device_get_damage (self->dev, cur, DAMAGE_MAX, &n_cur) < 0) {
+		/* none, also none that a reused buffer kept */
+		gst_buffer_foreach_meta (out, drop_damage_meta, NULL);
 		return;
+	}
 	for (i = 0; i < self->n_prev_damage + n_cur; i++) {
 		const struct gvtdmabuf_rect *r = i < self->n_prev_damage ?
 			&self->prev_damage[i] : &cur[i - self->n_prev_damage];
@@ -1436,20 +1940,38 @@ attach_damage (GstGvtDmabufSrc *self, GstBuffer *out, const struct gvtdmabuf_pla
 		all[0] = (struct gvtdmabuf_rect){ 0, 0, pi->width, pi->height };
 		n = 1;
 	}
-	for (i = 0; i < n; i++)
-		gst_buffer_add_video_region_of_interest_meta (out, "damage", (guint) MAX (all[i].x, 0),
-			(guint) MAX (all[i].y, 0), all[i].width, all[i].height);
-}
+	/* a reused buffer keeps its damage metas: update them in place when
+	 * there are as many, else make them anew */
+	{
+		GstVideoRegionOfInterestMeta *old[DAMAGE_MAX];
+		gsize n_old = 0;
+		gpointer state = NULL;
+		GstMeta *m;
 
-static gboolean
-drop_damage_meta (GstBuffer *buf, GstMeta **meta, gpointer user_data)
-{
-	(void) buf;
-	(void) user_data;
-	if ((*meta)->info->api == GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE &&
-	    ((GstVideoRegionOfInterestMeta *) *meta)->roi_type == g_quark_from_static_string ("damage"))
-		*meta = NULL;
-	return TRUE;
+		while ((m = gst_buffer_iterate_meta_filtered (out, &state,
+				GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+			GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+
+			if (roi->roi_type == damage_quark && !roi->params && n_old < DAMAGE_MAX &&
+			    GST_META_FLAG_IS_SET (m, GST_META_FLAG_POOLED))
+				old[n_old++] = roi;
+		}
+		if (n_old != n) {
+			gst_buffer_foreach_meta (out, drop_damage_meta, NULL);
+			n_old = 0;
+		}
+		for (i = 0; i < n; i++) {
+			GstVideoRegionOfInterestMeta *roi = n_old ? old[i] :
+				gst_buffer_add_video_region_of_interest_meta_id (out, damage_quark,
+					0, 0, 0, 0);
+
+			roi->x = (guint) MAX (all[i].x, 0);
+			roi->y = (guint) MAX (all[i].y, 0);
+			roi->w = all[i].width;
+			roi->h = all[i].height;
+			GST_META_FLAG_SET (&roi->meta, GST_META_FLAG_POOLED);
+		}
+	}
 }
 
 static GstFlowReturn
@@ -1527,12 +2049,15 @@ produce (GstGvtDmabufSrc *self, GstBuffer **ret_buf)
 			return GST_FLOW_CUSTOM_SUCCESS;
 	}
 
-	if (self->cursor != GST_GVT_DMABUF_SRC_CURSOR_NONE && !update_cursor (self))
-		return GST_FLOW_ERROR;
-	/* the cursor's dma-buf may have evicted the primary's borrowed one */
-	r = gvtdmabuf_device_get_dmabuf (self->dev, &pi, &buf);
-	if (r < 0)
-		return GST_FLOW_CUSTOM_SUCCESS;
+	if (self->cursor != GST_GVT_DMABUF_SRC_CURSOR_NONE) {
+		if (!update_cursor (self))
+			return GST_FLOW_ERROR;
+		/* the cursor's dma-buf may have evicted the primary's
+		 * borrowed one */
+		r = gvtdmabuf_device_get_dmabuf (self->dev, &pi, &buf);
+		if (r < 0)
+			return GST_FLOW_CUSTOM_SUCCESS;
+	}
 
 	if (self->out == OUT_DMABUF)
 		ret = make_dmabuf_buffer (self, &pi, buf, ret_buf);
@@ -1618,6 +2143,7 @@ gst_gvt_dmabuf_src_finalize (GObject *object)
 	GstGvtDmabufSrc *self = GST_GVT_DMABUF_SRC (object);
 
 	g_free (self->device_name);
+	g_mutex_clear (&self->input_lock);
 	gst_poll_free (self->poll);
 	gst_object_unref (self->dmabuf_alloc);
 	G_OBJECT_CLASS (gst_gvt_dmabuf_src_parent_class)->finalize (object);
@@ -1634,6 +2160,8 @@ gst_gvt_dmabuf_src_init (GstGvtDmabufSrc *self)
 	self->poll_interval_ms = DEFAULT_POLL_INTERVAL;
 	self->cache_size = DEFAULT_CACHE_SIZE;
 	self->io_mode = DEFAULT_IO_MODE;
+	self->input = DEFAULT_INPUT;
+	g_mutex_init (&self->input_lock);
 	self->poll = gst_poll_new (TRUE);
 	gst_poll_fd_init (&self->event_pfd);
 	gst_poll_fd_init (&self->request_pfd);
@@ -1649,6 +2177,9 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 	GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
 	GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
 	GstPushSrcClass *pushsrc_class = GST_PUSH_SRC_CLASS (klass);
+
+	surface_buffers_quark = g_quark_from_static_string ("gvtdmabufsrc-surface-buffers");
+	damage_quark = g_quark_from_static_string ("damage");
 	const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
 				  GST_PARAM_MUTABLE_READY;
 	GstCaps *caps;
@@ -1721,6 +2252,14 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 			"read them as linear)",
 			FALSE, flags));
 
+	g_object_class_install_property (gobject_class, PROP_INPUT,
+		g_param_spec_boolean ("input", "Input",
+			"Send upstream navigation events (pointer, buttons, wheel, keys) and "
+			"gvtdmabuf-input events to the VM (QEMU's D-Bus display; other "
+			"backends have no input); FALSE: view only",
+			DEFAULT_INPUT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+			GST_PARAM_MUTABLE_PLAYING));
+
 	/**
 	 * GstGvtDmabufSrc::device-opened:
 	 * @src: the element
@@ -1768,6 +2307,7 @@ gst_gvt_dmabuf_src_class_init (GstGvtDmabufSrcClass *klass)
 	basesrc_class->set_caps = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_set_caps);
 	basesrc_class->decide_allocation = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_decide_allocation);
 	basesrc_class->query = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_query);
+	basesrc_class->event = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_event);
 	basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_unlock);
 	basesrc_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_unlock_stop);
 	pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_gvt_dmabuf_src_create);

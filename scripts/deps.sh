@@ -14,9 +14,11 @@ build_pkgs=(
 	libegl-dev libgles-dev
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 	# gvt-streamd
-	libpipewire-0.3-dev libsystemd-dev
+	libpipewire-0.3-dev libsystemd-dev libgudev-1.0-dev
 	# gvt-streamd's RTSP server
 	libgstrtspserver-1.0-dev
+	# gvt-streamd's WebRTC server: webrtcbin's headers, libsoup 3, JSON
+	libgstreamer-plugins-bad1.0-dev libsoup-3.0-dev libjson-glib-dev
 )
 test_pkgs=(
 	"${build_pkgs[@]}"
@@ -26,10 +28,16 @@ test_pkgs=(
 	build-essential dpkg-dev debhelper dh-dkms fakeroot rpm lintian
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav ffmpeg openssl
+	# gvt-streamd's push to a media server: rtspclientsink, srtsink and mpegtsmux
+	gstreamer1.0-rtsp gstreamer1.0-plugins-bad
+	# gst-play-1.0, one of the players the README names
+	gstreamer1.0-plugins-base-apps
 	# qemu suite: a private bus for QEMU's -display dbus
 	dbus-daemon
 	# service suite: a private PipeWire and its consumers; systemd-analyze
 	dbus pipewire pipewire-bin wireplumber gstreamer1.0-pipewire pipewire-v4l2 systemd
+	# service suite, WebRTC: webrtcbin (plugins-bad), libnice, a headless browser, curl
+	gstreamer1.0-plugins-bad gstreamer1.0-nice chromium curl
 )
 
 # scripts/demo: gvt-streamd, a private PipeWire, gst-launch-1.0 recording MP4 and PNG

@@ -18,6 +18,10 @@
  *    thread (a streaming thread, an encoder) is a gvtdmabuf_dmabuf_dup().
  *  - The event and request fds may be polled from any thread; only one
  *    should read them.
+ *  - The input calls (send_key, send_pointer_*, send_button, send_wheel)
+ *    may run in one other thread beside the device's other calls (they
+ *    only make D-Bus calls through thread-safe proxies), never beside
+ *    close.
  *  - A context is set up (set_*_root) before it is shared; then any number
  *    of threads may open devices and list mdevs with it.
  *  - A reader is used from one thread at a time; separate readers work

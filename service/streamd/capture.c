@@ -27,7 +27,9 @@
 
 #include "streamd.h"
 #include "encode.h"
+#include "push.h"
 #include "rtsp.h"
+#include "webrtc.h"
 
 /* ---- PipeWire connection --------------------------------------------- */
 
@@ -167,6 +169,7 @@ struct streamd_vgpu {
 	char *node_name;
 	struct streamd_pw *pw;
 	GstElement *pipeline;
+	GstElement *src;		/* gvtdmabufsrc */
 	GstElement *appsink;
 	guint bus_watch;
 
@@ -244,7 +247,11 @@ struct streamd_vgpu {
 	char *encoder;		/* configured: auto or a factory */
 	unsigned int bitrate, gop;
 	struct streamd_encode *encode;
+	bool input;		/* configured input policy (input.c) */
+	char **input_users;
 	struct streamd_rtsp_mount *rtsp;
+	struct streamd_webrtc_mount *webrtc;
+	struct streamd_push *push;
 
 	void (*removed_cb)(void *data, struct streamd_vgpu *v, const char *device);
 	void *removed_data;
@@ -271,6 +278,16 @@ struct streamd_encode *streamd_vgpu_encode(struct streamd_vgpu *v, GError **erro
 void streamd_vgpu_set_rtsp(struct streamd_vgpu *v, struct streamd_rtsp_mount *m)
 {
 	v->rtsp = m;
+}
+
+void streamd_vgpu_set_webrtc(struct streamd_vgpu *v, struct streamd_webrtc_mount *m)
+{
+	v->webrtc = m;
+}
+
+void streamd_vgpu_set_push(struct streamd_vgpu *v, struct streamd_push *p)
+{
+	v->push = p;
 }
 
 const char *streamd_vgpu_device(const struct streamd_vgpu *v)
@@ -1429,6 +1446,8 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	v->bitrate = cfg->bitrate;
 	v->gop = cfg->gop;
 	v->node_name = node_name_for(cfg->node_key ? cfg->node_key : cfg->device);
+	v->input = cfg->input;
+	v->input_users = g_strdupv(cfg->input_users);
 	v->state = g_strdup("starting");
 	v->pw = pw;
 	/* The tee is where the encode branch (encode.c) attaches. */
@@ -1444,8 +1463,10 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	if (!v->pipeline)
 		goto error;
 	src = gst_bin_get_by_name(GST_BIN(v->pipeline), "src");
-	g_object_set(src, "device", cfg->device, NULL);
-	gst_object_unref(src);
+	/* The element forwards input only when the configuration allows
+	 * some (input.c checks who); nothing else in the pipeline sends it. */
+	g_object_set(src, "device", cfg->device, "input", cfg->input, NULL);
+	v->src = src;
 	v->appsink = gst_bin_get_by_name(GST_BIN(v->pipeline), "pw-sink");
 	{
 		GstElement *q = gst_bin_get_by_name(GST_BIN(v->pipeline), "pw-queue");
@@ -1485,6 +1506,8 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 		gst_element_set_state(v->pipeline, GST_STATE_NULL);
 	/* Stopped: no callback runs now.  Subscribers go before the encode. */
 	streamd_rtsp_mount_destroy(v->rtsp);
+	streamd_webrtc_mount_destroy(v->webrtc);
+	streamd_push_destroy(v->push);
 	streamd_encode_destroy(v->encode);
 	if (v->pw) {
 		pw_thread_loop_lock(v->pw->loop);
@@ -1496,6 +1519,8 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 		;
 	if (v->bus_watch)
 		g_source_remove(v->bus_watch);
+	g_clear_object(&v->src);
+	g_strfreev(v->input_users);
 	g_clear_object(&v->appsink);
 	g_clear_object(&v->pipeline);
 	if (v->sample)
@@ -1525,6 +1550,27 @@ bool streamd_vgpu_reconfigure(struct streamd_vgpu *v, const struct streamd_vgpu_
 {
 	(void)cfg;
 	return false;	/* every change restarts the capture for now */
+}
+
+bool streamd_vgpu_input_policy(const struct streamd_vgpu *v, char *const **ret_users)
+{
+	*ret_users = v->input_users;
+	return v->input;
+}
+
+bool streamd_vgpu_send_input(struct streamd_vgpu *v, GstStructure *s)
+{
+	if (!v->src) {
+		gst_structure_free(s);
+		return false;
+	}
+	/* On the src pad, as a downstream element sends it: the element's
+	 * event handler answers whether the VM took it. */
+	GstPad *pad = gst_element_get_static_pad(v->src, "src");
+	bool ok = gst_pad_send_event(pad, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
+
+	gst_object_unref(pad);
+	return ok;
 }
 
 GVariant *streamd_vgpu_status(struct streamd_vgpu *v)
@@ -1567,5 +1613,9 @@ GVariant *streamd_vgpu_status(struct streamd_vgpu *v)
 		streamd_encode_status(v->encode, &b);
 	if (v->rtsp)
 		streamd_rtsp_mount_status(v->rtsp, &b);
+	if (v->webrtc)
+		streamd_webrtc_mount_status(v->webrtc, &b);
+	if (v->push)
+		streamd_push_status(v->push, &b);
 	return g_variant_builder_end(&b);
 }

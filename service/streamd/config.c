@@ -9,7 +9,7 @@
 
 #include <gio/gio.h>
 
-enum key_type { KEY_BOOL, KEY_UINT, KEY_STRING, KEY_CHOICE, KEY_RESERVED };
+enum key_type { KEY_BOOL, KEY_UINT, KEY_STRING, KEY_CHOICE, KEY_PUSH_URL, KEY_RESERVED };
 
 struct key_desc {
 	const char *name;
@@ -33,9 +33,11 @@ static const struct key_desc daemon_keys[] = {
 	{ "rtsp-users", KEY_STRING },
 	{ "tls-certificate", KEY_STRING },
 	{ "tls-key", KEY_STRING },
-	/* Planned for WebRTC (issue 11): known, refused. */
-	{ "webrtc-address", KEY_RESERVED, .reserved_for = "the WebRTC server" },
-	{ "webrtc-port", KEY_RESERVED, .reserved_for = "the WebRTC server" },
+	{ "webrtc-address", KEY_STRING },
+	{ "webrtc-port", KEY_UINT, 0, 65535 },
+	{ "webrtc-token", KEY_STRING },
+	{ "stun-server", KEY_STRING },
+	{ "turn-server", KEY_STRING },
 	{ NULL }
 };
 
@@ -49,9 +51,10 @@ static const struct key_desc vgpu_keys[] = {
 	{ "bitrate", KEY_UINT, 100, 100000 },
 	{ "gop", KEY_UINT, 1, 1000 },
 	{ "allowed-users", KEY_STRING },
-	{ "push", KEY_RESERVED, .reserved_for = "the push to a media server" },
-	{ "webrtc", KEY_RESERVED, .reserved_for = "the WebRTC server" },
-	{ "input", KEY_RESERVED, .reserved_for = "the WebRTC server" },
+	{ "push", KEY_PUSH_URL },
+	{ "webrtc", KEY_BOOL },
+	{ "input", KEY_BOOL },
+	{ "input-users", KEY_STRING },
 	{ NULL }
 };
 
@@ -122,6 +125,51 @@ static bool parse_uint(const char *s, unsigned int min, unsigned int max, unsign
 	return true;
 }
 
+/*
+ * A push URL (push.c): what rtspclientsink takes (rtsp:// or rtsps://
+ * with a host), or srt://HOST:PORT for srtsink in caller mode, whose only
+ * query option is latency=MS.  RET_WHY: the complaint, with any password
+ * hidden.
+ */
+#define SRT_LATENCY_MAX 10000
+static bool push_url_check(const char *raw, char **ret_why)
+{
+	g_autoptr(GUri) uri = g_uri_parse(raw, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED_QUERY, NULL);
+	g_autofree char *shown = uri ? g_uri_to_string_partial(uri, G_URI_HIDE_PASSWORD) : g_strdup(raw);
+	const char *scheme = uri ? g_uri_get_scheme(uri) : "";
+	const char *host = uri ? g_uri_get_host(uri) : NULL;
+
+	if (!g_ascii_strcasecmp(scheme, "rtsp") || !g_ascii_strcasecmp(scheme, "rtsps")) {
+		if (host && *host)
+			return true;
+	} else if (!g_ascii_strcasecmp(scheme, "srt")) {
+		const char *query = g_uri_get_query(uri);
+		const char *path = g_uri_get_path(uri);
+		unsigned int ms;
+
+		if (!host || !*host || g_uri_get_port(uri) <= 0) {
+			*ret_why = g_strdup_printf("'%s' needs a host and a port (srt://HOST:PORT, "
+						   "the media server's SRT listener)", shown);
+			return false;
+		}
+		if (g_uri_get_userinfo(uri) || (*path && strcmp(path, "/"))) {
+			*ret_why = g_strdup_printf("'%s': an srt:// URL has no user and no path "
+						   "(srt://HOST:PORT[?latency=MS])", shown);
+			return false;
+		}
+		if (!query)
+			return true;
+		if (g_str_has_prefix(query, "latency=") && parse_uint(query + 8, 0, SRT_LATENCY_MAX, &ms))
+			return true;
+		*ret_why = g_strdup_printf("'%s': the only srt:// option is latency=MS (0 to %u)",
+					   shown, SRT_LATENCY_MAX);
+		return false;
+	}
+	*ret_why = g_strdup_printf("'%s' is not an rtsp://, rtsps:// or srt:// URL with a host "
+				   "(e.g. rtsp://media.example:8554/vm1 or srt://media.example:9000)", shown);
+	return false;
+}
+
 static bool check_group(GKeyFile *kf, const char *group, const struct key_desc *keys,
 			const struct origin *o, GHashTable *cmdline, GError **error)
 {
@@ -175,6 +223,15 @@ static bool check_group(GKeyFile *kf, const char *group, const struct key_desc *
 			}
 			break;
 		}
+		case KEY_PUSH_URL: {
+			g_autofree char *why = NULL;
+
+			if (!push_url_check(raw, &why)) {
+				CFG_ERROR(error, "%s: %s", at, why);
+				return false;
+			}
+			break;
+		}
 		case KEY_STRING:
 			if (!*raw) {
 				CFG_ERROR(error, "%s: empty value", at);
@@ -210,9 +267,13 @@ void streamd_vgpu_config_defaults(struct streamd_vgpu_config *v, const char *dev
 	v->max_fps = 0;
 	v->keepalive_ms = 0;
 	v->rtsp = true;
+	v->webrtc = true;
 	v->encoder = g_strdup("auto");
 	v->bitrate = 4000;
 	v->gop = 60;
+	/* the caller's struct may be uninitialised (a discovered VM's) */
+	v->input = false;
+	v->input_users = NULL;
 }
 
 static void vgpu_config_free(gpointer p)
@@ -223,7 +284,9 @@ static void vgpu_config_free(gpointer p)
 	g_free(v->name);
 	g_free(v->encoder);
 	g_free(v->node_key);
+	g_free(v->push);
 	g_strfreev(v->allowed_users);
+	g_strfreev(v->input_users);
 	g_free(v);
 }
 
@@ -233,6 +296,10 @@ void streamd_config_free(struct streamd_config *cfg)
 		return;
 	g_free(cfg->path);
 	g_free(cfg->rtsp_address);
+	g_free(cfg->webrtc_address);
+	g_free(cfg->webrtc_token);
+	g_free(cfg->stun_server);
+	g_free(cfg->turn_server);
 	if (cfg->rtsp_users)
 		g_ptr_array_unref(cfg->rtsp_users);
 	g_clear_object(&cfg->tls_certificate);
@@ -355,6 +422,79 @@ static bool check_rtsp_address(const struct streamd_config *cfg, const struct or
 			  "set [daemon] rtsp-users, tls-certificate and tls-key" :
 			  !cfg->rtsp_users ? "set [daemon] rtsp-users" :
 			  "set [daemon] tls-certificate and tls-key");
+		return false;
+	}
+	return true;
+}
+
+/* The same rule for the WebRTC server: on the network only with a token
+ * and TLS (https and wss). */
+static bool check_webrtc(const struct streamd_config *cfg, const struct origin *o,
+			 GHashTable *cmdline, GError **error)
+{
+	const char *addr = cfg->webrtc_address;
+	g_autofree char *at = where(o, cmdline, "daemon", "webrtc-address");
+	g_autofree char *at_t = where(o, cmdline, "daemon", "webrtc-token");
+	g_autoptr(GInetAddress) ia = g_inet_address_new_from_string(addr);
+
+	if (cfg->webrtc_token) {
+		for (const char *c = cfg->webrtc_token; *c; c++) {
+			if (!g_ascii_isalnum(*c) && !strchr("-._~", *c)) {
+				CFG_ERROR(error, "%s: the token may only have letters, digits and - . _ ~ "
+					  "(it goes into URLs as ?token=TOKEN)", at_t);
+				return false;
+			}
+		}
+		if (!*cfg->webrtc_token) {
+			CFG_ERROR(error, "%s: the token is empty (remove the key for no token)", at_t);
+			return false;
+		}
+	}
+	if (!ia) {
+		CFG_ERROR(error, "%s: '%s' is not an IP address (e.g. 127.0.0.1 or ::1)", at, addr);
+		return false;
+	}
+	if (!g_inet_address_get_is_loopback(ia) && (!cfg->webrtc_token || !cfg->tls_certificate)) {
+		CFG_ERROR(error, "%s: refusing to listen on '%s', which is not a loopback address: "
+			  "WebRTC on the network needs a token and TLS, and %s "
+			  "(%s; or use 127.0.0.1 or ::1, and an SSH tunnel for remote viewers)", at, addr,
+			  !cfg->webrtc_token && !cfg->tls_certificate ? "neither is configured" :
+			  !cfg->webrtc_token ? "no token is configured" : "TLS is not configured",
+			  !cfg->webrtc_token && !cfg->tls_certificate ?
+			  "set [daemon] webrtc-token, tls-certificate and tls-key" :
+			  !cfg->webrtc_token ? "set [daemon] webrtc-token" :
+			  "set [daemon] tls-certificate and tls-key");
+		return false;
+	}
+	return true;
+}
+
+/* stun://HOST[:PORT] and turn[s]://USER:PASSWORD@HOST[:PORT], the forms
+ * webrtcbin's stun-server and turn-server properties take. */
+static bool check_ice_server(char *url, const char *key, const struct origin *o,
+			     GHashTable *cmdline, GError **error)
+{
+	g_autofree char *at = NULL;
+	g_autoptr(GUri) uri = NULL;
+	bool turn = !strcmp(key, "turn-server");
+	const char *scheme, *form = turn ? "turn://USER:PASSWORD@HOST[:PORT] or turns://..." :
+				       "stun://HOST[:PORT]";
+
+	if (!url)
+		return true;
+	g_strstrip(url);
+	at = where(o, cmdline, "daemon", key);
+	uri = g_uri_parse(url, G_URI_FLAGS_HAS_PASSWORD, NULL);
+	scheme = uri ? g_uri_get_scheme(uri) : NULL;
+	if (!uri || !g_uri_get_host(uri) || !*g_uri_get_host(uri) ||
+	    (*g_uri_get_path(uri) && strcmp(g_uri_get_path(uri), "/")) || g_uri_get_query(uri) ||
+	    (turn ? strcmp(scheme, "turn") && strcmp(scheme, "turns") : strcmp(scheme, "stun"))) {
+		CFG_ERROR(error, "%s: '%s' is not a %s server URL (%s)", at, url, turn ? "TURN" : "STUN",
+			  form);
+		return false;
+	}
+	if (turn && (!g_uri_get_user(uri) || !*g_uri_get_user(uri) || !g_uri_get_password(uri))) {
+		CFG_ERROR(error, "%s: '%s' names no user and password (%s)", at, url, form);
 		return false;
 	}
 	return true;
@@ -492,6 +632,7 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 			v->max_fps = get_uint(kf, g, "max-framerate", 0);
 			v->keepalive_ms = get_uint(kf, g, "keepalive", 0);
 			v->rtsp = get_bool(kf, g, "rtsp", true);
+			v->webrtc = get_bool(kf, g, "webrtc", true);
 			if (g_key_file_has_key(kf, g, "encoder", NULL)) {
 				g_free(v->encoder);
 				v->encoder = g_key_file_get_string(kf, g, "encoder", NULL);
@@ -499,6 +640,9 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 			v->bitrate = get_uint(kf, g, "bitrate", v->bitrate);
 			v->gop = get_uint(kf, g, "gop", v->gop);
 			v->allowed_users = g_key_file_get_string_list(kf, g, "allowed-users", NULL, NULL);
+			v->push = g_key_file_get_string(kf, g, "push", NULL);
+			v->input = get_bool(kf, g, "input", false);
+			v->input_users = g_key_file_get_string_list(kf, g, "input-users", NULL, NULL);
 			g_ptr_array_add(cfg->vgpus, v);
 		} else {
 			CFG_ERROR(error, "%s: unknown section (expected [daemon] or [vgpu DEVICE])", at);
@@ -547,7 +691,58 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 			}
 		}
 	}
+	/* Input: only a running VM's QEMU display takes it; input-users are
+	 * users of the users file and mean nothing without input = true. */
+	for (guint i = 0; i < cfg->vgpus->len; i++) {
+		struct streamd_vgpu_config *v = cfg->vgpus->pdata[i];
+		g_autofree char *group = g_strdup_printf("vgpu %s", v->device);
+		g_autofree char *at = where(&o, cmdline, group, "input");
+		g_autofree char *at_u = where(&o, cmdline, group, "input-users");
+
+		if (v->input && strcmp(v->device, "qemu") && !g_str_has_prefix(v->device, "qemu:")) {
+			CFG_ERROR(error, "%s: '%s' has no input (a %s): only a running VM's QEMU "
+				  "display (qemu[:SPEC]) takes keyboard and pointer; set input = false",
+				  at, v->device, g_str_has_prefix(v->device, "sim") ?
+				  "simulated vGPU" : "vGPU read through VFIO");
+			goto error;
+		}
+		if (!v->input_users)
+			continue;
+		if (!v->input) {
+			CFG_ERROR(error, "%s: needs input = true in the same section", at_u);
+			goto error;
+		}
+		if (!cfg->rtsp_users) {
+			CFG_ERROR(error, "%s: needs [daemon] rtsp-users (the file of users)", at_u);
+			goto error;
+		}
+		for (char **u = v->input_users; *u; u++) {
+			bool known = false;
+
+			g_strstrip(*u);
+			for (guint j = 0; j < cfg->rtsp_users->len && !known; j += 2)
+				known = !strcmp(cfg->rtsp_users->pdata[j], *u);
+			if (!known) {
+				CFG_ERROR(error, "%s: '%s' is not a user of the users file", at_u, *u);
+				goto error;
+			}
+		}
+	}
 	if (!check_rtsp_address(cfg, &o, cmdline, error))
+		goto error;
+	cfg->webrtc_port = get_uint(kf, "daemon", "webrtc-port", 8080);
+	cfg->webrtc_address = g_key_file_get_string(kf, "daemon", "webrtc-address", NULL);
+	if (!cfg->webrtc_address)
+		cfg->webrtc_address = g_strdup("127.0.0.1");
+	cfg->webrtc_token = g_key_file_get_string(kf, "daemon", "webrtc-token", NULL);
+	if (cfg->webrtc_token)
+		g_strstrip(cfg->webrtc_token);
+	if (!check_webrtc(cfg, &o, cmdline, error))
+		goto error;
+	cfg->stun_server = g_key_file_get_string(kf, "daemon", "stun-server", NULL);
+	cfg->turn_server = g_key_file_get_string(kf, "daemon", "turn-server", NULL);
+	if (!check_ice_server(cfg->stun_server, "stun-server", &o, cmdline, error) ||
+	    !check_ice_server(cfg->turn_server, "turn-server", &o, cmdline, error))
 		goto error;
 	if (o.lines)
 		g_hash_table_unref(o.lines);

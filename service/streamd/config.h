@@ -23,6 +23,10 @@ struct streamd_vgpu_config {
 	unsigned int bitrate;	/* kbit/s */
 	unsigned int gop;	/* frames between key frames */
 	char **allowed_users;	/* who may view it; NULL: every configured user */
+	bool webrtc;		/* the WebRTC page and viewers (webrtc.c) */
+	char *push;		/* rtsp[s]:// URL to RECORD to (push.c); NULL: none */
+	bool input;		/* viewers' keyboard and pointer reach the VM (qemu: only) */
+	char **input_users;	/* who may send input; NULL: every viewer let in */
 };
 
 struct streamd_config {
@@ -34,6 +38,11 @@ struct streamd_config {
 	char *rtsp_address;	/* an IP literal; non-loopback only with users and TLS */
 	unsigned int rtsp_port;	/* 0: any free port */
 	GPtrArray *rtsp_users;	/* user, password, user, ...; NULL: no authentication */
+	char *webrtc_address;	/* an IP literal; non-loopback only with a token and TLS */
+	unsigned int webrtc_port;	/* 0: any free port */
+	char *webrtc_token;	/* ?token= every request needs; NULL: none */
+	char *stun_server;	/* stun://HOST:PORT for webrtcbin; NULL: none */
+	char *turn_server;	/* turn://USER:PASSWORD@HOST:PORT; NULL: none */
 	GTlsCertificate *tls_certificate;	/* with its key; NULL: no TLS */
 	GPtrArray *vgpus;	/* struct streamd_vgpu_config * */
 };

@@ -246,6 +246,7 @@ struct streamd_encode *streamd_encode_create(GstElement *pipeline, const char *d
 	GstPad *qpad = NULL;
 	GstAppSinkCallbacks cb = { .new_sample = on_encoded };
 	GstCaps *c;
+	gboolean ok;
 	const char *name;
 
 	g_mutex_init(&e->lock);
@@ -286,7 +287,14 @@ struct streamd_encode *streamd_encode_create(GstElement *pipeline, const char *d
 	gst_app_sink_set_callbacks(GST_APP_SINK(e->sink), &cb, e, NULL);
 
 	gst_bin_add_many(GST_BIN(pipeline), e->queue, convert, enc, parse, filter, e->sink, NULL);
-	if (!gst_element_link_many(e->queue, convert, enc, parse, filter, e->sink, NULL)) {
+	/* 4:2:0 into the encoder: fed RGB, x264enc picks 4:4:4 (High 4:4:4
+	 * Predictive), which the hardware decoders of thin clients and
+	 * browsers do not decode. */
+	c = gst_caps_from_string("video/x-raw,format=(string){ NV12, I420 }");
+	ok = gst_element_link(e->queue, convert) && gst_element_link_filtered(convert, enc, c) &&
+	     gst_element_link_many(enc, parse, filter, e->sink, NULL);
+	gst_caps_unref(c);
+	if (!ok) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot link the encode branch (%s)",
 			    name);
 		goto err_remove;

@@ -20,12 +20,18 @@
 #ifdef HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
+#ifdef HAVE_GUDEV
+#include <gudev/gudev.h>
+#endif
 
 #include <gvt-dmabuf/gvt-dmabuf.h>
 
+#include "input.h"
 #include "streamd.h"
 #include "encode.h"
+#include "push.h"
 #include "rtsp.h"
+#include "webrtc.h"
 
 #define BUS_NAME "org.gvtdmabuf.Streamd1"
 #define OBJECT_PATH "/org/gvtdmabuf/Streamd1"
@@ -38,6 +44,10 @@ static const char introspection_xml[] =
 	"      <arg type='aa{sv}' name='vgpus' direction='out'/>"
 	"    </method>"
 	"    <method name='Reload'/>"
+	"    <method name='SendInput'>"
+	"      <arg type='s' name='device' direction='in'/>"
+	"      <arg type='s' name='message' direction='in'/>"
+	"    </method>"
 	"  </interface>"
 	"</node>";
 
@@ -49,11 +59,17 @@ struct daemon {
 	struct streamd_config *cfg;
 	struct streamd_pw *pw;
 	struct streamd_rtsp *rtsp;
+	struct streamd_webrtc *webrtc;	/* NULL: no WebRTC (webrtcbin missing) */
 	GHashTable *vgpus;	/* device -> struct streamd_vgpu * */
 	GHashTable *failed;	/* device -> last error text, logged once */
 	GHashTable *found_vms;	/* qemu: devices that discovery started */
 	GHashTable *removed;	/* device -> struct removed_vgpu *: waiting to return */
 	guint rescan_source;
+#ifdef HAVE_GUDEV
+	GUdevClient *udev;	/* mdev uevents, when udevd runs */
+#endif
+	guint uevent_source;	/* an mdev rescan due to a uevent */
+	char *uevent_why;	/* what it was, for the log */
 	GDBusNodeInfo *introspection;
 	guint owner_id;
 	guint registration_id;
@@ -224,6 +240,34 @@ static void vgpu_start(struct daemon *d, const struct streamd_vgpu_config *vc)
 		else
 			slog(G_LOG_LEVEL_WARNING, "rtsp", vc->device, "%s: no RTSP mount: %s",
 			     vc->device, err->message);
+		g_clear_error(&err);
+	}
+	if (d->webrtc && vc->webrtc) {
+		struct streamd_encode *e = streamd_vgpu_encode(v, &err);
+		struct streamd_webrtc_mount *m = e ? streamd_webrtc_mount_create(d->webrtc, v, e, vc, &err) : NULL;
+
+		if (m)
+			streamd_vgpu_set_webrtc(v, m);
+		else
+			slog(G_LOG_LEVEL_WARNING, "webrtc", vc->device, "%s: no WebRTC page: %s",
+			     vc->device, err->message);
+		g_clear_error(&err);
+	}
+	if (vc->push) {
+		struct streamd_encode *e = streamd_vgpu_encode(v, &err);
+		struct streamd_push *p = e ? streamd_push_create(e, vc->device, vc->push, &err) : NULL;
+
+		if (p) {
+			streamd_vgpu_set_push(v, p);
+		} else {
+			g_autoptr(GUri) uri = g_uri_parse(vc->push, G_URI_FLAGS_HAS_PASSWORD, NULL);
+			g_autofree char *shown = uri ? g_uri_to_string_partial(uri, G_URI_HIDE_PASSWORD)
+						     : g_strdup("(push URL)");
+
+			slog(G_LOG_LEVEL_WARNING, "push", vc->device, "%s: no push to %s: %s",
+			     vc->device, shown, err->message);
+		}
+		g_clear_error(&err);
 	}
 }
 
@@ -231,7 +275,7 @@ static void vgpu_start_device(struct daemon *d, const char *device, const char *
 			      const char *node_key)
 {
 	const struct streamd_vgpu_config *vc = streamd_config_find(d->cfg, device);
-	struct streamd_vgpu_config def;
+	struct streamd_vgpu_config def = { 0 };
 
 	if (vc) {
 		vgpu_start(d, vc);
@@ -305,21 +349,21 @@ static void rescan_vms(struct daemon *d)
 }
 
 /*
- * Discovery of mdev vGPUs.  sysfs sends no inotify events for devices
- * that appear, and udev's netlink needs udevd: the list is read again every
- * rescan-interval seconds (cheap: a readdir, no device is opened).
+ * Discovery of mdev vGPUs: a readdir of /sys/bus/mdev/devices, no device
+ * is opened.  sysfs sends no inotify events for devices that appear, so
+ * it runs on udev's events (mdev_uevents_start()) where udevd runs, and
+ * every rescan-interval seconds in any case (containers, initramfs
+ * without udevd).  WHY names what started it, for the log.
  */
-static gboolean rescan(gpointer user)
+static void rescan_mdevs(struct daemon *d, const char *why)
 {
-	struct daemon *d = user;
 	struct gvtdmabuf_mdev_info *list = NULL;
 	size_t n = 0;
 	GHashTableIter it;
 	gpointer key, value;
 
-	rescan_vms(d);
 	if (!d->cfg->discover_mdev || gvtdmabuf_list_mdevs(NULL, false, &list, &n) < 0)
-		return G_SOURCE_CONTINUE;
+		return;
 	for (size_t i = 0; i < n; i++)
 		if (!g_hash_table_contains(d->vgpus, list[i].uuid)) {
 			const struct streamd_vgpu_config *vc = streamd_config_find(d->cfg, list[i].uuid);
@@ -327,8 +371,9 @@ static gboolean rescan(gpointer user)
 			if (vc && !vc->enabled)
 				continue;
 			if (!g_hash_table_contains(d->failed, list[i].uuid))
-				slog(G_LOG_LEVEL_MESSAGE, "discovery", list[i].uuid, "%s: vGPU appeared (%s)",
-				     list[i].uuid, list[i].type_id);
+				slog(G_LOG_LEVEL_MESSAGE, "discovery", list[i].uuid,
+				     "%s: vGPU appeared (%s; found by %s)", list[i].uuid,
+				     list[i].type_id, why);
 			vgpu_start_device(d, list[i].uuid, NULL, NULL);
 		}
 	/* A removed mdev: its capture ends (the element sees the device
@@ -340,7 +385,8 @@ static gboolean rescan(gpointer user)
 		for (size_t i = 0; !found && i < n; i++)
 			found = !strcmp(list[i].uuid, key);
 		if (!found) {
-			slog(G_LOG_LEVEL_MESSAGE, "discovery", key, "%s: vGPU removed", (char *)key);
+			slog(G_LOG_LEVEL_MESSAGE, "discovery", key, "%s: vGPU removed (found by %s)",
+			     (char *)key, why);
 			g_hash_table_iter_remove(&it);
 		}
 	}
@@ -354,11 +400,83 @@ static gboolean rescan(gpointer user)
 			g_hash_table_iter_remove(&it);
 	}
 	free(list);
+}
+
+static gboolean rescan(gpointer user)
+{
+	struct daemon *d = user;
+
+	rescan_vms(d);
+	rescan_mdevs(d, "the rescan");
 	return G_SOURCE_CONTINUE;
+}
+
+static gboolean uevent_rescan(gpointer user)
+{
+	struct daemon *d = user;
+
+	d->uevent_source = 0;
+	rescan_mdevs(d, d->uevent_why);
+	g_clear_pointer(&d->uevent_why, g_free);
+	return G_SOURCE_REMOVE;
+}
+
+#ifdef HAVE_GUDEV
+/*
+ * An mdev is usable once its driver is bound (the "bind" event follows
+ * "add" after the vendor driver's probe registered the VFIO device); it
+ * is gone at "unbind"/"remove".  One rescan for a burst of events.
+ */
+static void on_uevent(GUdevClient *client, const char *action, GUdevDevice *dev, gpointer user)
+{
+	struct daemon *d = user;
+	const char *name = g_udev_device_get_name(dev);
+
+	(void)client;
+	if (strcmp(action, "bind") && strcmp(action, "unbind") && strcmp(action, "remove"))
+		return;
+	slog(G_LOG_LEVEL_DEBUG, "discovery", name, "%s: udev %s (mdev)", name, action);
+	if (!d->uevent_why)
+		d->uevent_why = g_strdup_printf("udev %s", action);
+	if (!d->uevent_source)
+		d->uevent_source = g_idle_add(uevent_rescan, d);
+}
+
+static bool udevd_runs(void)
+{
+	/* udevd's control socket, which libudev's own check looked for */
+	return g_file_test("/run/udev/control", G_FILE_TEST_EXISTS);
+}
+#endif
+
+/* Listen to udev's mdev events (once, at start). */
+static void mdev_uevents_start(struct daemon *d)
+{
+#ifdef HAVE_GUDEV
+	static const char *const subsystems[] = { "mdev", NULL };
+
+	if (!d->cfg->discover_mdev || d->udev)
+		return;
+	d->udev = g_udev_client_new(subsystems);
+	g_signal_connect(d->udev, "uevent", G_CALLBACK(on_uevent), d);
+	if (udevd_runs())
+		slog(G_LOG_LEVEL_MESSAGE, "discovery", NULL,
+		     "mdev hotplug: udev events, and a rescan every %u s", d->cfg->rescan_interval);
+	else
+		slog(G_LOG_LEVEL_MESSAGE, "discovery", NULL,
+		     "mdev hotplug: no udevd runs (no /run/udev/control), so a rescan every %u s "
+		     "finds them; udev events are taken if udevd starts", d->cfg->rescan_interval);
+#else
+	if (d->cfg->discover_mdev)
+		slog(G_LOG_LEVEL_MESSAGE, "discovery", NULL,
+		     "mdev hotplug: a rescan every %u s (built without libgudev)",
+		     d->cfg->rescan_interval);
+#endif
 }
 
 static void apply_config(struct daemon *d)
 {
+	mdev_uevents_start(d);
 	for (guint i = 0; i < d->cfg->vgpus->len; i++) {
 		const struct streamd_vgpu_config *vc = d->cfg->vgpus->pdata[i];
 
@@ -377,11 +495,16 @@ static bool vgpu_config_equal(const struct streamd_vgpu_config *a, const struct 
 {
 	return a && b && a->enabled == b->enabled && a->max_fps == b->max_fps &&
 	       a->keepalive_ms == b->keepalive_ms && !g_strcmp0(a->name, b->name) &&
-	       a->rtsp == b->rtsp && !g_strcmp0(a->encoder, b->encoder) &&
-	       a->bitrate == b->bitrate && a->gop == b->gop &&
+	       a->rtsp == b->rtsp && a->webrtc == b->webrtc &&
+	       !g_strcmp0(a->encoder, b->encoder) &&
+	       a->bitrate == b->bitrate && a->gop == b->gop && !g_strcmp0(a->push, b->push) &&
 	       (a->allowed_users == NULL) == (b->allowed_users == NULL) &&
 	       (!a->allowed_users || g_strv_equal((const char *const *)a->allowed_users,
-						  (const char *const *)b->allowed_users));
+						  (const char *const *)b->allowed_users)) &&
+	       a->input == b->input &&
+	       (a->input_users == NULL) == (b->input_users == NULL) &&
+	       (!a->input_users || g_strv_equal((const char *const *)a->input_users,
+						(const char *const *)b->input_users));
 }
 
 static bool users_equal(const GPtrArray *a, const GPtrArray *b)
@@ -412,6 +535,12 @@ static bool reload(struct daemon *d, GError **error)
 	if (cfg->rtsp_port != old->rtsp_port || g_strcmp0(cfg->rtsp_address, old->rtsp_address))
 		slog(G_LOG_LEVEL_WARNING, "config", NULL,
 		     "[daemon] rtsp-address and rtsp-port changes take effect at the next start");
+	if (cfg->webrtc_port != old->webrtc_port || g_strcmp0(cfg->webrtc_address, old->webrtc_address) ||
+	    g_strcmp0(cfg->webrtc_token, old->webrtc_token) || g_strcmp0(cfg->stun_server, old->stun_server) ||
+	    g_strcmp0(cfg->turn_server, old->turn_server))
+		slog(G_LOG_LEVEL_WARNING, "config", NULL,
+		     "[daemon] webrtc-address, webrtc-port, webrtc-token, stun-server and turn-server "
+		     "changes take effect at the next start");
 	if (!users_equal(cfg->rtsp_users, old->rtsp_users) ||
 	    !cfg->tls_certificate != !old->tls_certificate ||
 	    (cfg->tls_certificate && !g_tls_certificate_is_same(cfg->tls_certificate,
@@ -507,6 +636,27 @@ static void on_method_call(GDBusConnection *conn, const char *sender, const char
 			g_variant_builder_add_value(&vl, g_variant_builder_end(&rb));
 		}
 		g_dbus_method_invocation_return_value(inv, g_variant_new("(a{sv}aa{sv})", &dm, &vl));
+	} else if (!strcmp(method, "SendInput")) {
+		/* A viewer's input message (input.h) from the bus, as an anonymous
+		 * viewer: the vGPU's input and input-users decide as for any. */
+		g_autoptr(GError) err = NULL;
+		const char *device, *message;
+		struct streamd_vgpu *v;
+
+		g_variant_get(params, "(&s&s)", &device, &message);
+		v = g_hash_table_lookup(d->vgpus, device);
+		if (!v)
+			g_dbus_method_invocation_return_error(inv, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+							      "no vGPU '%s' is streaming", device);
+		else if (!streamd_input_message(v, NULL, message, &err))
+			g_dbus_method_invocation_return_dbus_error(inv,
+				g_error_matches(err, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED) ?
+				"org.freedesktop.DBus.Error.AccessDenied" :
+				g_error_matches(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA) ?
+				"org.freedesktop.DBus.Error.InvalidArgs" :
+				"org.freedesktop.DBus.Error.Failed", err->message);
+		else
+			g_dbus_method_invocation_return_value(inv, NULL);
 	} else if (!strcmp(method, "Reload")) {
 		g_autoptr(GError) err = NULL;
 
@@ -579,7 +729,7 @@ int main(int argc, char **argv)
 
 	g_option_context_set_summary(oc,
 		"Publish every vGPU (Intel GVT-g, gvtsim, sim, a VM's QEMU D-Bus display)\n"
-		"as a PipeWire Video/Source node and an RTSP mount.\n"
+		"as a PipeWire Video/Source node, an RTSP mount and a WebRTC page.\n"
 		"See gvt-streamd(8) and gvt-streamd.conf(5).");
 	g_option_context_add_main_entries(oc, entries, NULL);
 	g_option_context_add_group(oc, gst_init_get_option_group());
@@ -623,6 +773,18 @@ int main(int argc, char **argv)
 		g_free(d.config_path);
 		return 1;
 	}
+	d.webrtc = streamd_webrtc_create(d.cfg, &err);
+	if (!d.webrtc && g_error_matches(err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)) {
+		/* Elements missing: the rest of the daemon still serves. */
+		slog(G_LOG_LEVEL_WARNING, "webrtc", NULL, "%s", err->message);
+		g_clear_error(&err);
+	} else if (!d.webrtc) {
+		fprintf(stderr, "gvt-streamd: %s\n", err->message);
+		streamd_rtsp_destroy(d.rtsp);
+		streamd_config_free(d.cfg);
+		g_free(d.config_path);
+		return 1;
+	}
 	d.loop = g_main_loop_new(NULL, FALSE);
 	d.vgpus = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, vgpu_destroy_cb);
 	d.failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -652,10 +814,17 @@ int main(int argc, char **argv)
 	g_hash_table_destroy(d.vgpus);
 	g_hash_table_destroy(d.removed);
 	streamd_rtsp_destroy(d.rtsp);
+	streamd_webrtc_destroy(d.webrtc);
 	g_hash_table_destroy(d.failed);
 	g_hash_table_destroy(d.found_vms);
 	if (d.rescan_source)
 		g_source_remove(d.rescan_source);
+	if (d.uevent_source)
+		g_source_remove(d.uevent_source);
+	g_free(d.uevent_why);
+#ifdef HAVE_GUDEV
+	g_clear_object(&d.udev);
+#endif
 	if (d.owner_id)
 		g_bus_unown_name(d.owner_id);
 	if (d.bus) {

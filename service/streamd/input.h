@@ -29,4 +29,16 @@ bool streamd_input_message(struct streamd_vgpu *v, const char *user,
  * shows "view only" when not. */
 bool streamd_input_allowed(struct streamd_vgpu *v, const char *user);
 
+/* Pieces of the above, for tests and other callers. */
+#include <gst/gst.h>
+/* The evdev key of a KeyboardEvent.code ("KeyA", "ShiftLeft", "Enter",
+ * "ArrowUp", "F1", ...), 0 for one the table lacks. */
+unsigned int streamd_input_key_code(const char *code);
+/* The policy: off unless @p input; then @p users (NULL: every viewer let
+ * in, anonymous too) names who may. */
+bool streamd_input_policy(bool input, char *const *users, const char *user);
+/* One message as a "gvtdmabuf-input" structure (gvtdmabufsrc's custom
+ * event), or NULL with G_IO_ERROR_INVALID_DATA naming what is wrong. */
+GstStructure *streamd_input_parse(const char *message, GError **error);
+
 #endif

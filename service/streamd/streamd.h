@@ -40,6 +40,12 @@ struct streamd_rtsp_mount;
 /* Hand the vGPU its RTSP mount, destroyed with it (after the pipeline
  * stops, before the encode). */
 void streamd_vgpu_set_rtsp(struct streamd_vgpu *v, struct streamd_rtsp_mount *m);
+struct streamd_webrtc_mount;
+/* The same for its WebRTC page (webrtc.h). */
+void streamd_vgpu_set_webrtc(struct streamd_vgpu *v, struct streamd_webrtc_mount *m);
+struct streamd_push;
+/* Likewise its push to a media server (push.h). */
+void streamd_vgpu_set_push(struct streamd_vgpu *v, struct streamd_push *p);
 /*
  * Called from the main loop when the vGPU is being removed (the element's
  * RESOURCE/NOT_FOUND while streaming): the device is already released; the
@@ -48,6 +54,11 @@ void streamd_vgpu_set_rtsp(struct streamd_vgpu *v, struct streamd_rtsp_mount *m)
 void streamd_vgpu_set_removed_cb(struct streamd_vgpu *v,
 				 void (*cb)(void *data, struct streamd_vgpu *v, const char *device),
 				 void *data);
+/* The input policy the vGPU was configured with (input.c decides). */
+bool streamd_vgpu_input_policy(const struct streamd_vgpu *v, char *const **ret_users);
+/* Send a "gvtdmabuf-input" structure (taken) to the capture's
+ * gvtdmabufsrc; false if the element did not pass it to the VM. */
+bool streamd_vgpu_send_input(struct streamd_vgpu *v, GstStructure *s);
 /* State for the control interface, as a{sv}. */
 GVariant *streamd_vgpu_status(struct streamd_vgpu *v);
 

@@ -174,6 +174,16 @@ static int status_run(int argc, char **argv)
 			printf("  RTSP %s, %s, %u viewer%s\n", dict_str(v, "rtsp-url"),
 			       dict_str(v, "rtsp-encoder"), viewers, viewers == 1 ? "" : "s");
 		}
+		if (*dict_str(v, "webrtc-url")) {
+			uint32_t viewers = 0, connected = 0;
+			gboolean token = FALSE;
+
+			g_variant_lookup(v, "webrtc-viewers", "u", &viewers);
+			g_variant_lookup(v, "webrtc-connected", "u", &connected);
+			g_variant_lookup(v, "webrtc-token-needed", "b", &token);
+			printf("  WebRTC %s%s, %u viewer%s (%u connected)\n", dict_str(v, "webrtc-url"),
+			       token ? "?token=..." : "", viewers, viewers == 1 ? "" : "s", connected);
+		}
 		if (*dict_str(v, "encode-encoder")) {
 			uint32_t subs = 0;
 			uint64_t units = 0;
@@ -183,6 +193,17 @@ static int status_run(int argc, char **argv)
 			printf("  H.264 encode %s, %u subscriber%s, %llu units\n",
 			       dict_str(v, "encode-encoder"), subs, subs == 1 ? "" : "s",
 			       (unsigned long long)units);
+		}
+		if (*dict_str(v, "push-url")) {
+			/* gvt-streamd shows the URL without its password. */
+			uint64_t reconnects = 0;
+
+			g_variant_lookup(v, "push-reconnects", "t", &reconnects);
+			printf("  push to %s: %s, %llu reconnect%s%s%s\n", dict_str(v, "push-url"),
+			       dict_str(v, "push-state"), (unsigned long long)reconnects,
+			       reconnects == 1 ? "" : "s",
+			       *dict_str(v, "push-last-error") ? "; last error: " : "",
+			       dict_str(v, "push-last-error"));
 		}
 		g_variant_unref(v);
 	}

@@ -47,6 +47,7 @@ start_daemon() {	# WxH: sets sdpid and url
 pipewire = false
 discover-mdev = false
 rtsp-port = 0
+webrtc-port = 0
 
 [vgpu sim:$1,fps=30,cursor=off]
 name = Bench

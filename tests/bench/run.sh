@@ -43,8 +43,9 @@ for b in bench-detile bench-query bench-paint bench-gst; do
 done
 
 # gvt-streamd's benchmarks are scripts (bench-streamd starts a private
-# PipeWire, bench-rtsp needs none); 77 is a skip.
-for b in bench-streamd bench-rtsp; do
+# PipeWire, bench-rtsp and bench-webrtc need none; bench-webrtc drives
+# chromium); 77 is a skip.
+for b in bench-streamd bench-rtsp bench-webrtc; do
 	if [ ! -x "$build/service/streamd/gvt-streamd" ]; then
 		echo "$b: gvt-streamd not built (-Dservice): skipped" >&2
 		continue

@@ -601,6 +601,42 @@ GST_START_TEST (test_cursor_none)
 }
 GST_END_TEST;
 
+/* The sim has no input: navigation and gvtdmabuf-input events are refused
+ * (FALSE), malformed ones too, and the stream goes on (no error). */
+GST_START_TEST (test_input_without_backend)
+{
+	GstHarness *h = start ("device=sim:320x240,fps=60 io-mode=dmabuf", NULL);
+	GstBuffer *b = gst_harness_pull (h);
+
+	gst_buffer_unref (b);
+	fail_if (gst_harness_push_upstream_event (h, gst_navigation_event_new_key_press ("a",
+			GST_NAVIGATION_MODIFIER_NONE)));
+	fail_if (gst_harness_push_upstream_event (h, gst_navigation_event_new_mouse_move (10, 10,
+			GST_NAVIGATION_MODIFIER_NONE)));
+	fail_if (gst_harness_push_upstream_event (h, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+			gst_structure_new ("gvtdmabuf-input", "key", G_TYPE_UINT, 30,
+					   "pressed", G_TYPE_BOOLEAN, TRUE, NULL))));
+	fail_if (gst_harness_push_upstream_event (h, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+			gst_structure_new ("gvtdmabuf-input", "key", G_TYPE_UINT, 30,
+					   "button", G_TYPE_UINT, 272, NULL))));
+	{
+		GstElement *src = gst_harness_find_element (h, "gvtdmabufsrc");
+		gboolean on;
+
+		g_object_get (src, "input", &on, NULL);
+		fail_unless (on, "input is TRUE by default");
+		g_object_set (src, "input", FALSE, NULL);
+		gst_object_unref (src);
+	}
+	fail_if (gst_harness_push_upstream_event (h, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+			gst_structure_new ("gvtdmabuf-input", "wheel", G_TYPE_INT, 1, NULL))));
+	b = gst_harness_pull (h);
+	fail_unless (b != NULL);
+	gst_buffer_unref (b);
+	gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* ---- timing, unlock, states ------------------------------------------- */
 
 /* clock=manual shows one frame and then nothing: create() waits on the
@@ -1086,6 +1122,7 @@ gvtdmabufsrc_suite (void)
 	tcase_add_test (tc, test_cursor_meta_negative);
 	tcase_add_test (tc, test_cursor_meta_system);
 	tcase_add_test (tc, test_cursor_none);
+	tcase_add_test (tc, test_input_without_backend);
 	tcase_add_test (tc, test_unlock_during_wait);
 	tcase_add_test (tc, test_num_buffers_restart);
 	tcase_add_test (tc, test_latency_query);

@@ -646,6 +646,14 @@ main(int argc, char **argv)
 	check_slow_consumer(dev);
 	check_input(dev, 640, 480);
 	check_resolution(dev);
+	/* Another client of the same boot (run-qemu.sh: gvtdmabufsrc's input),
+	 * while QEMU still runs; its lines are TAP comments. */
+	if (getenv("QEMU_CLIENT_ALSO") && *getenv("QEMU_CLIENT_ALSO")) {
+		int st = system(getenv("QEMU_CLIENT_ALSO"));
+
+		tap_check(st == 0, "QEMU_CLIENT_ALSO (input through gvtdmabufsrc, gvt-streamd and its WebRTC page) "
+			  "passed (exit status %d)", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
 	check_qemu_gone(dev, qemu);
 	gvtdmabuf_device_close(dev);
 	dev = NULL;

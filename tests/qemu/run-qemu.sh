@@ -95,10 +95,24 @@ log "QEMU $(qemu-system-x86_64 --version | head -n1), pid $qemu_pid"
 
 # The address holds commas (",guid="): bus= takes the rest of the name.
 # The tool, when built, finds the VM on the session bus (the private one).
+# gvtdmabufsrc's input (navigation and gvtdmabuf-input events), on the
+# same boot: qemu-client runs it (QEMU_CLIENT_ALSO) before it kills QEMU.
+gst_input="$builddir/tests/qemu/qemu-gst-input"
+also=""
+gst_env="GST_PLUGIN_PATH='$builddir/gst-plugin' GST_REGISTRY='$work/registry.bin'"
+[ -x "$gst_input" ] && also="$gst_env timeout 120 '$gst_input' 'qemu:bus=$address' '$work/report.log'"
+# and gvt-streamd's input path (SendInput -> streamd_input_message)
+streamd="$builddir/service/streamd/gvt-streamd"
+[ -x "$gst_input" ] && [ -x "$streamd" ] && command -v gdbus >/dev/null &&
+	also="$also && $gst_env timeout 120 '$(dirname "${BASH_SOURCE[0]}")/qemu-streamd-input.sh' '$streamd' '$address' '$work/report.log' '$work'"
+# and the same through the WebRTC page in chromium (DevTools key and click);
+# it says "skipped" itself when chromium or webrtcbin are missing
+[ -x "$gst_input" ] && [ -x "$streamd" ] && command -v gdbus >/dev/null &&
+	also="$also && $gst_env timeout 240 '$(dirname "${BASH_SOURCE[0]}")/qemu-webrtc-input.sh' '$streamd' '$address' '$work/report.log' '$work'"
 tool_args=()
 [ -n "$tool" ] && tool_args=("$tool" "$work")
 DBUS_SESSION_BUS_ADDRESS="$address" DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/no-system-bus" \
-	timeout 300 "$client" "qemu:bus=$address" "$work/report.log" "$qemu_pid" "${tool_args[@]}"
+	QEMU_CLIENT_ALSO="$also" timeout 480 "$client" "qemu:bus=$address" "$work/report.log" "$qemu_pid" "${tool_args[@]}"
 rc=$?
 for _ in $(seq 50); do kill -0 "$qemu_pid" 2>/dev/null || break; sleep 0.1; done
 kill "$qemu_pid" 2>/dev/null

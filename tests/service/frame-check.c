@@ -4,7 +4,7 @@
  * model: each frame's block code gives its frame number and flip time,
  * numbers must increase, and every pixel must equal the model's.
  *
- * Usage: frame-check FILE WIDTH HEIGHT BGRx|RGBA|YUY2 MIN_FRAMES [unordered|psnr=DB]
+ * Usage: frame-check FILE WIDTH HEIGHT BGRx|RGBA|YUY2 MIN_FRAMES [unordered|psnr=DB[,lead=N[,held]]]
  *
  * YUY2 frames are read back to RGB (BT.601 limited range, the guest model's
  * matrix) for the block code and PSNR; exactly compared (no psnr=), they
@@ -19,6 +19,9 @@
  * "psnr=DB,lead=N": up to N frames before the first with a block code may
  * be undecodable (a viewer that joined a running stream mid-picture, before
  * the key frame its arrival asked for).
+ * "psnr=DB,lead=N,held": also, a frame may be the one before it again (a
+ * consumer that renders at its own clock, as OBS does, shows the newest
+ * frame again until another comes), never an older one.
  *
  * Prints one summary line: frames, distinct ones, bad ones, and the first
  * and last guest frame numbers ("guest frames FIRST..LAST").
@@ -60,7 +63,7 @@ int main(int argc, char **argv)
 	uint16_t *yuv = NULL;
 	size_t size;
 	int min, n = 0, bad = 0, rgba, yuy2, distinct = 0;
-	bool repeats, lossy;
+	bool repeats, lossy, held = false;
 	double bound = 0, worst = 99.0;
 	int lead = 0, skipped = 0;
 	static uint64_t seen_frames[4096];
@@ -69,8 +72,9 @@ int main(int argc, char **argv)
 
 	lossy = argc == 7 && sscanf(argv[6], "psnr=%lf,lead=%d", &bound, &lead) >= 1 && bound > 0 &&
 		lead >= 0;
+	held = lossy && strlen(argv[6]) > 5 && !strcmp(argv[6] + strlen(argv[6]) - 5, ",held");
 	if (argc != 6 && !(argc == 7 && (!strcmp(argv[6], "unordered") || lossy))) {
-		fprintf(stderr, "usage: frame-check FILE WIDTH HEIGHT BGRx|RGBA|YUY2 MIN_FRAMES [unordered|psnr=DB]\n");
+		fprintf(stderr, "usage: frame-check FILE WIDTH HEIGHT BGRx|RGBA|YUY2 MIN_FRAMES [unordered|psnr=DB[,lead=N[,held]]]\n");
 		return 2;
 	}
 	w = strtoul(argv[2], NULL, 10);
@@ -134,7 +138,7 @@ int main(int argc, char **argv)
 			if (!seen && distinct < 4096)
 				seen_frames[distinct++] = frame;
 		}
-		if (n && frame <= last && !repeats) {
+		if (n && (held ? frame < last : frame <= last) && !repeats) {
 			printf("frame %d: block code frame %llu after %llu\n", n,
 			       (unsigned long long)frame, (unsigned long long)last);
 			bad++;

@@ -6,7 +6,8 @@
 #   ok TEXT / fail TEXT  a TAP-style line; fail counts into $fails
 #   test_dir NAME        a fresh 0700 $T with XDG_RUNTIME_DIR and
 #                        XDG_CONFIG_HOME below it; on exit every pid in
-#                        the array $pids is killed and $T removed
+#                        the array $pids is killed and $T removed (kept
+#                        with KEEP_T=1 in the environment, for debugging)
 
 need_programs() {
 	local p
@@ -27,12 +28,54 @@ fails=0
 ok() { echo "ok - $*"; }
 fail() { echo "not ok - $*"; fails=$((fails + 1)); }
 
+# bad_config NAME EXPECTED-MESSAGE CONFIG-TEXT [ARGS...]: "$SD --check"
+# must refuse CONFIG-TEXT (with ARGS) and say EXPECTED-MESSAGE.
+bad_config() {
+	local name=$1 want=$2 text=$3
+	shift 3
+	printf '%s\n' "$text" >"$T/bad.conf"
+	"$SD" --check --config "$T/bad.conf" "$@" >"$T/out" 2>&1
+	local rc=$?
+	if [ $rc -ne 0 ] && grep -qF -- "$want" "$T/out"; then
+		ok "bad config refused: $name"
+	else
+		fail "bad config $name: rc=$rc, wanted '$want', got: $(cat "$T/out")"
+	fi
+}
+
+# start_streamd CONFIG LOG: gvt-streamd --user on CONFIG in the background,
+# its output in LOG; SDPID is its pid, killed at exit.
+start_streamd() {
+	G_MESSAGES_DEBUG= "$SD" --user --config "$1" >"$2" 2>&1 &
+	SDPID=$!
+	pids+=($SDPID)
+}
+
+# wait_log_port LOG REGEX [PATTERN...]: PORT is group 1 of REGEX (sed) in
+# LOG, once LOG also holds every PATTERN (grep; @PORT@ stands for the
+# port); false after 10 s, PORT then as far as it was found.
+wait_log_port() {
+	local log=$1 re=$2 p ready
+	shift 2
+	PORT=
+	for _ in $(seq 100); do
+		PORT=$(sed -n "s/$re/\1/p" "$log")
+		ready=$PORT
+		for p in "$@"; do
+			[ -n "$ready" ] && grep -q -- "${p//@PORT@/$PORT}" "$log" || ready=
+		done
+		[ -n "$ready" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 pids=()
 test_dir_cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$T"
+	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
 }
 
 test_dir() {	# NAME

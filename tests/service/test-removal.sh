@@ -35,6 +35,7 @@ cat >"$T/streamd.conf" <<CONF
 [daemon]
 discover-mdev = false
 rtsp-port = 0
+webrtc-port = 0
 
 [vgpu $DEV]
 name = Leaving Desk

@@ -132,6 +132,7 @@ start() {	# NAME EXTRA-DAEMON-KEYS -> sets PORT
 pipewire = false
 discover-mdev = false
 rtsp-port = 0
+webrtc-port = 0
 $2
 
 [vgpu $DEV]

@@ -42,6 +42,7 @@ cat >"$T/streamd.conf" <<CONF
 pipewire = false
 discover-mdev = false
 rtsp-port = 0
+webrtc-port = 0
 
 [vgpu $DEV]
 name = Load
@@ -49,15 +50,8 @@ encoder = x264enc
 bitrate = 8000
 gop = 30
 CONF
-G_MESSAGES_DEBUG= "$SD" --user --config "$T/streamd.conf" >"$T/streamd.log" 2>&1 &
-SDPID=$!
-pids+=($SDPID)
-PORT=
-for i in $(seq 100); do
-	PORT=$(sed -n 's/.*RTSP server listening on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$T/streamd.log")
-	[ -n "$PORT" ] && grep -q "/Load (x264enc" "$T/streamd.log" && break
-	sleep 0.1
-done
+start_streamd "$T/streamd.conf" "$T/streamd.log"
+wait_log_port "$T/streamd.log" '.*RTSP server listening on 127\.0\.0\.1 port \([0-9]*\).*' "/Load (x264enc"
 if [ -z "$PORT" ]; then
 	fail "no RTSP server in the log: $(cat "$T/streamd.log")"
 	exit 1

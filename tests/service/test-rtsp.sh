@@ -32,33 +32,23 @@ fi
 test_dir rtsp
 
 # ---- configurations refused ----
-bad() {	# NAME EXPECTED-MESSAGE CONFIG-TEXT
-	printf '%s\n' "$3" >"$T/bad.conf"
-	"$SD" --check --config "$T/bad.conf" >"$T/out" 2>&1
-	local rc=$?
-	if [ $rc -ne 0 ] && grep -qF -- "$2" "$T/out"; then
-		ok "bad config refused: $1"
-	else
-		fail "bad config $1: rc=$rc, wanted '$2', got: $(cat "$T/out")"
-	fi
-}
-bad "any address without auth/TLS" \
+bad_config "any address without auth/TLS" \
 	"bad.conf:2: [daemon] rtsp-address: refusing to listen on '0.0.0.0', which is not a loopback address: RTSP on the network needs authentication and TLS" \
 	$'[daemon]\nrtsp-address = 0.0.0.0'
-bad "LAN address without auth/TLS" "refusing to listen on '192.168.1.10', which is not a loopback address" \
+bad_config "LAN address without auth/TLS" "refusing to listen on '192.168.1.10', which is not a loopback address" \
 	$'[daemon]\nrtsp-address = 192.168.1.10'
-bad "IPv6 any without auth/TLS" "refusing to listen on '::', which is not a loopback address" \
+bad_config "IPv6 any without auth/TLS" "refusing to listen on '::', which is not a loopback address" \
 	$'[daemon]\nrtsp-address = ::'
-bad "address not an IP" "bad.conf:2: [daemon] rtsp-address: 'example.org' is not an IP address" \
+bad_config "address not an IP" "bad.conf:2: [daemon] rtsp-address: 'example.org' is not an IP address" \
 	$'[daemon]\nrtsp-address = example.org'
-bad "port out of range" "[daemon] rtsp-port: '70000' is not a whole number from 0 to 65535" \
+bad_config "port out of range" "[daemon] rtsp-port: '70000' is not a whole number from 0 to 65535" \
 	$'[daemon]\nrtsp-port = 70000'
-bad "unknown encoder" "bad.conf:3: [vgpu sim] encoder: 'h265enc' is not one of auto, vah264enc, vaapih264enc, x264enc, openh264enc" \
+bad_config "unknown encoder" "bad.conf:3: [vgpu sim] encoder: 'h265enc' is not one of auto, vah264enc, vaapih264enc, x264enc, openh264enc" \
 	$'[vgpu sim]\nname = A\nencoder = h265enc'
-bad "bitrate out of range" "[vgpu sim] bitrate: '5' is not a whole number from 100 to 100000" \
+bad_config "bitrate out of range" "[vgpu sim] bitrate: '5' is not a whole number from 100 to 100000" \
 	$'[vgpu sim]\nbitrate = 5'
-bad "gop out of range" "[vgpu sim] gop: '0' is not a whole number from 1 to 1000" $'[vgpu sim]\ngop = 0'
-bad "rtsp not a boolean" "[vgpu sim] rtsp: 'on' is not a boolean" $'[vgpu sim]\nrtsp = on'
+bad_config "gop out of range" "[vgpu sim] gop: '0' is not a whole number from 1 to 1000" $'[vgpu sim]\ngop = 0'
+bad_config "rtsp not a boolean" "[vgpu sim] rtsp: 'on' is not a boolean" $'[vgpu sim]\nrtsp = on'
 printf '[daemon]\nrtsp-address = ::1\n' >"$T/lo6.conf"
 "$SD" --check --config "$T/lo6.conf" >"$T/out" 2>&1 && ok "::1 accepted" || fail "::1 refused: $(cat "$T/out")"
 # The daemon itself (not only --check) refuses, before opening anything.
@@ -78,6 +68,7 @@ cat >"$T/streamd.conf" <<CONF
 pipewire = false
 discover-mdev = false
 rtsp-port = 0
+webrtc-port = 0
 
 [vgpu $DEV]
 name = Test Desk
@@ -97,17 +88,10 @@ gop = 30
 name = VA
 encoder = vah264enc
 CONF
-G_MESSAGES_DEBUG= "$SD" --user --config "$T/streamd.conf" >"$T/streamd.log" 2>&1 &
-SDPID=$!
-pids+=($SDPID)
-PORT=
-for i in $(seq 100); do
-	PORT=$(sed -n 's/.*RTSP server listening on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$T/streamd.log")
-	# The name on the bus is owned after the mounts are made.
-	[ -n "$PORT" ] && grep -q "/Other (x264enc" "$T/streamd.log" &&
-		grep -q "control interface org.gvtdmabuf.Streamd1 on the session bus" "$T/streamd.log" && break
-	sleep 0.1
-done
+start_streamd "$T/streamd.conf" "$T/streamd.log"
+# The name on the bus is owned after the mounts are made.
+wait_log_port "$T/streamd.log" '.*RTSP server listening on 127\.0\.0\.1 port \([0-9]*\).*' "/Other (x264enc" \
+	"control interface org.gvtdmabuf.Streamd1 on the session bus"
 if [ -z "$PORT" ]; then
 	fail "no RTSP server in the log: $(cat "$T/streamd.log")"
 	exit 1
@@ -319,7 +303,7 @@ else
 fi
 
 # ---- the port in use: a second daemon refuses to start, saying why ----
-printf '[daemon]\npipewire = false\ndiscover-mdev = false\nrtsp-port = %s\n' "$PORT" >"$T/busy.conf"
+printf '[daemon]\npipewire = false\ndiscover-mdev = false\nrtsp-port = %s\nwebrtc-port = 0\n' "$PORT" >"$T/busy.conf"
 timeout 10 "$SD" --no-dbus --config "$T/busy.conf" >"$T/out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -q "cannot listen for RTSP on 127.0.0.1 port $PORT" "$T/out" &&

@@ -23,35 +23,24 @@ pw_session_reexec GVT_STREAMD_IN_SESSION "$0" "$@"
 test_dir streamd
 
 # ---- bad configurations: each refused with its message, non-zero exit ----
-bad() {	# NAME EXPECTED-MESSAGE CONFIG-TEXT [ARGS...]
-	local name=$1 want=$2 text=$3
-	shift 3
-	printf '%s\n' "$text" >"$T/bad.conf"
-	"$SD" --check --config "$T/bad.conf" "$@" >"$T/out" 2>&1
-	local rc=$?
-	if [ $rc -ne 0 ] && grep -qF -- "$want" "$T/out"; then
-		ok "bad config refused: $name"
-	else
-		fail "bad config $name: rc=$rc, wanted '$want', got: $(cat "$T/out")"
-	fi
-}
-bad "unknown key" "bad.conf:3: [vgpu sim] colour: unknown key" $'[vgpu sim]\nname = A\ncolour = red'
-bad "value out of range" "bad.conf:2: [vgpu sim:640x480] max-framerate: '500' is not a whole number from 0 to 240" $'[vgpu sim:640x480]\nmax-framerate = 500'
-bad "not a boolean" "bad.conf:4: [daemon] pipewire: 'yes' is not a boolean" $'# comment\n\n[daemon]\npipewire = yes'
-bad "unknown section" "bad.conf:1: [vgpus sim]: unknown section" $'[vgpus sim]\nname = x'
-bad "not a vGPU" "bad.conf:1: [vgpu not-a-uuid]: 'not-a-uuid' is not a vGPU" $'[vgpu not-a-uuid]'
-bad "reserved key" "[vgpu sim] push: reserved for the push to a media server" $'[vgpu sim]\npush = true'
-bad "empty name" "[vgpu sim] name: empty value" $'[vgpu sim]\nname ='
-bad "syntax" "bad.conf: " $'[daemon\npipewire = true'
-bad "override" "--set 'daemon.rescan-interval': '0' is not a whole number" $'[daemon]' --set daemon.rescan-interval=0
-bad "override syntax" "expected SECTION.KEY=VALUE" $'[daemon]' --set nodot=1
+bad_config "unknown key" "bad.conf:3: [vgpu sim] colour: unknown key" $'[vgpu sim]\nname = A\ncolour = red'
+bad_config "value out of range" "bad.conf:2: [vgpu sim:640x480] max-framerate: '500' is not a whole number from 0 to 240" $'[vgpu sim:640x480]\nmax-framerate = 500'
+bad_config "not a boolean" "bad.conf:4: [daemon] pipewire: 'yes' is not a boolean" $'# comment\n\n[daemon]\npipewire = yes'
+bad_config "unknown section" "bad.conf:1: [vgpus sim]: unknown section" $'[vgpus sim]\nname = x'
+bad_config "not a vGPU" "bad.conf:1: [vgpu not-a-uuid]: 'not-a-uuid' is not a vGPU" $'[vgpu not-a-uuid]'
+bad_config "push not a URL" "[vgpu sim] push: 'true' is not an rtsp://, rtsps:// or srt:// URL" $'[vgpu sim]\npush = true'
+bad_config "input without a QEMU display" "bad.conf:2: [vgpu sim] input: 'sim' has no input (a simulated vGPU)" $'[vgpu sim]\ninput = true'
+bad_config "empty name" "[vgpu sim] name: empty value" $'[vgpu sim]\nname ='
+bad_config "syntax" "bad.conf: " $'[daemon\npipewire = true'
+bad_config "override" "--set 'daemon.rescan-interval': '0' is not a whole number" $'[daemon]' --set daemon.rescan-interval=0
+bad_config "override syntax" "expected SECTION.KEY=VALUE" $'[daemon]' --set nodot=1
 "$SD" --check --config "$T/missing.conf" >"$T/out" 2>&1
 [ $? -ne 0 ] && grep -q "missing.conf" "$T/out" && ok "missing --config file refused" || fail "missing --config: $(cat "$T/out")"
 "$SD" --bogus >"$T/out" 2>&1
 [ $? -eq 2 ] && grep -q "bogus" "$T/out" && ok "unknown option refused" || fail "unknown option: $(cat "$T/out")"
 
 # ---- no PipeWire at all: the daemon runs, captures and says so ----
-"$SD" --user --no-dbus --config /dev/null --set daemon.rtsp-port=0 --set 'vgpu sim:256x160.name=Alone' >"$T/nopw.log" 2>&1 &
+"$SD" --user --no-dbus --config /dev/null --set daemon.rtsp-port=0 --set daemon.webrtc-port=0 --set 'vgpu sim:256x160.name=Alone' >"$T/nopw.log" 2>&1 &
 NP=$!
 sleep 2
 if kill -0 $NP 2>/dev/null && grep -q "no PipeWire daemon" "$T/nopw.log"; then
@@ -85,8 +74,9 @@ name = Cursor Desk
 [vgpu $YDEV]
 name = YUV Desk
 CONF
-# rtsp-port=0: any free port, not 8554 (test-rtsp.sh tests RTSP)
-G_MESSAGES_DEBUG= "$SD" --user --set daemon.rtsp-port=0 >"$T/streamd.log" 2>&1 &
+# rtsp-port=0, webrtc-port=0: any free ports, not 8554 and 8080 (test-rtsp.sh
+# and test-webrtc.sh test them)
+G_MESSAGES_DEBUG= "$SD" --user --set daemon.rtsp-port=0 --set daemon.webrtc-port=0 >"$T/streamd.log" 2>&1 &
 SDPID=$!
 pids+=($SDPID)
 

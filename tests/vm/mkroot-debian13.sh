@@ -25,6 +25,10 @@ packages=(
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 	libgstreamer-plugins-bad1.0-dev
 	libgstrtspserver-1.0-dev
+	# gvt-streamd's WebRTC server and its viewers' input
+	libsoup-3.0-dev libjson-glib-dev
+	# gvt-streamd: mdev hotplug from udev (libgudev); udevd for the vm suite
+	libgudev-1.0-dev udev
 	libegl-dev libgles-dev libgbm-dev libepoxy-dev
 	# running them: GStreamer, encoders, decoders, Mesa (llvmpipe), PipeWire
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
@@ -32,6 +36,9 @@ packages=(
 	gstreamer1.0-gl ffmpeg libegl-mesa0 libgl1-mesa-dri mesa-utils
 	pipewire pipewire-bin wireplumber pipewire-v4l2 gstreamer1.0-pipewire
 	dbus dbus-daemon
+	# OBS Studio 30.2 headless (service test obs-studio): its camera source
+	# (obs-plugins), Xvfb, the camera portal and its Access backend
+	obs-studio obs-plugins xvfb xdg-desktop-portal xdg-desktop-portal-gtk
 	# a nested QEMU with the D-Bus display (needs OpenGL for ui-dbus)
 	qemu-system-x86 qemu-system-modules-opengl
 )

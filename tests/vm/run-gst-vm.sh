@@ -123,6 +123,10 @@ echo "# vm-gst gvtsim exit \$? (\$((\$(date +%s) - s)) s)"
 s=\$(date +%s)
 timeout -s KILL 300 \$B/tests/vm/vm-gst sim 2>&1
 echo "# vm-gst sim exit \$? (\$((\$(date +%s) - s)) s)"
+# ---- hotplug: gvt-streamd follows mdevs through udev (vm-hotplug.sh) ----
+for p in videoconvertscale; do ln -s $gstlib/libgst\$p.so /tmp/gst-plugins/; done
+timeout -s KILL 300 sh $inside/src/tests/vm/vm-hotplug.sh \$B $uuid 2>&1
+# ---- end of hotplug ----
 fi
 # D-Bus wants a machine id; the tree's /etc/machine-id is empty (and
 # read-only over 9p).
@@ -185,6 +189,10 @@ for p in gvtsim sim; do
 		n=$((n + 1))
 	fi
 done
+if ! grep -q "^# vm-hotplug exit 0 " "$work/tap"; then
+	echo "not ok - vm-hotplug ran to the end and exited 0"
+	n=$((n + 1))
+fi
 if ! grep -q '^GVT-GST-VM-DONE' "$work/tap"; then
 	echo "not ok - the VM finished its run"
 	log "console:"; tr -d '\r' <"$work/console.log" | tail -n 25 | sed 's/^/#   /'
