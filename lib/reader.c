@@ -269,7 +269,9 @@ static int entry_fill(struct gvtdmabuf_reader *reader, struct reader_entry *e,
 	e->height = b->height;
 	e->fourcc = b->fourcc;
 	e->modifier = b->modifier;
-	e->is_dmabuf = b->is_dmabuf;
+	/* A regular file (the sim's memfd, handed on as memory:DMABuf by a
+	 * forced io-mode) has no caches to sync and no EGL import. */
+	e->is_dmabuf = b->is_dmabuf && !S_ISREG(st->st_mode);
 	e->fd = fcntl(b->fd[0], F_DUPFD_CLOEXEC, 3);
 	if (e->fd < 0) {
 		r = -errno;

@@ -223,6 +223,9 @@ struct streamd_vgpu {
 	GstSample *sample;	/* newest frame not yet published */
 	GstSample *last;	/* newest frame, for a consumer that joins */
 	bool resend;
+	/* PTS of the frame last queued to the node (PipeWire thread): a
+	 * consumer's paused/streaming flaps must not get it twice. */
+	GstClockTime sent_pts;
 	uint64_t frames;
 	uint64_t frames_published;
 	int64_t fps_window_start;
@@ -652,6 +655,7 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 	v->fmt_width = size.width;
 	v->fmt_height = size.height;
 	v->n_added = 0;
+	v->sent_pts = GST_CLOCK_TIME_NONE;	/* a new format: the consumer has no frame */
 
 	if (dmabuf) {
 		const struct dma_format *df = dma_format_by_spa(format);
@@ -872,6 +876,8 @@ static void fill_metas(struct streamd_vgpu *v, struct spa_buffer *sb, GstSample 
 {
 	GstBuffer *gb = gst_sample_get_buffer(sample);
 	struct spa_meta_header *h;
+
+	v->sent_pts = GST_BUFFER_PTS(gb);
 	struct spa_meta *m;
 
 	h = spa_buffer_find_meta_data(sb, SPA_META_Header, sizeof(*h));
@@ -1099,7 +1105,8 @@ static void on_process(void *data)
 	v->sample = NULL;
 	/* A consumer that just joined an idle desktop gets the picture now,
 	 * not at the guest's next change. */
-	if (!sample && v->resend && v->last)
+	if (!sample && v->resend && v->last &&
+	    GST_BUFFER_PTS(gst_sample_get_buffer(v->last)) != v->sent_pts)
 		sample = gst_sample_ref(v->last);
 	v->resend = false;
 	g_mutex_unlock(&v->lock);
@@ -1439,6 +1446,7 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	GstAppSinkCallbacks cb = { .new_sample = on_new_sample };
 
 	g_mutex_init(&v->lock);
+	v->sent_pts = GST_CLOCK_TIME_NONE;
 	v->bufs = g_ptr_array_new();
 	v->device = g_strdup(cfg->device);
 	v->name = g_strdup(cfg->name);
@@ -1451,9 +1459,9 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	v->state = g_strdup("starting");
 	v->pw = pw;
 	/* The tee is where the encode branch (encode.c) attaches. */
-	/* io-mode=auto: real dma-bufs go out as dma-bufs while every branch
-	 * takes them (the PipeWire branch takes both kinds; an encode branch
-	 * that needs system memory makes the tee renegotiate to it). */
+	/* io-mode=auto: real dma-bufs go out as dma-bufs, and every branch
+	 * takes them: the PipeWire branch both kinds, the encode branch
+	 * through its own reader (encode.c, dmabuf-read.c). */
 	desc = g_strdup_printf(
 		"gvtdmabufsrc name=src io-mode=auto keepalive=%u max-framerate=%d/1 ! "
 		"tee name=capture ! queue name=pw-queue leaky=downstream max-size-buffers=2 ! "

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The per-vGPU H.264 encode: tee ! queue ! videoconvert ! ENCODER !
- * h264parse ! capsfilter ! appsink, in the capture pipeline (the VFIO
+ * The per-vGPU H.264 encode: tee ! streamd-dmabufread ! queue ! videoconvert !
+ * ENCODER ! h264parse ! capsfilter ! appsink, in the capture pipeline (the VFIO
  * device is single-open, so there is no second capture).  Its access units
- * go to every subscriber's callback; a probe before the queue drops frames
+ * go to every subscriber's callback; a probe before the read drops frames
  * while there is none, so an unwatched vGPU costs no encoding.
  */
 #define G_LOG_DOMAIN "gvt-streamd"
@@ -16,6 +16,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
 
+#include "dmabuf-read.h"
 #include "streamd.h"
 
 struct subscriber {
@@ -28,6 +29,7 @@ struct streamd_encode {
 	char *device;
 	char *encoder_name;	/* factory chosen */
 	GstElement *queue;	/* first element of the branch (ref) */
+	GstElement *read;	/* streamd-dmabufread (ref) */
 	GstElement *sink;	/* appsink (ref) */
 	GstPad *teepad;		/* request pad on the capture tee (ref) */
 
@@ -230,6 +232,9 @@ void streamd_encode_status(struct streamd_encode *e, GVariantBuilder *b)
 	g_mutex_unlock(&e->lock);
 	g_variant_builder_add(b, "{sv}", "encode-keyframes-forced",
 			      g_variant_new_uint64((guint)g_atomic_int_get(&e->keyframes_forced)));
+	/* dma-buf frames read into system memory for the encoder */
+	g_variant_builder_add(b, "{sv}", "encode-frames-read",
+			      g_variant_new_uint64(streamd_dmabuf_read_frames(e->read)));
 }
 
 static GstElement *maybe_sink(GstElement *el)
@@ -242,7 +247,8 @@ struct streamd_encode *streamd_encode_create(GstElement *pipeline, const char *d
 					     unsigned int gop, GError **error)
 {
 	struct streamd_encode *e = g_new0(struct streamd_encode, 1);
-	GstElement *tee = NULL, *convert = NULL, *enc = NULL, *parse = NULL, *filter = NULL;
+	GstElement *tee = NULL, *read = NULL, *convert = NULL, *enc = NULL, *parse = NULL,
+		   *filter = NULL;
 	GstPad *qpad = NULL;
 	GstAppSinkCallbacks cb = { .new_sample = on_encoded };
 	GstCaps *c;
@@ -260,12 +266,16 @@ struct streamd_encode *streamd_encode_create(GstElement *pipeline, const char *d
 	tee = gst_bin_get_by_name(GST_BIN(pipeline), "capture");
 	/* Owned here until they are in the bin (ref_sink takes NULL). */
 	e->queue = maybe_sink(gst_element_factory_make("queue", NULL));
+	/* The tee stays on dma-bufs (the PipeWire node's zero copy): this
+	 * branch reads them into system memory itself (a CPU copy the
+	 * software encoder needs anyway), only while encoding. */
+	read = maybe_sink(g_object_new(STREAMD_TYPE_DMABUF_READ, NULL));
 	convert = maybe_sink(gst_element_factory_make("videoconvert", NULL));
 	enc = maybe_sink(gst_element_factory_make(name, NULL));
 	parse = maybe_sink(gst_element_factory_make("h264parse", NULL));
 	filter = maybe_sink(gst_element_factory_make("capsfilter", NULL));
 	e->sink = maybe_sink(gst_element_factory_make("appsink", NULL));
-	if (!tee || !e->queue || !convert || !enc || !parse || !filter || !e->sink) {
+	if (!tee || !e->queue || !read || !convert || !enc || !parse || !filter || !e->sink) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
 			    "cannot build the encode branch (%s)", !tee ? "no capture tee" :
 			    !enc ? "the encoder would not instantiate" :
@@ -286,12 +296,12 @@ struct streamd_encode *streamd_encode_create(GstElement *pipeline, const char *d
 	g_object_set(e->sink, "sync", FALSE, "async", FALSE, "max-buffers", 8, "drop", FALSE, NULL);
 	gst_app_sink_set_callbacks(GST_APP_SINK(e->sink), &cb, e, NULL);
 
-	gst_bin_add_many(GST_BIN(pipeline), e->queue, convert, enc, parse, filter, e->sink, NULL);
+	gst_bin_add_many(GST_BIN(pipeline), e->queue, read, convert, enc, parse, filter, e->sink, NULL);
 	/* 4:2:0 into the encoder: fed RGB, x264enc picks 4:4:4 (High 4:4:4
 	 * Predictive), which the hardware decoders of thin clients and
 	 * browsers do not decode. */
 	c = gst_caps_from_string("video/x-raw,format=(string){ NV12, I420 }");
-	ok = gst_element_link(e->queue, convert) && gst_element_link_filtered(convert, enc, c) &&
+	ok = gst_element_link_many(read, e->queue, convert, NULL) && gst_element_link_filtered(convert, enc, c) &&
 	     gst_element_link_many(enc, parse, filter, e->sink, NULL);
 	gst_caps_unref(c);
 	if (!ok) {
@@ -299,9 +309,15 @@ struct streamd_encode *streamd_encode_create(GstElement *pipeline, const char *d
 			    name);
 		goto err_remove;
 	}
-	qpad = gst_element_get_static_pad(e->queue, "sink");
+	/* The read is first, on the capture's thread as the frame comes:
+	 * the guest paints into a framebuffer again once it has flipped away
+	 * from it, so a read after a wait in the queue could see a later
+	 * frame.  The drop probe before it keeps it idle without
+	 * subscribers. */
+	qpad = gst_element_get_static_pad(read, "sink");
 	gst_pad_add_probe(qpad, GST_PAD_PROBE_TYPE_BUFFER, on_branch_buffer, e, NULL);
-	for (GstElement **el = (GstElement *[]){ e->sink, filter, parse, enc, convert, e->queue, NULL };
+	for (GstElement **el = (GstElement *[]){ e->sink, filter, parse, enc, convert, read, e->queue,
+						   NULL };
 	     *el; el++)
 		gst_element_sync_state_with_parent(*el);
 	e->teepad = gst_element_request_pad_simple(tee, "src_%u");
@@ -311,7 +327,9 @@ struct streamd_encode *streamd_encode_create(GstElement *pipeline, const char *d
 		goto err_remove;
 	}
 	gst_object_unref(qpad);
-	/* The bin holds these now; the queue and sink stay referenced here. */
+	/* The bin holds these now; the queue, reader and sink stay referenced
+	 * here. */
+	e->read = read;
 	gst_object_unref(convert);
 	gst_object_unref(enc);
 	gst_object_unref(parse);
@@ -328,12 +346,14 @@ err_remove:
 		gst_element_release_request_pad(tee, e->teepad);
 		g_clear_object(&e->teepad);
 	}
-	for (GstElement **el = (GstElement *[]){ e->sink, filter, parse, enc, convert, e->queue, NULL };
+	for (GstElement **el = (GstElement *[]){ e->sink, filter, parse, enc, convert, read, e->queue,
+						   NULL };
 	     *el; el++) {
 		gst_element_set_state(*el, GST_STATE_NULL);
 		gst_bin_remove(GST_BIN(pipeline), *el);
 	}
 err_unref:
+	g_clear_object(&read);
 	g_clear_object(&convert);
 	g_clear_object(&enc);
 	g_clear_object(&parse);
@@ -357,6 +377,7 @@ void streamd_encode_destroy(struct streamd_encode *e)
 	/* The pipeline is in NULL: no streaming thread calls on_encoded(). */
 	g_clear_object(&e->teepad);
 	g_clear_object(&e->queue);
+	g_clear_object(&e->read);
 	g_clear_object(&e->sink);
 	gst_caps_replace(&e->caps, NULL);
 	g_array_unref(e->subs);
