@@ -1459,14 +1459,14 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 	v->state = g_strdup("starting");
 	v->pw = pw;
 	/* The tee is where the encode branch (encode.c) attaches. */
-	/* io-mode=auto: real dma-bufs go out as dma-bufs, and every branch
+	/* io-mode=auto (the default): real dma-bufs go out as dma-bufs, and every branch
 	 * takes them: the PipeWire branch both kinds, the encode branch
 	 * through its own reader (encode.c, dmabuf-read.c). */
 	desc = g_strdup_printf(
-		"gvtdmabufsrc name=src io-mode=auto keepalive=%u max-framerate=%d/1 ! "
+		"gvtdmabufsrc name=src io-mode=%s keepalive=%u max-framerate=%d/1 ! "
 		"tee name=capture ! queue name=pw-queue leaky=downstream max-size-buffers=2 ! "
 		"appsink name=pw-sink max-buffers=1 drop=true sync=false",
-		cfg->keepalive_ms, cfg->max_fps);
+		cfg->io_mode ? cfg->io_mode : "auto", cfg->keepalive_ms, cfg->max_fps);
 	v->pipeline = gst_parse_launch(desc, error);
 	if (!v->pipeline)
 		goto error;

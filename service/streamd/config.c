@@ -23,6 +23,8 @@ static const char *const encoder_choices[] = {
 	"auto", "vah264enc", "vaapih264enc", "x264enc", "openh264enc", NULL
 };
 
+static const char *const io_mode_choices[] = { "auto", "system", "dmabuf", NULL };
+
 static const struct key_desc daemon_keys[] = {
 	{ "pipewire", KEY_BOOL },
 	{ "discover-mdev", KEY_BOOL },
@@ -48,6 +50,7 @@ static const struct key_desc vgpu_keys[] = {
 	{ "keepalive", KEY_UINT, 0, 60000 },
 	{ "rtsp", KEY_BOOL },
 	{ "encoder", KEY_CHOICE, .choices = encoder_choices },
+	{ "io-mode", KEY_CHOICE, .choices = io_mode_choices },
 	{ "bitrate", KEY_UINT, 100, 100000 },
 	{ "gop", KEY_UINT, 1, 1000 },
 	{ "allowed-users", KEY_STRING },
@@ -269,6 +272,7 @@ void streamd_vgpu_config_defaults(struct streamd_vgpu_config *v, const char *dev
 	v->rtsp = true;
 	v->webrtc = true;
 	v->encoder = g_strdup("auto");
+	v->io_mode = g_strdup("auto");
 	v->bitrate = 4000;
 	v->gop = 60;
 	/* the caller's struct may be uninitialised (a discovered VM's) */
@@ -283,6 +287,7 @@ static void vgpu_config_free(gpointer p)
 	g_free(v->device);
 	g_free(v->name);
 	g_free(v->encoder);
+	g_free(v->io_mode);
 	g_free(v->node_key);
 	g_free(v->push);
 	g_strfreev(v->allowed_users);
@@ -636,6 +641,10 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 			if (g_key_file_has_key(kf, g, "encoder", NULL)) {
 				g_free(v->encoder);
 				v->encoder = g_key_file_get_string(kf, g, "encoder", NULL);
+			}
+			if (g_key_file_has_key(kf, g, "io-mode", NULL)) {
+				g_free(v->io_mode);
+				v->io_mode = g_key_file_get_string(kf, g, "io-mode", NULL);
 			}
 			v->bitrate = get_uint(kf, g, "bitrate", v->bitrate);
 			v->gop = get_uint(kf, g, "gop", v->gop);

@@ -20,6 +20,7 @@ struct streamd_vgpu_config {
 	/* RTSP mount (rtsp.c) */
 	bool rtsp;
 	char *encoder;		/* auto, vah264enc, vaapih264enc, x264enc, openh264enc */
+	char *io_mode;		/* gvtdmabufsrc's io-mode: auto, system, dmabuf */
 	unsigned int bitrate;	/* kbit/s */
 	unsigned int gop;	/* frames between key frames */
 	char **allowed_users;	/* who may view it; NULL: every configured user */

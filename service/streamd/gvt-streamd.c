@@ -291,6 +291,7 @@ static void vgpu_start_device(struct daemon *d, const char *device, const char *
 	g_free(def.device);
 	g_free(def.name);
 	g_free(def.encoder);
+	g_free(def.io_mode);
 	g_free(def.node_key);
 }
 
@@ -496,7 +497,7 @@ static bool vgpu_config_equal(const struct streamd_vgpu_config *a, const struct 
 	return a && b && a->enabled == b->enabled && a->max_fps == b->max_fps &&
 	       a->keepalive_ms == b->keepalive_ms && !g_strcmp0(a->name, b->name) &&
 	       a->rtsp == b->rtsp && a->webrtc == b->webrtc &&
-	       !g_strcmp0(a->encoder, b->encoder) &&
+	       !g_strcmp0(a->encoder, b->encoder) && !g_strcmp0(a->io_mode, b->io_mode) &&
 	       a->bitrate == b->bitrate && a->gop == b->gop && !g_strcmp0(a->push, b->push) &&
 	       (a->allowed_users == NULL) == (b->allowed_users == NULL) &&
 	       (!a->allowed_users || g_strv_equal((const char *const *)a->allowed_users,

@@ -30,6 +30,7 @@ bad_config "unknown section" "bad.conf:1: [vgpus sim]: unknown section" $'[vgpus
 bad_config "not a vGPU" "bad.conf:1: [vgpu not-a-uuid]: 'not-a-uuid' is not a vGPU" $'[vgpu not-a-uuid]'
 bad_config "push not a URL" "[vgpu sim] push: 'true' is not an rtsp://, rtsps:// or srt:// URL" $'[vgpu sim]\npush = true'
 bad_config "input without a QEMU display" "bad.conf:2: [vgpu sim] input: 'sim' has no input (a simulated vGPU)" $'[vgpu sim]\ninput = true'
+bad_config "unknown io-mode" "bad.conf:2: [vgpu sim] io-mode: 'mmap' is not one of auto, system, dmabuf" $'[vgpu sim]\nio-mode = mmap'
 bad_config "empty name" "[vgpu sim] name: empty value" $'[vgpu sim]\nname ='
 bad_config "syntax" "bad.conf: " $'[daemon\npipewire = true'
 bad_config "override" "--set 'daemon.rescan-interval': '0' is not a whole number" $'[daemon]' --set daemon.rescan-interval=0

@@ -88,7 +88,7 @@ log "builds took $(($(date +%s) - t0)) s"
 ird=$work/initramfs
 mkdir -p "$ird"/{bin,dev,proc,sys,host,lib/modules}
 cp /bin/busybox "$ird/bin/"
-for a in sh mount insmod poweroff cat echo sleep chroot; do ln -s busybox "$ird/bin/$a"; done
+for a in sh mount insmod poweroff cat echo sleep chroot ip; do ln -s busybox "$ird/bin/$a"; done
 want="vfio vfio_iommu_type1 mdev 9p 9pnet_virtio virtio_pci"
 for d in $(modinfo -F depends "$work/ko/gvtsim.ko" | tr ',' ' '); do want="$want $d"; done
 initramfs_add_modules "$ird" "$kver" "$root" $want || fail "could not put the modules into the initramfs"
@@ -131,6 +131,8 @@ fi
 # D-Bus wants a machine id; the tree's /etc/machine-id is empty (and
 # read-only over 9p).
 echo 6a3c5b1e4f0a4c1b9d3e0000000000a1 >/tmp/machine-id && mount --bind /tmp/machine-id /etc/machine-id
+# The daemon's encode and RTSP server (vm-streamd.sh has an RTSP viewer).
+for p in videoconvertscale x264 videoparsersbad rtp rtpmanager udp; do ln -sf $gstlib/libgst\$p.so /tmp/gst-plugins/; done
 s=\$(date +%s)
 timeout -s KILL 300 bash $inside/src/tests/vm/vm-streamd.sh \$B $inside/src 2>&1
 echo "# vm-streamd exit \$? (\$((\$(date +%s) - s)) s)"
@@ -150,6 +152,7 @@ fi
 echo "$UUID" >/sys/devices/virtual/gvtsim/gvtsim/mdev_supported_types/gvtsim-GVTg_V5_4/create ||
 	echo "not ok - create vGPU $UUID" >/dev/ttyS1
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /host
+ip link set lo up	# loopback for vm-streamd.sh's RTSP viewer
 D=/host$ROOT
 mount -t tmpfs tmp "$D/tmp"
 mount -t tmpfs run "$D/run"

@@ -5,7 +5,9 @@
 # dma-bufs (/dev/udmabuf), a private PipeWire 1.4 + WirePlumber, and
 # GStreamer 1.26's pipewiresrc taking them as dma-bufs: frames arrive, the
 # consumer's dma-buf files are the daemon's own (same inodes, a handful,
-# not one per frame) and the daemon read none of them with the CPU.  Then a
+# not one per frame), their pixels are the guest model's, in order, and the
+# daemon read none of them for the node.  Meanwhile an RTSP viewer (ffmpeg)
+# decodes the same frames, which the encode branch read itself.  Then a
 # shared-memory consumer on the same node gets pixel-exact frames.
 #
 #   vm-streamd.sh BUILD SRC     (TAP lines; re-runs itself under dbus-run-session)
@@ -30,7 +32,9 @@ pw_session_start "$T" || { fail "a private PipeWire starts"; exit 0; }
 # on GVT-g), so a consumer slower than that would see a later frame.
 DEV="sim:320x240,fps=15,buffers=3,cursor=off"
 NODE="gvt-streamd.sim-320x240-fps-15-buffers-3-cursor-off"
-printf '[vgpu %s]\nname = VM Desk\n# no encode branch: it would keep the capture in system memory\nrtsp = false\n' "$DEV" >"$XDG_CONFIG_HOME/gvt-streamd.conf"
+# RTSP on (the default): an RTSP viewer beside the dma-buf consumer shows
+# that the encode reads the dma-bufs itself and leaves the node zero-copy.
+printf '[vgpu %s]\nname = VM Desk\n' "$DEV" >"$XDG_CONFIG_HOME/gvt-streamd.conf"
 "$B/service/streamd/gvt-streamd" --user --set daemon.rtsp-port=0 >"$T/streamd.log" 2>&1 &
 SD=$!
 status() { gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
@@ -61,6 +65,14 @@ timeout 60 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=45 
 	'video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=XR24' ! \
 	filesink location="$T/dma.raw" >"$T/dma.log" 2>&1 &
 G=$!
+# An RTSP viewer meanwhile (ffmpeg), once the daemon says its port.
+PORT=$(sed -n 's/.*RTSP server listening on 127.0.0.1 port \([0-9]*\).*/\1/p' "$T/streamd.log")
+R=
+if [ -n "$PORT" ] && command -v ffmpeg >/dev/null; then
+	timeout 60 ffmpeg -nostdin -v error -rtsp_transport tcp -i "rtsp://127.0.0.1:$PORT/VM-Desk" \
+		-frames:v 15 -f rawvideo -pix_fmt bgr0 -y "$T/rtsp.raw" >"$T/rtsp.log" 2>&1 &
+	R=$!
+fi
 : >"$T/cons.ino"
 while kill -0 $G 2>/dev/null; do
 	dmabuf_inodes $G >>"$T/cons.ino"
@@ -74,6 +86,8 @@ if [ $rc -eq 0 ] && grep -q "consumer negotiated dma-buf" "$T/streamd.log"; then
 	ok "pipewiresrc (memory:DMABuf, DMA_DRM XR24) got 45 frames; $(grep -o 'consumer negotiated dma-buf.*' "$T/streamd.log" | head -n1)"
 else
 	fail "pipewiresrc dma-buf: exit $rc: $(tail -3 "$T/dma.log") | $(grep pipewire "$T/streamd.log" | tail -4)"
+	# With GVT_GST_DEBUG=gvtdmabufsrc:5 (run-gst-vm.sh), what the capture chose.
+	grep -aE "gvtdmabufsrc.*(caps|dma-buf:|system memory:)" "$T/streamd.log" | head -n 12 | sed 's/^/# /'
 fi
 if "$B/tests/service/frame-check" "$T/dma.raw" 320 240 BGRx 45 >"$T/dmacheck.log" 2>&1; then
 	ok "the dma-buf frames equal the guest model, in order: $(tail -1 "$T/dmacheck.log")"
@@ -87,6 +101,17 @@ if [ "$nc" -ge 1 ] && [ "$nc" -le 16 ] && [ "$foreign" -eq 0 ]; then
 else
 	fail "consumer dma-buf inodes: $nc, $foreign not the daemon's (consumer: $(tr '\n' ' ' <"$T/cons.ino"); daemon: $(tr '\n' ' ' <"$T/daemon.ino"))"
 fi
+if [ -z "$R" ]; then
+	fail "RTSP viewer: no port in the log or no ffmpeg ($(grep -i rtsp "$T/streamd.log" | tail -2))"
+elif wait $R && "$B/tests/service/frame-check" "$T/rtsp.raw" 320 240 BGRx 15 psnr=30,lead=5 \
+	>"$T/rtspcheck.log" 2>&1; then
+	ok "RTSP viewer meanwhile (x264 from the same dma-bufs): $(tail -1 "$T/rtspcheck.log")"
+else
+	fail "RTSP viewer: $(tail -2 "$T/rtsp.log") $(tail -2 "$T/rtspcheck.log" 2>/dev/null)"
+fi
+er=$(field encode-frames-read)
+[ "${er:-0}" -ge 15 ] && ok "the encode read $er dma-buf frames into system memory itself" ||
+	fail "encode-frames-read: ${er:-?}"
 fd=$(field frames-dmabuf) rd=$(field frames-read)
 if [ "${fd:-0}" -ge 45 ] && [ "${rd:-x}" = 0 ]; then
 	ok "daemon: $fd frames published as dma-bufs, 0 read by the CPU"

@@ -1,0 +1,149 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The PipeWire node's dma-buf variant (issue 9 §2) against a consumer that
+# negotiates modifiers: PipeWire 1.4's pipewiresrc (GStreamer 1.26) from the
+# Debian 13 tree (chroot), on a private PipeWire 1.4 of the tree, fed by
+# gvt-streamd (this build).  The host has no /dev/udmabuf, so the sim's
+# surfaces are memfds, handed on as dma-bufs with `io-mode = dmabuf` (the
+# documented test aid; the vm suite's vm-streamd.sh does the same with real
+# udmabuf dma-bufs).  Checked:
+#  - the consumer negotiates dma-buf (DMA_DRM, drm-format=XR24) and its
+#    frames, written by filesink from the fds it got, are the guest model's,
+#    pixel for pixel and in order;
+#  - zero copy: the files behind the consumer's fds are the daemon's own
+#    surfaces (the same inodes, a handful, none made per frame), and the
+#    daemon read none of them (frames-read 0);
+#  - an RTSP viewer (ffmpeg) meanwhile: the encode reads the dma-bufs
+#    itself (encode-frames-read) and the node stays on dma-bufs;
+#  - a shared-memory consumer after it: pixel-exact, read by the daemon.
+#
+# Usage: test-pw-dmabuf.sh PATH/TO/gvt-streamd PATH/TO/frame-check
+# Needs root and the Debian 13 tree (tests/vm/mkroot-debian13.sh); skips
+# (77) without them.
+set -u
+SD=$1
+CHECK=$2
+. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/pw-session.sh"
+pw_session_reexec GVT_PW_DMABUF_DBUS bash "$0" "$@"
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: chroot into the Debian 13 tree needs root"; exit 77; }
+need_programs unshare ffmpeg pw-dump gdbus
+root=${GVT_DMABUF_DEBIAN13_ROOT:-/var/cache/gvt-dmabuf/debian13}
+[ -f "$root/.gvt-dmabuf-complete" ] && [ -x "$root/usr/bin/gst-launch-1.0" ] ||
+	{ echo "SKIP: no Debian 13 tree at $root (the vm suite builds it: tests/vm/mkroot-debian13.sh)"; exit 77; }
+
+test_dir pw-dmabuf
+# A command in the tree, $T as /tmp/t there.  It execs: call it in the
+# background or in ( ), so that $! is the command itself.
+tree_run() {
+	exec unshare --mount --propagation private sh -c '
+		root=$1 T=$2; shift 2
+		mount -t proc proc "$root/proc" && mount --bind /dev "$root/dev" &&
+		mkdir -p "$root/tmp/t" && mount --bind "$T" "$root/tmp/t" &&
+		exec chroot "$root" env -i PATH=/usr/bin:/bin LANG=C.UTF-8 HOME=/tmp \
+			XDG_RUNTIME_DIR=/tmp/t/run GST_REGISTRY=/tmp/t/registry.bin "$@"
+	' sh "$root" "$T" "$@"
+}
+# PipeWire 1.4 and WirePlumber 0.5 from the tree: a 1.4 client on this
+# host's 0.3.65 daemon gets no buffers at all, while this build's 0.3.65
+# client works on a 1.4 daemon (as in the obs-studio test).
+mkdir -p -m 700 "$T/run"
+tree_run sh -c 'pipewire >/tmp/t/pipewire.log 2>&1 & p=$!; sleep 0.5
+	wireplumber >/tmp/t/wp.log 2>&1 & w=$!
+	trap "kill \$w \$p; wait; exit 0" TERM; wait' &
+pids+=($!)
+export XDG_RUNTIME_DIR=$T/run
+for i in $(seq 50); do [ -S "$T/run/pipewire-0" ] && break; sleep 0.1; done
+[ -S "$T/run/pipewire-0" ] || { fail "the tree's PipeWire starts: $(tail -3 "$T/pipewire.log")"; exit 1; }
+sleep 1	# WirePlumber loads its policy
+# Three framebuffers at 15 fps: the consumer reads the guest's own
+# framebuffer, which the guest paints again two flips later (no fences).
+DEV="sim:320x240,fps=15,buffers=3,cursor=off"
+NODE="gvt-streamd.sim-320x240-fps-15-buffers-3-cursor-off"
+printf '[daemon]\nrtsp-port = 0\ndiscover-mdev = false\ndiscover-vms = false\n[vgpu %s]\nname = DMA Desk\nio-mode = dmabuf\nwebrtc = false\n' \
+	"$DEV" >"$T/streamd.conf"
+start_streamd "$T/streamd.conf" "$T/streamd.log"
+n=$(pw_wait_node "$NODE" 150) || { fail "node $NODE: $(tail -5 "$T/streamd.log")"; exit 1; }
+SERIAL=${n%%|*}
+status() { gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
+	-m org.gvtdmabuf.Streamd1.GetStatus 2>&1; }
+field() { status | grep -o "'$1': <[^>]*>" | head -n1 | sed -E 's/.*<(uint64 |uint32 )?//; s/>$//'; }
+inodes() {	# PID: inodes of its (and its children's) memfd and dma-buf fds
+	local f
+	for f in /proc/$1/fd/* $(for c in $(pgrep -P "$1"); do echo /proc/$c/fd/*; done); do
+		case $(readlink "$f" 2>/dev/null) in *dmabuf* | /memfd:*) stat -L -c %i "$f" 2>/dev/null ;; esac
+	done | sort -u
+}
+
+# ---- the dma-buf consumer, with an RTSP viewer meanwhile -----------------
+tree_run timeout 40 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=45 ! \
+	'video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=XR24' ! \
+	filesink location=/tmp/t/dma.raw >"$T/dma.log" 2>&1 &
+G=$!
+pids+=($G)
+wait_log_port "$T/streamd.log" '.*RTSP server listening on 127.0.0.1 port \([0-9]*\).*'
+R=
+if [ -n "$PORT" ]; then
+	timeout 40 ffmpeg -nostdin -v error -rtsp_transport tcp -i "rtsp://127.0.0.1:$PORT/DMA-Desk" \
+		-frames:v 15 -fps_mode passthrough -f rawvideo -pix_fmt bgr0 -y "$T/rtsp.raw" >"$T/rtsp.log" 2>&1 &
+	R=$!
+	pids+=($R)
+fi
+: >"$T/cons.ino"
+while kill -0 $G 2>/dev/null; do
+	inodes $G >>"$T/cons.ino"
+	sleep 0.2
+done
+wait $G
+rc=$?
+sort -u -o "$T/cons.ino" "$T/cons.ino"
+inodes $SDPID >"$T/daemon.ino"
+if [ $rc -eq 0 ] && grep -q "consumer negotiated dma-buf" "$T/streamd.log"; then
+	ok "pipewiresrc 1.4 (DMA_DRM, XR24) took 45 frames: $(grep -o 'consumer negotiated dma-buf.*' "$T/streamd.log" | head -n1)"
+else
+	fail "dma-buf consumer: exit $rc: $(tail -3 "$T/dma.log") | $(grep -i pipewire "$T/streamd.log" | tail -3)"
+fi
+"$CHECK" "$T/dma.raw" 320 240 BGRx 45 >"$T/check.log" 2>&1 &&
+	ok "its frames are the guest model's, in order: $(tail -1 "$T/check.log")" ||
+	fail "dma-buf frames: $(tail -3 "$T/check.log")"
+nc=$(wc -l <"$T/cons.ino")
+foreign=$(comm -23 "$T/cons.ino" "$T/daemon.ino" | wc -l)
+# The consumer also holds PipeWire's own memfds (the metas, the pool): the
+# surfaces are the files it shares with the daemon.
+shared=$(comm -12 "$T/cons.ino" "$T/daemon.ino" | wc -l)
+if [ "$shared" -ge 1 ] && [ "$shared" -le 8 ]; then
+	ok "the consumer's frames came in $shared of the daemon's own files (the surfaces), not one per frame"
+else
+	fail "files shared by consumer and daemon: $shared ($nc in the consumer, $foreign not the daemon's)"
+fi
+if [ -z "$R" ]; then
+	fail "RTSP viewer: no port in the log ($(grep -i rtsp "$T/streamd.log" | tail -2))"
+elif wait $R && "$CHECK" "$T/rtsp.raw" 320 240 BGRx 15 psnr=30,lead=5 >"$T/rcheck.log" 2>&1; then
+	ok "an RTSP viewer meanwhile: $(tail -1 "$T/rcheck.log")"
+else
+	fail "RTSP viewer: $(tail -2 "$T/rtsp.log") $(tail -2 "$T/rcheck.log" 2>/dev/null)"
+fi
+fd=$(field frames-dmabuf) rd=$(field frames-read) er=$(field encode-frames-read)
+if [ "${fd:-0}" -ge 45 ] && [ "${rd:-x}" = 0 ] && [ "${er:-0}" -ge 15 ]; then
+	ok "daemon: $fd frames published as dma-bufs, none read for the node; the encode read $er itself"
+else
+	fail "daemon counters: frames-dmabuf=${fd:-?} frames-read=${rd:-?} encode-frames-read=${er:-?}"
+fi
+
+# ---- then a shared-memory consumer: read by the daemon, pixel-exact -------
+if (tree_run timeout 30 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=10 ! \
+	video/x-raw,format=BGRx,width=320,height=240 ! filesink location=/tmp/t/shm.raw) >"$T/shm.log" 2>&1 &&
+   "$CHECK" "$T/shm.raw" 320 240 BGRx 10 >"$T/check.log" 2>&1; then
+	ok "a shared-memory consumer after it: $(tail -1 "$T/check.log")"
+else
+	fail "shared-memory consumer: $(tail -3 "$T/shm.log") $(tail -3 "$T/check.log" 2>/dev/null)"
+fi
+rd=$(field frames-read)
+[ "${rd:-0}" -ge 10 ] && ok "the daemon read $rd frames for it" || fail "frames-read: ${rd:-?}"
+kill -TERM $SDPID
+wait $SDPID
+rc=$?
+[ $rc -eq 0 ] && ok "gvt-streamd SIGTERM: exit 0" || fail "gvt-streamd exit $rc: $(tail -3 "$T/streamd.log")"
+[ $fails -eq 0 ] || sed 's/^/# streamd: /' "$T/streamd.log" | tail -n 20
+exit $((fails > 0))
