@@ -989,7 +989,7 @@ static void publish_shm(struct streamd_vgpu *v, GstSample *sample)
 	struct spa_data *d;
 	uint64_t modifier = 0;
 	uint32_t w, h;
-	bool in_mapped = false, out_mapped = false;
+	bool in_mapped = false, out_mapped = false, direct = false;
 
 	if (!f)
 		return;
@@ -1023,14 +1023,19 @@ static void publish_shm(struct streamd_vgpu *v, GstSample *sample)
 		db.offset[0] = moff + vm->offset[0];
 		db.stride[0] = vm->stride[0];
 		db.fd[0] = gst_dmabuf_memory_get_fd(mem);
-		if (v->scratch_size < in.size) {
+		/* The consumer's own format: read straight into its buffer,
+		 * the one copy this path needs. */
+		direct = GST_VIDEO_INFO_FORMAT(&in) == GST_VIDEO_INFO_FORMAT(&out);
+		if (!direct && v->scratch_size < in.size) {
 			g_free(v->scratch);
 			v->scratch = g_malloc(in.size);
 			v->scratch_size = in.size;
 		}
 		r = v->reader ? 0 : gvtdmabuf_reader_create(0, &v->reader);
 		if (r == 0)
-			r = gvtdmabuf_reader_read(v->reader, &db, v->scratch, in.stride[0]);
+			r = gvtdmabuf_reader_read(v->reader, &db, direct ? d->data : v->scratch,
+						  direct ? (uint32_t)GST_VIDEO_INFO_PLANE_STRIDE(&out, 0) :
+							   (uint32_t)in.stride[0]);
 		if (r < 0) {
 			if (!v->read_failed)
 				slog(G_LOG_LEVEL_WARNING, "pipewire", v->device,
@@ -1042,6 +1047,8 @@ static void publish_shm(struct streamd_vgpu *v, GstSample *sample)
 		g_mutex_lock(&v->lock);
 		v->frames_read++;
 		g_mutex_unlock(&v->lock);
+		if (direct)
+			goto done;
 		in_buf = gst_buffer_new_wrapped_full(0, v->scratch, v->scratch_size, 0, in.size,
 						     NULL, NULL);
 		in_mapped = gst_video_frame_map(&fin, &in, in_buf, GST_MAP_READ);
@@ -1074,6 +1081,7 @@ static void publish_shm(struct streamd_vgpu *v, GstSample *sample)
 			goto unmap;
 		gst_video_converter_frame(v->conv, &fin, &fout);
 	}
+done:
 	d->chunk->offset = 0;
 	d->chunk->stride = GST_VIDEO_INFO_PLANE_STRIDE(&out, 0);
 	d->chunk->size = out.size;

@@ -72,7 +72,7 @@ static const char *plain_format(GstStructure *s)
 static GstCaps *transform_caps(GstBaseTransform *bt, GstPadDirection dir, GstCaps *caps,
 			       GstCaps *filter)
 {
-	GstCaps *ret = gst_caps_new_empty();
+	GstCaps *ret = gst_caps_new_empty(), *sys = gst_caps_new_empty();
 
 	for (guint i = 0; i < gst_caps_get_size(caps); i++) {
 		GstStructure *s = gst_caps_get_structure(caps, i);
@@ -95,22 +95,23 @@ static GstCaps *transform_caps(GstBaseTransform *bt, GstPadDirection dir, GstCap
 			gst_structure_remove_field(o, "drm-format");
 			ret = gst_caps_merge_structure(ret, o);
 		} else {
-			/* system out: the same from system memory or from a
-			 * dma-buf of any modifier (the reader detiles) */
+			/* system out: the same from a dma-buf of any modifier
+			 * (the reader detiles) or from system memory */
 			GstStructure *d = gst_structure_copy(s);
 
 			gst_caps_append_structure_full(ret, d,
 				gst_caps_features_new_single(GST_CAPS_FEATURE_MEMORY_DMABUF));
 #if HAVE_DMA_DRM
 			d = gst_structure_copy(s);
-			gst_structure_remove_fields(d, "format", NULL);
 			gst_structure_set(d, "format", G_TYPE_STRING, "DMA_DRM", NULL);
 			gst_caps_append_structure_full(ret, d,
 				gst_caps_features_new_single(GST_CAPS_FEATURE_MEMORY_DMABUF));
 #endif
-			gst_caps_append_structure(ret, gst_structure_copy(s));
+			gst_caps_append_structure(sys, gst_structure_copy(s));
 		}
 	}
+	/* Dma-bufs first, for the same reason. */
+	gst_caps_append(ret, sys);
 	if (filter) {
 		GstCaps *f = gst_caps_intersect_full(filter, ret, GST_CAPS_INTERSECT_FIRST);
 
@@ -251,7 +252,11 @@ static void streamd_dmabuf_read_class_init(StreamdDmabufReadClass *klass)
 
 static void streamd_dmabuf_read_init(StreamdDmabufRead *self)
 {
-	(void)self;
+	/* Not the untransformed (system memory) caps first: basetransform's
+	 * default would put them ahead of the dma-buf ones in the caps
+	 * query, and the capture tee would pick system memory (GStreamer
+	 * 1.26 with DMA_DRM caps, seen in the vm suite). */
+	gst_base_transform_set_prefer_passthrough(GST_BASE_TRANSFORM(self), FALSE);
 }
 
 guint streamd_dmabuf_read_frames(GstElement *e)

@@ -43,9 +43,9 @@ for b in bench-detile bench-query bench-paint bench-gst; do
 done
 
 # gvt-streamd's benchmarks are scripts (bench-streamd starts a private
-# PipeWire, bench-rtsp and bench-webrtc need none; bench-webrtc drives
-# chromium); 77 is a skip.
-for b in bench-streamd bench-rtsp bench-webrtc; do
+# PipeWire, bench-pwsink the Debian 13 tree's, bench-rtsp and bench-webrtc
+# need none; bench-webrtc drives chromium); 77 is a skip.
+for b in bench-streamd bench-pwsink bench-rtsp bench-webrtc; do
 	if [ ! -x "$build/service/streamd/gvt-streamd" ]; then
 		echo "$b: gvt-streamd not built (-Dservice): skipped" >&2
 		continue

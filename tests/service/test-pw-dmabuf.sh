@@ -25,38 +25,18 @@ SD=$1
 CHECK=$2
 . "$(dirname "$0")/test-lib.sh"
 . "$(dirname "$0")/pw-session.sh"
+. "$(dirname "$0")/debian13-lib.sh"
 pw_session_reexec GVT_PW_DMABUF_DBUS bash "$0" "$@"
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: chroot into the Debian 13 tree needs root"; exit 77; }
 need_programs unshare ffmpeg pw-dump gdbus
-root=${GVT_DMABUF_DEBIAN13_ROOT:-/var/cache/gvt-dmabuf/debian13}
-[ -f "$root/.gvt-dmabuf-complete" ] && [ -x "$root/usr/bin/gst-launch-1.0" ] ||
-	{ echo "SKIP: no Debian 13 tree at $root (the vm suite builds it: tests/vm/mkroot-debian13.sh)"; exit 77; }
+ROOT=${GVT_DMABUF_DEBIAN13_ROOT:-/var/cache/gvt-dmabuf/debian13}
+[ -f "$ROOT/.gvt-dmabuf-complete" ] && [ -x "$ROOT/usr/bin/gst-launch-1.0" ] ||
+	{ echo "SKIP: no Debian 13 tree at $ROOT (the vm suite builds it: tests/vm/mkroot-debian13.sh)"; exit 77; }
 
 test_dir pw-dmabuf
-# A command in the tree, $T as /tmp/t there.  It execs: call it in the
-# background or in ( ), so that $! is the command itself.
-tree_run() {
-	exec unshare --mount --propagation private sh -c '
-		root=$1 T=$2; shift 2
-		mount -t proc proc "$root/proc" && mount --bind /dev "$root/dev" &&
-		mkdir -p "$root/tmp/t" && mount --bind "$T" "$root/tmp/t" &&
-		exec chroot "$root" env -i PATH=/usr/bin:/bin LANG=C.UTF-8 HOME=/tmp \
-			XDG_RUNTIME_DIR=/tmp/t/run GST_REGISTRY=/tmp/t/registry.bin "$@"
-	' sh "$root" "$T" "$@"
-}
-# PipeWire 1.4 and WirePlumber 0.5 from the tree: a 1.4 client on this
-# host's 0.3.65 daemon gets no buffers at all, while this build's 0.3.65
-# client works on a 1.4 daemon (as in the obs-studio test).
-mkdir -p -m 700 "$T/run"
-tree_run sh -c 'pipewire >/tmp/t/pipewire.log 2>&1 & p=$!; sleep 0.5
-	wireplumber >/tmp/t/wp.log 2>&1 & w=$!
-	trap "kill \$w \$p; wait; exit 0" TERM; wait' &
-pids+=($!)
-export XDG_RUNTIME_DIR=$T/run
-for i in $(seq 50); do [ -S "$T/run/pipewire-0" ] && break; sleep 0.1; done
-[ -S "$T/run/pipewire-0" ] || { fail "the tree's PipeWire starts: $(tail -3 "$T/pipewire.log")"; exit 1; }
-sleep 1	# WirePlumber loads its policy
+tree_pw_start || { fail "the tree's PipeWire starts: $(tail -3 "$T/pipewire.log")"; exit 1; }
+pids+=($TREE_PW_PID)
 # Three framebuffers at 15 fps: the consumer reads the guest's own
 # framebuffer, which the guest paints again two flips later (no fences).
 DEV="sim:320x240,fps=15,buffers=3,cursor=off"

@@ -35,7 +35,9 @@ NODE="gvt-streamd.sim-320x240-fps-15-buffers-3-cursor-off"
 # RTSP on (the default): an RTSP viewer beside the dma-buf consumer shows
 # that the encode reads the dma-bufs itself and leaves the node zero-copy.
 printf '[vgpu %s]\nname = VM Desk\n' "$DEV" >"$XDG_CONFIG_HOME/gvt-streamd.conf"
-"$B/service/streamd/gvt-streamd" --user --set daemon.rtsp-port=0 >"$T/streamd.log" 2>&1 &
+# Only the sim: the VM's gvtsim vGPU is vm-gst's and vm-hotplug's.
+"$B/service/streamd/gvt-streamd" --user --set daemon.rtsp-port=0 --set daemon.discover-mdev=false \
+	>"$T/streamd.log" 2>&1 &
 SD=$!
 status() { gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
 	-m org.gvtdmabuf.Streamd1.GetStatus 2>&1; }
@@ -87,7 +89,15 @@ if [ $rc -eq 0 ] && grep -q "consumer negotiated dma-buf" "$T/streamd.log"; then
 else
 	fail "pipewiresrc dma-buf: exit $rc: $(tail -3 "$T/dma.log") | $(grep pipewire "$T/streamd.log" | tail -4)"
 	# With GVT_GST_DEBUG=gvtdmabufsrc:5 (run-gst-vm.sh), what the capture chose.
-	grep -aE "gvtdmabufsrc.*(caps|dma-buf:|system memory:)" "$T/streamd.log" | head -n 12 | sed 's/^/# /'
+	grep -aE "gvtdmabufsrc.*(dma-buf:|system memory:)" "$T/streamd.log" | head -n 12 | sed 's/^/# /'
+	pw-dump "$SERIAL" 2>/dev/null | grep -A3 '"modifier"' | head -n 20 | sed 's/^/# node: /'
+	pw-dump 2>/dev/null | python3 -c '
+import json, sys
+for o in json.load(sys.stdin):
+    p = o.get("info", {}).get("props", {}) or {}
+    if p.get("node.name") == sys.argv[1]:
+        print("# EnumFormat:", json.dumps(o["info"]["params"].get("EnumFormat"))[:1500])
+' "$NODE"
 fi
 if "$B/tests/service/frame-check" "$T/dma.raw" 320 240 BGRx 45 >"$T/dmacheck.log" 2>&1; then
 	ok "the dma-buf frames equal the guest model, in order: $(tail -1 "$T/dmacheck.log")"
