@@ -27,11 +27,12 @@ T=$(mktemp -d /tmp/vm-streamd-XXXXXX)
 export XDG_CONFIG_HOME=$T/config
 mkdir -p "$XDG_CONFIG_HOME"
 pw_session_start "$T" || { fail "a private PipeWire starts"; exit 0; }
-# Three framebuffers at 15 fps: a dma-buf consumer reads the guest's own
+# Three framebuffers at 5 fps: a dma-buf consumer reads the guest's own
 # framebuffer, which the guest paints again two flips later (no fences, as
-# on GVT-g), so a consumer slower than that would see a later frame.
-DEV="sim:320x240,fps=15,buffers=3,cursor=off"
-NODE="gvt-streamd.sim-320x240-fps-15-buffers-3-cursor-off"
+# on GVT-g), so a consumer slower than that sees a later or torn frame; at
+# 15 fps under TCG, with the encode beside it, some were.
+DEV="sim:320x240,fps=5,buffers=3,cursor=off"
+NODE="gvt-streamd.sim-320x240-fps-5-buffers-3-cursor-off"
 # RTSP on (the default): an RTSP viewer beside the dma-buf consumer shows
 # that the encode reads the dma-bufs itself and leaves the node zero-copy.
 printf '[vgpu %s]\nname = VM Desk\n' "$DEV" >"$XDG_CONFIG_HOME/gvt-streamd.conf"
@@ -42,9 +43,9 @@ SD=$!
 status() { gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
 	-m org.gvtdmabuf.Streamd1.GetStatus 2>&1; }
 field() { status | grep -o "'$1': <[^>]*>" | head -n1 | sed -E 's/.*<(uint64 |uint32 )?//; s/>$//'; }
-dmabuf_inodes() {	# PID: inodes of its dma-buf fds, one a line
+dmabuf_inodes() {	# PID: inodes of its (and its children's) dma-buf fds
 	local f
-	for f in /proc/$1/fd/*; do
+	for f in /proc/$1/fd/* $(for c in $(pgrep -P "$1"); do echo /proc/$c/fd/*; done); do
 		case $(readlink "$f" 2>/dev/null) in *dmabuf*) stat -L -c %i "$f" 2>/dev/null ;; esac
 	done | sort -u
 }
@@ -63,7 +64,7 @@ IFS='|' read -r SERIAL _ <<<"$n"
 # maps the consumer's own dma-bufs to write them: the pixels checked are
 # what came through the fds.
 rm -f "$T/dma.raw"
-timeout 60 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=45 ! \
+timeout 60 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=20 ! \
 	'video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=XR24' ! \
 	filesink location="$T/dma.raw" >"$T/dma.log" 2>&1 &
 G=$!
@@ -72,7 +73,7 @@ PORT=$(sed -n 's/.*RTSP server listening on 127.0.0.1 port \([0-9]*\).*/\1/p' "$
 R=
 if [ -n "$PORT" ] && command -v ffmpeg >/dev/null; then
 	timeout 60 ffmpeg -nostdin -v error -rtsp_transport tcp -i "rtsp://127.0.0.1:$PORT/VM-Desk" \
-		-frames:v 15 -f rawvideo -pix_fmt bgr0 -y "$T/rtsp.raw" >"$T/rtsp.log" 2>&1 &
+		-frames:v 15 -fps_mode passthrough -f rawvideo -pix_fmt bgr0 -y "$T/rtsp.raw" >"$T/rtsp.log" 2>&1 &
 	R=$!
 fi
 : >"$T/cons.ino"
@@ -85,7 +86,7 @@ rc=$?
 sort -u -o "$T/cons.ino" "$T/cons.ino"
 dmabuf_inodes $SD >"$T/daemon.ino"
 if [ $rc -eq 0 ] && grep -q "consumer negotiated dma-buf" "$T/streamd.log"; then
-	ok "pipewiresrc (memory:DMABuf, DMA_DRM XR24) got 45 frames; $(grep -o 'consumer negotiated dma-buf.*' "$T/streamd.log" | head -n1)"
+	ok "pipewiresrc (memory:DMABuf, DMA_DRM XR24) got 20 frames; $(grep -o 'consumer negotiated dma-buf.*' "$T/streamd.log" | head -n1)"
 else
 	fail "pipewiresrc dma-buf: exit $rc: $(tail -3 "$T/dma.log") | $(grep pipewire "$T/streamd.log" | tail -4)"
 	# With GVT_GST_DEBUG=gvtdmabufsrc:5 (run-gst-vm.sh), what the capture chose.
@@ -99,7 +100,7 @@ for o in json.load(sys.stdin):
         print("# EnumFormat:", json.dumps(o["info"]["params"].get("EnumFormat"))[:1500])
 ' "$NODE"
 fi
-if "$B/tests/service/frame-check" "$T/dma.raw" 320 240 BGRx 45 >"$T/dmacheck.log" 2>&1; then
+if "$B/tests/service/frame-check" "$T/dma.raw" 320 240 BGRx 20 >"$T/dmacheck.log" 2>&1; then
 	ok "the dma-buf frames equal the guest model, in order: $(tail -1 "$T/dmacheck.log")"
 else
 	fail "dma-buf frames against the guest model: $(tail -3 "$T/dmacheck.log")"
@@ -123,7 +124,7 @@ er=$(field encode-frames-read)
 [ "${er:-0}" -ge 15 ] && ok "the encode read $er dma-buf frames into system memory itself" ||
 	fail "encode-frames-read: ${er:-?}"
 fd=$(field frames-dmabuf) rd=$(field frames-read)
-if [ "${fd:-0}" -ge 45 ] && [ "${rd:-x}" = 0 ]; then
+if [ "${fd:-0}" -ge 20 ] && [ "${rd:-x}" = 0 ]; then
 	ok "daemon: $fd frames published as dma-bufs, 0 read by the CPU"
 else
 	fail "daemon counters: frames-dmabuf=${fd:-?} frames-read=${rd:-?} ($(status | head -c 400))"
