@@ -320,6 +320,33 @@ const struct streamd_vgpu_config *streamd_config_find(const struct streamd_confi
 	return NULL;
 }
 
+bool streamd_secret_equal(const char *want, const char *got)
+{
+	size_t n = strlen(want), g = got ? strlen(got) : 0;
+	unsigned char diff = n != g;
+
+	/* Constant time in GOT: a secret's prefix is not found by timing. */
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)want[i] ^ (unsigned char)(i < g ? got[i] : 0);
+	return got && !diff;
+}
+
+bool streamd_users_check(const GPtrArray *users, const char *user, const char *password)
+{
+	bool ok = false;
+
+	if (!users || !user || !password)
+		return false;
+	/* Every entry is compared, so that a known user name is not told
+	 * apart from an unknown one by timing either. */
+	for (guint i = 0; i + 1 < users->len; i += 2) {
+		bool same_user = !strcmp(users->pdata[i], user);
+
+		ok |= streamd_secret_equal(users->pdata[i + 1], password) && same_user;
+	}
+	return ok;
+}
+
 /* A device name as the library takes it: a UUID, sim[:...], qemu[:...]. */
 static bool valid_device(const char *d)
 {
