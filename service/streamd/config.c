@@ -483,7 +483,8 @@ static bool check_webrtc(const struct streamd_config *cfg, const struct origin *
 	}
 	if (!g_inet_address_get_is_loopback(ia) && (!cfg->webrtc_token || !cfg->tls_certificate)) {
 		CFG_ERROR(error, "%s: refusing to listen on '%s', which is not a loopback address: "
-			  "WebRTC on the network needs a token and TLS, and %s "
+			  "WebRTC on the network needs a token and TLS (a login, HTTP basic "
+			  "authentication, is only taken over TLS or on loopback), and %s "
 			  "(%s; or use 127.0.0.1 or ::1, and an SSH tunnel for remote viewers)", at, addr,
 			  !cfg->webrtc_token && !cfg->tls_certificate ? "neither is configured" :
 			  !cfg->webrtc_token ? "no token is configured" : "TLS is not configured",
