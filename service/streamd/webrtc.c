@@ -688,10 +688,25 @@ static struct streamd_webrtc_mount *mount_for(struct streamd_webrtc *w, const ch
 	return m;
 }
 
+/*
+ * Every answer but a WebSocket's ends its connection.  libsoup before 3.3
+ * (Debian 12: 3.2.3) never closes an idle keep-alive connection that the
+ * client closed (fixed upstream by "server: do not leak idle connections
+ * closed by the client", d20c6601): each page load and each refusal would
+ * keep an fd in CLOSE_WAIT for the daemon's life.  A page is loaded once,
+ * so keep-alive saves nothing here.
+ */
+static void close_after(SoupServerMessage *msg)
+{
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+				     "close");
+}
+
 static void refuse(SoupServerMessage *msg, guint status, const char *text)
 {
 	g_autofree char *body = g_strdup_printf("%s\n", text);
 
+	close_after(msg);
 	soup_server_message_set_status(msg, status, NULL);
 	soup_server_message_set_response(msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
 					 body, strlen(body));
@@ -749,6 +764,7 @@ static bool login(struct streamd_webrtc *w, SoupServerMessage *msg, const char *
 		static const char text[] = "a login is needed (a user and password of the daemon's "
 					   "users file, [daemon] rtsp-users)\n";
 
+		close_after(msg);
 		soup_auth_domain_challenge(w->login, msg);
 		soup_server_message_set_response(msg, "text/plain; charset=utf-8", SOUP_MEMORY_STATIC,
 						 text, sizeof(text) - 1);
@@ -852,6 +868,7 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
 		return;
 	}
 	page = g_resources_lookup_data(PAGE_RESOURCE, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+	close_after(msg);
 	soup_message_headers_replace(h, "Cache-Control", "no-store");
 	soup_message_headers_replace(h, "Referrer-Policy", "no-referrer");
 	soup_message_headers_replace(h, "Content-Security-Policy",

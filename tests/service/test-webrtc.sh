@@ -5,7 +5,7 @@
 #  - bad [daemon] webrtc-*, stun-server and turn-server values refused;
 #  - the page and its WebSocket: a missing or wrong ?token= is 403, an
 #    unknown vGPU 404, a WebSocket from another origin 403 (curl), and the
-#    daemon serves on afterwards;
+#    daemon serves on afterwards with no fd more;
 #  - the browser plays the stream, and again after a reload that restarts
 #    the vGPU (the page reconnects by itself): the page reads the guest model's block
 #    code from each presented frame (its CRC checked, so only real decoded
@@ -119,6 +119,7 @@ wscode() {	# URL [HEADER [CURL-OPTIONS...]]: the answer to a WebSocket upgrade
 check_code() {	# WHAT WANT GOT
 	[ "$3" = "$2" ] && ok "$1: $3" || fail "$1: $3, not $2"
 }
+fd_start=$(fds)
 check_code "page with the token" 200 "$(code "$URL")"
 check_code "page without a token" 403 "$(code "$BASE/Desk")"
 check_code "page with a wrong token" 403 "$(code "$BASE/Desk?token=wrong")"
@@ -132,6 +133,11 @@ grep -q "WebSocket from 127.0.0.1 refused: wrong token" "$T/streamd.log" &&
 	ok "refusals logged" || fail "no refusal in the log: $(tail -5 "$T/streamd.log")"
 kill -0 $SDPID 2>/dev/null && [ "$(code "$URL")" = 200 ] &&
 	ok "daemon serves on after the refusals" || fail "daemon gone or not serving after the refusals"
+# Each answer closes its connection (libsoup 3.2 would keep every one that
+# curl closed in CLOSE_WAIT: webrtc.c close_after()).
+fd_end=$(fds)
+[ "$fd_end" -le "$fd_start" ] && ok "no fd left by the 11 requests ($fd_start -> $fd_end)" ||
+	fail "fds grew over 11 requests: $fd_start -> $fd_end: $(ls -l /proc/$SDPID/fd | grep -c socket) sockets"
 
 # ---- the browser plays ----
 SHOT=$LOGDIR/webrtc-page.png
@@ -208,7 +214,11 @@ fi
 
 # ---- visit/leave cycles ----
 # After each visit (5 frames, then about:blank) wait for the viewer to end
-# and note fds and RSS; the first two visits warm up.
+# and note fds and RSS; the first two visits warm up.  Connections the
+# live browser holds open and idle (chromium preconnects to an origin it
+# has seen: ESTABLISHED on the daemon's port) are not the daemon's to
+# close and are not counted; one the browser closed and the daemon kept
+# (CLOSE_WAIT) is.
 cat >"$T/between.sh" <<SH
 #!/bin/bash
 for i in \$(seq 100); do
@@ -216,7 +226,8 @@ for i in \$(seq 100); do
 		-m org.gvtdmabuf.Streamd1.GetStatus | grep -q "'webrtc-viewers': <uint32 0>" && break
 	sleep 0.1
 done
-echo "\$(ls /proc/$SDPID/fd | wc -l) \$(awk '/^VmRSS:/ { print \$2 }' /proc/$SDPID/status) \$(awk '/^Threads:/ { print \$2 }' /proc/$SDPID/status)" >>"$T/usage"
+idle=\$(awk '\$2 ~ /:$(printf %04X "$PORT")\$/ && \$4 == "01"' /proc/net/tcp | wc -l)
+echo "\$((\$(ls /proc/$SDPID/fd | wc -l) - idle)) \$(awk '/^VmRSS:/ { print \$2 }' /proc/$SDPID/status) \$(awk '/^Threads:/ { print \$2 }' /proc/$SDPID/status)" >>"$T/usage"
 SH
 chmod +x "$T/between.sh"
 python3 "$HERE/cdp-pipe.py" --user-data-dir "$T/chromium" --frames 5 --timeout 20 \
