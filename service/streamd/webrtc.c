@@ -23,9 +23,10 @@
  * rtph264pay ! webrtcbin (max-bundle, host candidates unless a STUN or
  * TURN server is configured), subscribed to the vGPU's shared encode.  The
  * daemon makes the offer and the data channel "input", whose messages go
- * to streamd_input_message() (input.h) with the viewer's user.  A viewer ends when its WebSocket
- * closes, ICE fails or its pipeline errs; webrtcbin's signals come from its
- * own threads and reach the viewer on the main context, holding a ref.
+ * to streamd_input_message() (input.h) with the viewer's user.  A viewer
+ * ends when its WebSocket closes, ICE fails or its pipeline errs;
+ * webrtcbin's signals come from its own threads and reach the viewer on
+ * the main context, holding a ref.
  */
 #define G_LOG_DOMAIN "gvt-streamd"
 
@@ -717,12 +718,14 @@ static gboolean on_login(SoupAuthDomain *domain, SoupServerMessage *msg, const c
 			 const char *password, gpointer data)
 {
 	struct streamd_webrtc *w = data;
+	g_autofree char *shown = NULL;
 
 	if (streamd_users_check(w->users, user, password))
 		return TRUE;
+	shown = g_strescape(user, NULL);	/* the client's, not the file's */
 	slog(G_LOG_LEVEL_MESSAGE, "webrtc", NULL, "%s from %s: login refused: wrong user or password "
 	     "for '%s'", g_uri_get_path(soup_server_message_get_uri(msg)),
-	     soup_server_message_get_remote_host(msg), user);
+	     soup_server_message_get_remote_host(msg), shown);
 	return FALSE;
 }
 

@@ -25,6 +25,7 @@
 # are missing here (said so).
 #
 #   qemu-webrtc-input.sh GVT_STREAMD BUS_ADDRESS REPORT_LOG WORK_DIR
+# (GVT_DMABUF_TOOL: the tool, whose status is checked during the visits)
 set -uo pipefail
 sd=$1 address=$2 report=$3 work=$4
 cdp=$(cd "$(dirname "${BASH_SOURCE[0]}")/../service" && pwd)/cdp-pipe.py
@@ -100,7 +101,7 @@ visit() {
 	python3 "$cdp" --user-data-dir "$work/chromium-$u" --frames 3 --timeout 90 \
 		--login "$u:${pw[$u]}" --run "gdbus call --session --dest org.gvtdmabuf.Streamd1 \
 			--object-path /org/gvtdmabuf/Streamd1 --method org.gvtdmabuf.Streamd1.GetStatus \
-			>'$work/webrtc-status-$u'" \
+			>'$work/webrtc-status-$u'; ${GVT_DMABUF_TOOL:+'$GVT_DMABUF_TOOL' status --session >'$work/webrtc-tool-$u'}" \
 		--eval 'document.getElementById("user").textContent + " | " + document.getElementById("mode").textContent' \
 		--key "$key" --wheel \
 		--eval2 'input.send(JSON.stringify({type: "key", code: "Hyper", down: true})),
@@ -140,6 +141,9 @@ check "chromium logged in as bob and decoded $(frames bob) frames ($(tell bob))"
 check "bob's page says who is logged in and view only" "grep -q '^eval \"logged in as bob | view only\"' '$work/webrtc-bob.log'"
 u=$(field In webrtc-viewer-users "$work/webrtc-status-bob") i=$(field In webrtc-viewer-input "$work/webrtc-status-bob")
 check "GetStatus during bob's visit: viewer bob, input off ($u $i)" "[ \"\$u\" = \"['bob']\" ] && [ \"\$i\" = '[false]' ]"
+[ -z "${GVT_DMABUF_TOOL:-}" ] ||
+	check "gvt-dmabuf status during bob's visit: $(grep -F "$url_in" "$work/webrtc-tool-bob" | sed 's/^ *//')" \
+		"grep -qF '$url_in, login, 1 viewer (' '$work/webrtc-tool-bob' && grep -F '$url_in' '$work/webrtc-tool-bob' | grep -qF ': bob (view only)'"
 check "bob's hand-made message refused: view only for user bob" \
 	"grep -q '^console GVT-INPUT-ERROR .*and user bob (view only)' '$work/webrtc-bob.log'"
 status >"$work/webrtc-status"
@@ -159,6 +163,9 @@ check "chromium logged in as alice and decoded $(frames alice) frames ($(tell al
 check "alice's page says who is logged in and input on" "grep -q '^eval \"logged in as alice | input on\"' '$work/webrtc-alice.log'"
 u=$(field In webrtc-viewer-users "$work/webrtc-status-alice") i=$(field In webrtc-viewer-input "$work/webrtc-status-alice")
 check "GetStatus during alice's visit: viewer alice, input on ($u $i)" "[ \"\$u\" = \"['alice']\" ] && [ \"\$i\" = '[true]' ]"
+[ -z "${GVT_DMABUF_TOOL:-}" ] ||
+	check "gvt-dmabuf status during alice's visit: $(grep -F "$url_in" "$work/webrtc-tool-alice" | sed 's/^ *//')" \
+		"grep -F '$url_in' '$work/webrtc-tool-alice' | grep -qF ': alice (input)'"
 check "the daemon took alice's key, click and wheel before the bad message ($(grep '^console GVT-INPUT-ERROR' "$work/webrtc-alice.log"))" \
 	"grep -q '^console GVT-INPUT-ERROR .*unknown key code' '$work/webrtc-alice.log'"
 check "guest evdev saw KEY_H pressed (ev 1 35 1)" "wait_ev 'ev 1 35 1'"
