@@ -169,8 +169,25 @@ static int status_run(int argc, char **argv)
 		g_variant_lookup(v, "fps", "d", &fps);
 		g_variant_lookup(v, "node-id", "x", &node);
 		g_variant_lookup(v, "consumers", "u", &consumers);
-		printf("%s (%s)\n  state: %s, %ux%u, %.1f fps\n", dict_str(v, "device"),
-		       dict_str(v, "name"), dict_str(v, "state"), w, h, fps);
+		printf("%s (%s)\n", dict_str(v, "device"), dict_str(v, "name"));
+		if (!strcmp(dict_str(v, "state"), "removed")) {
+			/* gone: no picture; when it went and when it is next
+			 * opened instead (configured vGPUs; discovery brings
+			 * back the others) */
+			double gone = 0;
+			uint32_t retry = 0;
+			bool has_retry = g_variant_lookup(v, "retry-in-ms", "u", &retry);
+
+			g_variant_lookup(v, "removed-seconds", "d", &gone);
+			printf("  state: removed %.1f s ago, no picture", gone);
+			if (has_retry)
+				printf(", next open attempt in %.1f s", retry / 1000.0);
+			printf("\n");
+		} else if (!w || !h) {
+			printf("  state: %s, no picture yet\n", dict_str(v, "state"));
+		} else {
+			printf("  state: %s, %ux%u, %.1f fps\n", dict_str(v, "state"), w, h, fps);
+		}
 		if (node >= 0)
 			printf("  PipeWire node %lld %s, %u consumer%s%s%s\n", (long long)node,
 			       dict_str(v, "node-name"), consumers, consumers == 1 ? "" : "s",
