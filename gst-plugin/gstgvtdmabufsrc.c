@@ -89,8 +89,11 @@
 #include "config.h"
 #endif
 
+#define _GNU_SOURCE	/* ppoll */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -289,9 +292,14 @@ struct _GstGvtDmabufSrc {
 
 	/* streaming state: start/stop and the streaming thread */
 	struct gvtdmabuf_device *dev;
-	GstPoll *poll;		/* controllable: unlock() makes it return */
-	GstPollFD event_pfd;
-	GstPollFD request_pfd;
+	/* waiting: ppoll() on the display event fd, the device request fd
+	 * and wake_fd, an eventfd that unlock() writes; a plain poll (no
+	 * GstPoll: its locks, its control socket and its fd bookkeeping cost
+	 * on every frame) */
+	int event_fd;		/* the library's, -1 when polling */
+	int request_fd;		/* the library's, -1 when none */
+	int wake_fd;		/* ours */
+	gint flushing;		/* atomic: between unlock and unlock_stop */
 	gboolean use_events;
 	GstAllocator *dmabuf_alloc;
 	GHashTable *surfaces;	/* dmabuf_id -> SurfaceEntry */
@@ -1045,14 +1053,8 @@ gst_gvt_dmabuf_src_get_property (GObject *object, guint prop_id, GValue *value,
 static void
 close_device (GstGvtDmabufSrc *self)
 {
-	if (self->poll) {
-		if (self->event_pfd.fd >= 0)
-			gst_poll_remove_fd (self->poll, &self->event_pfd);
-		if (self->request_pfd.fd >= 0)
-			gst_poll_remove_fd (self->poll, &self->request_pfd);
-	}
-	gst_poll_fd_init (&self->event_pfd);
-	gst_poll_fd_init (&self->request_pfd);
+	self->event_fd = -1;
+	self->request_fd = -1;
 	/* our memories own duplicates of the fds: they and every buffer
 	 * downstream stay valid after the device is gone */
 	g_mutex_lock (&self->input_lock);
@@ -1111,6 +1113,13 @@ gst_gvt_dmabuf_src_start (GstBaseSrc *bsrc)
 	wait = self->wait;
 	GST_OBJECT_UNLOCK (self);
 
+	if (self->wake_fd < 0) {
+		GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+			("Cannot make the eventfd that interrupts a wait: %s",
+			 g_strerror (-self->wake_fd)), (NULL));
+		g_free (name);
+		return FALSE;
+	}
 	if (!name || !*name) {
 		GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
 			("No vGPU given: set the device property"),
@@ -1150,16 +1159,11 @@ gst_gvt_dmabuf_src_start (GstBaseSrc *bsrc)
 		goto error;
 	}
 	self->use_events = fd >= 0 && wait != GST_GVT_DMABUF_SRC_WAIT_POLL;
-	if (self->use_events) {
-		self->event_pfd.fd = fd;
-		gst_poll_add_fd (self->poll, &self->event_pfd);
-		gst_poll_fd_ctl_read (self->poll, &self->event_pfd, TRUE);
-	}
+	if (self->use_events)
+		self->event_fd = fd;
 	fd = gvtdmabuf_device_get_request_fd (self->dev);
 	if (fd >= 0) {
-		self->request_pfd.fd = fd;
-		gst_poll_add_fd (self->poll, &self->request_pfd);
-		gst_poll_fd_ctl_read (self->poll, &self->request_pfd, TRUE);
+		self->request_fd = fd;
 	} else if (fd != -ENOTSUP) {
 		GST_WARNING_OBJECT (self, "no device request fd (%s): removal of the vGPU "
 				    "is noticed only when its ioctls fail", g_strerror (-fd));
@@ -1679,8 +1683,14 @@ static gboolean
 gst_gvt_dmabuf_src_unlock (GstBaseSrc *bsrc)
 {
 	GstGvtDmabufSrc *self = GST_GVT_DMABUF_SRC (bsrc);
+	guint64 one = 1;
 
-	gst_poll_set_flushing (self->poll, TRUE);
+	/* the flag first: a wait that wakes for the eventfd finds it set */
+	g_atomic_int_set (&self->flushing, 1);
+	if (self->wake_fd >= 0 && write (self->wake_fd, &one, sizeof (one)) < 0 &&
+	    errno != EAGAIN)
+		GST_WARNING_OBJECT (self, "cannot wake the streaming thread: %s",
+				    g_strerror (errno));
 	return TRUE;
 }
 
@@ -1688,8 +1698,13 @@ static gboolean
 gst_gvt_dmabuf_src_unlock_stop (GstBaseSrc *bsrc)
 {
 	GstGvtDmabufSrc *self = GST_GVT_DMABUF_SRC (bsrc);
+	guint64 v;
 
-	gst_poll_set_flushing (self->poll, FALSE);
+	/* the streaming thread is out of create(): empty the eventfd, then
+	 * let waits block again */
+	if (self->wake_fd >= 0 && read (self->wake_fd, &v, sizeof (v)) < 0 && errno != EAGAIN)
+		GST_WARNING_OBJECT (self, "reading the wake eventfd: %s", g_strerror (errno));
+	g_atomic_int_set (&self->flushing, 0);
 	return TRUE;
 }
 
@@ -1699,7 +1714,7 @@ drain_event_fd (GstGvtDmabufSrc *self)
 	guint64 v;
 
 	/* eventfd: one read takes the whole count */
-	if (read (self->event_pfd.fd, &v, sizeof (v)) < 0 && errno != EAGAIN)
+	if (read (self->event_fd, &v, sizeof (v)) < 0 && errno != EAGAIN)
 		GST_WARNING_OBJECT (self, "reading the event fd: %s", g_strerror (errno));
 }
 
@@ -1716,8 +1731,21 @@ wait_for_work (GstGvtDmabufSrc *self)
 {
 	gint64 now, deadline, min_interval = 0, keepalive, poll_us;
 	gint max_n, max_d;
-	GstClockTime timeout;
+	struct pollfd fds[3];
+	struct timespec ts;
+	nfds_t n_fds = 0, ev = 0, rq = 0;
 	gint r;
+
+	/* wake_fd first: a flush wins over a frame */
+	fds[n_fds++] = (struct pollfd){ .fd = self->wake_fd, .events = POLLIN };
+	if (self->use_events) {
+		ev = n_fds;
+		fds[n_fds++] = (struct pollfd){ .fd = self->event_fd, .events = POLLIN };
+	}
+	if (self->request_fd >= 0) {
+		rq = n_fds;
+		fds[n_fds++] = (struct pollfd){ .fd = self->request_fd, .events = POLLIN };
+	}
 
 	GST_OBJECT_LOCK (self);
 	max_n = self->max_fps_n;
@@ -1751,12 +1779,16 @@ wait_for_work (GstGvtDmabufSrc *self)
 			deadline = MIN (deadline, self->last_push + keepalive);
 		}
 
-		timeout = deadline == G_MAXINT64 ? GST_CLOCK_TIME_NONE :
-			  (GstClockTime) MAX (deadline - now, 0) * GST_USECOND;
-		r = gst_poll_wait (self->poll, timeout);
+		if (g_atomic_int_get (&self->flushing))
+			return WAKE_FLUSHING;
+		if (deadline != G_MAXINT64) {
+			gint64 left = MAX (deadline - now, 0);
+
+			ts.tv_sec = left / G_USEC_PER_SEC;
+			ts.tv_nsec = (left % G_USEC_PER_SEC) * 1000;
+		}
+		r = ppoll (fds, n_fds, deadline == G_MAXINT64 ? NULL : &ts, NULL);
 		if (r < 0) {
-			if (errno == EBUSY)
-				return WAKE_FLUSHING;
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			GST_ELEMENT_ERROR (self, RESOURCE, READ,
@@ -1764,8 +1796,14 @@ wait_for_work (GstGvtDmabufSrc *self)
 				(NULL));
 			return WAKE_ERROR;
 		}
-		if (self->request_pfd.fd >= 0 &&
-		    gst_poll_fd_can_read (self->poll, &self->request_pfd)) {
+		if (r == 0)
+			continue;	/* a deadline: the checks above */
+		/* unlock(): the flag is set before the eventfd is written; a
+		 * readable eventfd without it is an unlock_stop() about to
+		 * empty it, so go on */
+		if (fds[0].revents && g_atomic_int_get (&self->flushing))
+			return WAKE_FLUSHING;
+		if (rq && fds[rq].revents) {
 			gchar *name = g_strdup (gvtdmabuf_device_get_name (self->dev));
 
 			/* released before anyone hears of it, so that an
@@ -1778,12 +1816,13 @@ wait_for_work (GstGvtDmabufSrc *self)
 			g_free (name);
 			return WAKE_ERROR;
 		}
-		if (self->use_events && gst_poll_fd_can_read (self->poll, &self->event_pfd)) {
+		if (ev && fds[ev].revents) {
 			self->want_frame = TRUE;
 			/* produce() drains it right before its query; drain it
 			 * here only when max-framerate holds the frame back,
 			 * or the next wait would return at once */
-			if (self->last_push && g_get_monotonic_time () < self->last_push + min_interval)
+			if (min_interval && self->last_push &&
+			    g_get_monotonic_time () < self->last_push + min_interval)
 				drain_event_fd (self);
 		}
 	}
@@ -2144,7 +2183,8 @@ gst_gvt_dmabuf_src_finalize (GObject *object)
 
 	g_free (self->device_name);
 	g_mutex_clear (&self->input_lock);
-	gst_poll_free (self->poll);
+	if (self->wake_fd >= 0)
+		close (self->wake_fd);
 	gst_object_unref (self->dmabuf_alloc);
 	G_OBJECT_CLASS (gst_gvt_dmabuf_src_parent_class)->finalize (object);
 }
@@ -2162,9 +2202,12 @@ gst_gvt_dmabuf_src_init (GstGvtDmabufSrc *self)
 	self->io_mode = DEFAULT_IO_MODE;
 	self->input = DEFAULT_INPUT;
 	g_mutex_init (&self->input_lock);
-	self->poll = gst_poll_new (TRUE);
-	gst_poll_fd_init (&self->event_pfd);
-	gst_poll_fd_init (&self->request_pfd);
+	self->event_fd = -1;
+	self->request_fd = -1;
+	/* start() reports a failure (-errno kept here) */
+	self->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (self->wake_fd < 0)
+		self->wake_fd = -errno;
 	self->dmabuf_alloc = gst_dmabuf_allocator_new ();
 	gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
 	gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);

@@ -123,6 +123,20 @@ struct sim_removed {
 static pthread_mutex_t removed_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sim_removed *removed_list;
 
+/* The list lives as long as the library: freed when it is unloaded (at
+ * exit), so that a leak checker sees nothing of it. */
+__attribute__((destructor)) static void removed_list_free(void)
+{
+	struct sim_removed *r;
+
+	pthread_mutex_lock(&removed_lock);
+	while ((r = removed_list)) {
+		removed_list = r->next;
+		free(r);
+	}
+	pthread_mutex_unlock(&removed_lock);
+}
+
 /* Called with removed_lock held. */
 static struct sim_removed *removed_find(const char *spec)
 {

@@ -38,6 +38,8 @@ test_pkgs=(
 	dbus pipewire pipewire-bin wireplumber gstreamer1.0-pipewire pipewire-v4l2 systemd
 	# service suite, WebRTC: webrtcbin (plugins-bad), libnice, a headless browser, curl
 	gstreamer1.0-plugins-bad gstreamer1.0-nice chromium curl
+	# service suite: test-removal.sh's leak check of a SIGTERM during a retry
+	valgrind
 )
 
 # scripts/demo: gvt-streamd, a private PipeWire, gst-launch-1.0 recording MP4 and PNG

@@ -1475,9 +1475,14 @@ struct streamd_vgpu *streamd_vgpu_create(const struct streamd_vgpu_config *cfg,
 		"tee name=capture ! queue name=pw-queue leaky=downstream max-size-buffers=2 ! "
 		"appsink name=pw-sink max-buffers=1 drop=true sync=false",
 		cfg->io_mode ? cfg->io_mode : "auto", cfg->keepalive_ms, cfg->max_fps);
-	v->pipeline = gst_parse_launch(desc, error);
-	if (!v->pipeline)
+	/* FATAL_ERRORS: a missing element (gvtdmabufsrc not installed, or
+	 * not on GST_PLUGIN_PATH) fails here, not as a pipeline without it */
+	v->pipeline = gst_parse_launch_full(desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);
+	if (!v->pipeline) {
+		g_prefix_error(error, "cannot make the capture pipeline (are the gvtdmabuf "
+			       "and base GStreamer plugins installed?): ");
 		goto error;
+	}
 	src = gst_bin_get_by_name(GST_BIN(v->pipeline), "src");
 	/* The element forwards input only when the configuration allows
 	 * some (input.c checks who); nothing else in the pipeline sends it. */

@@ -325,6 +325,33 @@ const struct streamd_vgpu_config *streamd_config_find(const struct streamd_confi
 	return NULL;
 }
 
+bool streamd_secret_equal(const char *want, const char *got)
+{
+	size_t n = strlen(want), g = got ? strlen(got) : 0;
+	unsigned char diff = n != g;
+
+	/* Constant time in GOT: a secret's prefix is not found by timing. */
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)want[i] ^ (unsigned char)(i < g ? got[i] : 0);
+	return got && !diff;
+}
+
+bool streamd_users_check(const GPtrArray *users, const char *user, const char *password)
+{
+	bool ok = false;
+
+	if (!users || !user || !password)
+		return false;
+	/* Every entry is compared, so that a known user name is not told
+	 * apart from an unknown one by timing either. */
+	for (guint i = 0; i + 1 < users->len; i += 2) {
+		bool same_user = !strcmp(users->pdata[i], user);
+
+		ok |= streamd_secret_equal(users->pdata[i + 1], password) && same_user;
+	}
+	return ok;
+}
+
 /* A device name as the library takes it: a UUID, sim[:...], qemu[:...]. */
 static bool valid_device(const char *d)
 {
@@ -461,7 +488,8 @@ static bool check_webrtc(const struct streamd_config *cfg, const struct origin *
 	}
 	if (!g_inet_address_get_is_loopback(ia) && (!cfg->webrtc_token || !cfg->tls_certificate)) {
 		CFG_ERROR(error, "%s: refusing to listen on '%s', which is not a loopback address: "
-			  "WebRTC on the network needs a token and TLS, and %s "
+			  "WebRTC on the network needs a token and TLS (a login, HTTP basic "
+			  "authentication, is only taken over TLS or on loopback), and %s "
 			  "(%s; or use 127.0.0.1 or ::1, and an SSH tunnel for remote viewers)", at, addr,
 			  !cfg->webrtc_token && !cfg->tls_certificate ? "neither is configured" :
 			  !cfg->webrtc_token ? "no token is configured" : "TLS is not configured",

@@ -58,6 +58,16 @@ struct streamd_config *streamd_config_load(const char *path, bool required,
 void streamd_config_free(struct streamd_config *cfg);
 const struct streamd_vgpu_config *streamd_config_find(const struct streamd_config *cfg,
 						      const char *device);
+/* Whether GOT (may be NULL) is the secret WANT, in time independent of
+ * where they differ (tokens, passwords). */
+bool streamd_secret_equal(const char *want, const char *got);
+/*
+ * The one password check of the daemon: whether USER:PASSWORD is a line of
+ * the users file (USERS: [daemon] rtsp-users as loaded, user, password,
+ * ...).  gst-rtsp-server checks RTSP's basic and digest credentials itself
+ * from the same list (rtsp.c); the WebRTC login (webrtc.c) comes here.
+ */
+bool streamd_users_check(const GPtrArray *users, const char *user, const char *password);
 /* The settings a vGPU without its own section gets. */
 void streamd_vgpu_config_defaults(struct streamd_vgpu_config *v, const char *device);
 

@@ -64,6 +64,7 @@ struct daemon {
 	GHashTable *failed;	/* device -> last error text, logged once */
 	GHashTable *found_vms;	/* qemu: devices that discovery started */
 	GHashTable *removed;	/* device -> struct removed_vgpu *: waiting to return */
+	GPtrArray *removals;	/* struct removal *: reported, their idle call not run yet */
 	guint rescan_source;
 #ifdef HAVE_GUDEV
 	GUdevClient *udev;	/* mdev uevents, when udevd runs */
@@ -115,6 +116,7 @@ struct removed_vgpu {
 	guint source;
 	guint delay_ms;
 	gint64 since;		/* monotonic us */
+	gint64 next_try;	/* monotonic us: when the armed timer fires */
 };
 
 #define RETURN_FIRST_MS 100
@@ -154,6 +156,7 @@ static gboolean removed_retry(gpointer user)
 		return G_SOURCE_REMOVE;
 	}
 	r->delay_ms = MIN(r->delay_ms * 2, RETURN_MAX_MS);
+	r->next_try = g_get_monotonic_time() + (gint64)r->delay_ms * 1000;
 	r->source = g_timeout_add(r->delay_ms, removed_retry, r);
 	return G_SOURCE_REMOVE;
 }
@@ -162,7 +165,20 @@ struct removal {
 	struct daemon *d;
 	struct streamd_vgpu *v;
 	char *device;
+	guint source;
 };
+
+/* A removal's idle call ran, or the daemon ends before it could (SIGTERM
+ * right after a removal): d->removals owns it until then. */
+static void removal_free(gpointer p)
+{
+	struct removal *rm = p;
+
+	if (rm->source)
+		g_source_remove(rm->source);
+	g_free(rm->device);
+	g_free(rm);
+}
 
 /* From an idle call: the capture's bus watch reported the removal. */
 static gboolean vgpu_removed_main(gpointer user)
@@ -188,12 +204,13 @@ static gboolean vgpu_removed_main(gpointer user)
 			r->device = g_strdup(rm->device);
 			r->delay_ms = RETURN_FIRST_MS;
 			r->since = g_get_monotonic_time();
+			r->next_try = r->since + (gint64)r->delay_ms * 1000;
 			r->source = g_timeout_add(r->delay_ms, removed_retry, r);
 			g_hash_table_insert(d->removed, g_strdup(rm->device), r);
 		}
 	}
-	g_free(rm->device);
-	g_free(rm);
+	rm->source = 0;	/* returning G_SOURCE_REMOVE ends it */
+	g_ptr_array_remove_fast(d->removals, rm);
 	return G_SOURCE_REMOVE;
 }
 
@@ -204,7 +221,8 @@ static void on_vgpu_removed(void *data, struct streamd_vgpu *v, const char *devi
 	rm->d = data;
 	rm->v = v;
 	rm->device = g_strdup(device);
-	g_idle_add(vgpu_removed_main, rm);
+	rm->source = g_idle_add(vgpu_removed_main, rm);
+	g_ptr_array_add(rm->d->removals, rm);
 }
 
 static void vgpu_start(struct daemon *d, const struct streamd_vgpu_config *vc)
@@ -626,6 +644,7 @@ static void on_method_call(GDBusConnection *conn, const char *sender, const char
 		while (g_hash_table_iter_next(&it, NULL, &value)) {
 			const struct removed_vgpu *r = value;
 			const struct streamd_vgpu_config *vc = streamd_config_find(d->cfg, r->device);
+			gint64 now = g_get_monotonic_time();
 			GVariantBuilder rb;
 
 			g_variant_builder_init(&rb, G_VARIANT_TYPE_VARDICT);
@@ -634,6 +653,13 @@ static void on_method_call(GDBusConnection *conn, const char *sender, const char
 					      g_variant_new_string(vc && vc->name ? vc->name : r->device));
 			g_variant_builder_add(&rb, "{sv}", "state", g_variant_new_string("removed"));
 			g_variant_builder_add(&rb, "{sv}", "node-id", g_variant_new_int64(-1));
+			/* no picture, so no width, height or fps: how long it
+			 * has been gone and when it is next tried instead */
+			g_variant_builder_add(&rb, "{sv}", "removed-seconds",
+					      g_variant_new_double((double)(now - r->since) / 1e6));
+			g_variant_builder_add(&rb, "{sv}", "retry-in-ms",
+					      g_variant_new_uint32(r->next_try > now ?
+						(guint32)((r->next_try - now + 999) / 1000) : 0));
 			g_variant_builder_add_value(&vl, g_variant_builder_end(&rb));
 		}
 		g_dbus_method_invocation_return_value(inv, g_variant_new("(a{sv}aa{sv})", &dm, &vl));
@@ -791,6 +817,7 @@ int main(int argc, char **argv)
 	d.failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	d.found_vms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	d.removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, removed_vgpu_free);
+	d.removals = g_ptr_array_new_with_free_func(removal_free);
 	g_unix_signal_add(SIGTERM, on_sigterm, &d);
 	g_unix_signal_add(SIGINT, on_sigterm, &d);
 	g_unix_signal_add(SIGHUP, on_sighup, &d);
@@ -814,6 +841,7 @@ int main(int argc, char **argv)
 	/* Clean end: every capture and node closed before PipeWire goes. */
 	g_hash_table_destroy(d.vgpus);
 	g_hash_table_destroy(d.removed);
+	g_ptr_array_unref(d.removals);
 	streamd_rtsp_destroy(d.rtsp);
 	streamd_webrtc_destroy(d.webrtc);
 	g_hash_table_destroy(d.failed);

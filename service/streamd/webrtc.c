@@ -3,12 +3,16 @@
  * WebRTC through libsoup 3 and webrtcbin (webrtc.h).
  *
  * One SoupServer for the daemon.  An early handler refuses what is not
- * ours before any other handler runs: an unknown path 404, a missing or
- * wrong ?token= 403, a cross-origin WebSocket 403.  GET /NAME answers the
+ * ours before any other handler runs: with [daemon] rtsp-users a request
+ * without a valid login 401 (HTTP basic authentication through a
+ * SoupAuthDomainBasic, over TLS or from loopback only), an unknown path
+ * 404, a missing or wrong ?token= 403, a user not in the vGPU's
+ * allowed-users 403, a cross-origin WebSocket 403.  GET /NAME answers the
  * viewer page from the compiled-in GResource; /NAME/ws upgrades to the
  * signalling WebSocket, whose JSON messages are
  *
- *   daemon -> page  {"type":"hello","name":N,"input":bool,"clock":"monotonic"}
+ *   daemon -> page  {"type":"hello","name":N,"user":U|null,"input":bool,
+ *                    "clock":"monotonic"}  (U: the login; input: for U)
  *                   {"type":"offer","sdp":S}  {"type":"ice","candidate":C,"sdpMLineIndex":I}
  *                   {"type":"pong","id":I,"server_us":T}  (T: CLOCK_MONOTONIC, the
  *                   sim guest's flip clock in the block code)
@@ -19,9 +23,10 @@
  * rtph264pay ! webrtcbin (max-bundle, host candidates unless a STUN or
  * TURN server is configured), subscribed to the vGPU's shared encode.  The
  * daemon makes the offer and the data channel "input", whose messages go
- * to streamd_input_message() (input.h).  A viewer ends when its WebSocket
- * closes, ICE fails or its pipeline errs; webrtcbin's signals come from its
- * own threads and reach the viewer on the main context, holding a ref.
+ * to streamd_input_message() (input.h) with the viewer's user.  A viewer
+ * ends when its WebSocket closes, ICE fails or its pipeline errs;
+ * webrtcbin's signals come from its own threads and reach the viewer on
+ * the main context, holding a ref.
  */
 #define G_LOG_DOMAIN "gvt-streamd"
 
@@ -47,11 +52,16 @@
  * GOPs (2 s at 30 fps), as on the RTSP side. */
 #define VIEWER_QUEUE_MAX 60
 #define PAGE_RESOURCE "/org/gvtdmabuf/streamd/web/viewer.html"
+#define LOGIN_REALM "gvt-streamd"
+/* The login the early handler took, on the SoupServerMessage. */
+#define MSG_USER_KEY "gvt-streamd-user"
 
 struct streamd_webrtc {
 	SoupServer *server;
 	char *address;
 	char *token;		/* NULL: none needed */
+	GPtrArray *users;	/* [daemon] rtsp-users (ref); NULL: no login */
+	SoupAuthDomain *login;	/* basic, with users */
 	char *stun_server;
 	char *turn_server;
 	const char *scheme;	/* http or https */
@@ -67,6 +77,7 @@ struct streamd_webrtc_mount {
 	char *ws_path;		/* /NAME/ws */
 	char *device;
 	char *name;
+	char **allowed_users;	/* NULL: every user of the file */
 	GPtrArray *viewers;	/* struct viewer * (a ref each), main thread */
 	guint64 viewers_total;
 	guint64 inputs;		/* input messages from every viewer */
@@ -80,6 +91,7 @@ struct viewer {
 	struct streamd_encode *encode;
 	guint id;
 	char *peer;
+	char *user;		/* the login; NULL: none asked for */
 	SoupWebsocketConnection *ws;
 	GstElement *pipeline;
 	GstElement *src;	/* appsrc (ref) */
@@ -115,6 +127,7 @@ static void viewer_unref(gpointer p)
 	g_clear_pointer(&v->pipeline, gst_object_unref);
 	g_mutex_clear(&v->lock);
 	g_free(v->peer);
+	g_free(v->user);
 	g_free(v);
 }
 
@@ -297,7 +310,7 @@ static void input_main(struct viewer *v, char *msg)
 		return;
 	v->inputs++;
 	v->m->inputs++;
-	if (!streamd_input_message(v->m->vgpu, NULL, msg, &err)) {
+	if (!streamd_input_message(v->m->vgpu, v->user, msg, &err)) {
 		v->m->inputs_refused++;
 		if (v->inputs <= 3 || g_error_matches(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
 			slog(G_LOG_LEVEL_DEBUG, "webrtc", v->m->device, "%s: viewer %u: input refused: %s",
@@ -614,6 +627,7 @@ static void on_websocket(SoupServer *server, SoupServerMessage *msg, const char 
 	v->gated = true;
 	v->started = g_get_monotonic_time();
 	v->peer = g_strdup(soup_server_message_get_remote_host(msg));
+	v->user = g_strdup(g_object_get_data(G_OBJECT(msg), MSG_USER_KEY));
 	v->ws = g_object_ref(ws);
 	g_ptr_array_add(m->viewers, v);	/* the mount's ref */
 	m->viewers_total++;
@@ -622,12 +636,17 @@ static void on_websocket(SoupServer *server, SoupServerMessage *msg, const char 
 	g_signal_connect(ws, "message", G_CALLBACK(on_ws_message), v);
 	g_signal_connect(ws, "closed", G_CALLBACK(on_ws_closed), v);
 
-	input = streamd_input_allowed(m->vgpu, NULL);
+	input = streamd_input_allowed(m->vgpu, v->user);
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "type");
 	json_builder_add_string_value(b, "hello");
 	json_builder_set_member_name(b, "name");
 	json_builder_add_string_value(b, m->name);
+	json_builder_set_member_name(b, "user");
+	if (v->user)
+		json_builder_add_string_value(b, v->user);
+	else
+		json_builder_add_null_value(b);
 	json_builder_set_member_name(b, "input");
 	json_builder_add_boolean_value(b, input);
 	json_builder_set_member_name(b, "clock");
@@ -639,8 +658,9 @@ static void on_websocket(SoupServer *server, SoupServerMessage *msg, const char 
 	json_builder_end_array(b);
 	json_builder_end_object(b);
 	send_json(v, b);
-	slog(G_LOG_LEVEL_MESSAGE, "webrtc", m->device, "%s: viewer %u (%s) signalling, %s, %u now",
-	     m->path, v->id, v->peer, input ? "input allowed" : "view only", m->viewers->len);
+	slog(G_LOG_LEVEL_MESSAGE, "webrtc", m->device, "%s: viewer %u (%s%s%s) signalling, %s, %u now",
+	     m->path, v->id, v->peer, v->user ? ", user " : "", v->user ? v->user : "",
+	     input ? "input allowed" : "view only", m->viewers->len);
 	if (!viewer_start(v, &err)) {
 		slog(G_LOG_LEVEL_WARNING, "webrtc", m->device, "%s: viewer %u: %s", m->path, v->id,
 		     err->message);
@@ -669,15 +689,92 @@ static struct streamd_webrtc_mount *mount_for(struct streamd_webrtc *w, const ch
 	return m;
 }
 
-/* Constant time: a token's prefix is not found by timing. */
-static bool token_ok(const char *want, const char *got)
+/*
+ * Every answer but a WebSocket's ends its connection.  libsoup before 3.3
+ * (Debian 12: 3.2.3) never closes an idle keep-alive connection that the
+ * client closed (fixed upstream by "server: do not leak idle connections
+ * closed by the client", d20c6601): each page load and each refusal would
+ * keep an fd in CLOSE_WAIT for the daemon's life.  A page is loaded once,
+ * so keep-alive saves nothing here.
+ */
+static void close_after(SoupServerMessage *msg)
 {
-	size_t n = strlen(want), g = got ? strlen(got) : 0;
-	unsigned char diff = n != g;
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+				     "close");
+}
 
-	for (size_t i = 0; i < n; i++)
-		diff |= (unsigned char)want[i] ^ (unsigned char)(i < g ? got[i] : 0);
-	return got && !diff;
+static void refuse(SoupServerMessage *msg, guint status, const char *text)
+{
+	g_autofree char *body = g_strdup_printf("%s\n", text);
+
+	close_after(msg);
+	soup_server_message_set_status(msg, status, NULL);
+	soup_server_message_set_response(msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
+					 body, strlen(body));
+}
+
+/* SoupAuthDomainBasic's check of a login: the users file's, as for RTSP. */
+static gboolean on_login(SoupAuthDomain *domain, SoupServerMessage *msg, const char *user,
+			 const char *password, gpointer data)
+{
+	struct streamd_webrtc *w = data;
+	g_autofree char *shown = NULL;
+
+	if (streamd_users_check(w->users, user, password))
+		return TRUE;
+	shown = g_strescape(user, NULL);	/* the client's, not the file's */
+	slog(G_LOG_LEVEL_MESSAGE, "webrtc", NULL, "%s from %s: login refused: wrong user or password "
+	     "for '%s'", g_uri_get_path(soup_server_message_get_uri(msg)),
+	     soup_server_message_get_remote_host(msg), shown);
+	return FALSE;
+}
+
+/* Basic authentication sends the password as it is: only over TLS, or
+ * where it does not leave the machine. */
+static bool login_safe(struct streamd_webrtc *w, SoupServerMessage *msg)
+{
+	GSocketAddress *sa = soup_server_message_get_remote_address(msg);
+
+	if (!strcmp(w->scheme, "https"))
+		return true;
+	return G_IS_INET_SOCKET_ADDRESS(sa) &&
+	       g_inet_address_get_is_loopback(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(sa)));
+}
+
+/*
+ * With users: the login, or false with MSG answered (401 and a basic
+ * challenge, or 403 off loopback without TLS).  The domain is driven from
+ * here, not given to soup_server_add_auth_domain(): libsoup runs no early
+ * handler for a request its auth domain accepted (soup-server.c,
+ * got_headers()), and the token and origin checks are early handlers.
+ */
+static bool login(struct streamd_webrtc *w, SoupServerMessage *msg, const char *what)
+{
+	char *user;
+
+	if (!w->login)
+		return true;
+	if (!login_safe(w, msg)) {
+		slog(G_LOG_LEVEL_WARNING, "webrtc", NULL, "%s from %s refused: a login over plain http "
+		     "from another host", what, soup_server_message_get_remote_host(msg));
+		refuse(msg, SOUP_STATUS_FORBIDDEN, "a login (HTTP basic authentication) is only taken "
+		       "over TLS (https) or from a loopback address: set [daemon] tls-certificate and "
+		       "tls-key, or use an SSH tunnel");
+		return false;
+	}
+	user = soup_auth_domain_accepts(w->login, msg);
+	if (!user) {
+		static const char text[] = "a login is needed (a user and password of the daemon's "
+					   "users file, [daemon] rtsp-users)\n";
+
+		close_after(msg);
+		soup_auth_domain_challenge(w->login, msg);
+		soup_server_message_set_response(msg, "text/plain; charset=utf-8", SOUP_MEMORY_STATIC,
+						 text, sizeof(text) - 1);
+		return false;
+	}
+	g_object_set_data_full(G_OBJECT(msg), MSG_USER_KEY, user, g_free);
+	return true;
 }
 
 /* The page's own origin only: another web site open in the same browser
@@ -712,15 +809,6 @@ static bool origin_ok(SoupServerMessage *msg)
 	return !g_ascii_strcasecmp(hostport, host);
 }
 
-static void refuse(SoupServerMessage *msg, guint status, const char *text)
-{
-	g_autofree char *body = g_strdup_printf("%s\n", text);
-
-	soup_server_message_set_status(msg, status, NULL);
-	soup_server_message_set_response(msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
-					 body, strlen(body));
-}
-
 /* Before every other handler (for "/" and each /NAME/ws): once a status is
  * set libsoup runs none. */
 static void on_early(SoupServer *server, SoupServerMessage *msg, const char *path,
@@ -729,22 +817,36 @@ static void on_early(SoupServer *server, SoupServerMessage *msg, const char *pat
 	struct streamd_webrtc *w = user;
 	const char *method = soup_server_message_get_method(msg);
 	struct streamd_webrtc_mount *m;
+	const char *login_user;
 	bool ws;
 
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		refuse(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "only GET here");
 		return;
 	}
+	/* The login first: who has none learns nothing, not even which
+	 * vGPUs exist. */
+	if (!login(w, msg, path))
+		return;
 	m = mount_for(w, path, &ws);
 	if (!m) {
 		refuse(msg, SOUP_STATUS_NOT_FOUND, "no vGPU here (gvt-dmabuf status lists the WebRTC URLs)");
 		return;
 	}
-	if (w->token && !token_ok(w->token, query ? g_hash_table_lookup(query, "token") : NULL)) {
+	if (w->token && !streamd_secret_equal(w->token, query ? g_hash_table_lookup(query, "token") : NULL)) {
 		slog(G_LOG_LEVEL_MESSAGE, "webrtc", m->device, "%s: %s from %s refused: %s token",
 		     m->path, ws ? "WebSocket" : "page", soup_server_message_get_remote_host(msg),
 		     query && g_hash_table_lookup(query, "token") ? "wrong" : "no");
 		refuse(msg, SOUP_STATUS_FORBIDDEN, "a valid ?token= is needed");
+		return;
+	}
+	login_user = g_object_get_data(G_OBJECT(msg), MSG_USER_KEY);
+	if (login_user && m->allowed_users &&
+	    !g_strv_contains((const char *const *)m->allowed_users, login_user)) {
+		slog(G_LOG_LEVEL_MESSAGE, "webrtc", m->device, "%s: %s from %s refused: user %s is not "
+		     "in allowed-users", m->path, ws ? "WebSocket" : "page",
+		     soup_server_message_get_remote_host(msg), login_user);
+		refuse(msg, SOUP_STATUS_FORBIDDEN, "this user may not view this vGPU (allowed-users)");
 		return;
 	}
 	if (ws && !origin_ok(msg)) {
@@ -769,6 +871,7 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
 		return;
 	}
 	page = g_resources_lookup_data(PAGE_RESOURCE, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+	close_after(msg);
 	soup_message_headers_replace(h, "Cache-Control", "no-store");
 	soup_message_headers_replace(h, "Referrer-Policy", "no-referrer");
 	soup_message_headers_replace(h, "Content-Security-Policy",
@@ -790,6 +893,12 @@ struct streamd_webrtc *streamd_webrtc_create(const struct streamd_config *cfg, G
 	w->mounts = g_hash_table_new(g_str_hash, g_str_equal);
 	w->address = g_strdup(cfg->webrtc_address);
 	w->token = g_strdup(cfg->webrtc_token);
+	if (cfg->rtsp_users) {
+		w->users = g_ptr_array_ref(cfg->rtsp_users);
+		w->login = soup_auth_domain_basic_new("realm", LOGIN_REALM, NULL);
+		soup_auth_domain_basic_set_auth_callback(w->login, on_login, w, NULL);
+		soup_auth_domain_add_path(w->login, "/");
+	}
 	w->stun_server = g_strdup(cfg->stun_server);
 	w->turn_server = g_strdup(cfg->turn_server);
 	w->scheme = cfg->tls_certificate ? "https" : "http";
@@ -829,9 +938,10 @@ struct streamd_webrtc *streamd_webrtc_create(const struct streamd_config *cfg, G
 			w->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
 	}
 	g_slist_free(listeners);
-	slog(G_LOG_LEVEL_MESSAGE, "webrtc", NULL, "WebRTC server listening on %s port %d (%s%s%s%s)",
+	slog(G_LOG_LEVEL_MESSAGE, "webrtc", NULL, "WebRTC server listening on %s port %d (%s%s%s%s%s)",
 	     w->address, w->port, cfg->tls_certificate ? "https, wss" : "http, ws",
-	     w->token ? ", token needed" : "", w->stun_server ? ", STUN" : "",
+	     w->token ? ", token needed" : "", w->login ? ", login needed (rtsp-users)" : "",
+	     w->stun_server ? ", STUN" : "",
 	     w->turn_server ? ", TURN" : "");
 	return w;
 error:
@@ -848,6 +958,9 @@ void streamd_webrtc_destroy(struct streamd_webrtc *w)
 		g_object_unref(w->server);
 	}
 	g_hash_table_destroy(w->mounts);
+	g_clear_object(&w->login);
+	if (w->users)
+		g_ptr_array_unref(w->users);
 	g_free(w->address);
 	g_free(w->token);
 	g_free(w->stun_server);
@@ -886,6 +999,7 @@ struct streamd_webrtc_mount *streamd_webrtc_mount_create(struct streamd_webrtc *
 	m->ws_path = g_strdup_printf("%s/ws", m->path);
 	m->device = g_strdup(cfg->device);
 	m->name = g_strdup(cfg->name ? cfg->name : cfg->device);
+	m->allowed_users = g_strdupv(cfg->allowed_users);
 	m->viewers = g_ptr_array_new_with_free_func(viewer_unref);
 	g_hash_table_insert(w->mounts, m->path, m);
 	/* libsoup runs the handlers of the longest matching path only: the
@@ -911,6 +1025,7 @@ void streamd_webrtc_mount_destroy(struct streamd_webrtc_mount *m)
 	g_free(m->ws_path);
 	g_free(m->device);
 	g_free(m->name);
+	g_strfreev(m->allowed_users);
 	g_free(m);
 }
 
@@ -922,10 +1037,15 @@ void streamd_webrtc_mount_status(struct streamd_webrtc_mount *m, GVariantBuilder
 					       v6 ? "]" : "", w->port, m->path);
 	guint connected = 0;
 	guint64 units = 0;
+	GVariantBuilder users, inputs;
 
+	g_variant_builder_init(&users, G_VARIANT_TYPE_STRING_ARRAY);
+	g_variant_builder_init(&inputs, G_VARIANT_TYPE("ab"));
 	for (guint i = 0; i < m->viewers->len; i++) {
 		struct viewer *v = m->viewers->pdata[i];
 
+		g_variant_builder_add(&users, "s", v->user ? v->user : "");
+		g_variant_builder_add(&inputs, "b", (gboolean)streamd_input_allowed(m->vgpu, v->user));
 		connected += v->connected;
 		g_mutex_lock(&v->lock);
 		units += v->units;
@@ -933,7 +1053,10 @@ void streamd_webrtc_mount_status(struct streamd_webrtc_mount *m, GVariantBuilder
 	}
 	g_variant_builder_add(b, "{sv}", "webrtc-url", g_variant_new_string(url));
 	g_variant_builder_add(b, "{sv}", "webrtc-token-needed", g_variant_new_boolean(w->token != NULL));
+	g_variant_builder_add(b, "{sv}", "webrtc-login-needed", g_variant_new_boolean(w->login != NULL));
 	g_variant_builder_add(b, "{sv}", "webrtc-viewers", g_variant_new_uint32(m->viewers->len));
+	g_variant_builder_add(b, "{sv}", "webrtc-viewer-users", g_variant_builder_end(&users));
+	g_variant_builder_add(b, "{sv}", "webrtc-viewer-input", g_variant_builder_end(&inputs));
 	g_variant_builder_add(b, "{sv}", "webrtc-connected", g_variant_new_uint32(connected));
 	g_variant_builder_add(b, "{sv}", "webrtc-viewers-total", g_variant_new_uint64(m->viewers_total));
 	g_variant_builder_add(b, "{sv}", "webrtc-units", g_variant_new_uint64(units));

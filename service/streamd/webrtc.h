@@ -34,9 +34,11 @@ struct streamd_webrtc_mount *streamd_webrtc_mount_create(struct streamd_webrtc *
 							 const struct streamd_vgpu_config *cfg,
 							 GError **error);
 void streamd_webrtc_mount_destroy(struct streamd_webrtc_mount *m);
-/* Adds webrtc-url, webrtc-token-needed, webrtc-viewers (signalling open),
- * webrtc-connected (ICE connected), webrtc-viewers-total, webrtc-units,
- * webrtc-inputs and webrtc-inputs-refused to an a{sv}. */
+/* Adds webrtc-url, webrtc-token-needed, webrtc-login-needed,
+ * webrtc-viewers (signalling open), webrtc-viewer-users (as: each viewer's
+ * login, "" without one), webrtc-viewer-input (ab: whether each may send
+ * input), webrtc-connected (ICE connected), webrtc-viewers-total,
+ * webrtc-units, webrtc-inputs and webrtc-inputs-refused to an a{sv}. */
 void streamd_webrtc_mount_status(struct streamd_webrtc_mount *m, GVariantBuilder *b);
 
 #endif

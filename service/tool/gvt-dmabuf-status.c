@@ -38,7 +38,17 @@ static void json_value(FILE *f, GVariant *v)
 		fprintf(f, "%llu", (unsigned long long)g_variant_get_uint64(v));
 	else if (g_variant_is_of_type(v, G_VARIANT_TYPE_DOUBLE))
 		fprintf(f, "%.2f", g_variant_get_double(v));
-	else
+	else if (g_variant_is_of_type(v, G_VARIANT_TYPE_ARRAY) &&
+		 !g_variant_is_of_type(v, G_VARIANT_TYPE_DICTIONARY)) {
+		fputc('[', f);
+		for (gsize i = 0; i < g_variant_n_children(v); i++) {
+			g_autoptr(GVariant) c = g_variant_get_child_value(v, i);
+
+			fputs(i ? ", " : "", f);
+			json_value(f, c);
+		}
+		fputc(']', f);
+	} else
 		fputs("null", f);
 }
 
@@ -159,8 +169,25 @@ static int status_run(int argc, char **argv)
 		g_variant_lookup(v, "fps", "d", &fps);
 		g_variant_lookup(v, "node-id", "x", &node);
 		g_variant_lookup(v, "consumers", "u", &consumers);
-		printf("%s (%s)\n  state: %s, %ux%u, %.1f fps\n", dict_str(v, "device"),
-		       dict_str(v, "name"), dict_str(v, "state"), w, h, fps);
+		printf("%s (%s)\n", dict_str(v, "device"), dict_str(v, "name"));
+		if (!strcmp(dict_str(v, "state"), "removed")) {
+			/* gone: no picture; when it went and when it is next
+			 * opened instead (configured vGPUs; discovery brings
+			 * back the others) */
+			double gone = 0;
+			uint32_t retry = 0;
+			bool has_retry = g_variant_lookup(v, "retry-in-ms", "u", &retry);
+
+			g_variant_lookup(v, "removed-seconds", "d", &gone);
+			printf("  state: removed %.1f s ago, no picture", gone);
+			if (has_retry)
+				printf(", next open attempt in %.1f s", retry / 1000.0);
+			printf("\n");
+		} else if (!w || !h) {
+			printf("  state: %s, no picture yet\n", dict_str(v, "state"));
+		} else {
+			printf("  state: %s, %ux%u, %.1f fps\n", dict_str(v, "state"), w, h, fps);
+		}
 		if (node >= 0)
 			printf("  PipeWire node %lld %s, %u consumer%s%s%s\n", (long long)node,
 			       dict_str(v, "node-name"), consumers, consumers == 1 ? "" : "s",
@@ -181,8 +208,27 @@ static int status_run(int argc, char **argv)
 			g_variant_lookup(v, "webrtc-viewers", "u", &viewers);
 			g_variant_lookup(v, "webrtc-connected", "u", &connected);
 			g_variant_lookup(v, "webrtc-token-needed", "b", &token);
-			printf("  WebRTC %s%s, %u viewer%s (%u connected)\n", dict_str(v, "webrtc-url"),
-			       token ? "?token=..." : "", viewers, viewers == 1 ? "" : "s", connected);
+			g_autoptr(GVariant) users = g_variant_lookup_value(v, "webrtc-viewer-users",
+									   G_VARIANT_TYPE_STRING_ARRAY);
+			g_autoptr(GVariant) inputs = g_variant_lookup_value(v, "webrtc-viewer-input",
+									    G_VARIANT_TYPE("ab"));
+			gboolean login = FALSE;
+
+			g_variant_lookup(v, "webrtc-login-needed", "b", &login);
+			printf("  WebRTC %s%s, %slogin, %u viewer%s (%u connected)", dict_str(v, "webrtc-url"),
+			       token ? "?token=..." : "", login ? "" : "no ", viewers,
+			       viewers == 1 ? "" : "s", connected);
+			/* Each viewer: its user (none without a login) and input. */
+			for (gsize i = 0; users && inputs && i < g_variant_n_children(users) &&
+			     i < g_variant_n_children(inputs); i++) {
+				const char *u = NULL;
+				gboolean in = FALSE;
+
+				g_variant_get_child(users, i, "&s", &u);
+				g_variant_get_child(inputs, i, "b", &in);
+				printf("%s%s (%s)", i ? ", " : ": ", *u ? u : "no login", in ? "input" : "view only");
+			}
+			putchar('\n');
 		}
 		if (*dict_str(v, "encode-encoder")) {
 			uint32_t subs = 0;

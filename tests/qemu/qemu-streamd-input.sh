@@ -20,6 +20,7 @@ pipewire = false
 discover-mdev = false
 discover-vms = false
 rtsp-port = 0
+webrtc-port = 0
 
 [vgpu $on]
 input = true

@@ -108,7 +108,7 @@ streamd="$builddir/service/streamd/gvt-streamd"
 # and the same through the WebRTC page in chromium (DevTools key and click);
 # it says "skipped" itself when chromium or webrtcbin are missing
 [ -x "$gst_input" ] && [ -x "$streamd" ] && command -v gdbus >/dev/null &&
-	also="$also && $gst_env timeout 240 '$(dirname "${BASH_SOURCE[0]}")/qemu-webrtc-input.sh' '$streamd' '$address' '$work/report.log' '$work'"
+	also="$also && $gst_env GVT_DMABUF_TOOL='$tool' timeout 240 '$(dirname "${BASH_SOURCE[0]}")/qemu-webrtc-input.sh' '$streamd' '$address' '$work/report.log' '$work'"
 tool_args=()
 [ -n "$tool" ] && tool_args=("$tool" "$work")
 DBUS_SESSION_BUS_ADDRESS="$address" DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/no-system-bus" \

@@ -20,6 +20,18 @@
 #                         e.g. KeyA) and click the page's centre
 #     --eval2 JS          then evaluate this too (printed as "eval2 VALUE")
 #     --wait-console TEXT then wait (10 s) for a console line holding TEXT
+#     --login USER:PASSWORD answer the server's HTTP authentication
+#                         (Fetch.authRequired) with these, as a user typing
+#                         them into the browser's login dialog; a second
+#                         challenge for the same request (wrong password)
+#                         is cancelled and printed as "login refused"
+#     --wheel             with --key: then turn the wheel up and down a
+#                         notch over the page's centre (mouseWheel)
+#     --run CMD           after the first visit's frames (before --eval),
+#                         run this shell command
+#     --kill              end the first visit by killing the browser
+#                         (SIGKILL to its process group: a crash, no
+#                         goodbye to the server), printed as "killed"
 #
 # Prints, per visit, "visit I" and then every console line of the page
 # ("console TEXT"), and "timeout" if the frames did not come; "eval VALUE";
@@ -56,13 +68,37 @@ class Browser:
                 "--enable-logging=stderr", "--v=0", "about:blank"]
         self.proc = subprocess.Popen(args, preexec_fn=child_fds,
                                      stdout=subprocess.DEVNULL, stderr=open(profile + ".log", "wb"),
-                                     close_fds=False)
+                                     close_fds=False, start_new_session=True)
         os.close(r_cmd)
         os.close(w_ev)
         self.buf = b""
         self.next_id = 0
         self.events = []
         self.session = None
+        self.login = None	# (user, password)
+        self.challenged = set()
+
+    def _send(self, method, params):
+        # No wait for the answer: it is skipped as an unknown id.
+        self.next_id += 1
+        msg = {"id": self.next_id, "method": method, "params": params, "sessionId": self.session}
+        os.write(self.w_cmd, json.dumps(msg).encode() + b"\0")
+
+    def _fetch(self, m):
+        # Fetch.enable pauses every request: let it go, or log in.
+        p = m["params"]
+        if m["method"] == "Fetch.requestPaused":
+            self._send("Fetch.continueRequest", {"requestId": p["requestId"]})
+        elif m["method"] == "Fetch.authRequired":
+            rid = p["requestId"]
+            if rid in self.challenged or not self.login:
+                print("login refused", flush=True)
+                resp = {"response": "CancelAuth"}
+            else:
+                self.challenged.add(rid)
+                resp = {"response": "ProvideCredentials", "username": self.login[0],
+                        "password": self.login[1]}
+            self._send("Fetch.continueWithAuth", {"requestId": rid, "authChallengeResponse": resp})
 
     def _read_msg(self, deadline):
         while b"\0" not in self.buf:
@@ -77,7 +113,11 @@ class Browser:
                 raise RuntimeError("the browser closed its DevTools pipe")
             self.buf += chunk
         msg, _, self.buf = self.buf.partition(b"\0")
-        return json.loads(msg)
+        m = json.loads(msg)
+        if m.get("method", "").startswith("Fetch."):
+            self._fetch(m)
+            return self._read_msg(deadline)
+        return m
 
     def call(self, method, params=None, session=True, timeout=20):
         self.next_id += 1
@@ -151,9 +191,15 @@ def main():
     ap.add_argument("--during")
     ap.add_argument("--eval2")
     ap.add_argument("--wait-console")
+    ap.add_argument("--login")
+    ap.add_argument("--wheel", action="store_true")
+    ap.add_argument("--run")
+    ap.add_argument("--kill", action="store_true")
     a = ap.parse_args()
 
     b = Browser(a.chromium, a.user_data_dir)
+    if a.login:
+        b.login = tuple(a.login.split(":", 1))
     try:
         targets = b.call("Target.getTargets", session=False)["targetInfos"]
         page = next(t for t in targets if t["type"] == "page")
@@ -161,6 +207,8 @@ def main():
                            session=False)["sessionId"]
         b.call("Runtime.enable")
         b.call("Page.enable")
+        if a.login:
+            b.call("Fetch.enable", {"handleAuthRequests": True, "patterns": [{"urlPattern": "*"}]})
         for visit in range(1, a.visits + 1):
             print("visit %d" % visit, flush=True)
             b.call("Page.navigate", {"url": a.url})
@@ -173,6 +221,8 @@ def main():
                 subprocess.run(a.during, shell=True, check=False)
                 print("during", flush=True)
                 wait_frames(b, a.frames, a.timeout)
+            if visit == 1 and a.run:
+                subprocess.run(a.run, shell=True, check=False)
             if visit == 1 and a.eval:
                 r = b.call("Runtime.evaluate", {"expression": a.eval, "returnByValue": True})
                 print("eval " + json.dumps(r.get("result", {}).get("value")), flush=True)
@@ -185,6 +235,10 @@ def main():
                     b.call("Input.dispatchMouseEvent", {"type": t, "x": 640, "y": 400,
                                                         "button": "left" if t != "mouseMoved" else "none",
                                                         "clickCount": 1})
+                if a.wheel:
+                    for dy in (-120, 120):	# up (away from the user), down
+                        b.call("Input.dispatchMouseEvent", {"type": "mouseWheel", "x": 640, "y": 400,
+                                                            "deltaX": 0, "deltaY": dy})
                 print("input sent", flush=True)
             if visit == 1 and a.eval2:
                 r = b.call("Runtime.evaluate", {"expression": a.eval2, "returnByValue": True})
@@ -202,6 +256,11 @@ def main():
                             print("console " + text, flush=True)
                         if a.wait_console in text:
                             break
+            if visit == 1 and a.kill:
+                os.killpg(b.proc.pid, 9)
+                b.proc.wait()
+                print("killed", flush=True)
+                return 0
             b.call("Page.navigate", {"url": "about:blank"})
             b.events.clear()
             if a.between:

@@ -8,7 +8,10 @@
 # the removal ends; frames after the return, checked against the guest
 # model), rtspsrc (a viewer during the removal ends), gdbus (the state).
 # The daemon's pid stays, the other vGPU's node stays, and the fd count
-# after the return is not above the one before the removal.
+# after the return is not above the one before the removal.  Beside it, a
+# second daemon (no PipeWire, no D-Bus) gets SIGTERM while a removed
+# vGPU's retry is pending: exit 0 and, under valgrind where installed,
+# nothing of ours definitely lost.
 #
 # Usage: test-removal.sh PATH/TO/gvt-streamd PATH/TO/frame-check
 set -u
@@ -47,6 +50,7 @@ CONF
 G_MESSAGES_DEBUG= "$SD" --user --config "$T/streamd.conf" >"$T/streamd.log" 2>&1 &
 SDPID=$!
 pids+=($SDPID)
+
 
 status() {
 	gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
@@ -106,9 +110,24 @@ removed) ok "GetStatus shows the vGPU 'removed'" ;;
 esac
 if [ -n "${GVT_DMABUF_TOOL:-}" ]; then
 	"$GVT_DMABUF_TOOL" status --session >"$T/status.txt" 2>&1
-	grep -A2 "^$DEV (Leaving Desk)" "$T/status.txt" | grep -q "state: removed" &&
-		grep -A2 "^$DEV (Leaving Desk)" "$T/status.txt" | grep -q "no PipeWire node" &&
-		ok "gvt-dmabuf status: removed, no PipeWire node" || fail "gvt-dmabuf status: $(cat "$T/status.txt")"
+	entry=$(grep -A2 "^$DEV (Leaving Desk)" "$T/status.txt")
+	# no resolution for a vGPU that is gone: when it went and when it is
+	# next tried instead of 0x0
+	echo "$entry" | grep -q "state: removed [0-9.]* s ago, no picture, next open attempt in [0-9.]* s" &&
+		! echo "$entry" | grep -q "0x0" && echo "$entry" | grep -q "no PipeWire node" &&
+		ok "gvt-dmabuf status: removed N s ago, no picture, next attempt, no PipeWire node" ||
+		fail "gvt-dmabuf status: $(cat "$T/status.txt")"
+	"$GVT_DMABUF_TOOL" status --session --json >"$T/status.json" 2>&1
+	python3 -c '
+import json, sys
+dev = sys.argv[2]
+v = [v for v in json.load(open(sys.argv[1]))["vgpus"] if v["device"] == dev][0]
+assert v["state"] == "removed", v
+assert "width" not in v and "height" not in v and "fps" not in v, v
+assert v["removed-seconds"] >= 0 and 0 <= v["retry-in-ms"] <= 5000 and v["node-id"] == -1, v
+' "$T/status.json" "$DEV" 2>"$T/json.err" &&
+		ok "gvt-dmabuf status --json: removed, removed-seconds, retry-in-ms, no width/height" ||
+		fail "gvt-dmabuf status --json: $(cat "$T/json.err") $(cat "$T/status.json")"
 fi
 grep -q "$DEV: vGPU removed while streaming: vGPU $DEV is being removed" "$T/streamd.log" &&
 	ok "the log names the vGPU that went" || fail "no removal line in the log: $(tail -5 "$T/streamd.log")"
@@ -144,6 +163,42 @@ SERIAL=${n%%|*}
 for i in $(seq 50); do [ "$(state)" = streaming ] && break; sleep 0.1; done
 st=$(state)
 [ "$st" = streaming ] && ok "GetStatus shows it streaming again" || fail "state after the return: '$st'"
+
+# The second daemon: its vGPU is removed after 10 frames and never returns,
+# so once the first reopen failed the next one is pending; then SIGTERM.
+# Started once the first daemon's timed part (removal, return) is over, so
+# that valgrind's load does not stretch it; it runs beside the consumers
+# after the return.
+RDEV="sim:256x160,fps=30,cursor=off,remove-after=10"
+cat >"$T/retry.conf" <<CONF
+[daemon]
+discover-mdev = false
+discover-vms = false
+pipewire = false
+rtsp-port = 0
+webrtc-port = 0
+
+[vgpu $RDEV]
+rtsp = false
+webrtc = false
+CONF
+VG=()
+if command -v valgrind >/dev/null; then
+	VG=(valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite
+	    --suppressions="$(dirname "$0")/valgrind.supp" --log-file="$T/retry-vg.log")
+fi
+(
+	G_MESSAGES_DEBUG= G_SLICE=always-malloc "${VG[@]}" "$SD" --no-dbus --config "$T/retry.conf" \
+		>"$T/retry.log" 2>&1 &
+	rpid=$!
+	for _ in $(seq 300); do grep -q "$RDEV: cannot open" "$T/retry.log" && break; sleep 0.1; done
+	kill -TERM $rpid
+	wait $rpid
+	echo $? >"$T/retry.rc"
+) &
+RETRY=$!
+pids+=($RETRY)
+
 rm -f "$T/after.raw"
 timeout 20 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=10 always-copy=true ! \
 	video/x-raw,format=BGRx,width=320,height=240 ! filesink location="$T/after.raw" >"$T/gst.log" 2>&1
@@ -181,5 +236,20 @@ kill -TERM $SDPID
 wait $SDPID
 rc=$?
 [ $rc -eq 0 ] && ok "SIGTERM: exit 0" || fail "SIGTERM: exit $rc"
+
+wait $RETRY
+grep -q "$RDEV: cannot open" "$T/retry.log" && [ "$(cat "$T/retry.rc" 2>/dev/null)" = 0 ] &&
+	ok "SIGTERM while a removed vGPU's retry is pending: exit 0" ||
+	fail "SIGTERM during a pending retry: exit $(cat "$T/retry.rc" 2>/dev/null) $(tail -3 "$T/retry.log")"
+if [ ${#VG[@]} -gt 0 ]; then
+	# -q: the log holds only errors; the leak kinds asked for are definite
+	if grep -q "definitely lost" "$T/retry-vg.log"; then
+		fail "valgrind, SIGTERM during a pending retry: $(grep -A12 "definitely lost" "$T/retry-vg.log" | head -30)"
+	else
+		ok "valgrind: nothing definitely lost at a SIGTERM during a pending retry"
+	fi
+else
+	echo "# valgrind not installed: the leak check of the SIGTERM during a retry is skipped"
+fi
 echo "# daemon log:"; sed 's/^/#   /' "$T/streamd.log"
 [ $fails -eq 0 ]

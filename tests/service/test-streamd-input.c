@@ -237,6 +237,35 @@ static void test_config(void)
 	expect_config_error("[vgpu qemu]\ninput-users=alice\n", "needs input = true");
 }
 
+/* The users file's one password check (config.c), which the WebRTC login
+ * (webrtc.c) uses: the file as loaded, exact user and password. */
+static void test_users_check(void)
+{
+	g_autofree char *users = write_file("users", "alice:pw\nbob:pass word:2\n", 0600);
+	g_autofree char *body = g_strdup_printf("[daemon]\nrtsp-users=%s\n", users);
+	g_autofree char *conf = write_file("gvt-streamd.conf", body, 0644);
+	g_autoptr(GError) e = NULL;
+	struct streamd_config *cfg = streamd_config_load(conf, true, NULL, &e);
+
+	g_assert_no_error(e);
+	g_assert_true(streamd_users_check(cfg->rtsp_users, "alice", "pw"));
+	g_assert_true(streamd_users_check(cfg->rtsp_users, "bob", "pass word:2"));
+	g_assert_false(streamd_users_check(cfg->rtsp_users, "alice", "pass word:2"));
+	g_assert_false(streamd_users_check(cfg->rtsp_users, "bob", "pw"));
+	g_assert_false(streamd_users_check(cfg->rtsp_users, "alice", "pw "));
+	g_assert_false(streamd_users_check(cfg->rtsp_users, "alice", "p"));
+	g_assert_false(streamd_users_check(cfg->rtsp_users, "alice", ""));
+	g_assert_false(streamd_users_check(cfg->rtsp_users, "Alice", "pw"));
+	g_assert_false(streamd_users_check(cfg->rtsp_users, "carol", "pw"));
+	g_assert_false(streamd_users_check(cfg->rtsp_users, "alice", NULL));
+	g_assert_false(streamd_users_check(NULL, "alice", "pw"));
+	streamd_config_free(cfg);
+	g_assert_true(streamd_secret_equal("t0k", "t0k"));
+	g_assert_false(streamd_secret_equal("t0k", "t0"));
+	g_assert_false(streamd_secret_equal("t0k", "t0kk"));
+	g_assert_false(streamd_secret_equal("t0k", NULL));
+}
+
 int main(int argc, char **argv)
 {
 	int r;
@@ -249,6 +278,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/input/bad-messages", test_bad_messages);
 	g_test_add_func("/input/policy", test_policy);
 	g_test_add_func("/input/config", test_config);
+	g_test_add_func("/input/users-check", test_users_check);
 	r = g_test_run();
 	{
 		g_autofree char *u = g_build_filename(dir, "users", NULL);
