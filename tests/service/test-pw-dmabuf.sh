@@ -37,10 +37,11 @@ ROOT=${GVT_DMABUF_DEBIAN13_ROOT:-/var/cache/gvt-dmabuf/debian13}
 test_dir pw-dmabuf
 tree_pw_start || { fail "the tree's PipeWire starts: $(tail -3 "$T/pipewire.log")"; exit 1; }
 pids+=($TREE_PW_PID)
-# Three framebuffers at 15 fps: the consumer reads the guest's own
-# framebuffer, which the guest paints again two flips later (no fences).
-DEV="sim:320x240,fps=15,buffers=3,cursor=off"
-NODE="gvt-streamd.sim-320x240-fps-15-buffers-3-cursor-off"
+# Three framebuffers at 5 fps: the consumer reads the guest's own
+# framebuffer, which the guest paints again two flips later (no fences);
+# at 15 fps a consumer on a loaded machine was once later than that.
+DEV="sim:320x240,fps=5,buffers=3,cursor=off"
+NODE="gvt-streamd.sim-320x240-fps-5-buffers-3-cursor-off"
 printf '[daemon]\nrtsp-port = 0\ndiscover-mdev = false\ndiscover-vms = false\n[vgpu %s]\nname = DMA Desk\nio-mode = dmabuf\nwebrtc = false\n' \
 	"$DEV" >"$T/streamd.conf"
 start_streamd "$T/streamd.conf" "$T/streamd.log"
@@ -57,7 +58,7 @@ inodes() {	# PID: inodes of its (and its children's) memfd and dma-buf fds
 }
 
 # ---- the dma-buf consumer, with an RTSP viewer meanwhile -----------------
-tree_run timeout 40 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=45 ! \
+tree_run timeout 40 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=20 ! \
 	'video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=XR24' ! \
 	filesink location=/tmp/t/dma.raw >"$T/dma.log" 2>&1 &
 G=$!
@@ -80,11 +81,11 @@ rc=$?
 sort -u -o "$T/cons.ino" "$T/cons.ino"
 inodes $SDPID >"$T/daemon.ino"
 if [ $rc -eq 0 ] && grep -q "consumer negotiated dma-buf" "$T/streamd.log"; then
-	ok "pipewiresrc 1.4 (DMA_DRM, XR24) took 45 frames: $(grep -o 'consumer negotiated dma-buf.*' "$T/streamd.log" | head -n1)"
+	ok "pipewiresrc 1.4 (DMA_DRM, XR24) took 20 frames: $(grep -o 'consumer negotiated dma-buf.*' "$T/streamd.log" | head -n1)"
 else
 	fail "dma-buf consumer: exit $rc: $(tail -3 "$T/dma.log") | $(grep -i pipewire "$T/streamd.log" | tail -3)"
 fi
-"$CHECK" "$T/dma.raw" 320 240 BGRx 45 >"$T/check.log" 2>&1 &&
+"$CHECK" "$T/dma.raw" 320 240 BGRx 20 >"$T/check.log" 2>&1 &&
 	ok "its frames are the guest model's, in order: $(tail -1 "$T/check.log")" ||
 	fail "dma-buf frames: $(tail -3 "$T/check.log")"
 nc=$(wc -l <"$T/cons.ino")
@@ -105,7 +106,7 @@ else
 	fail "RTSP viewer: $(tail -2 "$T/rtsp.log") $(tail -2 "$T/rcheck.log" 2>/dev/null)"
 fi
 fd=$(field frames-dmabuf) rd=$(field frames-read) er=$(field encode-frames-read)
-if [ "${fd:-0}" -ge 45 ] && [ "${rd:-x}" = 0 ] && [ "${er:-0}" -ge 15 ]; then
+if [ "${fd:-0}" -ge 20 ] && [ "${rd:-x}" = 0 ] && [ "${er:-0}" -ge 15 ]; then
 	ok "daemon: $fd frames published as dma-bufs, none read for the node; the encode read $er itself"
 else
 	fail "daemon counters: frames-dmabuf=${fd:-?} frames-read=${rd:-?} encode-frames-read=${er:-?}"
