@@ -11,6 +11,11 @@
 #   pw_node_json NODE-NAME             "serial|media.class|media.role|description"
 #   pw_wait_node NODE-NAME TENTHS      the same, once the node is there
 #   pw_node_id NODE-NAME               the node's global id
+#   pw_fd_inodes PID REGEX             inodes of the fds of PID and its
+#                                      children whose link matches REGEX
+#                                      (ERE, e.g. 'dmabuf|^/memfd:')
+#   pw_watch_inodes PID REGEX FILE     pw_fd_inodes every 0.2 s while PID
+#                                      runs, sorted into FILE
 #
 # PW_SESSION_PID and WP_SESSION_PID hold the daemons' pids.
 
@@ -75,4 +80,20 @@ pw_wait_node() {	# NODE-NAME TENTHS
 		sleep 0.1
 	done
 	return 1
+}
+
+pw_fd_inodes() {	# PID REGEX
+	local f c
+	for f in /proc/$1/fd/* $(for c in $(pgrep -P "$1"); do echo /proc/$c/fd/*; done); do
+		[[ $(readlink "$f" 2>/dev/null) =~ $2 ]] && stat -L -c %i "$f" 2>/dev/null
+	done | sort -u
+}
+
+pw_watch_inodes() {	# PID REGEX FILE
+	: >"$3"
+	while kill -0 "$1" 2>/dev/null; do
+		pw_fd_inodes "$1" "$2" >>"$3"
+		sleep 0.2
+	done
+	sort -u -o "$3" "$3"
 }

@@ -50,12 +50,6 @@ SERIAL=${n%%|*}
 status() { gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
 	-m org.gvtdmabuf.Streamd1.GetStatus 2>&1; }
 field() { status | grep -o "'$1': <[^>]*>" | head -n1 | sed -E 's/.*<(uint64 |uint32 )?//; s/>$//'; }
-inodes() {	# PID: inodes of its (and its children's) memfd and dma-buf fds
-	local f
-	for f in /proc/$1/fd/* $(for c in $(pgrep -P "$1"); do echo /proc/$c/fd/*; done); do
-		case $(readlink "$f" 2>/dev/null) in *dmabuf* | /memfd:*) stat -L -c %i "$f" 2>/dev/null ;; esac
-	done | sort -u
-}
 
 # ---- the dma-buf consumer, with an RTSP viewer meanwhile -----------------
 tree_run timeout 40 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=20 ! \
@@ -71,15 +65,10 @@ if [ -n "$PORT" ]; then
 	R=$!
 	pids+=($R)
 fi
-: >"$T/cons.ino"
-while kill -0 $G 2>/dev/null; do
-	inodes $G >>"$T/cons.ino"
-	sleep 0.2
-done
+pw_watch_inodes $G 'dmabuf|^/memfd:' "$T/cons.ino"
 wait $G
 rc=$?
-sort -u -o "$T/cons.ino" "$T/cons.ino"
-inodes $SDPID >"$T/daemon.ino"
+pw_fd_inodes $SDPID 'dmabuf|^/memfd:' >"$T/daemon.ino"
 if [ $rc -eq 0 ] && grep -q "consumer negotiated dma-buf" "$T/streamd.log"; then
 	ok "pipewiresrc 1.4 (DMA_DRM, XR24) took 20 frames: $(grep -o 'consumer negotiated dma-buf.*' "$T/streamd.log" | head -n1)"
 else

@@ -27,12 +27,12 @@ T=$(mktemp -d /tmp/vm-streamd-XXXXXX)
 export XDG_CONFIG_HOME=$T/config
 mkdir -p "$XDG_CONFIG_HOME"
 pw_session_start "$T" || { fail "a private PipeWire starts"; exit 0; }
-# Three framebuffers at 5 fps: a dma-buf consumer reads the guest's own
+# Three framebuffers at 2 fps: a dma-buf consumer reads the guest's own
 # framebuffer, which the guest paints again two flips later (no fences, as
-# on GVT-g), so a consumer slower than that sees a later or torn frame; at
-# 15 fps under TCG, with the encode beside it, some were.
-DEV="sim:320x240,fps=5,buffers=3,cursor=off"
-NODE="gvt-streamd.sim-320x240-fps-5-buffers-3-cursor-off"
+# on GVT-g), so a consumer slower than that sees a later or torn frame;
+# under TCG on a busy host some were, at 15 and at 5 fps.
+DEV="sim:320x240,fps=2,buffers=3,cursor=off"
+NODE="gvt-streamd.sim-320x240-fps-2-buffers-3-cursor-off"
 # RTSP on (the default): an RTSP viewer beside the dma-buf consumer shows
 # that the encode reads the dma-bufs itself and leaves the node zero-copy.
 printf '[vgpu %s]\nname = VM Desk\n' "$DEV" >"$XDG_CONFIG_HOME/gvt-streamd.conf"
@@ -43,12 +43,6 @@ SD=$!
 status() { gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
 	-m org.gvtdmabuf.Streamd1.GetStatus 2>&1; }
 field() { status | grep -o "'$1': <[^>]*>" | head -n1 | sed -E 's/.*<(uint64 |uint32 )?//; s/>$//'; }
-dmabuf_inodes() {	# PID: inodes of its (and its children's) dma-buf fds
-	local f
-	for f in /proc/$1/fd/* $(for c in $(pgrep -P "$1"); do echo /proc/$c/fd/*; done); do
-		case $(readlink "$f" 2>/dev/null) in *dmabuf*) stat -L -c %i "$f" 2>/dev/null ;; esac
-	done | sort -u
-}
 
 if n=$(pw_wait_node "$NODE" 150); then
 	ok "node $NODE published in the VM"
@@ -64,23 +58,16 @@ IFS='|' read -r SERIAL _ <<<"$n"
 # maps the consumer's own dma-bufs to write them: the pixels checked are
 # what came through the fds.
 rm -f "$T/dma.raw"
-timeout 60 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=20 ! \
+timeout 60 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=12 ! \
 	'video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=XR24' ! \
 	filesink location="$T/dma.raw" >"$T/dma.log" 2>&1 &
 G=$!
-: >"$T/cons.ino"
-while kill -0 $G 2>/dev/null; do
-	dmabuf_inodes $G >>"$T/cons.ino"
-	for c in $G $(pgrep -P $G); do ls -l /proc/$c/fd 2>/dev/null; done >"$T/fds.now"
-	[ -s "$T/fds.now" ] && mv "$T/fds.now" "$T/cons.fds"
-	sleep 0.2
-done
+pw_watch_inodes $G dmabuf "$T/cons.ino"
 wait $G
 rc=$?
-sort -u -o "$T/cons.ino" "$T/cons.ino"
-dmabuf_inodes $SD >"$T/daemon.ino"
+pw_fd_inodes $SD dmabuf >"$T/daemon.ino"
 if [ $rc -eq 0 ] && grep -q "consumer negotiated dma-buf" "$T/streamd.log"; then
-	ok "pipewiresrc (memory:DMABuf, DMA_DRM XR24) got 20 frames; $(grep -o 'consumer negotiated dma-buf.*' "$T/streamd.log" | head -n1)"
+	ok "pipewiresrc (memory:DMABuf, DMA_DRM XR24) got 12 frames; $(grep -o 'consumer negotiated dma-buf.*' "$T/streamd.log" | head -n1)"
 else
 	fail "pipewiresrc dma-buf: exit $rc: $(tail -3 "$T/dma.log") | $(grep pipewire "$T/streamd.log" | tail -4)"
 	# With GVT_GST_DEBUG=gvtdmabufsrc:5 (run-gst-vm.sh), what the capture chose.
@@ -94,7 +81,7 @@ for o in json.load(sys.stdin):
         print("# EnumFormat:", json.dumps(o["info"]["params"].get("EnumFormat"))[:1500])
 ' "$NODE"
 fi
-if "$B/tests/service/frame-check" "$T/dma.raw" 320 240 BGRx 20 >"$T/dmacheck.log" 2>&1; then
+if "$B/tests/service/frame-check" "$T/dma.raw" 320 240 BGRx 12 >"$T/dmacheck.log" 2>&1; then
 	ok "the dma-buf frames equal the guest model, in order: $(tail -1 "$T/dmacheck.log")"
 else
 	fail "dma-buf frames against the guest model: $(tail -3 "$T/dmacheck.log")"
@@ -105,7 +92,6 @@ if [ "$nc" -ge 1 ] && [ "$nc" -le 16 ] && [ "$foreign" -eq 0 ]; then
 	ok "the consumer's $nc dma-buf inode(s) are the daemon's own surfaces (none of its own, none per frame)"
 else
 	fail "consumer dma-buf inodes: $nc, $foreign not the daemon's (consumer: $(tr '\n' ' ' <"$T/cons.ino"); daemon: $(tr '\n' ' ' <"$T/daemon.ino"))"
-	grep -v "pipe:\|socket:\|/dev/" "$T/cons.fds" 2>/dev/null | tail -n 12 | sed 's/^/# consumer fd: /'
 fi
 
 # ---- an RTSP viewer and a dma-buf consumer at once ------------------------
@@ -114,32 +100,32 @@ fi
 # frame; no fences), which says nothing about the daemon.  Checked here:
 # the encode reads the dma-bufs itself and the node stays on them.
 fd0=$(field frames-dmabuf)
-timeout 60 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=15 ! \
+timeout 60 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=8 ! \
 	'video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=XR24' ! fakesink >"$T/dma2.log" 2>&1 &
 G=$!
 PORT=$(sed -n 's/.*RTSP server listening on 127.0.0.1 port \([0-9]*\).*/\1/p' "$T/streamd.log")
 R=
 if [ -n "$PORT" ] && command -v ffmpeg >/dev/null; then
 	timeout 60 ffmpeg -nostdin -v error -rtsp_transport tcp -i "rtsp://127.0.0.1:$PORT/VM-Desk" \
-		-frames:v 15 -fps_mode passthrough -f rawvideo -pix_fmt bgr0 -y "$T/rtsp.raw" >"$T/rtsp.log" 2>&1 &
+		-frames:v 8 -fps_mode passthrough -f rawvideo -pix_fmt bgr0 -y "$T/rtsp.raw" >"$T/rtsp.log" 2>&1 &
 	R=$!
 fi
 wait $G || fail "the dma-buf consumer beside the RTSP viewer: $(tail -2 "$T/dma2.log")"
 if [ -z "$R" ]; then
 	fail "RTSP viewer: no port in the log or no ffmpeg ($(grep -i rtsp "$T/streamd.log" | tail -2))"
-elif wait $R && "$B/tests/service/frame-check" "$T/rtsp.raw" 320 240 BGRx 15 psnr=30,lead=5 \
+elif wait $R && "$B/tests/service/frame-check" "$T/rtsp.raw" 320 240 BGRx 8 psnr=30,lead=3 \
 	>"$T/rtspcheck.log" 2>&1; then
 	ok "RTSP viewer meanwhile (x264 from the same dma-bufs): $(tail -1 "$T/rtspcheck.log")"
 else
 	fail "RTSP viewer: $(tail -2 "$T/rtsp.log") $(tail -2 "$T/rtspcheck.log" 2>/dev/null)"
 fi
 er=$(field encode-frames-read)
-[ "${er:-0}" -ge 15 ] && ok "the encode read $er dma-buf frames into system memory itself" ||
+[ "${er:-0}" -ge 8 ] && ok "the encode read $er dma-buf frames into system memory itself" ||
 	fail "encode-frames-read: ${er:-?}"
 fd=$(field frames-dmabuf) rd=$(field frames-read)
-[ $((${fd:-0} - ${fd0:-0})) -ge 15 ] && ok "the node stayed on dma-bufs while encoding ($((fd - fd0)) frames)" ||
+[ $((${fd:-0} - ${fd0:-0})) -ge 8 ] && ok "the node stayed on dma-bufs while encoding ($((fd - fd0)) frames)" ||
 	fail "frames-dmabuf while encoding: ${fd0:-?} -> ${fd:-?}"
-if [ "${fd:-0}" -ge 20 ] && [ "${rd:-x}" = 0 ]; then
+if [ "${fd:-0}" -ge 12 ] && [ "${rd:-x}" = 0 ]; then
 	ok "daemon: $fd frames published as dma-bufs, 0 read by the CPU"
 else
 	fail "daemon counters: frames-dmabuf=${fd:-?} frames-read=${rd:-?} ($(status | head -c 400))"
