@@ -10,9 +10,13 @@
 # decodes the same frames, which the encode branch read itself.  Then a
 # shared-memory consumer on the same node gets pixel-exact frames.
 #
-#   vm-streamd.sh BUILD SRC     (TAP lines; re-runs itself under dbus-run-session)
+# Then the same daemon on the boot's gvtsim vGPU (UUID), whose frame a
+# guest program (vm-gst paint) left on screen: pipewiresrc takes gvtsim's
+# own dma-buf, pixel-exact, with none read by the daemon.
+#
+#   vm-streamd.sh BUILD SRC [UUID]   (TAP lines; re-runs itself under dbus-run-session)
 set -uo pipefail
-B=$1 S=$2
+B=$1 S=$2 UUID=${3:-}
 ok() { echo "ok - $*"; }
 fail() { echo "not ok - $*"; }
 . "$S/tests/service/pw-session.sh"
@@ -146,5 +150,50 @@ rd=$(field frames-read)
 kill -TERM $SD; wait $SD
 rc=$?
 [ $rc -eq 0 ] && ok "gvt-streamd SIGTERM: exit 0" || fail "gvt-streamd exit $rc: $(tail -5 "$T/streamd.log")"
-pw_session_stop
 sed 's/^/# streamd: /' "$T/streamd.log" | tail -n 15
+
+# ---- gvtsim: the module's own dma-buf through the daemon ------------------
+if [ -n "$UUID" ]; then
+	P=/sys/module/gvtsim/parameters/dmabuf_mmap
+	old_mmap=$(cat $P)
+	# filesink maps what it got (i915 would refuse: its dma-bufs have no mmap)
+	echo 1 >$P
+	"$B/tests/vm/vm-gst" paint "$UUID" 640 480
+	printf '[daemon]\nrtsp-port = 0\ndiscover-mdev = false\n[vgpu %s]\nname = Gvtsim Desk\nrtsp = false\nwebrtc = false\nkeepalive = 200\n' \
+		"$UUID" >"$T/gvtsim.conf"
+	"$B/service/streamd/gvt-streamd" --user --config "$T/gvtsim.conf" >"$T/gvtsim.log" 2>&1 &
+	SD=$!
+	GNODE=gvt-streamd.$(printf '%s' "$UUID" | sed 's/[^A-Za-z0-9-]/-/g')
+	if n=$(pw_wait_node "$GNODE" 150); then
+		IFS='|' read -r SERIAL _ <<<"$n"
+		rm -f "$T/gvtsim.raw"
+		timeout 60 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=1 ! \
+			'video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=XR24' ! \
+			filesink location="$T/gvtsim.raw" >"$T/gvtsim-cons.log" 2>&1 &
+		G=$!
+		pw_watch_inodes $G dmabuf "$T/gcons.ino"
+		wait $G
+		rc=$?
+		pw_fd_inodes $SD dmabuf >"$T/gdaemon.ino"
+		if [ $rc -eq 0 ] && "$B/tests/service/frame-check" "$T/gvtsim.raw" 640 480 BGRx 1 >"$T/gcheck.log" 2>&1; then
+			ok "gvtsim through gvt-streamd: pipewiresrc's dma-buf frame is the guest's, pixel-exact ($(tail -1 "$T/gcheck.log"))"
+		else
+			fail "gvtsim through gvt-streamd: exit $rc: $(tail -2 "$T/gvtsim-cons.log") $(tail -2 "$T/gcheck.log" 2>/dev/null) | $(grep -i 'pipewire\|capture' "$T/gvtsim.log" | tail -3)"
+		fi
+		nc=$(wc -l <"$T/gcons.ino")
+		foreign=$(comm -23 "$T/gcons.ino" "$T/gdaemon.ino" | wc -l)
+		rd=$(field frames-read) fd=$(field frames-dmabuf)
+		if [ "$nc" -ge 1 ] && [ "$foreign" -eq 0 ] && [ "${rd:-x}" = 0 ] && [ "${fd:-0}" -ge 1 ]; then
+			ok "gvtsim: the consumer's dma-buf is the daemon's (gvtsim's) own, none read ($fd published as dma-bufs)"
+		else
+			fail "gvtsim zero copy: $nc consumer inodes, $foreign foreign, frames-read=${rd:-?} frames-dmabuf=${fd:-?}"
+		fi
+	else
+		fail "gvtsim node $GNODE published: $(tail -5 "$T/gvtsim.log")"
+	fi
+	kill -TERM $SD; wait $SD
+	rc=$?
+	[ $rc -eq 0 ] && ok "gvt-streamd on gvtsim, SIGTERM: exit 0" || fail "gvt-streamd on gvtsim exit $rc"
+	echo "$old_mmap" >$P
+fi
+pw_session_stop
