@@ -85,7 +85,7 @@ pw_wait_node() {	# NODE-NAME TENTHS
 pw_fd_inodes() {	# PID REGEX
 	local f c
 	for f in /proc/$1/fd/* $(for c in $(pgrep -P "$1"); do echo /proc/$c/fd/*; done); do
-		[[ $(readlink "$f" 2>/dev/null) =~ $2 ]] && stat -L -c %i "$f" 2>/dev/null
+		[[ $(readlink "$f" 2>/dev/null) =~ $2 ]] && stat -L -c %i "$f" 2>>"${PW_FD_ERRLOG:-/dev/null}"
 	done | sort -u
 }
 
