@@ -134,7 +134,7 @@ echo 6a3c5b1e4f0a4c1b9d3e0000000000a1 >/tmp/machine-id && mount --bind /tmp/mach
 # The daemon's encode and RTSP server (vm-streamd.sh has an RTSP viewer).
 for p in videoconvertscale x264 videoparsersbad rtp rtpmanager udp; do ln -sf $gstlib/libgst\$p.so /tmp/gst-plugins/; done
 s=\$(date +%s)
-timeout -s KILL 300 bash $inside/src/tests/vm/vm-streamd.sh \$B $inside/src $uuid 2>&1
+timeout -s KILL 300 bash $inside/src/tests/vm/vm-streamd.sh \$B $inside/src 2>&1
 echo "# vm-streamd exit \$? (\$((\$(date +%s) - s)) s)"
 echo GVT-GST-VM-DONE
 INNER

@@ -495,22 +495,9 @@ int main(int argc, char **argv)
 		do_gvtsim(argv[2]);
 	else if (argc == 2 && !strcmp(argv[1], "sim"))
 		do_sim();
-	else if (argc == 5 && !strcmp(argv[1], "paint")) {
-		/* For vm-streamd.sh: a linear frame PAINT_FRAME of the model
-		 * that frame-check knows (its defaults, no cursor), left on
-		 * screen (gvtsim keeps its registers and memory on close). */
-		struct gvtsim_guest_config cfg;
-
-		gvtsim_guest_config_default(&cfg);
-		cfg.width = (uint32_t)atoi(argv[3]);
-		cfg.height = (uint32_t)atoi(argv[4]);
-		cfg.cursor_size = 0;
-		cfg.modifier = DRM_FORMAT_MOD_LINEAR;
-		paint(argv[2], &cfg);
-	} else {
-		fprintf(stderr, "usage: vm-gst gvtsim UUID | vm-gst sim | vm-gst paint UUID WIDTH HEIGHT\n");
+	else {
+		fprintf(stderr, "usage: vm-gst gvtsim UUID | vm-gst sim\n");
 		return 2;
 	}
-	return vm_done(argv[1][0] == 's' ? "vm-gst sim" : argv[1][0] == 'p' ? "vm-gst paint" :
-		       "vm-gst gvtsim");
+	return vm_done(argv[1][0] == 's' ? "vm-gst sim" : "vm-gst gvtsim");
 }
