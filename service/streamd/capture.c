@@ -161,6 +161,7 @@ bool streamd_pw_is_up(const struct streamd_pw *pw)
 /* More than the element's surface cache (4 by default); a guest shows two
  * or three surfaces in turn. */
 #define MAX_SURFACES 16
+#define SURFACE_SETTLE_MS 1000
 #define MAX_PW_BUFFERS 32
 
 struct streamd_vgpu {
@@ -208,6 +209,15 @@ struct streamd_vgpu {
 	uint32_t n_held;
 	GPtrArray *bufs;	/* struct buf_priv of the buffers we made */
 	bool renegotiate;	/* a new surface: buffers with its fd are needed */
+	/* Learning the guest's surfaces (under lock): from a new surface
+	 * until one already seen comes back (the guest's flip cycle is
+	 * known) or SURFACE_SETTLE_MS pass without a new one.  Meanwhile
+	 * the node is neither made nor offered anew: each offer with new
+	 * buffers is a renegotiation, and pipewiresrc of PipeWire 1.2 to 1.4
+	 * fails on every one after its first ("unhandled format"). */
+	bool settling;
+	guint settle_source;	/* main thread */
+	GstCaps *src_caps;	/* the PipeWire branch's caps (under lock) */
 
 	/* The shared-memory path's conversion (PipeWire thread). */
 	struct gvtdmabuf_reader *reader;	/* reads a dma-buf (mmap or EGL) */
@@ -1186,12 +1196,14 @@ static int node_create_locked(struct streamd_vgpu *v, struct pw_core *core)
 	return res;
 }
 
-/* The node needs the capture's size: it is made once frames flow and
+/* The node needs the capture's size: it is made once frames flow (for a
+ * dma-buf capture, once its surfaces are known: see settling) and
  * whenever PipeWire (re)connects or the size changes. */
 static void node_update(struct streamd_vgpu *v)
 {
 	struct pw_core *core;
-	bool renegotiate;
+	bool renegotiate, settling;
+	char surfaces[32];
 	uint32_t src_dma_spa;
 	uint64_t src_modifier;
 
@@ -1202,12 +1214,17 @@ static void node_update(struct streamd_vgpu *v)
 	if (v->stream && !core)
 		node_destroy_locked(v);
 	g_mutex_lock(&v->lock);
-	renegotiate = v->renegotiate;
-	v->renegotiate = false;
+	settling = v->settling;
+	renegotiate = v->renegotiate && !settling;
+	if (renegotiate)
+		v->renegotiate = false;
 	src_dma_spa = v->src_dma_spa;
 	src_modifier = v->src_modifier;
+	g_snprintf(surfaces, sizeof(surfaces), "%u surface%s", v->n_surf, v->n_surf == 1 ? "" : "s");
 	g_mutex_unlock(&v->lock);
-	if (v->stream && (v->node_width != v->width || v->node_height != v->height ||
+	if (settling) {
+		/* settle_main() or the cycle's end calls again */
+	} else if (v->stream && (v->node_width != v->width || v->node_height != v->height ||
 			  v->node_yuv != v->src_yuv || v->node_dma_spa != src_dma_spa ||
 			  v->node_modifier != src_modifier || (renegotiate && v->use_dmabuf))) {
 		/* A new mode, a guest format between RGB and YUV, dma-bufs
@@ -1220,19 +1237,21 @@ static void node_update(struct streamd_vgpu *v)
 		uint32_t n_params = build_node_formats(v, &b, params);
 
 		pw_stream_update_params(v->stream, params, n_params);
-		slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: node offers %ux%u, %s first, now",
+		slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: node offers %ux%u, %s first, now%s%s",
 		     v->device, v->width, v->height,
-		     v->node_dma_spa ? "dma-buf" : v->node_yuv ? "YUY2" : "BGRx");
+		     v->node_dma_spa ? "dma-buf" : v->node_yuv ? "YUY2" : "BGRx",
+		     v->node_dma_spa ? ": " : "", v->node_dma_spa ? surfaces : "");
 	}
-	if (!v->stream && core && v->width) {
+	if (!v->stream && core && v->width && !settling) {
 		int res = node_create_locked(v, core);
 
 		if (res < 0)
 			slog(G_LOG_LEVEL_WARNING, "pipewire", v->device,
 			     "%s: cannot publish a PipeWire node: %s", v->device, g_strerror(-res));
 		else
-			slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: PipeWire node %s (%s), %ux%u",
-			     v->device, v->node_name, v->name, v->width, v->height);
+			slog(G_LOG_LEVEL_MESSAGE, "pipewire", v->device, "%s: PipeWire node %s (%s), %ux%u%s%s",
+			     v->device, v->node_name, v->name, v->width, v->height,
+			     v->node_dma_spa ? ", dma-buf first: " : "", v->node_dma_spa ? surfaces : "");
 	}
 	pw_thread_loop_unlock(v->pw->loop);
 }
@@ -1245,6 +1264,34 @@ void streamd_vgpu_pw_changed(struct streamd_vgpu *v, bool up)
 static gboolean size_changed_main(gpointer user)
 {
 	node_update(user);
+	return G_SOURCE_REMOVE;
+}
+
+/* SURFACE_SETTLE_MS without a new surface: offer what is known. */
+static gboolean settle_main(gpointer user)
+{
+	struct streamd_vgpu *v = user;
+
+	v->settle_source = 0;
+	g_mutex_lock(&v->lock);
+	v->settling = false;
+	g_mutex_unlock(&v->lock);
+	node_update(v);
+	return G_SOURCE_REMOVE;
+}
+
+/* A new surface (idle call from the streaming thread): wait again. */
+static gboolean new_surface_main(gpointer user)
+{
+	struct streamd_vgpu *v = user;
+	bool settling;
+
+	g_mutex_lock(&v->lock);
+	settling = v->settling;
+	g_mutex_unlock(&v->lock);
+	if (v->settle_source)
+		g_source_remove(v->settle_source);
+	v->settle_source = settling ? g_timeout_add(SURFACE_SETTLE_MS, settle_main, v) : 0;
 	return G_SOURCE_REMOVE;
 }
 
@@ -1265,7 +1312,7 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 	GstMemory *mem;
 	int64_t now = g_get_monotonic_time();
 	uint32_t w, h;
-	bool new_surface = false;
+	bool new_surface = false, settled = false;
 
 	if (!sample)
 		return GST_FLOW_EOS;
@@ -1288,6 +1335,11 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 			v->n_surf++;
 			v->dma_stride = vm->stride[0];
 			v->renegotiate = true;
+			v->settling = true;
+		} else if (v->settling) {
+			/* A surface seen before: the guest's cycle is known. */
+			v->settling = false;
+			settled = true;
 		}
 		g_mutex_unlock(&v->lock);
 	}
@@ -1320,6 +1372,8 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 	v->state = g_strdup("streaming");
 	g_mutex_unlock(&v->lock);
 	if (new_surface)
+		g_idle_add_full(G_PRIORITY_DEFAULT, new_surface_main, v, NULL);
+	if (settled)
 		g_idle_add_full(G_PRIORITY_DEFAULT, size_changed_main, v, NULL);
 	if (v->pw) {
 		pw_thread_loop_lock(v->pw->loop);
@@ -1398,8 +1452,13 @@ static GstPadProbeReturn on_pw_branch_caps(GstPad *pad, GstPadProbeInfo *info, g
 	v->src_yuv = yuv;
 	v->src_dma_spa = df ? df->spa : 0;
 	v->src_modifier = modifier;
-	/* New caps: the surfaces are others now (a mode or format change). */
-	surfaces_clear_locked(v);
+	/* New caps: the surfaces are others now (a mode or format change).
+	 * The same caps again (a reconfigure) keep them: new ones would
+	 * mean a renegotiation of the node for nothing. */
+	if (!v->src_caps || !gst_caps_is_equal(v->src_caps, caps)) {
+		surfaces_clear_locked(v);
+		gst_caps_replace(&v->src_caps, caps);
+	}
 	g_mutex_unlock(&v->lock);
 	if (changed)
 		g_idle_add_full(G_PRIORITY_DEFAULT, size_changed_main, v, NULL);
@@ -1538,6 +1597,9 @@ void streamd_vgpu_destroy(struct streamd_vgpu *v)
 	/* A size change may have queued an idle call for this vGPU. */
 	while (g_idle_remove_by_data(v))
 		;
+	if (v->settle_source)
+		g_source_remove(v->settle_source);
+	gst_caps_replace(&v->src_caps, NULL);
 	if (v->bus_watch)
 		g_source_remove(v->bus_watch);
 	g_clear_object(&v->src);
