@@ -1435,7 +1435,7 @@ static GstPadProbeReturn on_pw_branch_caps(GstPad *pad, GstPadProbeInfo *info, g
 	GstVideoInfo vi;
 	const struct dma_format *df = NULL;
 	uint64_t modifier = 0;
-	bool yuv, changed;
+	bool yuv, changed, relearn = false;
 
 	if (GST_EVENT_TYPE(ev) != GST_EVENT_CAPS)
 		return GST_PAD_PROBE_OK;
@@ -1458,8 +1458,14 @@ static GstPadProbeReturn on_pw_branch_caps(GstPad *pad, GstPadProbeInfo *info, g
 	if (!v->src_caps || !gst_caps_is_equal(v->src_caps, caps)) {
 		surfaces_clear_locked(v);
 		gst_caps_replace(&v->src_caps, caps);
+		/* Nothing to offer as dma-bufs until surfaces come. */
+		relearn = df != NULL;
+		if (relearn)
+			v->settling = true;
 	}
 	g_mutex_unlock(&v->lock);
+	if (relearn)
+		g_idle_add_full(G_PRIORITY_DEFAULT, new_surface_main, v, NULL);
 	if (changed)
 		g_idle_add_full(G_PRIORITY_DEFAULT, size_changed_main, v, NULL);
 	return GST_PAD_PROBE_OK;
