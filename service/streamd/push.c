@@ -247,15 +247,15 @@ static bool push_start(struct streamd_push *p, GError **error)
 
 	if (p->srt) {
 		/* Every key unit carries SPS/PPS: a listener may join late. */
-		p->pipeline = gst_parse_launch("appsrc name=src is-live=true format=time block=false max-bytes=0 "
-					       "! h264parse config-interval=-1 ! mpegtsmux alignment=7 "
-					       "! srtsink name=sink mode=caller auto-reconnect=false sync=false",
-					       error);
+		p->pipeline = gst_parse_launch_full("appsrc name=src is-live=true format=time block=false max-bytes=0 "
+						    "! h264parse config-interval=-1 ! mpegtsmux alignment=7 "
+						    "! srtsink name=sink mode=caller auto-reconnect=false sync=false",
+						    NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);
 	} else {
 		/* TCP-interleaved: one connection, through NAT and firewalls. */
-		p->pipeline = gst_parse_launch("appsrc name=src is-live=true format=time block=false max-bytes=0 "
-					       "! h264parse ! rtspclientsink name=sink protocols=tcp latency=0",
-					       error);
+		p->pipeline = gst_parse_launch_full("appsrc name=src is-live=true format=time block=false max-bytes=0 "
+						    "! h264parse ! rtspclientsink name=sink protocols=tcp latency=0",
+						    NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);
 	}
 	if (!p->pipeline) {
 		g_prefix_error(error, "cannot build the push pipeline (is %s installed?): ",

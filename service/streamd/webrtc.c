@@ -528,12 +528,13 @@ static bool viewer_start(struct viewer *v, GError **error)
 	g_autoptr(GstBus) bus = NULL;
 	GError *e = NULL;
 
-	v->pipeline = gst_parse_launch(
+	/* A missing element is fatal: no half-built pipeline. */
+	v->pipeline = gst_parse_launch_full(
 		"appsrc name=src is-live=true format=time block=false max-bytes=0 "
 		"! rtph264pay name=pay pt=96 config-interval=-1 aggregate-mode=zero-latency "
 		"! application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000 "
-		"! webrtcbin name=webrtc bundle-policy=max-bundle", &e);
-	if (!v->pipeline || e) {
+		"! webrtcbin name=webrtc bundle-policy=max-bundle", NULL, GST_PARSE_FLAG_FATAL_ERRORS, &e);
+	if (!v->pipeline) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot build the viewer's pipeline: %s "
 			    "(are gstreamer1.0-plugins-bad and gstreamer1.0-nice installed?)",
 			    e ? e->message : "unknown error");
