@@ -12,6 +12,14 @@
  * variant.  The copy is paid only by the branch that reads pixels anyway,
  * and only while it runs (the encode's probe drops frames without
  * subscribers before they reach this element).
+ *
+ * With import=true (a branch whose next element imports dma-bufs: VA-API's
+ * vapostproc or vaapipostproc before a hardware encoder) the dma-bufs are
+ * offered downstream first, as they are and then with an X format named as
+ * its alpha twin (XR24 as AR24: the same layout; VA's video processing
+ * before Meteor Lake lists BGRA but not BGRx, and converting to NV12 drops
+ * the alpha anyway), and only then as system memory read here.  A
+ * dma-buf that goes on is the same buffer, untouched (frames_imported).
  */
 #define G_LOG_DOMAIN "gvt-streamd"
 
@@ -28,14 +36,19 @@
 struct _StreamdDmabufRead {
 	GstBaseTransform parent;
 
+	gboolean import;	/* property: offer dma-bufs downstream first */
 	gboolean dmabuf_in;	/* the input is memory:DMABuf */
+	gboolean dmabuf_out;	/* ... and goes on as one (import) */
 	GstVideoInfo out;	/* linear rows of the input's format */
 	guint32 fourcc;
 	guint64 modifier;
 	struct gvtdmabuf_reader *reader;
 	gboolean said;		/* a read failure was logged */
 	guint frames_read;	/* atomic */
+	guint frames_imported;	/* atomic: dma-bufs passed on untouched */
 };
+
+enum { PROP_0, PROP_IMPORT };
 
 G_DEFINE_TYPE(StreamdDmabufRead, streamd_dmabuf_read, GST_TYPE_BASE_TRANSFORM)
 
@@ -48,8 +61,15 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE("sink", GST_
 #endif
 			GST_VIDEO_CAPS_MAKE(GST_VIDEO_FORMATS_ALL)));
 
+/* Dma-bufs only with import=true (transform_caps decides). */
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC,
-	GST_PAD_ALWAYS, GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE(GST_VIDEO_FORMATS_ALL)));
+	GST_PAD_ALWAYS,
+	GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE_WITH_FEATURES(GST_CAPS_FEATURE_MEMORY_DMABUF,
+							  GST_VIDEO_FORMATS_ALL) ";"
+#if HAVE_DMA_DRM
+			"video/x-raw(" GST_CAPS_FEATURE_MEMORY_DMABUF "), format=(string)DMA_DRM;"
+#endif
+			GST_VIDEO_CAPS_MAKE(GST_VIDEO_FORMATS_ALL)));
 
 /* The plain format a DMABuf structure stands for, or NULL. */
 static const char *plain_format(GstStructure *s)
@@ -69,9 +89,109 @@ static const char *plain_format(GstStructure *s)
 	return f;
 }
 
+/*
+ * The alpha twin of an X format (to_alpha), or the X twin of an alpha one:
+ * DRM names them with the first letter ('X'R24, 'A'R24); both must be in
+ * the library's table, the same size.  0 if there is none.
+ */
+static guint32 twin_fourcc(guint32 fourcc, gboolean to_alpha)
+{
+	const struct gvtdmabuf_format_info *a = gvtdmabuf_format_lookup(fourcc), *b;
+	guint32 from = to_alpha ? 'X' : 'A', to = to_alpha ? 'A' : 'X';
+
+	if (!a || (fourcc & 0xff) != from || a->has_alpha == to_alpha)
+		return 0;
+	b = gvtdmabuf_format_lookup((fourcc & ~0xffu) | to);
+	return b && b->has_alpha == to_alpha && b->cpp == a->cpp ? b->fourcc : 0;
+}
+
+/* One format string's twin ("BGRx" <-> "BGRA", or with @drm a DRM format
+ * string "XR24[:0x...]"), or NULL. */
+static char *twin_string(const char *f, gboolean drm, gboolean to_alpha)
+{
+	const struct gvtdmabuf_format_info *fi, *ti;
+	guint32 t;
+
+	if (!f)
+		return NULL;
+#if HAVE_DMA_DRM
+	if (drm) {
+		guint64 mod = 0;
+		guint32 fourcc = gst_video_dma_drm_fourcc_from_string(f, &mod);
+
+		t = fourcc ? twin_fourcc(fourcc, to_alpha) : 0;
+		return t ? gst_video_dma_drm_fourcc_to_string(t, mod) : NULL;
+	}
+#endif
+	fi = gvtdmabuf_format_lookup_gst(f);
+	t = fi ? twin_fourcc(fi->fourcc, to_alpha) : 0;
+	ti = t ? gvtdmabuf_format_lookup(t) : NULL;
+	return ti && ti->gst_format ? g_strdup(ti->gst_format) : NULL;
+}
+
+/* A copy of dma-buf structure @s with its format (a string or a list)
+ * named by the twins, or NULL when nothing in it has one. */
+static GstStructure *twin_structure(const GstStructure *s, gboolean to_alpha)
+{
+	gboolean drm = !g_strcmp0(gst_structure_get_string(s, "format"), "DMA_DRM");
+	const char *field = drm ? "drm-format" : "format";
+	const GValue *v = gst_structure_get_value(s, field);
+	GValue out = G_VALUE_INIT;
+	GstStructure *o;
+	guint n = 0;
+
+	if (!v)
+		return NULL;
+	if (G_VALUE_HOLDS_STRING(v)) {
+		char *t = twin_string(g_value_get_string(v), drm, to_alpha);
+
+		if (!t)
+			return NULL;
+		g_value_init(&out, G_TYPE_STRING);
+		g_value_take_string(&out, t);
+	} else if (GST_VALUE_HOLDS_LIST(v)) {
+		g_value_init(&out, GST_TYPE_LIST);
+		for (guint i = 0; i < gst_value_list_get_size(v); i++) {
+			const GValue *e = gst_value_list_get_value(v, i);
+			char *t = G_VALUE_HOLDS_STRING(e) ? twin_string(g_value_get_string(e), drm, to_alpha)
+							 : NULL;
+			GValue ev = G_VALUE_INIT;
+
+			if (!t)
+				continue;
+			g_value_init(&ev, G_TYPE_STRING);
+			g_value_take_string(&ev, t);
+			gst_value_list_append_and_take_value(&out, &ev);
+			n++;
+		}
+		if (!n) {
+			g_value_unset(&out);
+			return NULL;
+		}
+	} else {
+		return NULL;
+	}
+	o = gst_structure_copy(s);
+	gst_structure_take_value(o, field, &out);
+	return o;
+}
+
+/* With import: the dma-buf structure @s as it is, then its twin. */
+static void append_dmabuf(GstCaps *caps, const GstStructure *s, gboolean to_alpha)
+{
+	GstStructure *t = twin_structure(s, to_alpha);
+
+	gst_caps_append_structure_full(caps, gst_structure_copy(s),
+		gst_caps_features_new_single(GST_CAPS_FEATURE_MEMORY_DMABUF));
+	if (t)
+		gst_caps_append_structure_full(caps, t,
+			gst_caps_features_new_single(GST_CAPS_FEATURE_MEMORY_DMABUF));
+}
+
 static GstCaps *transform_caps(GstBaseTransform *bt, GstPadDirection dir, GstCaps *caps,
 			       GstCaps *filter)
 {
+	StreamdDmabufRead *self = STREAMD_DMABUF_READ(bt);
 	GstCaps *ret = gst_caps_new_empty(), *sys = gst_caps_new_empty();
 
 	for (guint i = 0; i < gst_caps_get_size(caps); i++) {
@@ -80,7 +200,17 @@ static GstCaps *transform_caps(GstBaseTransform *bt, GstPadDirection dir, GstCap
 		gboolean dma = feat && gst_caps_features_contains(feat, GST_CAPS_FEATURE_MEMORY_DMABUF);
 		GstStructure *o;
 
+		if (dma && dir == GST_PAD_SRC) {
+			/* dma-buf out (import): the same dma-buf in, or its
+			 * twin that was renamed */
+			if (self->import)
+				append_dmabuf(ret, s, FALSE);
+			continue;
+		}
 		if (dir == GST_PAD_SINK) {
+			/* dma-buf in: on as it is and as its twin (import) */
+			if (dma && self->import)
+				append_dmabuf(ret, s, TRUE);
 			/* dma-buf or system in, system out: the same picture */
 			o = gst_structure_copy(s);
 			if (dma && gst_structure_has_field_typed(s, "format", G_TYPE_STRING)) {
@@ -93,7 +223,7 @@ static GstCaps *transform_caps(GstBaseTransform *bt, GstPadDirection dir, GstCap
 				gst_structure_set(o, "format", G_TYPE_STRING, f, NULL);
 			}
 			gst_structure_remove_field(o, "drm-format");
-			ret = gst_caps_merge_structure(ret, o);
+			sys = gst_caps_merge_structure(sys, o);
 		} else {
 			/* system out: the same from a dma-buf of any modifier
 			 * (the reader detiles) or from system memory */
@@ -128,9 +258,18 @@ static gboolean set_caps(GstBaseTransform *bt, GstCaps *incaps, GstCaps *outcaps
 	StreamdDmabufRead *self = STREAMD_DMABUF_READ(bt);
 	GstCapsFeatures *feat = gst_caps_get_features(incaps, 0);
 
+	GstCapsFeatures *ofeat = gst_caps_get_features(outcaps, 0);
+
+	self->dmabuf_in = feat && gst_caps_features_contains(feat, GST_CAPS_FEATURE_MEMORY_DMABUF);
+	self->dmabuf_out = ofeat && gst_caps_features_contains(ofeat, GST_CAPS_FEATURE_MEMORY_DMABUF);
+	if (self->dmabuf_out) {
+		/* import: the buffer goes on as it is */
+		GST_INFO_OBJECT(bt, "dma-bufs go on to the importer: %" GST_PTR_FORMAT, outcaps);
+		gst_base_transform_set_passthrough(bt, TRUE);
+		return self->dmabuf_in;
+	}
 	if (!gst_video_info_from_caps(&self->out, outcaps))
 		return FALSE;
-	self->dmabuf_in = feat && gst_caps_features_contains(feat, GST_CAPS_FEATURE_MEMORY_DMABUF);
 	self->modifier = 0;	/* DRM_FORMAT_MOD_LINEAR: 1.22's plain dma-buf caps */
 	self->fourcc = 0;
 	if (self->dmabuf_in) {
@@ -209,6 +348,16 @@ static GstFlowReturn transform(GstBaseTransform *bt, GstBuffer *inbuf, GstBuffer
 	return GST_FLOW_OK;
 }
 
+/* Passthrough: system memory as it came, or a dma-buf for the importer. */
+static GstFlowReturn transform_ip(GstBaseTransform *bt, GstBuffer *buf)
+{
+	StreamdDmabufRead *self = STREAMD_DMABUF_READ(bt);
+
+	if (self->dmabuf_out)
+		g_atomic_int_inc(&self->frames_imported);
+	return GST_FLOW_OK;
+}
+
 /* A frame out per frame in, whatever the dma-buf's own size. */
 static gboolean transform_size(GstBaseTransform *bt, GstPadDirection dir, GstCaps *caps,
 			       gsize size, GstCaps *othercaps, gsize *othersize)
@@ -231,11 +380,48 @@ static gboolean stop(GstBaseTransform *bt)
 	return TRUE;
 }
 
+static void set_property(GObject *o, guint id, const GValue *value, GParamSpec *pspec)
+{
+	StreamdDmabufRead *self = STREAMD_DMABUF_READ(o);
+
+	switch (id) {
+	case PROP_IMPORT:
+		self->import = g_value_get_boolean(value);
+		gst_base_transform_reconfigure_src(GST_BASE_TRANSFORM(o));
+		break;
+	default:
+		G_OBJECT_WARN_INVALID_PROPERTY_ID(o, id, pspec);
+	}
+}
+
+static void get_property(GObject *o, guint id, GValue *value, GParamSpec *pspec)
+{
+	StreamdDmabufRead *self = STREAMD_DMABUF_READ(o);
+
+	switch (id) {
+	case PROP_IMPORT:
+		g_value_set_boolean(value, self->import);
+		break;
+	default:
+		G_OBJECT_WARN_INVALID_PROPERTY_ID(o, id, pspec);
+	}
+}
+
 static void streamd_dmabuf_read_class_init(StreamdDmabufReadClass *klass)
 {
+	GObjectClass *oc = G_OBJECT_CLASS(klass);
 	GstElementClass *ec = GST_ELEMENT_CLASS(klass);
 	GstBaseTransformClass *bt = GST_BASE_TRANSFORM_CLASS(klass);
 
+	oc->set_property = set_property;
+	oc->get_property = get_property;
+	g_object_class_install_property(oc, PROP_IMPORT,
+		g_param_spec_boolean("import", "Import",
+				     "Offer the dma-bufs downstream first (as they are, then an X "
+				     "format as its alpha twin), for an importer such as vapostproc; "
+				     "system memory (read here) only where it takes no dma-buf",
+				     FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+				     GST_PARAM_MUTABLE_READY));
 	gst_element_class_set_static_metadata(ec, "gvt-streamd dma-buf reader",
 		"Filter/Converter/Video",
 		"Reads dma-buf frames into system memory (detiled) for a branch that needs it",
@@ -245,6 +431,7 @@ static void streamd_dmabuf_read_class_init(StreamdDmabufReadClass *klass)
 	bt->transform_caps = transform_caps;
 	bt->set_caps = set_caps;
 	bt->transform = transform;
+	bt->transform_ip = transform_ip;
 	bt->transform_size = transform_size;
 	bt->stop = stop;
 	bt->passthrough_on_same_caps = FALSE;
@@ -262,6 +449,11 @@ static void streamd_dmabuf_read_init(StreamdDmabufRead *self)
 guint streamd_dmabuf_read_frames(GstElement *e)
 {
 	return STREAMD_IS_DMABUF_READ(e) ? (guint)g_atomic_int_get(&STREAMD_DMABUF_READ(e)->frames_read) : 0;
+}
+
+guint streamd_dmabuf_read_frames_imported(GstElement *e)
+{
+	return STREAMD_IS_DMABUF_READ(e) ? (guint)g_atomic_int_get(&STREAMD_DMABUF_READ(e)->frames_imported) : 0;
 }
 
 gboolean streamd_dmabuf_read_register(void)

@@ -16,4 +16,7 @@ gboolean streamd_dmabuf_read_register(void);
 /* Frames the element has read from dma-bufs (any thread). */
 guint streamd_dmabuf_read_frames(GstElement *e);
 
+/* Dma-bufs passed on untouched to an importer (import=true; any thread). */
+guint streamd_dmabuf_read_frames_imported(GstElement *e);
+
 G_END_DECLS

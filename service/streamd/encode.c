@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The per-vGPU H.264 encode: tee ! streamd-dmabufread ! queue ! videoconvert !
- * ENCODER ! h264parse ! capsfilter ! appsink, in the capture pipeline (the VFIO
- * device is single-open, so there is no second capture).  Its access units
- * go to every subscriber's callback; a probe before the read drops frames
- * while there is none, so an unwatched vGPU costs no encoding.
+ * The per-vGPU H.264 encode, in the capture pipeline (the VFIO device is
+ * single-open, so there is no second capture):
+ *
+ *   software:  tee ! streamd-dmabufread ! queue ! videoconvert ! ENCODER ...
+ *   VA-API:    tee ! streamd-dmabufread import=true ! POSTPROC ! queue ! ENCODER ...
+ *
+ * then h264parse ! capsfilter ! appsink.  POSTPROC is the VA plugin's own
+ * (vapostproc for vah264enc, vaapipostproc for vaapih264enc): it imports
+ * the capture's dma-bufs and converts them to NV12 on the GPU, so no pixel
+ * is read by the CPU; a dma-buf it does not take is read into system memory
+ * by streamd-dmabufread instead, which GetStatus shows (encode-feed).  Its
+ * access units go to every subscriber's callback; a probe before the read
+ * drops frames while there is none, so an unwatched vGPU costs no encoding.
  */
 #define G_LOG_DOMAIN "gvt-streamd"
 
@@ -30,6 +38,7 @@ struct streamd_encode {
 	char *encoder_name;	/* factory chosen */
 	GstElement *queue;	/* first element of the branch (ref) */
 	GstElement *read;	/* streamd-dmabufread (ref) */
+	const char *postproc;	/* VA-API's importer before the encoder, or NULL */
 	GstElement *sink;	/* appsink (ref) */
 	GstPad *teepad;		/* request pad on the capture tee (ref) */
 
@@ -46,6 +55,15 @@ struct streamd_encode {
 /* Candidates in order: VA-API where a device exists (the va plugin only
  * registers its encoders for devices it found), then software. */
 static const char *const encoder_order[] = { "vah264enc", "vaapih264enc", "x264enc", "openh264enc" };
+
+/* The VA-API encoders and the importer that feeds each one dma-bufs. */
+static const struct {
+	const char *encoder, *postproc, *caps;
+} va_feeds[] = {
+	{ "vah264enc", "vapostproc", "video/x-raw(memory:VAMemory),format=NV12;video/x-raw,format=NV12" },
+	{ "vaapih264enc", "vaapipostproc",
+	  "video/x-raw(memory:VASurface),format=NV12;video/x-raw,format=NV12" },
+};
 
 static const char *pick_encoder(const char *configured, GError **error)
 {
@@ -232,9 +250,14 @@ void streamd_encode_status(struct streamd_encode *e, GVariantBuilder *b)
 	g_mutex_unlock(&e->lock);
 	g_variant_builder_add(b, "{sv}", "encode-keyframes-forced",
 			      g_variant_new_uint64((guint)g_atomic_int_get(&e->keyframes_forced)));
-	/* dma-buf frames read into system memory for the encoder */
+	/* dma-buf frames read into system memory for the encoder, and those
+	 * the VA-API importer took as they are */
 	g_variant_builder_add(b, "{sv}", "encode-frames-read",
 			      g_variant_new_uint64(streamd_dmabuf_read_frames(e->read)));
+	g_variant_builder_add(b, "{sv}", "encode-frames-imported",
+			      g_variant_new_uint64(streamd_dmabuf_read_frames_imported(e->read)));
+	g_variant_builder_add(b, "{sv}", "encode-feed",
+			      g_variant_new_string(e->postproc ? e->postproc : "system memory"));
 }
 
 static GstElement *maybe_sink(GstElement *el)
@@ -249,6 +272,7 @@ struct streamd_encode *streamd_encode_create(GstElement *pipeline, const char *d
 	struct streamd_encode *e = g_new0(struct streamd_encode, 1);
 	GstElement *tee = NULL, *read = NULL, *convert = NULL, *enc = NULL, *parse = NULL,
 		   *filter = NULL;
+	const char *feed_caps = "video/x-raw,format=(string){ NV12, I420 }";
 	GstPad *qpad = NULL;
 	GstAppSinkCallbacks cb = { .new_sample = on_encoded };
 	GstCaps *c;
@@ -270,7 +294,27 @@ struct streamd_encode *streamd_encode_create(GstElement *pipeline, const char *d
 	 * branch reads them into system memory itself (a CPU copy the
 	 * software encoder needs anyway), only while encoding. */
 	read = maybe_sink(g_object_new(STREAMD_TYPE_DMABUF_READ, NULL));
-	convert = maybe_sink(gst_element_factory_make("videoconvert", NULL));
+	/* A VA-API encoder: its own plugin's postproc imports the dma-bufs
+	 * (zero copy); without one, the software feed. */
+	for (guint i = 0; i < G_N_ELEMENTS(va_feeds); i++) {
+		GstElementFactory *f;
+
+		if (strcmp(name, va_feeds[i].encoder))
+			continue;
+		f = gst_element_factory_find(va_feeds[i].postproc);
+		if (f) {
+			e->postproc = va_feeds[i].postproc;
+			feed_caps = va_feeds[i].caps;
+			gst_object_unref(f);
+		} else {
+			slog(G_LOG_LEVEL_WARNING, "encode", device,
+			     "%s: no %s for %s: frames are read into system memory for it",
+			     device, va_feeds[i].postproc, name);
+		}
+	}
+	convert = maybe_sink(gst_element_factory_make(e->postproc ? e->postproc : "videoconvert", NULL));
+	if (read && e->postproc)
+		g_object_set(read, "import", TRUE, NULL);
 	enc = maybe_sink(gst_element_factory_make(name, NULL));
 	parse = maybe_sink(gst_element_factory_make("h264parse", NULL));
 	filter = maybe_sink(gst_element_factory_make("capsfilter", NULL));
@@ -279,6 +323,7 @@ struct streamd_encode *streamd_encode_create(GstElement *pipeline, const char *d
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
 			    "cannot build the encode branch (%s)", !tee ? "no capture tee" :
 			    !enc ? "the encoder would not instantiate" :
+			    !convert && e->postproc ? "the VA-API postproc would not instantiate" :
 			    "queue, videoconvert, h264parse (gstreamer1.0-plugins-bad) or appsink missing");
 		goto err_unref;
 	}
@@ -300,9 +345,17 @@ struct streamd_encode *streamd_encode_create(GstElement *pipeline, const char *d
 	/* 4:2:0 into the encoder: fed RGB, x264enc picks 4:4:4 (High 4:4:4
 	 * Predictive), which the hardware decoders of thin clients and
 	 * browsers do not decode. */
-	c = gst_caps_from_string("video/x-raw,format=(string){ NV12, I420 }");
-	ok = gst_element_link_many(read, e->queue, convert, NULL) && gst_element_link_filtered(convert, enc, c) &&
-	     gst_element_link_many(enc, parse, filter, e->sink, NULL);
+	c = gst_caps_from_string(feed_caps);
+	if (e->postproc)
+		/* The import on the capture's thread too, as the read (below):
+		 * the GPU converts the frame before the guest repaints it. */
+		ok = gst_element_link_many(read, convert, NULL) &&
+		     gst_element_link_filtered(convert, e->queue, c) &&
+		     gst_element_link_many(e->queue, enc, parse, filter, e->sink, NULL);
+	else
+		ok = gst_element_link_many(read, e->queue, convert, NULL) &&
+		     gst_element_link_filtered(convert, enc, c) &&
+		     gst_element_link_many(enc, parse, filter, e->sink, NULL);
 	gst_caps_unref(c);
 	if (!ok) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot link the encode branch (%s)",
@@ -335,8 +388,9 @@ struct streamd_encode *streamd_encode_create(GstElement *pipeline, const char *d
 	gst_object_unref(parse);
 	gst_object_unref(filter);
 	gst_object_unref(tee);
-	slog(G_LOG_LEVEL_MESSAGE, "encode", e->device, "%s: H.264 encode with %s (%u kbit/s, GOP %u), "
-	     "idle until subscribed", e->device, name, bitrate, gop);
+	slog(G_LOG_LEVEL_MESSAGE, "encode", e->device, "%s: H.264 encode with %s%s%s (%u kbit/s, GOP %u), "
+	     "idle until subscribed", e->device, name, e->postproc ? ", dma-bufs imported by " : "",
+	     e->postproc ? e->postproc : "", bitrate, gop);
 	return e;
 
 err_remove:

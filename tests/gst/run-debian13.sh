@@ -4,8 +4,9 @@
 # copies the source tree into the Debian 13 tree that
 # tests/vm/mkroot-debian13.sh keeps, builds the library and the plugin there
 # (chroot, in a private mount namespace with its own /proc) and runs
-# `meson test --suite gst` inside.  The host's 1.22 build runs the same
-# tests; this run is what checks the >= 1.24 half of the element.
+# `meson test --suite gst` inside, then gvt-streamd's streamd-dmabufread
+# test (its DMA_DRM caps: the VA-API import feed).  The host's 1.22 build
+# runs the same tests; this run is what checks the >= 1.24 half.
 #
 #   tests/gst/run-debian13.sh SRCDIR
 #
@@ -45,9 +46,10 @@ unshare --mount --propagation private sh -c '
 		GVT_DMABUF_IN_DEBIAN13=1 \
 		sh -c "cd \"$2\" &&
 		meson setup build -Dgst=enabled -Dkernel=disabled -Dvm_tests=disabled \
-			-Dfuzz=disabled -Dservice=disabled -Ddocs=disabled -Dtool=disabled >build.log 2>&1 ||
+			-Dfuzz=disabled -Dservice=enabled -Ddocs=disabled -Dtool=disabled >build.log 2>&1 ||
 			{ cat build.log; exit 1; }
 		grep -E \"GStreamer version\" build.log
 		ninja -C build -j2 >>build.log 2>&1 || { tail -50 build.log; exit 1; }
-		meson test -C build --suite gst --print-errorlogs --num-processes 1"
+		meson test -C build --suite gst --print-errorlogs --num-processes 1 &&
+		meson test -C build --print-errorlogs streamd-dmabufread"
 ' sh "$root" "$inside"
