@@ -52,24 +52,21 @@ enum { PROP_0, PROP_IMPORT };
 
 G_DEFINE_TYPE(StreamdDmabufRead, streamd_dmabuf_read, GST_TYPE_BASE_TRANSFORM)
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK,
-	GST_PAD_ALWAYS,
-	GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE_WITH_FEATURES(GST_CAPS_FEATURE_MEMORY_DMABUF,
-							  GST_VIDEO_FORMATS_ALL) ";"
 #if HAVE_DMA_DRM
-			"video/x-raw(" GST_CAPS_FEATURE_MEMORY_DMABUF "), format=(string)DMA_DRM;"
+#define DMA_DRM_CAPS "video/x-raw(" GST_CAPS_FEATURE_MEMORY_DMABUF "), format=(string)DMA_DRM;"
+#else
+#define DMA_DRM_CAPS
 #endif
-			GST_VIDEO_CAPS_MAKE(GST_VIDEO_FORMATS_ALL)));
+/* Both pads: dma-bufs (plain formats, DMA_DRM) and system memory; dma-bufs
+ * leave only with import=true (transform_caps decides). */
+#define PAD_CAPS                                                                          \
+	GST_VIDEO_CAPS_MAKE_WITH_FEATURES(GST_CAPS_FEATURE_MEMORY_DMABUF, GST_VIDEO_FORMATS_ALL) \
+	";" DMA_DRM_CAPS GST_VIDEO_CAPS_MAKE(GST_VIDEO_FORMATS_ALL)
 
-/* Dma-bufs only with import=true (transform_caps decides). */
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK,
+	GST_PAD_ALWAYS, GST_STATIC_CAPS(PAD_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC,
-	GST_PAD_ALWAYS,
-	GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE_WITH_FEATURES(GST_CAPS_FEATURE_MEMORY_DMABUF,
-							  GST_VIDEO_FORMATS_ALL) ";"
-#if HAVE_DMA_DRM
-			"video/x-raw(" GST_CAPS_FEATURE_MEMORY_DMABUF "), format=(string)DMA_DRM;"
-#endif
-			GST_VIDEO_CAPS_MAKE(GST_VIDEO_FORMATS_ALL)));
+	GST_PAD_ALWAYS, GST_STATIC_CAPS(PAD_CAPS));
 
 /* The plain format a DMABuf structure stands for, or NULL. */
 static const char *plain_format(GstStructure *s)
