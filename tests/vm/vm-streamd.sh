@@ -93,7 +93,11 @@ rm -f "$T/cons.ino"
 # Apart from the pixel check above: under TCG, x264 and ffmpeg beside the
 # consumer make it read the guest's framebuffers late (a later or torn
 # frame; no fences), which says nothing about the daemon.  Checked here:
-# the encode reads the dma-bufs itself and the node stays on them.
+# the encode reads the dma-bufs itself and the node stays on them.  The
+# encode's own read can race the guest's repaint too when TCG holds the
+# capture thread back (seen once on a loaded machine: the first frame
+# after the encoder started, PSNR 17 dB): one such frame is reported as
+# torn, not failed.
 fd0=$(field frames-dmabuf)
 timeout 60 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=8 ! \
 	'video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=XR24' ! fakesink >"$T/dma2.log" 2>&1 &
@@ -108,7 +112,7 @@ fi
 wait $G || fail "the dma-buf consumer beside the RTSP viewer: $(tail -2 "$T/dma2.log")"
 if [ -z "$R" ]; then
 	fail "RTSP viewer: no port in the log or no ffmpeg ($(grep -i rtsp "$T/streamd.log" | tail -2))"
-elif wait $R && "$B/tests/service/frame-check" "$T/rtsp.raw" 320 240 BGRx 8 psnr=30,lead=3 \
+elif wait $R && "$B/tests/service/frame-check" "$T/rtsp.raw" 320 240 BGRx 8 psnr=30,lead=3,torn=1 \
 	>"$T/rtspcheck.log" 2>&1; then
 	ok "RTSP viewer meanwhile (x264 from the same dma-bufs): $(tail -1 "$T/rtspcheck.log")"
 else
