@@ -59,6 +59,21 @@ for b in bench-streamd bench-pwsink bench-rtsp bench-webrtc; do
 	echo
 done
 
+# The QEMU D-Bus display source: bench-qemu-latency boots the host's QEMU
+# twice (about 35 s); 77 is a skip (no QEMU, kernel image or static
+# busybox).
+if [ -x "$bench/bench-qemu-latency" ] && [ -x "$build/tests/qemu/qemu-guest" ]; then
+	echo "==== bench-qemu-latency"
+	"$(dirname "$0")/bench-qemu-latency.sh" "$build" >"$out.one" 2>&1
+	rc=$?
+	grep -v '^#result' "$out.one"
+	cat "$out.one" >>"$out"
+	[ $rc -eq 0 ] || [ $rc -eq 77 ] || { echo "bench-qemu-latency failed (exit $rc)" >&2; status=1; }
+	echo
+else
+	echo "bench-qemu-latency: not built (-Dqemu_dbus, qemu-system-x86_64, no sanitizer): skipped" >&2
+fi
+
 echo "==== summary ($(uname -n), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-46s %10s %10s %10s\n' "figure" "median" "best" "target"
 grep '^#result' "$out" | while IFS="$(printf '\t')" read -r _ name med best target; do

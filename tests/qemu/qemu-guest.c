@@ -5,15 +5,28 @@
  * frames into KMS dumb buffers and page-flips between two of them, shows a
  * 64x64 cursor of the model's shape through the cursor plane, follows the
  * connector's preferred mode (a SetUIInfo request arrives as a hotplug),
- * and reports on its report port (argv[1], a serial line) what it did and
- * every evdev event it receives:
+ * and reports on its report port (a serial line) what it did and every
+ * evdev event it receives:
  *
- *   frame N TIME_US WxH      a frame flipped on screen
+ *   qemu-guest [-p FRAME_MS] [-l] REPORT_PORT
+ *
+ *   frame N TIME_US WxH      a frame flipped on screen (TIME_US: the time
+ *                            in its block code, taken before painting)
  *   cursor X Y HOTX HOTY     the cursor shown at X,Y (DRM_IOCTL_MODE_CURSOR2)
  *   mode WxH                 switched to a new preferred mode
  *   ev TYPE CODE VALUE       an evdev event (EV_KEY, EV_REL, EV_ABS)
  *   input NAME               an input device found
  *   error TEXT               something failed
+ *
+ * -p sets the frame period (default 250 ms).  -l is the latency benchmark's
+ * mode (tests/bench/bench-qemu-latency.sh): the port is put in raw mode and
+ * also read, each "ping K" line from the host is answered at once with
+ * "pong K NOW_US" (so that the host can relate this guest's clock to its
+ * own), frame lines carry two more fields, "REQUESTED_US DONE_US": the
+ * time just before the flip ioctl and the time its completion event was
+ * read (just before the line is written), and no cursor is shown
+ * (bochs-drm has none).  All times are this guest's CLOCK_MONOTONIC in
+ * microseconds.
  *
  * Raw DRM ioctls only (the initramfs has no libdrm); the model is compiled in.
  */
@@ -28,6 +41,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +60,8 @@
 #define FRAME_MS 250
 
 static FILE *report;
+static unsigned int frame_ms = FRAME_MS;
+static bool latency_mode;
 
 static void
 say(const char *fmt, ...)
@@ -202,7 +218,7 @@ setup_mode(struct kms *k, const struct drm_mode_modeinfo *mode)
 	gvtsim_guest_config_default(&cfg);
 	cfg.width = mode->hdisplay;
 	cfg.height = mode->vdisplay;
-	cfg.fps = 1000 / FRAME_MS;
+	cfg.fps = 1000 / frame_ms ? 1000 / frame_ms : 1;
 	cfg.cursor_size = 64;
 	if ((r = gvtsim_guest_compute_layout(&cfg, &lay)) < 0)
 		return r;
@@ -223,7 +239,7 @@ static int
 show(struct kms *k, uint64_t frame)
 {
 	struct dumb *d = &k->fb[frame % 2];
-	uint64_t t = now_us();
+	uint64_t t = now_us(), requested;
 	const uint8_t *src;
 	uint32_t y;
 
@@ -241,6 +257,7 @@ show(struct kms *k, uint64_t frame)
 		c.count_connectors = 1;
 		c.mode = k->mode;
 		c.mode_valid = 1;
+		requested = now_us();
 		if (ioctl(k->fd, DRM_IOCTL_MODE_SETCRTC, &c) < 0)
 			return -errno;
 		k->crtc_set = true;
@@ -252,14 +269,22 @@ show(struct kms *k, uint64_t frame)
 		f.crtc_id = k->crtc_id;
 		f.fb_id = d->fb_id;
 		f.flags = DRM_MODE_PAGE_FLIP_EVENT;
+		/* before the ioctl: on one vCPU the commit, and QEMU with it,
+		 * can be done before the ioctl returns to us */
+		requested = now_us();
 		if (ioctl(k->fd, DRM_IOCTL_MODE_PAGE_FLIP, &f) < 0)
 			return -errno;
 		/* Wait for the flip to complete (the vblank event). */
 		if (poll(&p, 1, 2000) == 1 && read(k->fd, buf, sizeof(buf)) < 0)
 			return -errno;
 	}
-	say("frame %llu %llu %ux%u", (unsigned long long)frame, (unsigned long long)t,
-	    cfg.width, cfg.height);
+	if (latency_mode)
+		say("frame %llu %llu %ux%u %llu %llu", (unsigned long long)frame,
+		    (unsigned long long)t, cfg.width, cfg.height,
+		    (unsigned long long)requested, (unsigned long long)now_us());
+	else
+		say("frame %llu %llu %ux%u", (unsigned long long)frame, (unsigned long long)t,
+		    cfg.width, cfg.height);
 	return 0;
 }
 
@@ -320,16 +345,81 @@ open_inputs(struct pollfd *p, int max)
 	return n;
 }
 
+/* The report port in raw mode (no echo of what the host sends, no CR
+ * added): the reports are written through @p ret_report (blocking), the
+ * host's clock pings read from the returned non-blocking fd. */
+static int
+open_port_raw(const char *path, FILE **ret_report)
+{
+	struct termios t;
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		t.c_cc[VMIN] = 1;
+		t.c_cc[VTIME] = 0;
+		tcsetattr(fd, TCSANOW, &t);
+	}
+	*ret_report = fopen(path, "w");
+	return fd;
+}
+
+/* Answer every complete "ping K" line read from the port. */
+static void
+answer_pings(int fd)
+{
+	static char line[64];
+	static size_t len;
+	char buf[256];
+	ssize_t n, i;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++) {
+			unsigned long long k;
+
+			if (buf[i] != '\n') {
+				if (len < sizeof(line) - 1)
+					line[len++] = buf[i];
+				continue;
+			}
+			line[len] = '\0';
+			len = 0;
+			if (sscanf(line, "ping %llu", &k) == 1)
+				say("pong %llu %llu", k, (unsigned long long)now_us());
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
-	struct pollfd in[MAX_INPUTS];
+	struct pollfd in[MAX_INPUTS + 1];
 	struct drm_mode_modeinfo mode, now;
 	struct kms k = { .fd = -1 };
 	uint64_t frame = 1, next, last_probe = 0;
-	int n_in, r, i;
+	int n_in, n_poll, port = -1, opt, r, i;
 
-	report = argc > 1 ? fopen(argv[1], "w") : stdout;
+	while ((opt = getopt(argc, argv, "p:l")) != -1) {
+		switch (opt) {
+		case 'p':
+			frame_ms = (unsigned int)strtoul(optarg, NULL, 10);
+			if (frame_ms < 1 || frame_ms > 10000)
+				return 2;
+			break;
+		case 'l':
+			latency_mode = true;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (latency_mode && optind < argc) {
+		port = open_port_raw(argv[optind], &report);
+	} else {
+		report = optind < argc ? fopen(argv[optind], "w") : stdout;
+	}
 	if (!report)
 		return 1;
 	for (i = 0; i < 100 && k.fd < 0; i++) {
@@ -346,27 +436,35 @@ main(int argc, char **argv)
 		return 1;
 	}
 	n_in = open_inputs(in, MAX_INPUTS);
-	if ((r = show(&k, frame)) < 0 || (r = show_cursor(&k)) < 0) {
+	n_poll = n_in;
+	if (port >= 0) {
+		in[n_poll].fd = port;
+		in[n_poll].events = POLLIN;
+		n_poll++;
+	}
+	if ((r = show(&k, frame)) < 0 || (!latency_mode && (r = show_cursor(&k)) < 0)) {
 		say("error first frame: %s", strerror(-r));
 		return 1;
 	}
-	next = now_us() + FRAME_MS * 1000u;
+	next = now_us() + frame_ms * 1000u;
 	for (;;) {
 		int64_t wait = (int64_t)(next - now_us()) / 1000;
 		struct input_event ev;
 
-		if (poll(in, (nfds_t)n_in, wait > 0 ? (int)wait : 0) > 0) {
+		if (poll(in, (nfds_t)n_poll, wait > 0 ? (int)wait : 0) > 0) {
 			for (i = 0; i < n_in; i++) {
 				while (read(in[i].fd, &ev, sizeof(ev)) == sizeof(ev))
 					if (ev.type == EV_KEY || ev.type == EV_REL ||
 					    ev.type == EV_ABS)
 						say("ev %u %u %d", ev.type, ev.code, ev.value);
 			}
+			if (port >= 0 && in[n_in].revents)
+				answer_pings(port);
 			continue;
 		}
 		if (now_us() < next)
 			continue;
-		next += FRAME_MS * 1000u;
+		next += frame_ms * 1000u;
 		/* A resolution request arrives as a hotplug with a new
 		 * preferred mode: look every second. */
 		if (now_us() - last_probe > 1000000u) {
