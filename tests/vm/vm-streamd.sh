@@ -109,7 +109,8 @@ gvtsim_part() {
 	if wait_log "$L" "PipeWire node $GNODE" 60 $SD && wait_log "$L" "$UUID: node [0-9]* paused" 20 $SD; then
 		ok "gvtsim: gvt-streamd found $UUID and published its node ($(grep -o "$UUID: PipeWire node.*" "$L" | head -n1 | sed "s/^$UUID: //"))"
 	else
-		fail "gvtsim: node $GNODE published within 60 s: $(grep -i "$UUID\|warn\|discovery" "$L" | tail -n 4 | tr '\n' ' ')"
+		fail "gvtsim: node $GNODE published within 60 s: $(grep -E "$UUID|running \(|discovery|CRITICAL" "$L" | tail -n 4 | tr '\n' ' ')"
+		sed 's/^/# gvtsim streamd: /' "$L" | tail -n 12
 		stop_daemon $SD "$L"
 		echo "$old_mmap" >$P
 		return
