@@ -14,8 +14,9 @@
 #   tests/vm/run-gst-vm.sh SRCDIR
 #
 # Environment: GVT_VM_KEEP=1 keeps the work dirs, GVT_VM_ONLY=streamd runs
-# only vm-streamd.sh in the VM (by hand, while working on it), GVT_DMABUF_DEBIAN13_ROOT
-# overrides the Debian 13 tree.
+# only vm-streamd.sh in the VM and GVT_VM_ONLY=gvtsim only its gvtsim part
+# (by hand, while working on them), GVT_DMABUF_DEBIAN13_ROOT overrides the
+# Debian 13 tree.
 # Output is TAP; exit status 0 pass or skip ("1..0 # SKIP" naming the
 # missing piece), 1 fail.
 set -uo pipefail
@@ -116,7 +117,8 @@ else
 	echo "ok - no vgem and no DRM device in the VM: Mesa can only pick llvmpipe"
 fi
 [ -c /dev/udmabuf ] && echo "ok - /dev/udmabuf exists" || echo "not ok - /dev/udmabuf exists"
-if [ "${GVT_VM_ONLY:-}" != streamd ]; then
+export GVT_VM_ONLY='${GVT_VM_ONLY:-}'
+if [ -z "\$GVT_VM_ONLY" ]; then
 s=\$(date +%s)
 timeout -s KILL 300 \$B/tests/vm/vm-gst gvtsim $uuid 2>&1
 echo "# vm-gst gvtsim exit \$? (\$((\$(date +%s) - s)) s)"
@@ -134,7 +136,7 @@ echo 6a3c5b1e4f0a4c1b9d3e0000000000a1 >/tmp/machine-id && mount --bind /tmp/mach
 # The daemon's encode and RTSP server (vm-streamd.sh has an RTSP viewer).
 for p in videoconvertscale x264 videoparsersbad rtp rtpmanager udp; do ln -sf $gstlib/libgst\$p.so /tmp/gst-plugins/; done
 s=\$(date +%s)
-timeout -s KILL 300 bash $inside/src/tests/vm/vm-streamd.sh \$B $inside/src 2>&1
+timeout -s KILL 300 bash $inside/src/tests/vm/vm-streamd.sh \$B $inside/src $uuid 2>&1
 echo "# vm-streamd exit \$? (\$((\$(date +%s) - s)) s)"
 echo GVT-GST-VM-DONE
 INNER
@@ -192,10 +194,12 @@ for p in gvtsim sim; do
 		n=$((n + 1))
 	fi
 done
-if ! grep -q "^# vm-hotplug exit 0 " "$work/tap"; then
-	echo "not ok - vm-hotplug ran to the end and exited 0"
-	n=$((n + 1))
-fi
+for p in vm-hotplug vm-streamd; do
+	if ! grep -q "^# $p exit 0 " "$work/tap"; then
+		echo "not ok - $p ran to the end and exited 0 ($(grep "^# $p exit" "$work/tap" || echo 'no exit line'))"
+		n=$((n + 1))
+	fi
+done
 if ! grep -q '^GVT-GST-VM-DONE' "$work/tap"; then
 	echo "not ok - the VM finished its run"
 	log "console:"; tr -d '\r' <"$work/console.log" | tail -n 25 | sed 's/^/#   /'

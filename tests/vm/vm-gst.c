@@ -10,6 +10,10 @@
  *   vm-gst sim           the sim backend, whose buffers are udmabufs here,
  *                        its frames advanced by this program (paced: the
  *                        guest never repaints a buffer being read)
+ *   vm-gst paint UUID FRAME
+ *                        only the guest: it shows FRAME (640x480 XR24
+ *                        linear, no cursor, no sprite: what frame-check
+ *                        expects) and lets go, for vm-streamd.sh
  *
  * Zero copy is shown from two sides: every buffer that reaches glupload is
  * dma-buf memory, with one dma-buf inode per surface however many frames
@@ -21,6 +25,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,8 +291,9 @@ static void config(struct gvtsim_guest_config *cfg, guint64 modifier)
 	cfg->n_buffers = 2;
 }
 
-/* The guest shows PAINT_FRAME on @uuid and lets go of the vGPU. */
-static bool paint(const char *uuid, const struct gvtsim_guest_config *cfg)
+/* The guest shows @frame on @uuid and lets go of the vGPU (gvtsim keeps
+ * its registers and memory after the close: the frame stays on screen). */
+static bool paint(const char *uuid, const struct gvtsim_guest_config *cfg, uint64_t frame)
 {
 	struct vm_vfio v;
 	struct vm_display d = { 0 };
@@ -301,8 +307,9 @@ static bool paint(const char *uuid, const struct gvtsim_guest_config *cfg)
 	if (r == 0)
 		r = vm_guest_start(&d, cfg);
 	if (r == 0)
-		vm_guest_show(&d, PAINT_FRAME);
-	vm_check(r == 0 && !d.io_errors, "guest paints frame %d, %s, and flips (%s)", PAINT_FRAME,
+		vm_guest_show(&d, frame);
+	vm_check(r == 0 && !d.io_errors, "guest paints frame %" PRIu64 ", %ux%u %s, and flips (%s)",
+		 frame, cfg->width, cfg->height,
 		 cfg->modifier == DRM_FORMAT_MOD_LINEAR ? "linear" : "X-tiled", strerror(-r));
 	vm_display_finish(&d);
 	vm_vfio_close(&v);
@@ -346,7 +353,7 @@ static void do_gvtsim(const char *uuid)
 	/* ---- linear, i915's default: no CPU mapping of dma-bufs ---------- */
 	vm_param_set("dmabuf_mmap", false);
 	config(&cfg, DRM_FORMAT_MOD_LINEAR);
-	if (!paint(uuid, &cfg))
+	if (!paint(uuid, &cfg, PAINT_FRAME))
 		return;
 	desc = g_strdup_printf("gvtdmabufsrc device=%s cursor=none keepalive=30 num-buffers=5 "
 			       "! appsink name=sink sync=false", uuid);
@@ -384,7 +391,7 @@ static void do_gvtsim(const char *uuid)
 
 	/* ---- X-tiled: llvmpipe refuses it (EGL_BAD_MATCH) ------------------ */
 	config(&cfg, I915_FORMAT_MOD_X_TILED);
-	if (!paint(uuid, &cfg))
+	if (!paint(uuid, &cfg, PAINT_FRAME))
 		return;
 	desc = g_strdup_printf("gvtdmabufsrc device=%s cursor=none keepalive=30 num-buffers=3 ! "
 			       GL_SYSMEM_TAIL, uuid);
@@ -489,6 +496,15 @@ static void do_sim(void)
 
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "paint")) {
+		/* No GStreamer here: its start (the registry) took seconds
+		 * under TCG, and vm-streamd.sh paints three times. */
+		struct gvtsim_guest_config cfg;
+
+		config(&cfg, DRM_FORMAT_MOD_LINEAR);
+		paint(argv[2], &cfg, strtoull(argv[3], NULL, 10));
+		return vm_done("vm-gst paint");
+	}
 	gst_init(NULL, NULL);
 	vm_note("GStreamer %s", gst_version_string());
 	if (argc == 3 && !strcmp(argv[1], "gvtsim"))
@@ -496,7 +512,7 @@ int main(int argc, char **argv)
 	else if (argc == 2 && !strcmp(argv[1], "sim"))
 		do_sim();
 	else {
-		fprintf(stderr, "usage: vm-gst gvtsim UUID | vm-gst sim\n");
+		fprintf(stderr, "usage: vm-gst gvtsim UUID | vm-gst sim | vm-gst paint UUID FRAME\n");
 		return 2;
 	}
 	return vm_done(argv[1][0] == 's' ? "vm-gst sim" : "vm-gst gvtsim");
