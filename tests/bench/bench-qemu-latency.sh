@@ -74,13 +74,7 @@ chmod 755 "$ird/init"
 (cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz" ||
 	skip "could not pack the initramfs"
 
-exec 3>"$work/bus-address"
-dbus-daemon --session --nofork --nopidfile --print-address=3 2>"$work/dbus.log" &
-bus_pid=$!
-exec 3>&-
-for _ in $(seq 50); do [ -s "$work/bus-address" ] && break; sleep 0.1; done
-address=$(head -n1 "$work/bus-address")
-[ -n "$address" ] || skip "dbus-daemon printed no address: $(cat "$work/dbus.log")"
+private_bus "$work" || skip "dbus-daemon printed no address: $(cat "$work/dbus.log")"
 
 echo "# $(qemu-system-x86_64 --version | head -n1), TCG, 1 vCPU; guest kernel $kver;" \
 	"640x480 XRGB8888 frames every $frame_ms ms, $seconds s per device"

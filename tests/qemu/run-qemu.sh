@@ -71,13 +71,7 @@ chmod 755 "$ird/init"
 	fail "could not pack the initramfs"
 
 # ---- a private bus and the VM ------------------------------------------------
-exec 3>"$work/bus-address"
-dbus-daemon --session --nofork --nopidfile --print-address=3 2>"$work/dbus.log" &
-bus_pid=$!
-exec 3>&-
-for _ in $(seq 50); do [ -s "$work/bus-address" ] && break; sleep 0.1; done
-address=$(head -n1 "$work/bus-address")
-[ -n "$address" ] || fail "dbus-daemon printed no address: $(cat "$work/dbus.log")"
+private_bus "$work" || fail "dbus-daemon printed no address: $(cat "$work/dbus.log")"
 log "private bus $address"
 
 DBUS_SESSION_BUS_ADDRESS="$address" qemu-system-x86_64 \

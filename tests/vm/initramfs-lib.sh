@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Sourced by the scripts that boot a Debian kernel under QEMU with an
-# initramfs of their own (tests/vm, tests/qemu).
+# initramfs of their own (tests/vm, tests/qemu, tests/bench).
 
 # initramfs_add_modules DIR KVER ROOT MODULE...
 # Copy MODULE... and everything they depend on, for kernel KVER whose
@@ -30,4 +30,17 @@ initramfs_add_modules() {
 			echo "$name" >>"$dir/modules.list"
 		done <<<"$deps"
 	done
+}
+
+# private_bus WORK: a session dbus-daemon of its own for a QEMU -display
+# dbus VM; sets bus_pid and address (its address).  Returns 1 with
+# WORK/dbus.log holding why when it printed no address.
+private_bus() {
+	exec 3>"$1/bus-address"
+	dbus-daemon --session --nofork --nopidfile --print-address=3 2>"$1/dbus.log" &
+	bus_pid=$!
+	exec 3>&-
+	for _ in $(seq 50); do [ -s "$1/bus-address" ] && break; sleep 0.1; done
+	address=$(head -n1 "$1/bus-address")
+	[ -n "$address" ]
 }
