@@ -42,6 +42,18 @@ for b in bench-detile bench-query bench-paint bench-gst; do
 	echo
 done
 
+# run_script NAME: tests/bench/NAME.sh BUILD, its figures into the table;
+# 77 is a skip.
+run_script() {
+	echo "==== $1"
+	"$(dirname "$0")/$1.sh" "$build" >"$out.one" 2>&1
+	local rc=$?
+	grep -v '^#result' "$out.one"
+	cat "$out.one" >>"$out"
+	[ $rc -eq 0 ] || [ $rc -eq 77 ] || { echo "$1 failed (exit $rc)" >&2; status=1; }
+	echo
+}
+
 # gvt-streamd's benchmarks are scripts (bench-streamd starts a private
 # PipeWire, bench-pwsink the Debian 13 tree's, bench-rtsp and bench-webrtc
 # need none; bench-webrtc drives chromium); 77 is a skip.
@@ -50,26 +62,14 @@ for b in bench-streamd bench-pwsink bench-rtsp bench-webrtc; do
 		echo "$b: gvt-streamd not built (-Dservice): skipped" >&2
 		continue
 	fi
-	echo "==== $b"
-	"$(dirname "$0")/$b.sh" "$build" >"$out.one" 2>&1
-	rc=$?
-	grep -v '^#result' "$out.one"
-	cat "$out.one" >>"$out"
-	[ $rc -eq 0 ] || [ $rc -eq 77 ] || { echo "$b failed (exit $rc)" >&2; status=1; }
-	echo
+	run_script "$b"
 done
 
 # The QEMU D-Bus display source: bench-qemu-latency boots the host's QEMU
 # twice (about 35 s); 77 is a skip (no QEMU, kernel image or static
 # busybox).
 if [ -x "$bench/bench-qemu-latency" ] && [ -x "$build/tests/qemu/qemu-guest" ]; then
-	echo "==== bench-qemu-latency"
-	"$(dirname "$0")/bench-qemu-latency.sh" "$build" >"$out.one" 2>&1
-	rc=$?
-	grep -v '^#result' "$out.one"
-	cat "$out.one" >>"$out"
-	[ $rc -eq 0 ] || [ $rc -eq 77 ] || { echo "bench-qemu-latency failed (exit $rc)" >&2; status=1; }
-	echo
+	run_script bench-qemu-latency
 else
 	echo "bench-qemu-latency: not built (-Dqemu_dbus, qemu-system-x86_64, no sanitizer): skipped" >&2
 fi
