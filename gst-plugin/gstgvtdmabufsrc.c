@@ -93,6 +93,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -292,13 +293,17 @@ struct _GstGvtDmabufSrc {
 
 	/* streaming state: start/stop and the streaming thread */
 	struct gvtdmabuf_device *dev;
-	/* waiting: ppoll() on the display event fd, the device request fd
-	 * and wake_fd, an eventfd that unlock() writes; a plain poll (no
-	 * GstPoll: its locks, its control socket and its fd bookkeeping cost
-	 * on every frame) */
+	/* waiting: an epoll set of the display event fd (edge-triggered:
+	 * each flip's write is one wakeup, no read needed to rearm), the
+	 * device request fd and wake_fd, an eventfd that unlock() writes.
+	 * Not GstPoll (its locks, control socket and fd bookkeeping cost on
+	 * every frame), nor ppoll() of the three (it registers and removes
+	 * itself on each fd per wait); a wake is one epoll_wait(). */
 	int event_fd;		/* the library's, -1 when polling */
 	int request_fd;		/* the library's, -1 when none */
 	int wake_fd;		/* ours */
+	int epoll_fd;		/* ours, from start to close_device */
+	gboolean events_taken;	/* a wait took every pending flip since the last query */
 	gint flushing;		/* atomic: between unlock and unlock_stop */
 	gboolean use_events;
 	GstAllocator *dmabuf_alloc;
@@ -1053,6 +1058,9 @@ gst_gvt_dmabuf_src_get_property (GObject *object, guint prop_id, GValue *value,
 static void
 close_device (GstGvtDmabufSrc *self)
 {
+	if (self->epoll_fd >= 0)
+		close (self->epoll_fd);
+	self->epoll_fd = -1;
 	self->event_fd = -1;
 	self->request_fd = -1;
 	/* our memories own duplicates of the fds: they and every buffer
@@ -1093,6 +1101,41 @@ take_plane (GstGvtDmabufSrc *self, const struct gvtdmabuf_plane_info *pi, gboole
 	self->have_plane = TRUE;
 	GST_OBJECT_UNLOCK (self);
 	return changed;
+}
+
+/* The fds wait_for_work() waits on, by the u32 of their epoll data. */
+enum {
+	WAIT_WAKE,
+	WAIT_EVENT,
+	WAIT_REQUEST,
+};
+
+static gboolean
+epoll_add (GstGvtDmabufSrc *self, int fd, guint32 events, guint32 id)
+{
+	struct epoll_event ev = { .events = events, .data.u32 = id };
+
+	return epoll_ctl (self->epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+/* The epoll set of wake_fd, the event fd (edge-triggered) and the request
+ * fd.  FALSE after posting an error. */
+static gboolean
+make_epoll_set (GstGvtDmabufSrc *self)
+{
+	self->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+	if (self->epoll_fd < 0 ||
+	    !epoll_add (self, self->wake_fd, EPOLLIN, WAIT_WAKE) ||
+	    (self->use_events && !epoll_add (self, self->event_fd, EPOLLIN | EPOLLET, WAIT_EVENT)) ||
+	    (self->request_fd >= 0 && !epoll_add (self, self->request_fd, EPOLLIN, WAIT_REQUEST))) {
+		GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+			("Cannot set up the wait on vGPU %s's display events: %s",
+			 gvtdmabuf_device_get_name (self->dev), g_strerror (errno)), (NULL));
+		return FALSE;
+	}
+	/* flips before the first query are answered by it */
+	self->events_taken = FALSE;
+	return TRUE;
 }
 
 static gboolean
@@ -1168,6 +1211,8 @@ gst_gvt_dmabuf_src_start (GstBaseSrc *bsrc)
 		GST_WARNING_OBJECT (self, "no device request fd (%s): removal of the vGPU "
 				    "is noticed only when its ioctls fail", g_strerror (-fd));
 	}
+	if (!make_epoll_set (self))
+		goto error;
 	g_signal_emit (self, signals[SIGNAL_DEVICE_OPENED], 0, self->dev);
 	GST_INFO_OBJECT (self, "opened %s (%s), waiting by %s",
 			 gvtdmabuf_device_get_name (self->dev),
@@ -1731,21 +1776,10 @@ wait_for_work (GstGvtDmabufSrc *self)
 {
 	gint64 now, deadline, min_interval = 0, keepalive, poll_us;
 	gint max_n, max_d;
-	struct pollfd fds[3];
+	struct epoll_event evs[3];
 	struct timespec ts;
-	nfds_t n_fds = 0, ev = 0, rq = 0;
-	gint r;
-
-	/* wake_fd first: a flush wins over a frame */
-	fds[n_fds++] = (struct pollfd){ .fd = self->wake_fd, .events = POLLIN };
-	if (self->use_events) {
-		ev = n_fds;
-		fds[n_fds++] = (struct pollfd){ .fd = self->event_fd, .events = POLLIN };
-	}
-	if (self->request_fd >= 0) {
-		rq = n_fds;
-		fds[n_fds++] = (struct pollfd){ .fd = self->request_fd, .events = POLLIN };
-	}
+	guint32 ready;
+	gint r, i;
 
 	GST_OBJECT_LOCK (self);
 	max_n = self->max_fps_n;
@@ -1781,13 +1815,23 @@ wait_for_work (GstGvtDmabufSrc *self)
 
 		if (g_atomic_int_get (&self->flushing))
 			return WAKE_FLUSHING;
-		if (deadline != G_MAXINT64) {
+		if (deadline == G_MAXINT64) {
+			r = epoll_wait (self->epoll_fd, evs, G_N_ELEMENTS (evs), -1);
+		} else {
+			/* epoll_wait() counts in ms: the deadline to the
+			 * microsecond by ppoll() on the epoll fd, whose events
+			 * are then fetched without blocking */
+			struct pollfd pfd = { .fd = self->epoll_fd, .events = POLLIN };
 			gint64 left = MAX (deadline - now, 0);
 
 			ts.tv_sec = left / G_USEC_PER_SEC;
 			ts.tv_nsec = (left % G_USEC_PER_SEC) * 1000;
+			r = ppoll (&pfd, 1, &ts, NULL);
+			if (r > 0)
+				r = epoll_wait (self->epoll_fd, evs, G_N_ELEMENTS (evs), 0);
 		}
-		r = ppoll (fds, n_fds, deadline == G_MAXINT64 ? NULL : &ts, NULL);
+		if (r >= 0)
+			self->events_taken = TRUE;	/* none left pending */
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -1798,12 +1842,20 @@ wait_for_work (GstGvtDmabufSrc *self)
 		}
 		if (r == 0)
 			continue;	/* a deadline: the checks above */
+		ready = 0;
+		for (i = 0; i < r; i++)
+			ready |= 1u << evs[i].data.u32;
+		/* a flip taken here is not seen again (edge-triggered):
+		 * remembered also when a flush returns first, so the frame
+		 * still goes out afterwards */
+		if (ready & (1u << WAIT_EVENT))
+			self->want_frame = TRUE;
 		/* unlock(): the flag is set before the eventfd is written; a
 		 * readable eventfd without it is an unlock_stop() about to
 		 * empty it, so go on */
-		if (fds[0].revents && g_atomic_int_get (&self->flushing))
+		if ((ready & (1u << WAIT_WAKE)) && g_atomic_int_get (&self->flushing))
 			return WAKE_FLUSHING;
-		if (rq && fds[rq].revents) {
+		if (ready & (1u << WAIT_REQUEST)) {
 			gchar *name = g_strdup (gvtdmabuf_device_get_name (self->dev));
 
 			/* released before anyone hears of it, so that an
@@ -1815,15 +1867,6 @@ wait_for_work (GstGvtDmabufSrc *self)
 				 "released it"));
 			g_free (name);
 			return WAKE_ERROR;
-		}
-		if (ev && fds[ev].revents) {
-			self->want_frame = TRUE;
-			/* produce() drains it right before its query; drain it
-			 * here only when max-framerate holds the frame back,
-			 * or the next wait would return at once */
-			if (min_interval && self->last_push &&
-			    g_get_monotonic_time () < self->last_push + min_interval)
-				drain_event_fd (self);
 		}
 	}
 }
@@ -2026,9 +2069,14 @@ produce (GstGvtDmabufSrc *self, GstBuffer **ret_buf)
 
 	for (tries = 0; tries < 3; tries++) {
 		/* An event signalled before this query is answered by it: take
-		 * it now, or it would push the same frame once more. */
-		if (self->use_events)
+		 * it now, or it would push the same frame once more.  A wait
+		 * that just returned has taken every one (edge-triggered), so
+		 * then no read: a flip between its return and the query (a
+		 * few us) pushes its frame twice, as one between a read and
+		 * the query always did. */
+		if (self->use_events && (tries > 0 || !self->events_taken))
 			drain_event_fd (self);
+		self->events_taken = FALSE;
 		ts = running_time_now (self);
 		seen = g_get_monotonic_time ();
 		if (query_primary (self, &pi) < 0)
@@ -2204,6 +2252,7 @@ gst_gvt_dmabuf_src_init (GstGvtDmabufSrc *self)
 	g_mutex_init (&self->input_lock);
 	self->event_fd = -1;
 	self->request_fd = -1;
+	self->epoll_fd = -1;
 	/* start() reports a failure (-errno kept here) */
 	self->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (self->wake_fd < 0)

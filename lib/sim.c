@@ -102,6 +102,15 @@ struct sim_backend {
 	uint64_t damage_frame;
 	uint64_t damage_offset;
 	uint32_t damage_width, damage_height;
+	/* the primary plane as last decoded (lock), valid while no register
+	 * was written since (reg_gen): get_damage, a sim-only call, takes it
+	 * from there instead of decoding the registers once more per frame */
+	uint64_t reg_gen;	/* register writes so far */
+	bool primary_known;
+	uint64_t primary_gen;
+	bool primary_ok;	/* decoded, enabled */
+	uint64_t primary_offset;
+	uint32_t primary_width, primary_height;
 };
 
 static const struct gvtdmabuf_backend_ops sim_ops;
@@ -159,8 +168,10 @@ static void sim_write_reg(void *user, uint32_t offset, uint32_t value)
 {
 	struct sim_backend *s = user;
 
-	if (offset < GVTSIM_MMIO_SIZE && !(offset & 3))
+	if (offset < GVTSIM_MMIO_SIZE && !(offset & 3)) {
 		s->mmio[offset / 4] = value;
+		s->reg_gen++;	/* every writer holds s->lock (or runs alone) */
+	}
 }
 
 static uint32_t sim_read_reg(void *user, uint32_t offset)
@@ -413,6 +424,18 @@ static void decoder_input(const struct sim_backend *s, struct gvtsim_decoder_inp
 	in->max_height = s->cfg.height;
 }
 
+/* Note the primary plane's decode for get_damage (lock held). */
+static void primary_remember(struct sim_backend *s, int decode_ret,
+			     const struct gvtsim_plane *p)
+{
+	s->primary_known = true;
+	s->primary_gen = s->reg_gen;
+	s->primary_ok = decode_ret == 0 && p->enabled;
+	s->primary_offset = s->primary_ok ? p->gm_offset : 0;
+	s->primary_width = s->primary_ok ? p->width : 0;
+	s->primary_height = s->primary_ok ? p->height : 0;
+}
+
 static int sim_query_plane(struct gvtdmabuf_backend *b,
 			   struct vfio_device_gfx_plane_info *info)
 {
@@ -429,6 +452,8 @@ static int sim_query_plane(struct gvtdmabuf_backend *b,
 	pthread_mutex_lock(&s->lock);
 	decoder_input(s, &in);
 	ret = gvtsim_decode_plane(&in, id, &p, NULL);
+	if (id == GVTSIM_PLANE_PRIMARY)
+		primary_remember(s, ret, &p);
 	/* as gvtsim.ko and i915: a disabled plane leaves *info untouched */
 	if (ret == 0)
 		gvtsim_plane_info_fill(&p, p.enabled ? object_id(s, &p) : 0, info);
@@ -446,19 +471,25 @@ static int sim_get_damage(struct gvtdmabuf_backend *b, struct gvtdmabuf_rect *re
 
 	(void)max;	/* at least 1, checked by the device */
 	pthread_mutex_lock(&s->lock);
-	decoder_input(s, &in);
-	if (gvtsim_decode_plane(&in, GVTSIM_PLANE_PRIMARY, &p, NULL) == 0 && p.enabled) {
+	/* the registers as the last primary query saw them: no decode */
+	if (!s->primary_known || s->primary_gen != s->reg_gen) {
+		decoder_input(s, &in);
+		primary_remember(s, gvtsim_decode_plane(&in, GVTSIM_PLANE_PRIMARY, &p, NULL), &p);
+	}
+	if (s->primary_ok) {
 		if (!s->damage_known || s->damage_frame != s->frame ||
-		    s->damage_offset != p.gm_offset || s->damage_width != p.width ||
-		    s->damage_height != p.height) {
-			rects[0] = (struct gvtdmabuf_rect){ 0, 0, p.width, p.height };
+		    s->damage_offset != s->primary_offset ||
+		    s->damage_width != s->primary_width ||
+		    s->damage_height != s->primary_height) {
+			rects[0] = (struct gvtdmabuf_rect){ 0, 0, s->primary_width,
+							    s->primary_height };
 			n = 1;
 		}
 		s->damage_known = true;
 		s->damage_frame = s->frame;
-		s->damage_offset = p.gm_offset;
-		s->damage_width = p.width;
-		s->damage_height = p.height;
+		s->damage_offset = s->primary_offset;
+		s->damage_width = s->primary_width;
+		s->damage_height = s->primary_height;
 	} else {
 		/* nothing on screen: the next picture is all new */
 		s->damage_known = false;

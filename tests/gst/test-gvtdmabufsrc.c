@@ -765,6 +765,51 @@ GST_START_TEST (test_wait_poll)
 }
 GST_END_TEST;
 
+/* wait=event: one buffer per flip.  A flip signalled before the element
+ * first waited (here from device-opened, during start) is answered by the
+ * first query and not pushed again; nor is any later flip. */
+static void
+flip_on_open (GstElement *src, gpointer device, gpointer data)
+{
+	fail_unless_equals_int (((SetFrameFn) data) (device, 1), 0);
+}
+
+GST_START_TEST (test_one_push_per_flip)
+{
+	SetFrameFn set_frame;
+	struct gvtsim_guest_config cfg;
+	struct gvtdmabuf_device *dev = NULL;
+	GstHarness *h = gst_harness_new_parse ("gvtdmabufsrc device=sim:320x240,clock=manual,"
+		"cursor=off wait=event io-mode=system cursor=none");
+	GstElement *src = gst_harness_find_element (h, "gvtdmabufsrc");
+	GstCaps *caps;
+	GstBuffer *b;
+	guint64 k;
+
+	set_frame = lib_symbol ("gvtdmabuf_sim_set_frame");
+	sim_config ("320x240,cursor=off", &cfg);
+	g_signal_connect (src, "device-opened", G_CALLBACK (on_device_opened), &dev);
+	g_signal_connect (src, "device-opened", G_CALLBACK (flip_on_open), set_frame);
+	gst_object_unref (src);
+	gst_harness_play (h);
+	for (k = 1; k <= 4; k++) {
+		if (k > 1)
+			fail_unless_equals_int (set_frame (dev, k), 0);
+		b = gst_harness_pull (h);
+		fail_unless (b != NULL);
+		caps = current_caps (h);
+		fail_unless_equals_uint64 (check_system_frame (b, caps, &cfg, FALSE), k);
+		gst_caps_unref (caps);
+		gst_buffer_unref (b);
+		/* nothing more until the next flip */
+		g_usleep (150 * 1000);
+		b = gst_harness_try_pull (h);
+		fail_unless (b == NULL, "frame %" G_GUINT64_FORMAT " pushed twice", k);
+	}
+	gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* ---- mode changes and a blank screen ----------------------------------- */
 
 static GstHarness *
@@ -1128,6 +1173,7 @@ gvtdmabufsrc_suite (void)
 	tcase_add_test (tc, test_latency_query);
 	tcase_add_test (tc, test_keepalive);
 	tcase_add_test (tc, test_wait_poll);
+	tcase_add_test (tc, test_one_push_per_flip);
 	tcase_add_test (tc, test_damage_meta);
 	tcase_add_test (tc, test_mode_change);
 	tcase_add_test (tc, test_mode_change_dmabuf);
