@@ -5,7 +5,7 @@
 # gvt-streamd runs with rescan-interval=3600 (so only an event can find a
 # new mdev in this run), an mdev is created through sysfs, must be found
 # "by udev bind" and captured, is removed through sysfs while captured
-# (the device request ends its capture, the daemon stays up), and created
+# (the device request or udev's unbind, whichever the daemon sees first, ends its capture; the daemon stays up), and created
 # again, found again.  SIGTERM then ends the daemon with status 0.
 #
 #   vm-hotplug.sh BUILDDIR OLD_UUID       (OLD_UUID: the boot's mdev, left alone)
@@ -74,6 +74,12 @@ for round in 1 2; do
 		ok "round $round: the new mdev is found by udev's bind event, not the rescan"
 	else
 		notok "round $round: the new mdev is found by udev: $(grep "$uuid: vGPU appeared" "$log")"
+		# Seen once in round 2 (CI): the bind event came 200 s late,
+		# as if a udev worker had hung on the last round's events for
+		# its 180 s timeout.  What udevd is doing now:
+		udevadm control --ping -t 5 >/dev/null 2>&1 && echo "# udevd answers a ping" ||
+			echo "# udevd does not answer a ping"
+		ps -eo pid,stat,etime,args 2>/dev/null | grep -E 'udev|worker' | grep -v grep | sed 's/^/# /'
 	fi
 	if wait_log "$uuid: capture started" 30 &&
 	   [ "$(grep -c "$uuid: capture started" "$log")" = "$round" ]; then
@@ -88,11 +94,16 @@ for round in 1 2; do
 	else
 		notok "round $round: the mdev is removed through sysfs while captured"
 	fi
-	if wait_log "$uuid: vGPU removed while streaming" 30 && wait_log "$uuid: streams closed" 30 &&
-	   [ "$(grep -c "$uuid: streams closed" "$log")" = "$round" ]; then
-		ok "round $round: its capture ended as a removal, its streams closed"
+	# Two events tell the daemon, in either order on its main loop: the
+	# element's removal error (it let go at the device request) and
+	# udev's unbind, which comes once the device is closed.  Whichever
+	# comes first ends the capture; the other then finds nothing.
+	if wait_log "$uuid: capture closed" 30 &&
+	   [ "$(grep -c "$uuid: capture closed" "$log")" = "$round" ] &&
+	   [ "$(grep -cE "$uuid: (vGPU removed while streaming|vGPU removed \(found by udev unbind\))" "$log")" -ge "$round" ]; then
+		ok "round $round: its capture ended as a removal ($(grep -oE "$uuid: (vGPU removed while streaming|vGPU removed \(found by udev unbind\))" "$log" | tail -n1 | cut -d: -f2-))"
 	else
-		notok "round $round: its capture ended as a removal"
+		notok "round $round: its capture ended as a removal: $(grep "$uuid: \(vGPU removed\|capture closed\)" "$log" | tail -n3)"
 	fi
 	kill -0 "$pid" 2>/dev/null && ok "round $round: gvt-streamd is still up" ||
 		notok "round $round: gvt-streamd is still up"
