@@ -35,14 +35,7 @@ skip() { echo "bench-qemu-latency: $*: skipped"; exit 77; }
 
 [ -x "$guest" ] || skip "$guest not built (-Dqemu_dbus, qemu-system-x86_64)"
 [ -x "$helper" ] || skip "$helper not built"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
-qemu-system-x86_64 -display help 2>/dev/null | grep -qx dbus ||
-	skip "this QEMU has no -display dbus (Debian: the ui-dbus module of qemu-system-gui)"
-command -v dbus-daemon >/dev/null || skip "dbus-daemon is not installed"
-command -v cpio >/dev/null || skip "cpio is not installed"
-kver=$(cd /lib/modules 2>/dev/null && ls -d 6.1.*-amd64 2>/dev/null | sort -V | tail -n1)
-[ -n "$kver" ] && [ -r "/boot/vmlinuz-$kver" ] || skip "no Debian 6.1 kernel image in /boot"
-[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || skip "no static /bin/busybox (busybox-static)"
+qemu_dbus_prereqs
 
 work=$(mktemp -d /tmp/gvt-bench-qemu-XXXXXX)
 qemu_pid="" bus_pid=""

@@ -30,14 +30,7 @@ fail() { echo "not ok - $*"; echo "1..1"; exit 1; }
 guest="$builddir/tests/qemu/qemu-guest"
 client="$builddir/tests/qemu/qemu-client"
 [ -x "$guest" ] && [ -x "$client" ] || fail "qemu-guest or qemu-client not built in $builddir"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
-qemu-system-x86_64 -display help 2>/dev/null | grep -qx dbus ||
-	skip "this QEMU has no -display dbus (Debian: the ui-dbus module of qemu-system-gui)"
-command -v dbus-daemon >/dev/null || skip "dbus-daemon is not installed (scripts/deps.sh)"
-command -v cpio >/dev/null || skip "cpio is not installed"
-kver=$(cd /lib/modules 2>/dev/null && ls -d 6.1.*-amd64 2>/dev/null | sort -V | tail -n1)
-[ -n "$kver" ] && [ -r "/boot/vmlinuz-$kver" ] || skip "no Debian 6.1 kernel image in /boot"
-[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || skip "no static /bin/busybox (busybox-static)"
+qemu_dbus_prereqs
 
 work=$(mktemp -d /tmp/gvt-qemu-XXXXXX)
 qemu_pid="" bus_pid=""
