@@ -232,13 +232,19 @@ static int status_run(int argc, char **argv)
 		}
 		if (*dict_str(v, "encode-encoder")) {
 			uint32_t subs = 0;
-			uint64_t units = 0;
+			uint64_t units = 0, read = 0, imported = 0;
 
 			g_variant_lookup(v, "encode-subscribers", "u", &subs);
 			g_variant_lookup(v, "encode-units", "t", &units);
-			printf("  H.264 encode %s, %u subscriber%s, %llu units\n",
+			g_variant_lookup(v, "encode-frames-read", "t", &read);
+			g_variant_lookup(v, "encode-frames-imported", "t", &imported);
+			/* the feed: what takes the capture's frames to the encoder,
+			 * and how many went as dma-bufs or were read by the CPU */
+			printf("  H.264 encode %s, %u subscriber%s, %llu units; feed %s, "
+			       "%llu frames imported, %llu read\n",
 			       dict_str(v, "encode-encoder"), subs, subs == 1 ? "" : "s",
-			       (unsigned long long)units);
+			       (unsigned long long)units, dict_str(v, "encode-feed"),
+			       (unsigned long long)imported, (unsigned long long)read);
 		}
 		if (*dict_str(v, "push-url")) {
 			/* gvt-streamd shows the URL without its password. */

@@ -75,8 +75,8 @@ else
 fi
 
 echo "==== summary ($(uname -n), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '%-46s %10s %10s %10s\n' "figure" "median" "best" "target"
+printf '%-50s %10s %10s %10s\n' "figure" "median" "best" "target"
 grep '^#result' "$out" | while IFS="$(printf '\t')" read -r _ name med best target; do
-	printf '%-46s %10s %10s %10s\n' "$name" "$med" "$best" "$target"
+	printf '%-50s %10s %10s %10s\n' "$name" "$med" "$best" "$target"
 done
 exit $status

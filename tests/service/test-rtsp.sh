@@ -143,7 +143,7 @@ units=$(field "$URL" encode-units)
 if [ -n "${GVT_DMABUF_TOOL:-}" ]; then
 	"$GVT_DMABUF_TOOL" status --session >"$T/status" 2>&1
 	grep -qF "RTSP $URL, x264enc, 0 viewers" "$T/status" &&
-	grep -qF "H.264 encode x264enc, 0 subscribers, 0 units" "$T/status" &&
+	grep -qF "H.264 encode x264enc, 0 subscribers, 0 units; feed system memory, 0 frames imported, 0 read" "$T/status" &&
 		ok "gvt-dmabuf status shows the mount, its encoder and the idle encode" ||
 		fail "gvt-dmabuf status: $(cat "$T/status")"
 fi
