@@ -367,6 +367,21 @@ static void rescan_vms(struct daemon *d)
 	free(list);
 }
 
+/* Whether mdevs are followed at all: every one (discover-mdev), or those
+ * that a [vgpu UUID] section names. */
+static bool mdevs_wanted(const struct streamd_config *cfg)
+{
+	if (cfg->discover_mdev)
+		return true;
+	for (guint i = 0; i < cfg->vgpus->len; i++) {
+		const struct streamd_vgpu_config *vc = cfg->vgpus->pdata[i];
+
+		if (vc->enabled && g_uuid_string_is_valid(vc->device))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Discovery of mdev vGPUs: a readdir of /sys/bus/mdev/devices, no device
  * is opened.  sysfs sends no inotify events for devices that appear, so
@@ -381,13 +396,14 @@ static void rescan_mdevs(struct daemon *d, const char *why)
 	GHashTableIter it;
 	gpointer key, value;
 
-	if (!d->cfg->discover_mdev || gvtdmabuf_list_mdevs(NULL, false, &list, &n) < 0)
+	if (!mdevs_wanted(d->cfg) || gvtdmabuf_list_mdevs(NULL, false, &list, &n) < 0)
 		return;
 	for (size_t i = 0; i < n; i++)
 		if (!g_hash_table_contains(d->vgpus, list[i].uuid)) {
 			const struct streamd_vgpu_config *vc = streamd_config_find(d->cfg, list[i].uuid);
 
-			if (vc && !vc->enabled)
+			/* without discovery, only the configured ones */
+			if (vc ? !vc->enabled : !d->cfg->discover_mdev)
 				continue;
 			if (!g_hash_table_contains(d->failed, list[i].uuid))
 				slog(G_LOG_LEVEL_MESSAGE, "discovery", list[i].uuid,
@@ -474,7 +490,7 @@ static void mdev_uevents_start(struct daemon *d)
 #ifdef HAVE_GUDEV
 	static const char *const subsystems[] = { "mdev", NULL };
 
-	if (!d->cfg->discover_mdev || d->udev)
+	if (!mdevs_wanted(d->cfg) || d->udev)
 		return;
 	d->udev = g_udev_client_new(subsystems);
 	g_signal_connect(d->udev, "uevent", G_CALLBACK(on_uevent), d);
@@ -486,7 +502,7 @@ static void mdev_uevents_start(struct daemon *d)
 		     "mdev hotplug: no udevd runs (no /run/udev/control), so a rescan every %u s "
 		     "finds them; udev events are taken if udevd starts", d->cfg->rescan_interval);
 #else
-	if (d->cfg->discover_mdev)
+	if (mdevs_wanted(d->cfg))
 		slog(G_LOG_LEVEL_MESSAGE, "discovery", NULL,
 		     "mdev hotplug: a rescan every %u s (built without libgudev)",
 		     d->cfg->rescan_interval);

@@ -74,11 +74,10 @@ stop_daemon() {
 # ---- gvtsim: the module's own dma-buf through the daemon ------------------
 # The boot's gvtsim vGPU (UUID), on which a guest (vm-gst paint) left frame
 # GFRAME: linear XR24 640x480, no cursor, a still picture (no repaint can
-# race a reader).  The daemon opens it as a configured [vgpu UUID] section,
-# which it does only when mdev discovery finds the device
-# (gvt-streamd.conf(5): "streamed when discovery finds it"), so
-# discover-mdev stays on here; the boot has no other mdev.  keepalive
-# re-sends the still frame (the guest sends one, then nothing).
+# race a reader).  The daemon opens it as a configured [vgpu UUID] section
+# with discover-mdev = false: a configured mdev is streamed without
+# discovery of every mdev (gvt-streamd.conf(5)).  keepalive re-sends the
+# still frame (the guest sends one, then nothing).
 gvtsim_part() {
 	local P=/sys/module/gvtsim/parameters/dmabuf_mmap UUID=$GVT_UUID GFRAME=123
 	local old_mmap GNODE rc fd fd1 rd G p f k v exp nap st held line
@@ -97,7 +96,7 @@ gvtsim_part() {
 	fi
 	grep '^ok' "$T/paint.log" | sed 's/^ok [0-9]* - /ok - gvtsim: /'
 	mark painted
-	printf '[daemon]\nrtsp-port = 0\ndiscover-vms = false\n[vgpu %s]\nname = Gvtsim Desk\nrtsp = false\nwebrtc = false\nkeepalive = 250\n' \
+	printf '[daemon]\nrtsp-port = 0\ndiscover-mdev = false\ndiscover-vms = false\n[vgpu %s]\nname = Gvtsim Desk\nrtsp = false\nwebrtc = false\nkeepalive = 250\n' \
 		"$UUID" >"$T/gvtsim.conf"
 	"$B/service/streamd/gvt-streamd" --user --config "$T/gvtsim.conf" >"$L" 2>&1 &
 	SD=$!
