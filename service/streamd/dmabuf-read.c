@@ -19,7 +19,9 @@
  * its alpha twin (XR24 as AR24: the same layout; VA's video processing
  * before Meteor Lake lists BGRA but not BGRx, and converting to NV12 drops
  * the alpha anyway), and only then as system memory read here.  A
- * dma-buf that goes on is the same buffer, untouched (frames_imported).
+ * dma-buf that goes on is the same buffer, untouched (frames_imported);
+ * as its twin, a copy of the buffer (the same memory) whose video meta
+ * names the twin.
  */
 #define G_LOG_DOMAIN "gvt-streamd"
 
@@ -46,6 +48,10 @@ struct _StreamdDmabufRead {
 	gboolean said;		/* a read failure was logged */
 	guint frames_read;	/* atomic */
 	guint frames_imported;	/* atomic: dma-bufs passed on untouched */
+	/* import as the alpha twin: a buffer's video meta says relabel_from
+	 * (the X format); the buffer goes on as a copy (the same memory)
+	 * whose meta says relabel_to, as the caps do */
+	GstVideoFormat relabel_from, relabel_to;
 };
 
 enum { PROP_0, PROP_IMPORT };
@@ -250,6 +256,24 @@ static GstCaps *transform_caps(GstBaseTransform *bt, GstPadDirection dir, GstCap
 	return ret;
 }
 
+/* The pixel format that @caps name (a DMA_DRM one's drm-format), or
+ * GST_VIDEO_FORMAT_UNKNOWN. */
+static GstVideoFormat caps_format(GstCaps *caps)
+{
+	GstVideoInfo vi;
+
+#if HAVE_DMA_DRM
+	if (gst_video_is_dma_drm_caps(caps)) {
+		GstVideoInfoDmaDrm drm;
+
+		return gst_video_info_dma_drm_from_caps(&drm, caps) ?
+			gst_video_dma_drm_fourcc_to_format(drm.drm_fourcc) : GST_VIDEO_FORMAT_UNKNOWN;
+	}
+#endif
+	return gst_video_info_from_caps(&vi, caps) ? GST_VIDEO_INFO_FORMAT(&vi) :
+						     GST_VIDEO_FORMAT_UNKNOWN;
+}
+
 static gboolean set_caps(GstBaseTransform *bt, GstCaps *incaps, GstCaps *outcaps)
 {
 	StreamdDmabufRead *self = STREAMD_DMABUF_READ(bt);
@@ -259,9 +283,16 @@ static gboolean set_caps(GstBaseTransform *bt, GstCaps *incaps, GstCaps *outcaps
 
 	self->dmabuf_in = feat && gst_caps_features_contains(feat, GST_CAPS_FEATURE_MEMORY_DMABUF);
 	self->dmabuf_out = ofeat && gst_caps_features_contains(ofeat, GST_CAPS_FEATURE_MEMORY_DMABUF);
+	self->relabel_from = self->relabel_to = GST_VIDEO_FORMAT_UNKNOWN;
 	if (self->dmabuf_out) {
-		/* import: the buffer goes on as it is */
+		/* import: the buffer goes on as it is, or as its twin */
+		GstVideoFormat from = caps_format(incaps), to = caps_format(outcaps);
+
 		GST_INFO_OBJECT(bt, "dma-bufs go on to the importer: %" GST_PTR_FORMAT, outcaps);
+		if (from != to) {
+			self->relabel_from = from;
+			self->relabel_to = to;
+		}
 		gst_base_transform_set_passthrough(bt, TRUE);
 		return self->dmabuf_in;
 	}
@@ -342,6 +373,29 @@ static GstFlowReturn transform(GstBaseTransform *bt, GstBuffer *inbuf, GstBuffer
 		return GST_BASE_TRANSFORM_FLOW_DROPPED;
 	}
 	g_atomic_int_inc(&self->frames_read);
+	return GST_FLOW_OK;
+}
+
+/*
+ * Passthrough.  A dma-buf that goes on as its alpha twin needs a video
+ * meta that says the twin too, as its caps do: an importer that maps the
+ * frame (vapostproc's copy when its import fails, gst_video_frame_map())
+ * refuses a meta whose format is not the caps'.  The buffer is shared
+ * with the capture's other branches, so it goes on as a copy: the same
+ * memory, its own metas.
+ */
+static GstFlowReturn prepare_output_buffer(GstBaseTransform *bt, GstBuffer *inbuf,
+					   GstBuffer **outbuf)
+{
+	StreamdDmabufRead *self = STREAMD_DMABUF_READ(bt);
+	GstVideoMeta *vm;
+
+	if (!self->dmabuf_out || self->relabel_to == GST_VIDEO_FORMAT_UNKNOWN ||
+	    !(vm = gst_buffer_get_video_meta(inbuf)) || vm->format != self->relabel_from)
+		return GST_BASE_TRANSFORM_CLASS(streamd_dmabuf_read_parent_class)
+			->prepare_output_buffer(bt, inbuf, outbuf);
+	*outbuf = gst_buffer_copy(inbuf);
+	gst_buffer_get_video_meta(*outbuf)->format = self->relabel_to;
 	return GST_FLOW_OK;
 }
 
@@ -429,6 +483,7 @@ static void streamd_dmabuf_read_class_init(StreamdDmabufReadClass *klass)
 	bt->set_caps = set_caps;
 	bt->transform = transform;
 	bt->transform_ip = transform_ip;
+	bt->prepare_output_buffer = prepare_output_buffer;
 	bt->transform_size = transform_size;
 	bt->stop = stop;
 	bt->passthrough_on_same_caps = FALSE;
