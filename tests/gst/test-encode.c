@@ -10,6 +10,12 @@
  *
  * Exit status 77 (skipped) when an encoder, avdec_h264 or mp4mux is not
  * installed; the ffmpeg half is skipped alone when there is no ffmpeg.
+ *
+ * "va": gvtdmabufsrc x-as-alpha=true ! vapostproc ! vah264enc, where a
+ * VA-API device is (else 77).  "va-standin": the same pipeline against
+ * va-standin.c's stand-ins (dma-bufs only, iHD's VPP formats; a CPU
+ * conversion and x264enc behind them): what it shows is the element's
+ * side, the caps and the dma-buf hand-over, not a VA import.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -288,7 +294,9 @@ GST_START_TEST (test_openh264)
 GST_END_TEST;
 
 /* VA-API: the guest's dma-buf into vapostproc (a VA surface imported from
- * the fd, no CPU copy), NV12 in VA memory into vah264enc. */
+ * the fd, no CPU copy), NV12 in VA memory into vah264enc.  With the
+ * stand-ins (va-encode-standin): the pipeline negotiates XR24 as BGRA
+ * dma-bufs into a postproc that takes nothing else. */
 GST_START_TEST (test_va)
 {
 	encode_decode ("vah264enc");
@@ -339,6 +347,32 @@ va_missing (void)
 	return NULL;
 }
 
+/* The stand-in run: the stand-ins must be the elements found (not a real
+ * va plugin's, which va-encode runs). */
+static const gchar *
+standin_missing (void)
+{
+	static const gchar *const names[] = { "vapostproc", "vah264enc" };
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS (names); i++) {
+		GstElementFactory *f = gst_element_factory_find (names[i]);
+		gboolean ours = f && !g_strcmp0 (gst_plugin_feature_get_plugin_name (
+				GST_PLUGIN_FEATURE (f)), "vastandin");
+
+		if (f)
+			gst_object_unref (f);
+		if (!f)
+			return "the VA-API stand-ins (tests/gst/va-standin.c) are not on GST_PLUGIN_PATH";
+		if (!ours)
+			return "the va plugin's own elements are here: va-encode runs them";
+	}
+	if (!have ("x264enc"))
+		return "x264enc is not installed (gstreamer1.0-plugins-ugly): the stand-in encoder "
+		       "needs it";
+	return NULL;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -350,17 +384,26 @@ main (int argc, char **argv)
 	guint i;
 	int r;
 
-	gboolean va = argc > 1 && !strcmp (argv[1], "va");
+	gboolean standin = argc > 1 && !strcmp (argv[1], "va-standin");
+	gboolean va = standin || (argc > 1 && !strcmp (argv[1], "va"));
 	const gchar *why;
 
 	gst_check_init (&argc, &argv);
-	if (va && (why = va_missing ())) {
+	if (standin && (why = standin_missing ())) {
+		g_print ("SKIP: %s\n", why);
+		return 77;
+	}
+	if (va && !standin && (why = va_missing ())) {
 		g_print ("SKIP: %s\n", why);
 		return 77;
 	}
 	if (va) {
-		/* iHD's VPP before Meteor Lake has no BGRx: say BGRA */
-		src_extra = "x-as-alpha=true";
+		/* iHD's VPP before Meteor Lake has no BGRx: say BGRA.  The
+		 * stand-ins on the sim's memfd where udmabuf cannot make real
+		 * dma-bufs: io-mode=dmabuf wraps it (what they take, and
+		 * their own CPU can map) */
+		src_extra = standin && access ("/dev/udmabuf", R_OK | W_OK) != 0 ?
+			"x-as-alpha=true io-mode=dmabuf" : "x-as-alpha=true";
 		convert = "vapostproc ! video/x-raw(memory:VAMemory),format=NV12";
 	}
 	for (i = 0; i < G_N_ELEMENTS (needed); i++) {
