@@ -22,6 +22,9 @@
  * 2. Flip-to-push latency: the flip time the guest paints into each frame's
  *    block code (CLOCK_MONOTONIC) against the time the buffer leaves the
  *    element, for wait=event and wait=poll poll-interval=30.
+ * 3. A still guest (clock=manual: one frame, then nothing): the whole
+ *    process's CPU over IDLE_SECONDS once the first frame went out, without
+ *    keepalive and with keepalive=500 (the buffers counted).
  *
  * Figures only, no assertion; lines starting with #result feed
  * tests/bench/run.sh's table.
@@ -31,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <gst/allocators/allocators.h>
@@ -194,6 +198,66 @@ run (const gchar *desc, Probe *p)
 	return ok;
 }
 
+static uint64_t
+process_cpu_us (void)
+{
+	struct rusage ru;
+
+	getrusage (RUSAGE_SELF, &ru);
+	return (uint64_t) ru.ru_utime.tv_sec * 1000000u + (uint64_t) ru.ru_utime.tv_usec +
+	       (uint64_t) ru.ru_stime.tv_sec * 1000000u + (uint64_t) ru.ru_stime.tv_usec;
+}
+
+static GstPadProbeReturn
+count_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+	(void) pad;
+	(void) info;
+	g_atomic_int_inc ((gint *) data);
+	return GST_PAD_PROBE_OK;
+}
+
+#define IDLE_SECONDS 3
+
+/* A still 1080p guest for IDLE_SECONDS after its first frame: the
+ * process's CPU (us) and the buffers pushed meanwhile. */
+static gboolean
+idle_run (guint keepalive_ms, double *ret_cpu_us, gint *ret_buffers)
+{
+	gchar *desc = g_strdup_printf (
+		"gvtdmabufsrc name=src device=sim:1920x1080,clock=manual,cursor=off io-mode=dmabuf "
+		"cursor=none keepalive=%u ! fakesink sync=false", keepalive_ms);
+	GstElement *pipe = gst_parse_launch (desc, NULL), *src;
+	GstPad *pad;
+	gint n = 0, n0, i;
+	uint64_t c0;
+
+	g_free (desc);
+	if (!pipe)
+		return FALSE;
+	src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+	pad = gst_element_get_static_pad (src, "src");
+	gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &n, NULL);
+	gst_object_unref (pad);
+	gst_object_unref (src);
+	gst_element_set_state (pipe, GST_STATE_PLAYING);
+	for (i = 0; i < 500 && !g_atomic_int_get (&n); i++)
+		g_usleep (10000);
+	g_usleep (200000);	/* negotiation's threads settle */
+	n0 = g_atomic_int_get (&n);
+	c0 = process_cpu_us ();
+	g_usleep (IDLE_SECONDS * G_USEC_PER_SEC);
+	*ret_cpu_us = (double) (process_cpu_us () - c0);
+	*ret_buffers = g_atomic_int_get (&n) - n0;
+	gst_element_set_state (pipe, GST_STATE_NULL);
+	gst_object_unref (pipe);
+	if (!n0) {
+		fprintf (stderr, "bench-gst: the still guest sent no first frame\n");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static const struct {
 	const char *name;
 	unsigned int w, h;
@@ -312,6 +376,21 @@ main (int argc, char **argv)
 		lat[1][0] / lat[0][0]);
 	printf ("#result\tflip-to-push poll 30 ms / event, p99\t%.1f\t-\t-\n",
 		lat[1][1] / lat[0][1]);
+
+	printf ("# a still 1080p guest (clock=manual), the whole process over %d s after its "
+		"first frame\n", IDLE_SECONDS);
+	for (i = 0; i < 2; i++) {
+		guint ka = i ? 500 : 0;
+		double cpu_us;
+		gint n;
+
+		if (!idle_run (ka, &cpu_us, &n))
+			goto out;
+		printf ("keepalive=%-4u CPU %8.1f us in %d s, %d buffers pushed\n", ka, cpu_us,
+			IDLE_SECONDS, n);
+		printf ("#result\tstill guest, keepalive=%u: CPU per second (us)\t%.1f\t-\t-\n",
+			ka, cpu_us / IDLE_SECONDS);
+	}
 	ret = 0;
 out:
 	return ret;
