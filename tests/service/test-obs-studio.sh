@@ -106,7 +106,7 @@ gdbus call --session --dest org.freedesktop.impl.portal.PermissionStore \
 	devices true camera '' "['yes']" >$L/permission.log 2>&1
 touch $L/ready
 for i in $(seq 100); do [ -e $L/go ] && break; sleep 0.1; done
-timeout 12 obs --multi --disable-shutdown-check --collection gvt --profile gvt --scene Scene \
+timeout 15 obs --multi --disable-shutdown-check --collection gvt --profile gvt --scene Scene \
 	--startrecording >$L/obs.out 2>&1
 echo $? >$L/obs.rc
 # The daemon stops before PipeWire goes (the test sends SIGTERM, then go2).
