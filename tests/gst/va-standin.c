@@ -72,6 +72,42 @@ with_format (GstCaps *caps, const gchar *format, const gchar *feature)
 	return gst_caps_simplify (out);
 }
 
+/* @caps (taken) as a caps query's @filter allows. */
+static GstCaps *
+filtered (GstCaps *caps, GstCaps *filter)
+{
+	GstCaps *f;
+
+	if (!filter)
+		return caps;
+	f = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
+	gst_caps_unref (caps);
+	return f;
+}
+
+/* What a VA postproc puts out and a VA encoder takes: NV12 in VA memory,
+ * or in system memory. */
+static gchar *
+nv12_caps (const StandinKind *kind)
+{
+	return g_strdup_printf ("video/x-raw(%s), format=NV12; video/x-raw, format=NV12",
+				kind->feature);
+}
+
+static void
+add_templates (GstElementClass *ec, const gchar *sink, const gchar *src)
+{
+	GstCaps *c = gst_caps_from_string (sink);
+
+	gst_element_class_add_pad_template (ec,
+		gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS, c));
+	gst_caps_unref (c);
+	c = gst_caps_from_string (src);
+	gst_element_class_add_pad_template (ec,
+		gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, c));
+	gst_caps_unref (c);
+}
+
 /* ---- the postproc ------------------------------------------------------ */
 
 typedef struct {
@@ -104,13 +140,7 @@ postproc_transform_caps (GstBaseTransform *trans, GstPadDirection dir, GstCaps *
 		out = with_format (caps, IHD_VPP_FORMATS, GST_CAPS_FEATURE_MEMORY_DMABUF);
 		gst_caps_append (out, with_format (caps, IHD_VPP_FORMATS, NULL));
 	}
-	if (filter) {
-		GstCaps *f = gst_caps_intersect_full (filter, out, GST_CAPS_INTERSECT_FIRST);
-
-		gst_caps_unref (out);
-		out = f;
-	}
-	return out;
+	return filtered (out, filter);
 }
 
 static gboolean
@@ -198,26 +228,17 @@ postproc_class_init (gpointer klass, gpointer data)
 	const StandinKind *kind = data;
 	GstElementClass *ec = GST_ELEMENT_CLASS (klass);
 	GstBaseTransformClass *bt = GST_BASE_TRANSFORM_CLASS (klass);
-	GstCaps *sink, *src;
-	gchar *s;
+	gchar *sink, *src;
 
 	postproc_parent_class = g_type_class_peek_parent (klass);
 	((StandinPostprocClass *) klass)->kind = kind;
 	G_OBJECT_CLASS (klass)->finalize = postproc_finalize;
-	s = g_strdup_printf ("video/x-raw(memory:DMABuf), format=%s; video/x-raw, format=%s",
-			     IHD_VPP_FORMATS, IHD_VPP_FORMATS);
-	sink = gst_caps_from_string (s);
-	g_free (s);
-	s = g_strdup_printf ("video/x-raw(%s), format=NV12; video/x-raw, format=NV12",
-			     kind->feature);
-	src = gst_caps_from_string (s);
-	g_free (s);
-	gst_element_class_add_pad_template (ec,
-		gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS, sink));
-	gst_element_class_add_pad_template (ec,
-		gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, src));
-	gst_caps_unref (sink);
-	gst_caps_unref (src);
+	sink = g_strdup_printf ("video/x-raw(memory:DMABuf), format=%s; video/x-raw, format=%s",
+				IHD_VPP_FORMATS, IHD_VPP_FORMATS);
+	src = nv12_caps (kind);
+	add_templates (ec, sink, src);
+	g_free (sink);
+	g_free (src);
 	gst_element_class_set_static_metadata (ec, "VA-API postproc stand-in (test only)",
 		"Filter/Converter/Video", "Takes dma-bufs as iHD's VPP would, converts on the CPU",
 		"gvt-dmabuf tests");
@@ -251,13 +272,7 @@ relabel_transform_caps (GstBaseTransform *trans, GstPadDirection dir, GstCaps *c
 	Relabel *self = (Relabel *) trans;
 	GstCaps *out = with_format (caps, NULL, dir == GST_PAD_SINK ? NULL : self->feature);
 
-	if (filter) {
-		GstCaps *f = gst_caps_intersect_full (filter, out, GST_CAPS_INTERSECT_FIRST);
-
-		gst_caps_unref (out);
-		out = f;
-	}
-	return out;
+	return filtered (out, filter);
 }
 
 static void
@@ -321,18 +336,11 @@ encoder_class_init (gpointer klass, gpointer data)
 {
 	const StandinKind *kind = data;
 	GstElementClass *ec = GST_ELEMENT_CLASS (klass);
-	gchar *s = g_strdup_printf ("video/x-raw(%s), format=NV12; video/x-raw, format=NV12",
-				    kind->feature);
-	GstCaps *sink = gst_caps_from_string (s), *src = gst_caps_from_string ("video/x-h264");
+	gchar *sink = nv12_caps (kind);
 
-	g_free (s);
 	((StandinEncoderClass *) klass)->kind = kind;
-	gst_element_class_add_pad_template (ec,
-		gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS, sink));
-	gst_element_class_add_pad_template (ec,
-		gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, src));
-	gst_caps_unref (sink);
-	gst_caps_unref (src);
+	add_templates (ec, sink, "video/x-h264");
+	g_free (sink);
 	gst_element_class_set_static_metadata (ec, "VA-API H.264 encoder stand-in (test only)",
 		"Codec/Encoder/Video", "x264enc behind the VA caps feature", "gvt-dmabuf tests");
 }
