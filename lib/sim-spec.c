@@ -41,6 +41,9 @@ static const char sim_help[] =
 	"  return-after=MS         with remove-after: the vGPU returns (opens again,\n"
 	"                          and is not removed again) MS ms (0..600000) after\n"
 	"                          the removed one was closed (default: never)\n"
+	"  modeset=WxH@N           the guest sets the mode WxH at its frame N\n"
+	"                          (1..10000000) and goes on in it (clock=realtime\n"
+	"                          only; the graphics memory holds both modes)\n"
 	"Each option at most once.\n"
 	"Example: sim:1920x1080,xtiled,fps=30,cursor=128\n";
 
@@ -161,11 +164,11 @@ static int parse_mode(const char *s, uint32_t *w, uint32_t *h, char *errbuf, siz
  * override the first ("sim:1920x1080,1280x720"). */
 enum option_class {
 	OPT_MODE, OPT_TILING, OPT_FORMAT, OPT_FPS, OPT_BUFFERS, OPT_CURSOR,
-	OPT_SPRITE, OPT_GEN, OPT_CLOCK, OPT_REMOVE, OPT_RETURN, N_OPTION_CLASSES,
+	OPT_SPRITE, OPT_GEN, OPT_CLOCK, OPT_REMOVE, OPT_RETURN, OPT_MODESET, N_OPTION_CLASSES,
 };
 
 static int parse_option(struct gvtsim_guest_config *cfg, bool *manual,
-			struct gvtdmabuf_sim_removal *rm, const char *opt,
+			struct gvtdmabuf_sim_events *rm, const char *opt,
 			enum option_class *ret_class, char *errbuf, size_t errbuf_size)
 {
 	const struct word *w;
@@ -262,10 +265,38 @@ static int parse_option(struct gvtsim_guest_config *cfg, bool *manual,
 		rm->returns = true;
 		rm->return_after_ms = v;
 		return 0;
+	} else if (!strncmp(opt, "modeset=", 8)) {
+		const char *at = strchr(opt, '@');
+		char mode[32];
+		int ret;
+
+		*ret_class = OPT_MODESET;
+		if (!at || at == eq + 1 || (size_t)(at - eq - 1) >= sizeof(mode) ||
+		    parse_uint(at + 1, 10000000, &v) || v < 1) {
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+					    "sim spec: bad value in '%s' (modeset=WxH@N: a mode, "
+					    "then the frame 1..10000000, e.g. modeset=640x480@30)", opt);
+			return -EINVAL;
+		}
+		memcpy(mode, eq + 1, (size_t)(at - eq - 1));
+		mode[at - eq - 1] = '\0';
+		if (!looks_like_mode(mode)) {
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+					    "sim spec: bad mode in '%s' (modeset=WxH@N, e.g. "
+					    "modeset=640x480@30)", opt);
+			return -EINVAL;
+		}
+		ret = parse_mode(mode, &rm->modeset_width, &rm->modeset_height, errbuf,
+				 errbuf_size);
+		if (ret)
+			return ret;
+		rm->modeset_frame = v;
+		return 0;
 	} else {
 		gvtdmabuf_set_error(errbuf, errbuf_size,
 				    "sim spec: unknown option '%s' (valid keys: fps=, buffers=, "
-				    "cursor=, sprite=, gen=, clock=, remove-after=, return-after=)", opt);
+				    "cursor=, sprite=, gen=, clock=, remove-after=, return-after=, "
+				    "modeset=)", opt);
 		return -EINVAL;
 	}
 
@@ -284,12 +315,13 @@ static const char *const class_names[N_OPTION_CLASSES] = {
 	[OPT_FPS] = "frame rate", [OPT_BUFFERS] = "number of buffers",
 	[OPT_CURSOR] = "cursor size", [OPT_SPRITE] = "sprite", [OPT_GEN] = "register layout",
 	[OPT_CLOCK] = "clock", [OPT_REMOVE] = "removal", [OPT_RETURN] = "return",
+	[OPT_MODESET] = "modeset",
 };
 
 int gvtdmabuf_sim_parse_spec(const char *spec, struct gvtsim_guest_config *cfg, bool *manual,
-			     struct gvtdmabuf_sim_removal *rm, char *errbuf, size_t errbuf_size)
+			     struct gvtdmabuf_sim_events *rm, char *errbuf, size_t errbuf_size)
 {
-	struct gvtdmabuf_sim_removal rm_unused;
+	struct gvtdmabuf_sim_events rm_unused;
 	const char *seen[N_OPTION_CLASSES] = { NULL };
 	char *copy = NULL, *opt, *next;
 	const char *why = NULL;
@@ -341,7 +373,26 @@ int gvtdmabuf_sim_parse_spec(const char *spec, struct gvtsim_guest_config *cfg, 
 		goto out;
 	}
 
+	if (rm->modeset_frame && *manual) {
+		gvtdmabuf_set_error(errbuf, errbuf_size,
+				    "sim spec '%s': modeset needs clock=realtime (a manual guest "
+				    "changes only when asked to)", spec);
+		ret = -EINVAL;
+		goto out;
+	}
 	ret = gvtsim_guest_config_check(cfg, &why);
+	if (ret == 0 && rm->modeset_frame) {
+		struct gvtsim_guest_config after = *cfg;
+
+		after.width = rm->modeset_width;
+		after.height = rm->modeset_height;
+		if (gvtsim_guest_config_check(&after, &why)) {
+			gvtdmabuf_set_error(errbuf, errbuf_size, "sim spec '%s': modeset: %s",
+					    spec, why);
+			ret = -EINVAL;
+			goto out;
+		}
+	}
 	if (ret) {
 		gvtdmabuf_set_error(errbuf, errbuf_size, "sim spec '%s': %s", spec, why);
 		/* the spec asks for something the hardware can do but the

@@ -9,11 +9,14 @@
 
 #include "guest-model.h"
 
-/* remove-after= and return-after=: a removal while streaming, for tests. */
-struct gvtdmabuf_sim_removal {
+/* What happens to the vGPU while it streams, for tests: remove-after= and
+ * return-after= (a removal), modeset= (the guest changes its mode). */
+struct gvtdmabuf_sim_events {
 	uint32_t remove_after;		/* frames after the open; 0: never */
 	bool returns;			/* return-after was given */
 	uint32_t return_after_ms;	/* after the removed device was closed */
+	uint32_t modeset_frame;		/* the guest's frame; 0: never */
+	uint32_t modeset_width, modeset_height;
 };
 
 /*
@@ -22,6 +25,6 @@ struct gvtdmabuf_sim_removal {
  * writes a message naming the bad option into errbuf.
  */
 int gvtdmabuf_sim_parse_spec(const char *spec, struct gvtsim_guest_config *cfg, bool *manual,
-			     struct gvtdmabuf_sim_removal *rm, char *errbuf, size_t errbuf_size);
+			     struct gvtdmabuf_sim_events *rm, char *errbuf, size_t errbuf_size);
 
 #endif /* GVTDMABUF_SIM_SPEC_H */

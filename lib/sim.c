@@ -86,8 +86,9 @@ struct sim_backend {
 	int event_fd;
 	int request_fd;		/* the kernel's device request, fired by request_removal */
 	char *spec;
-	struct gvtdmabuf_sim_removal rm;	/* remove-after=, return-after= */
+	struct gvtdmabuf_sim_events rm;	/* remove-after=, return-after=, modeset= */
 	bool removal_fired;	/* by remove-after: the registry holds the spec */
+	bool modeset_done;	/* modeset= happened (lock) */
 	bool manual;		/* frames advance only by set_frame */
 	uint64_t start_ns;	/* CLOCK_MONOTONIC time of frame 0 */
 	pthread_t thread;
@@ -257,9 +258,41 @@ static void show_frame_manual(struct sim_backend *s, uint64_t frame)
 	s->frame = frame;
 }
 
+/* modeset= reached (the guest thread, s->lock held): the guest sets its
+ * new mode and shows @frame in it at once, as a guest's modeset shows a
+ * painted framebuffer.  The one frame is painted under the lock: readers
+ * wait for it once.  0, or the guest's error (the old mode stays). */
+static int modeset_realtime(struct sim_backend *s, uint64_t frame)
+{
+	struct gvtsim_guest_config cfg = s->cfg;
+	struct gvtsim_guest_layout layout;
+	struct gvtsim_guest guest;
+	int ret;
+
+	cfg.width = s->rm.modeset_width;
+	cfg.height = s->rm.modeset_height;
+	ret = gvtsim_guest_compute_layout(&cfg, &layout);
+	if (ret == 0) {
+		memset(&guest, 0, sizeof(guest));
+		ret = gvtsim_guest_init(&guest, &cfg, sim_write_reg, sim_read_reg, s, s->gm,
+					s->gm_size);
+	}
+	if (ret)
+		return ret;
+	gvtsim_guest_finish(&s->guest);
+	s->guest = guest;
+	s->cfg = cfg;
+	s->layout = layout;
+	gvtsim_guest_program_mode(&s->guest);
+	gvtsim_guest_show_frame(&s->guest, frame, flip_time_ns(s, frame) / 1000);
+	s->frame = frame;
+	return 0;
+}
+
 /* The realtime guest.  Frame N carries its flip time start + N / fps in
  * its block code; it is painted before that time into a buffer not on
- * screen and flipped at it (late when painting overran). */
+ * screen and flipped at it (late when painting overran).  At modeset='s
+ * frame the guest changes its mode instead (modeset_realtime()). */
 static void *guest_thread(void *arg)
 {
 	struct sim_backend *s = arg;
@@ -283,6 +316,18 @@ static void *guest_thread(void *arg)
 			pthread_cond_timedwait(&s->wake, &s->lock, &ts);
 		if (s->stop)
 			break;
+		if (s->rm.modeset_frame && next >= s->rm.modeset_frame && !s->modeset_done) {
+			/* the painted frame is of the old mode: shown anew */
+			s->modeset_done = true;
+			if (modeset_realtime(s, next) == 0) {
+				pthread_mutex_unlock(&s->lock);
+				signal_event(s);
+				last = next;
+				next = last + 1;
+				pthread_mutex_lock(&s->lock);
+				continue;
+			}
+		}
 		gvtsim_guest_flip(g, next);
 		gvtsim_guest_move_cursor(g, next);
 		s->frame = next;
@@ -627,7 +672,7 @@ static const struct gvtdmabuf_backend_ops sim_ops = {
 
 /* A spec that remove-after= removed opens again only once it returned
  * (and is then not removed again). */
-static int check_removed(const char *spec, struct gvtdmabuf_sim_removal *rm, char *errbuf,
+static int check_removed(const char *spec, struct gvtdmabuf_sim_events *rm, char *errbuf,
 			 size_t errbuf_size)
 {
 	struct sim_removed *r;
@@ -721,6 +766,23 @@ int gvtdmabuf_sim_open(const char *spec, struct gvtdmabuf_backend **ret_backend,
 	}
 
 	s->gm_size = s->layout.gm_size;
+	if (s->rm.modeset_frame) {
+		/* room for the guest's second mode too (modeset=) */
+		struct gvtsim_guest_config after = s->cfg;
+		struct gvtsim_guest_layout l;
+
+		after.width = s->rm.modeset_width;
+		after.height = s->rm.modeset_height;
+		ret = gvtsim_guest_compute_layout(&after, &l);
+		if (ret) {
+			gvtdmabuf_set_error(errbuf, errbuf_size,
+					    "sim spec '%s': the modeset's mode does not fit the "
+					    "plane's stride register", spec);
+			goto error;
+		}
+		if (l.gm_size > s->gm_size)
+			s->gm_size = l.gm_size;
+	}
 	s->memfd = memfd_create("gvtsim-gm", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (s->memfd < 0) {
 		ret = -errno;

@@ -103,6 +103,16 @@ static void test_spec_errors(void)
 		{ "sim:return-after=100", "return-after needs remove-after" },
 		{ "sim:remove-after=5,remove-after=6", "both set the removal" },
 		{ "sim:remove-after=5,return-after=1,return-after=2", "both set the return" },
+		{ "sim:modeset=640x480", "modeset=WxH@N" },
+		{ "sim:modeset=@5", "modeset=WxH@N" },
+		{ "sim:modeset=640x480@0", "modeset=WxH@N" },
+		{ "sim:modeset=640x480@10000001", "modeset=WxH@N" },
+		{ "sim:modeset=640x480@x", "modeset=WxH@N" },
+		{ "sim:modeset=wide@5", "bad mode in 'modeset=wide@5'" },
+		{ "sim:modeset=100x100@5", "width 100 is out of range" },
+		{ "sim:yuyv,modeset=641x480@5", "modeset: " },
+		{ "sim:clock=manual,modeset=640x480@5", "modeset needs clock=realtime" },
+		{ "sim:modeset=640x480@5,modeset=800x600@9", "both set the modeset" },
 		{ "simulator", "not a sim spec" },
 		{ "sim;1280x720", "not a sim spec" },
 		{ "", "not a sim spec" },
@@ -141,6 +151,7 @@ static void test_spec_ok(void)
 		"sim:xrgb2101010,fps=240", "sim:yuyv,640x480", "sim:clock=manual,abgr8888",
 		"sim:256x160,clock=realtime", "sim:yftiled,xbgr2101010",
 		"sim:remove-after=1000", "sim:remove-after=10000000,return-after=600000",
+		"sim:320x200,modeset=1920x1080@1", "sim:1920x1080,modeset=256x160@10000000",
 	};
 	size_t i;
 
@@ -163,6 +174,7 @@ static void test_spec_help(void)
 	g_assert_nonnull(strstr(h, "sprite="));
 	g_assert_nonnull(strstr(h, "remove-after="));
 	g_assert_nonnull(strstr(h, "return-after="));
+	g_assert_nonnull(strstr(h, "modeset=WxH@N"));
 	/* the tool shows it to users, who cannot call C functions */
 	g_assert_null(strstr(h, "gvtdmabuf_"));
 	g_assert_null(strstr(h, "()"));
@@ -749,6 +761,30 @@ static void test_remove_after(void)
 	g_assert_null(b2);
 }
 
+/* modeset=: the realtime guest changes its mode at that frame, shows it
+ * painted in the new mode at once, and goes on flipping in it. */
+static void test_modeset(void)
+{
+	struct gvtdmabuf_backend *b = open_ok("sim:320x200,fps=100,cursor=off,modeset=640x480@3");
+	struct vfio_device_gfx_plane_info plane;
+	uint64_t frame = 0;
+	int i;
+
+	g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &plane), ==, 0);
+	g_assert_cmpuint(plane.width, ==, 320);
+	g_assert_cmpuint(plane.height, ==, 200);
+	for (i = 0; i < 300 && frame < 6; i++) {
+		g_usleep(10000);
+		g_assert_cmpint(gvtdmabuf_sim_backend_get_frame(b, &frame), ==, 0);
+	}
+	g_assert_cmpuint(frame, >=, 6);
+	g_assert_cmpint(query(b, DRM_PLANE_TYPE_PRIMARY, &plane), ==, 0);
+	g_assert_cmpuint(plane.width, ==, 640);
+	g_assert_cmpuint(plane.height, ==, 480);
+	g_assert_cmpuint(plane.stride, >=, 640 * 4);
+	b->ops->destroy(b);
+}
+
 static void test_not_sim(void)
 {
 	struct gvtdmabuf_backend fake = { .ops = &fake_ops };
@@ -838,6 +874,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/thread/destroy", test_thread_destroy);
 	g_test_add_func("/sim/events/request-removal", test_request_removal);
 	g_test_add_func("/sim/events/remove-after", test_remove_after);
+	g_test_add_func("/sim/events/modeset", test_modeset);
 	g_test_add_func("/sim/not-sim", test_not_sim);
 	g_test_add_func("/sim/public-api/tiled", test_public_api_tiled);
 	return g_test_run();
