@@ -15,7 +15,12 @@
 #    daemon read none of them (frames-read 0);
 #  - an RTSP viewer (ffmpeg) meanwhile: the encode reads the dma-bufs
 #    itself (encode-frames-read) and the node stays on dma-bufs;
-#  - a shared-memory consumer after it: pixel-exact, read by the daemon.
+#  - a shared-memory consumer after it: pixel-exact, read by the daemon;
+#  - a second vGPU whose guest changes its mode (sim modeset=640x480@20):
+#    the node offers the new mode's surfaces once they are known, and a
+#    consumer then takes 640x480 dma-bufs, pixel-exact.  (A pipewiresrc of
+#    PipeWire 1.2 to 1.4 that runs through the change does not survive its
+#    renegotiation: "unhandled format", fixed upstream in 1.5.81.)
 #
 # Usage: test-pw-dmabuf.sh PATH/TO/gvt-streamd PATH/TO/frame-check
 # Needs root and the Debian 13 tree (tests/vm/mkroot-debian13.sh); skips
@@ -42,8 +47,10 @@ pids+=($TREE_PW_PID)
 # at 15 fps a consumer on a loaded machine was once later than that.
 DEV="sim:320x240,fps=5,buffers=3,cursor=off"
 NODE="gvt-streamd.sim-320x240-fps-5-buffers-3-cursor-off"
-printf '[daemon]\nrtsp-port = 0\ndiscover-mdev = false\ndiscover-vms = false\n[vgpu %s]\nname = DMA Desk\nio-mode = dmabuf\nwebrtc = false\n' \
-	"$DEV" >"$T/streamd.conf"
+MDEV="sim:320x240,fps=5,buffers=3,cursor=off,modeset=640x480@20"
+MNODE="gvt-streamd.sim-320x240-fps-5-buffers-3-cursor-off-modeset-640x480-20"
+printf '[daemon]\nrtsp-port = 0\ndiscover-mdev = false\ndiscover-vms = false\n[vgpu %s]\nname = DMA Desk\nio-mode = dmabuf\nwebrtc = false\n[vgpu %s]\nname = Mode Desk\nio-mode = dmabuf\nwebrtc = false\nrtsp = false\n' \
+	"$DEV" "$MDEV" >"$T/streamd.conf"
 start_streamd "$T/streamd.conf" "$T/streamd.log"
 n=$(pw_wait_node "$NODE" 150) || { fail "node $NODE: $(tail -5 "$T/streamd.log")"; exit 1; }
 SERIAL=${n%%|*}
@@ -76,8 +83,8 @@ pw_watch_inodes $G 'dmabuf|^/memfd:' "$T/cons.ino"
 wait $G
 rc=$?
 pw_fd_inodes $SDPID 'dmabuf|^/memfd:' >"$T/daemon.ino"
-if grep -q "node offers" "$T/streamd.log"; then
-	fail "the node renegotiated under its dma-buf consumer: $(grep -o 'node offers.*' "$T/streamd.log" | head -n2)"
+if grep -qF "$DEV: node offers" "$T/streamd.log"; then
+	fail "the node renegotiated under its dma-buf consumer: $(grep -o "$DEV: node offers.*" "$T/streamd.log" | head -n2)"
 else
 	ok "no renegotiation while the dma-buf consumer ran"
 fi
@@ -123,6 +130,24 @@ else
 fi
 rd=$(field frames-read)
 [ "${rd:-0}" -ge 10 ] && ok "the daemon read $rd frames for it" || fail "frames-read: ${rd:-?}"
+# ---- a guest's modeset on a dma-buf node ---------------------------------
+for i in $(seq 150); do
+	grep -qF "$MDEV: node offers 640x480, dma-buf first, now: 3 surfaces" "$T/streamd.log" && break
+	sleep 0.1
+done
+grep -qF "$MDEV: node offers 640x480, dma-buf first, now: 3 surfaces" "$T/streamd.log" &&
+	ok "after the guest's modeset the node offers 640x480 with its three new surfaces" ||
+	fail "modeset on the dma-buf node: $(grep -F "$MDEV" "$T/streamd.log" | tail -3)"
+if n=$(pw_wait_node "$MNODE" 50) &&
+   (tree_run timeout 30 gst-launch-1.0 -q pipewiresrc target-object="${n%%|*}" num-buffers=10 ! \
+	'video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=XR24,width=640,height=480' ! \
+	filesink location=/tmp/t/mode.raw) >"$T/mode.log" 2>&1 &&
+   "$CHECK" "$T/mode.raw" 640 480 BGRx 10 >"$T/mcheck.log" 2>&1; then
+	ok "a dma-buf consumer after the modeset: 640x480, $(tail -1 "$T/mcheck.log")"
+else
+	fail "dma-buf consumer after the modeset: $(grep -E 'ERROR|error' "$T/mode.log" | head -n3) $(tail -2 "$T/mcheck.log" 2>/dev/null)"
+fi
+
 kill -TERM $SDPID
 wait $SDPID
 rc=$?
