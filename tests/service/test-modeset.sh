@@ -10,7 +10,10 @@
 #    no old-mode frame after a new-mode one;
 #  - rtspsrc ! avdec_h264 on the RTSP mount: the same, above 30 dB;
 #  - after the change: GetStatus says 480x360, and a new ffprobe of the
-#    mount reads a 480x360 H.264 stream.
+#    mount reads a 480x360 H.264 stream;
+#  - headless chromium on the WebRTC page of a second such vGPU (its
+#    modeset at frame 120, while the page plays): the page decodes the
+#    block codes of 320x240 frames, then of 480x360 ones, rising.
 # The daemon stays up and exits 0 on SIGTERM.
 #
 # Usage: test-modeset.sh PATH/TO/gvt-streamd PATH/TO/frame-check
@@ -32,16 +35,23 @@ pids+=($PW_SESSION_PID $WP_SESSION_PID)
 
 DEV="sim:320x240,fps=15,buffers=3,cursor=off,modeset=480x360@60"
 NODE="gvt-streamd.sim-320x240-fps-15-buffers-3-cursor-off-modeset-480x360-60"
+WDEV="sim:320x240,fps=15,cursor=off,modeset=480x360@120"
+TOKEN=m0de
 cat >"$T/streamd.conf" <<CONF
 [daemon]
 discover-mdev = false
 discover-vms = false
 rtsp-port = 0
 webrtc-port = 0
+webrtc-token = $TOKEN
 
 [vgpu $DEV]
 name = Resizing Desk
 webrtc = false
+
+[vgpu $WDEV]
+name = Web Desk
+rtsp = false
 CONF
 G_MESSAGES_DEBUG= "$SD" --user --config "$T/streamd.conf" >"$T/streamd.log" 2>&1 &
 SDPID=$!
@@ -64,6 +74,20 @@ fi
 URL=rtsp://127.0.0.1:$PORT/Resizing-Desk
 [ "$(field width)x$(field height)" = 320x240 ] && ok "GetStatus before the modeset: 320x240" ||
 	fail "GetStatus before the modeset: $(field width)x$(field height)"
+
+# The browser on the second vGPU's page, from before its change (8 s
+# after it opened) to after it: 150 decoded frames at 15 fps.
+WEB=
+if command -v chromium >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1 &&
+   wait_log_port "$T/streamd.log" '.*WebRTC server listening on 127\.0\.0\.1 port \([0-9]*\).*' \
+	"WebRTC page http://127.0.0.1:@PORT@/Web-Desk"; then
+	python3 "$(dirname "$0")/cdp-pipe.py" --user-data-dir "$T/chromium" --frames 150 --timeout 40 \
+		"http://127.0.0.1:$PORT/Web-Desk?token=$TOKEN" >"$T/web.log" 2>&1 &
+	WEB=$!
+	pids+=($WEB)
+else
+	echo "# no chromium, or no WebRTC page in the log: the WebRTC part is not run"
+fi
 
 # Both consumers from before the change (at 4 s) to well after it.
 mkdir "$T/pw" "$T/rtsp"
@@ -125,6 +149,25 @@ check_groups() {
 }
 check_groups "$T/pw" "pipewiresrc (shared memory)" ""
 check_groups "$T/rtsp" "rtspsrc ! avdec_h264" "psnr=30,lead=5,torn=1"
+
+if [ -n "$WEB" ]; then
+	wait $WEB
+	grep '^console GVT-FRAME ' "$T/web.log" | awk '{ print $3, $5 }' >"$T/web.frames"
+	# frames rising, every size 320x240 or 480x360, the old size never
+	# after the new
+	res=$(awk 'BEGIN { ok = 1; prev = -1; seen = 0; o = 0; n = 0 }
+		{ if ($1 <= prev) ok = 0; prev = $1
+		  if ($2 == "320x240") { o++; if (seen) ok = 0; last = $1 }
+		  else if ($2 == "480x360") { if (!seen) first = $1; seen = 1; n++ }
+		  else ok = 0 }
+		END { printf "%d %d %d %s %s\n", ok, o, n, last, first }' "$T/web.frames")
+	read -r wok wo wn wlast wfirst <<<"$res"
+	if [ "$wok" = 1 ] && [ "$wo" -ge 10 ] && [ "$wn" -ge 10 ]; then
+		ok "chromium (WebRTC) decoded $wo frames of 320x240 up to guest frame $wlast, then $wn of 480x360 from frame $wfirst, rising"
+	else
+		fail "chromium across the modeset: ok=$wok, $wo of 320x240, $wn of 480x360: $(tail -3 "$T/web.frames" | tr '\n' ' ') $(grep -v GVT-FRAME "$T/web.log" | tail -3)"
+	fi
+fi
 
 kill -0 $SDPID 2>/dev/null && ok "the daemon stays up" || fail "the daemon died: $(tail -5 "$T/streamd.log")"
 kill -TERM $SDPID

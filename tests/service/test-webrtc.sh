@@ -9,7 +9,7 @@
 #  - the browser plays the stream, and again after a reload that restarts
 #    the vGPU (the page reconnects by itself): the page reads the guest model's block
 #    code from each presented frame (its CRC checked, so only real decoded
-#    pictures count) and logs GVT-FRAME <n> <latency>; the frame numbers
+#    pictures count) and logs GVT-FRAME <n> <latency> <WxH>; the frame numbers
 #    increase and the latencies are measured (clock offset known); the
 #    page says "view only" (no input allowed) and sends nothing for a
 #    DevTools key and click, while a message put on its data channel by
