@@ -258,25 +258,26 @@ static void show_frame_manual(struct sim_backend *s, uint64_t frame)
 	s->frame = frame;
 }
 
-/* modeset= reached (the guest thread, s->lock held): the guest sets its
- * new mode and shows @frame in it at once, as a guest's modeset shows a
- * painted framebuffer.  The one frame is painted under the lock: readers
- * wait for it once.  0, or the guest's error (the old mode stays). */
-static int modeset_realtime(struct sim_backend *s, uint64_t frame)
+/* The guest sets the mode @width x @height (s->lock held, the guest
+ * thread's or the caller's guest): 0, -ENOSPC when the graphics memory
+ * (sized at open) cannot hold it, or the guest model's error; the old mode
+ * stays on failure.  The caller shows a frame in it. */
+static int guest_set_mode(struct sim_backend *s, uint32_t width, uint32_t height)
 {
 	struct gvtsim_guest_config cfg = s->cfg;
 	struct gvtsim_guest_layout layout;
 	struct gvtsim_guest guest;
 	int ret;
 
-	cfg.width = s->rm.modeset_width;
-	cfg.height = s->rm.modeset_height;
+	cfg.width = width;
+	cfg.height = height;
 	ret = gvtsim_guest_compute_layout(&cfg, &layout);
-	if (ret == 0) {
-		memset(&guest, 0, sizeof(guest));
-		ret = gvtsim_guest_init(&guest, &cfg, sim_write_reg, sim_read_reg, s, s->gm,
-					s->gm_size);
-	}
+	if (ret)
+		return ret;
+	if (layout.gm_size > s->gm_size)
+		return -ENOSPC;
+	memset(&guest, 0, sizeof(guest));
+	ret = gvtsim_guest_init(&guest, &cfg, sim_write_reg, sim_read_reg, s, s->gm, s->gm_size);
 	if (ret)
 		return ret;
 	gvtsim_guest_finish(&s->guest);
@@ -284,6 +285,19 @@ static int modeset_realtime(struct sim_backend *s, uint64_t frame)
 	s->cfg = cfg;
 	s->layout = layout;
 	gvtsim_guest_program_mode(&s->guest);
+	return 0;
+}
+
+/* modeset= reached (the guest thread, s->lock held): the guest sets its
+ * new mode and shows @frame in it at once, as a guest's modeset shows a
+ * painted framebuffer.  The one frame is painted under the lock: readers
+ * wait for it once.  0, or the error (the old mode stays). */
+static int modeset_realtime(struct sim_backend *s, uint64_t frame)
+{
+	int ret = guest_set_mode(s, s->rm.modeset_width, s->rm.modeset_height);
+
+	if (ret)
+		return ret;
 	gvtsim_guest_show_frame(&s->guest, frame, flip_time_ns(s, frame) / 1000);
 	s->frame = frame;
 	return 0;
@@ -920,38 +934,16 @@ static void sim_release_guest(struct sim_backend *s, bool changed)
 int gvtdmabuf_sim_backend_set_mode(struct gvtdmabuf_backend *b, uint32_t width,
 				   uint32_t height)
 {
-	struct gvtsim_guest_config cfg;
-	struct gvtsim_guest_layout layout;
-	struct gvtsim_guest guest;
 	struct sim_backend *s;
 	int ret;
 
 	if (!gvtdmabuf_backend_is_sim(b))
 		return -ENOTSUP;
 	s = sim_take_guest(b);
-	cfg = s->cfg;
-	cfg.width = width;
-	cfg.height = height;
-	ret = gvtsim_guest_compute_layout(&cfg, &layout);
-	if (ret)
-		goto out;
 	/* the graphics memory was sized for the mode of the spec */
-	if (layout.gm_size > s->gm_size) {
-		ret = -ENOSPC;
-		goto out;
-	}
-	memset(&guest, 0, sizeof(guest));
-	ret = gvtsim_guest_init(&guest, &cfg, sim_write_reg, sim_read_reg, s, s->gm,
-				s->gm_size);
-	if (ret)
-		goto out;
-	gvtsim_guest_finish(&s->guest);
-	s->guest = guest;
-	s->cfg = cfg;
-	s->layout = layout;
-	gvtsim_guest_program_mode(&s->guest);
-	show_frame_manual(s, s->frame + 1);
-out:
+	ret = guest_set_mode(s, width, height);
+	if (ret == 0)
+		show_frame_manual(s, s->frame + 1);
 	sim_release_guest(s, ret == 0);
 	return ret;
 }

@@ -71,6 +71,30 @@ wait_log_port() {
 }
 
 pids=()
+# The daemon's GetStatus on the session bus, in gdbus's text form.
+status() {
+	gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
+		-m org.gvtdmabuf.Streamd1.GetStatus 2>&1
+}
+
+# The first value of KEY in it (strings unquoted, numbers without their
+# type): for a daemon with one vGPU (vgpu_field for one of several).
+field() {	# KEY
+	status | grep -o "'$1': <[^>]*>" | head -n1 | sed -E "s/.*<(uint64 |uint32 |int64 )?'?//; s/'?>$//"
+}
+
+# KEY of the vGPU DEVICE in it, the same way.
+vgpu_field() {	# DEVICE KEY
+	status | python3 -c '
+import re, sys
+text, dev, key = sys.stdin.read(), sys.argv[1], sys.argv[2]
+for d in text.split("}, {"):
+    if "%r: <%r>" % ("device", dev) in d:
+        m = re.search(r"%r: <(?:uint32 |uint64 |int64 )?([^>]*)>" % key, d)
+        print(m.group(1).strip("\x27") if m else "")
+' "$1" "$2"
+}
+
 test_dir_cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done

@@ -23,7 +23,7 @@ CHECK=$2
 
 . "$(dirname "$0")/test-lib.sh"
 if [ -z "${GVT_MODESET_IN_SESSION:-}" ]; then
-	need_programs dbus-run-session pipewire wireplumber pw-dump gst-launch-1.0 gst-inspect-1.0 gdbus ffprobe
+	need_programs dbus-run-session pipewire wireplumber pw-dump gst-launch-1.0 gst-inspect-1.0 gdbus ffprobe python3
 	need_elements pipewiresrc multifilesink rtspsrc rtph264depay avdec_h264 x264enc
 fi
 . "$(dirname "$0")/pw-session.sh"
@@ -57,11 +57,6 @@ G_MESSAGES_DEBUG= "$SD" --user --config "$T/streamd.conf" >"$T/streamd.log" 2>&1
 SDPID=$!
 pids+=($SDPID)
 
-field() {
-	gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
-		-m org.gvtdmabuf.Streamd1.GetStatus 2>&1 |
-		grep -o "'$1': <[^>]*>" | head -n1 | sed -E "s/.*<(uint64 |uint32 |int64 )?'?//; s/'?>$//"
-}
 
 n=$(pw_wait_node "$NODE" 100) && ok "node $NODE published" ||
 	{ fail "no node $NODE: $(cat "$T/streamd.log")"; exit 1; }
@@ -72,8 +67,8 @@ if ! wait_log_port "$T/streamd.log" '.*RTSP server listening on 127\.0\.0\.1 por
 	exit 1
 fi
 URL=rtsp://127.0.0.1:$PORT/Resizing-Desk
-[ "$(field width)x$(field height)" = 320x240 ] && ok "GetStatus before the modeset: 320x240" ||
-	fail "GetStatus before the modeset: $(field width)x$(field height)"
+[ "$(vgpu_field "$DEV" width)x$(vgpu_field "$DEV" height)" = 320x240 ] && ok "GetStatus before the modeset: 320x240" ||
+	fail "GetStatus before the modeset: $(vgpu_field "$DEV" width)x$(vgpu_field "$DEV" height)"
 
 # The browser on the second vGPU's page, from before its change (8 s
 # after it opened) to after it: 150 decoded frames at 15 fps.
@@ -102,9 +97,9 @@ RTC=$!
 pids+=($RTC)
 
 # After the change: the status and a new viewer.
-for i in $(seq 150); do [ "$(field width)" = 480 ] && break; sleep 0.1; done
-[ "$(field width)x$(field height)" = 480x360 ] && ok "GetStatus after the modeset: 480x360" ||
-	fail "GetStatus after the modeset: $(field width)x$(field height): $(tail -3 "$T/streamd.log")"
+for i in $(seq 150); do [ "$(vgpu_field "$DEV" width)" = 480 ] && break; sleep 0.1; done
+[ "$(vgpu_field "$DEV" width)x$(vgpu_field "$DEV" height)" = 480x360 ] && ok "GetStatus after the modeset: 480x360" ||
+	fail "GetStatus after the modeset: $(vgpu_field "$DEV" width)x$(vgpu_field "$DEV" height): $(tail -3 "$T/streamd.log")"
 probe=$(timeout 30 ffprobe -v error -rtsp_transport tcp -select_streams v:0 \
 	-show_entries stream=codec_name,width,height -of csv=p=0 "$URL" 2>&1)
 [ "$probe" = "h264,480,360" ] && ok "a new RTSP viewer (ffprobe) reads H.264 480x360" ||

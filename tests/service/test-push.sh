@@ -190,25 +190,11 @@ G_MESSAGES_DEBUG=all "$SD" --user --config "$T/streamd.conf" >"$T/streamd.log" 2
 SDPID=$!
 pids+=($SDPID)
 
-status() {
-	gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
-		-m org.gvtdmabuf.Streamd1.GetStatus 2>&1
-}
-field() {	# DEVICE KEY
-	status | python3 -c '
-import re, sys
-text, dev, key = sys.stdin.read(), sys.argv[1], sys.argv[2]
-for d in text.split("}, {"):
-    if "%r: <%r>" % ("device", dev) in d:
-        m = re.search(r"%r: <(?:uint32 |uint64 |int64 )?([^>]*)>" % key, d)
-        print(m.group(1).strip("\x27") if m else "")
-' "$1" "$2"
-}
 # Until DEVICE's push-state is STATE (the recording line comes first).
 wait_state() {	# DEVICE STATE
 	local i
 	for i in $(seq 100); do
-		[ "$(field "$1" push-state)" = "$2" ] && return 0
+		[ "$(vgpu_field "$1" push-state)" = "$2" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -233,12 +219,12 @@ for run in 1 2; do
 		else
 			fail "$1 run $run: no frames at the receiver: $(tail -n 5 "$T/$1$run.raw.log"; grep -v subscriber "$T/streamd.log" | tail -n 8)"
 		fi
-		url=$(field $2 push-url) rec=$(field $2 push-reconnects)
+		url=$(vgpu_field $2 push-url) rec=$(vgpu_field $2 push-reconnects)
 		if [ $run = 1 ]; then want_rec=$([ "$rec" = 0 ] && echo y); else want_rec=$([ "${rec:-0}" -ge 1 ] && echo y); fi
 		if wait_state $2 recording && [ "$url" = "$5" ] && [ "$want_rec" = y ]; then
 			ok "$1 run $run: status push-url $url, push-state recording, push-reconnects $rec"
 		else
-			fail "$1 run $run: status: url=$url reconnects=$rec state=$(field $2 push-state)"
+			fail "$1 run $run: status: url=$url reconnects=$rec state=$(vgpu_field $2 push-state)"
 		fi
 	done
 	[ $run = 2 ] && grep -q "recording to $RTSP_SHOWN (reconnected)" "$T/streamd.log" &&

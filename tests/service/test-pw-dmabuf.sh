@@ -34,7 +34,7 @@ CHECK=$2
 pw_session_reexec GVT_PW_DMABUF_DBUS bash "$0" "$@"
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: chroot into the Debian 13 tree needs root"; exit 77; }
-need_programs unshare ffmpeg pw-dump gdbus
+need_programs unshare ffmpeg pw-dump gdbus python3
 ROOT=${GVT_DMABUF_DEBIAN13_ROOT:-/var/cache/gvt-dmabuf/debian13}
 [ -f "$ROOT/.gvt-dmabuf-complete" ] && [ -x "$ROOT/usr/bin/gst-launch-1.0" ] ||
 	{ echo "SKIP: no Debian 13 tree at $ROOT (the vm suite builds it: tests/vm/mkroot-debian13.sh)"; exit 77; }
@@ -61,9 +61,6 @@ SERIAL=${n%%|*}
 grep -q "PipeWire node $NODE (DMA Desk), 320x240, dma-buf first: 3 surfaces" "$T/streamd.log" &&
 	ok "the node appeared with the guest's three surfaces known" ||
 	fail "node published before the guest's surfaces were known: $(grep -o 'PipeWire node.*' "$T/streamd.log")"
-status() { gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
-	-m org.gvtdmabuf.Streamd1.GetStatus 2>&1; }
-field() { status | grep -o "'$1': <[^>]*>" | head -n1 | sed -E 's/.*<(uint64 |uint32 )?//; s/>$//'; }
 
 # ---- the dma-buf consumer, with an RTSP viewer meanwhile -----------------
 tree_run timeout 40 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" num-buffers=20 ! \
@@ -113,7 +110,7 @@ elif wait $R && "$CHECK" "$T/rtsp.raw" 320 240 BGRx 15 psnr=30,lead=5 >"$T/rchec
 else
 	fail "RTSP viewer: $(tail -2 "$T/rtsp.log") $(tail -2 "$T/rcheck.log" 2>/dev/null)"
 fi
-fd=$(field frames-dmabuf) rd=$(field frames-read) er=$(field encode-frames-read)
+fd=$(vgpu_field "$DEV" frames-dmabuf) rd=$(vgpu_field "$DEV" frames-read) er=$(vgpu_field "$DEV" encode-frames-read)
 if [ "${fd:-0}" -ge 20 ] && [ "${rd:-x}" = 0 ] && [ "${er:-0}" -ge 15 ]; then
 	ok "daemon: $fd frames published as dma-bufs, none read for the node; the encode read $er itself"
 else
@@ -128,7 +125,7 @@ if (tree_run timeout 30 gst-launch-1.0 -q pipewiresrc target-object="$SERIAL" nu
 else
 	fail "shared-memory consumer: $(tail -3 "$T/shm.log") $(tail -3 "$T/check.log" 2>/dev/null)"
 fi
-rd=$(field frames-read)
+rd=$(vgpu_field "$DEV" frames-read)
 [ "${rd:-0}" -ge 10 ] && ok "the daemon read $rd frames for it" || fail "frames-read: ${rd:-?}"
 # ---- a guest's modeset on a dma-buf node ---------------------------------
 for i in $(seq 150); do

@@ -51,22 +51,8 @@ G_MESSAGES_DEBUG= "$SD" --user --config "$T/streamd.conf" >"$T/streamd.log" 2>&1
 SDPID=$!
 pids+=($SDPID)
 
-
-status() {
-	gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
-		-m org.gvtdmabuf.Streamd1.GetStatus 2>&1
-}
-# The state of DEV in GetStatus' text form.
-state() {
-	status | python3 -c '
-import re, sys
-text, dev = sys.stdin.read(), sys.argv[1]
-for d in text.split("}, {"):
-    if "%r: <%r>" % ("device", dev) in d:
-        m = re.search(r"\x27state\x27: <\x27([^\x27]*)\x27>", d)
-        print(m.group(1) if m else "")
-' "$DEV"
-}
+# The state of DEV in GetStatus.
+state() { vgpu_field "$DEV" state; }
 fds() { ls /proc/$SDPID/fd | wc -l; }
 
 n=$(pw_wait_node "$NODE" 100) && ok "node $NODE published" || { fail "no node $NODE: $(cat "$T/streamd.log")"; exit 1; }

@@ -58,10 +58,6 @@ if [ -z "$PORT" ]; then
 fi
 URL=rtsp://127.0.0.1:$PORT/Load
 
-status() {
-	gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
-		-m org.gvtdmabuf.Streamd1.GetStatus 2>&1
-}
 field() {	# KEY: of the mount, from GetStatus' text form
 	status | python3 -c '
 import re, sys

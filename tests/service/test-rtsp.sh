@@ -101,10 +101,6 @@ URL2=rtsp://127.0.0.1:$PORT/Other
 grep -q "RTSP mount $URL (" "$T/streamd.log" && ok "mount $URL from the configured name" ||
 	fail "no mount $URL in the log: $(cat "$T/streamd.log")"
 
-status() {
-	gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
-		-m org.gvtdmabuf.Streamd1.GetStatus 2>&1
-}
 # KEY of the vGPU whose rtsp-url is URL, from GetStatus' text form.
 field() {	# URL KEY
 	status | python3 -c '

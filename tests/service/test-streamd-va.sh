@@ -50,9 +50,6 @@ if [ -z "${GVT_VA_IN_SESSION:-}" ]; then
 fi
 
 test_dir streamd-va
-status() { gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
-	-m org.gvtdmabuf.Streamd1.GetStatus 2>&1; }
-field() { status | grep -o "'$1': <[^>]*>" | head -n1 | sed -E "s/.*<(uint64 |uint32 )?'?//; s/'?>$//"; }
 
 # va_run ENCODER(config value) EXPECTED-ENCODER POSTPROC
 va_run() {

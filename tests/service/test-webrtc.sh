@@ -93,10 +93,6 @@ fi
 BASE=http://127.0.0.1:$PORT
 URL=$BASE/Desk?token=$TOKEN
 
-status() {
-	gdbus call --session -d org.gvtdmabuf.Streamd1 -o /org/gvtdmabuf/Streamd1 \
-		-m org.gvtdmabuf.Streamd1.GetStatus 2>&1
-}
 field() {	# KEY: of the vGPU, from GetStatus' text form
 	status | python3 -c '
 import re, sys
