@@ -12,7 +12,7 @@
 #  - after the change: GetStatus says 480x360, and a new ffprobe of the
 #    mount reads a 480x360 H.264 stream;
 #  - headless chromium on the WebRTC page of a second such vGPU (its
-#    modeset at frame 120, while the page plays): the page decodes the
+#    modeset at frame 180, while the page plays): the page decodes the
 #    block codes of 320x240 frames, then of 480x360 ones, rising.
 # The daemon stays up and exits 0 on SIGTERM.
 #
@@ -35,7 +35,7 @@ pids+=($PW_SESSION_PID $WP_SESSION_PID)
 
 DEV="sim:320x240,fps=15,buffers=3,cursor=off,modeset=480x360@60"
 NODE="gvt-streamd.sim-320x240-fps-15-buffers-3-cursor-off-modeset-480x360-60"
-WDEV="sim:320x240,fps=15,cursor=off,modeset=480x360@120"
+WDEV="sim:320x240,fps=15,cursor=off,modeset=480x360@180"
 TOKEN=m0de
 cat >"$T/streamd.conf" <<CONF
 [daemon]
@@ -70,13 +70,14 @@ URL=rtsp://127.0.0.1:$PORT/Resizing-Desk
 [ "$(vgpu_field "$DEV" width)x$(vgpu_field "$DEV" height)" = 320x240 ] && ok "GetStatus before the modeset: 320x240" ||
 	fail "GetStatus before the modeset: $(vgpu_field "$DEV" width)x$(vgpu_field "$DEV" height)"
 
-# The browser on the second vGPU's page, from before its change (8 s
-# after it opened) to after it: 150 decoded frames at 15 fps.
+# The browser on the second vGPU's page, from before its change (12 s
+# after it opened) to after it: 200 decoded frames at 15 fps, so that a
+# browser slow to start still sees both modes.
 WEB=
 if command -v chromium >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1 &&
    wait_log_port "$T/streamd.log" '.*WebRTC server listening on 127\.0\.0\.1 port \([0-9]*\).*' \
 	"WebRTC page http://127.0.0.1:@PORT@/Web-Desk"; then
-	python3 "$(dirname "$0")/cdp-pipe.py" --user-data-dir "$T/chromium" --frames 150 --timeout 40 \
+	python3 "$(dirname "$0")/cdp-pipe.py" --user-data-dir "$T/chromium" --frames 200 --timeout 60 \
 		"http://127.0.0.1:$PORT/Web-Desk?token=$TOKEN" >"$T/web.log" 2>&1 &
 	WEB=$!
 	pids+=($WEB)
