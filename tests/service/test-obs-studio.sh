@@ -106,9 +106,23 @@ gdbus call --session --dest org.freedesktop.impl.portal.PermissionStore \
 	devices true camera '' "['yes']" >$L/permission.log 2>&1
 touch $L/ready
 for i in $(seq 100); do [ -e $L/go ] && break; sleep 0.1; done
-timeout 15 obs --multi --disable-shutdown-check --collection gvt --profile gvt --scene Scene \
-	--startrecording >$L/obs.out 2>&1
-echo $? >$L/obs.rc
+# OBS 30.2 of the tree (30.2.3) dies of SIGSEGV in about 1 start of 4,
+# just after its PipeWire registry is made (its log's last line "Created
+# registry"), before any frame; the same with session 7's daemon, so not
+# this node's doing.  Such a start is run again, at most twice, and
+# counted (obs.crashes); anything else ends it.
+n=0
+while :; do
+	rm -f $HOME/rec/*.mkv
+	timeout 15 obs --multi --disable-shutdown-check --collection gvt --profile gvt --scene Scene \
+		--startrecording >$L/obs.out 2>&1
+	rc=$?
+	[ $rc -eq 139 ] && [ $n -lt 2 ] && ! grep -q "Found device" $L/obs.out || break
+	n=$((n + 1))
+	cp $L/obs.out $L/obs.crash$n.out
+done
+echo $n >$L/obs.crashes
+echo $rc >$L/obs.rc
 # The daemon stops before PipeWire goes (the test sends SIGTERM, then go2).
 for i in $(seq 100); do [ -e $L/done ] && break; sleep 0.1; done
 kill $WPPID $PWPID $XPID 2>/dev/null
@@ -137,7 +151,9 @@ grep -q "PipeWire node $NODE" "$T/streamd.log" && ok "gvt-streamd publishes $NOD
 	fail "no node: $(cat "$T/streamd.log")"
 touch "$T/go"
 for i in $(seq 300); do [ -e "$T/obs.rc" ] && break; sleep 0.1; done
-log=$(ls "$C"/logs/*.txt 2>/dev/null | head -n1)
+log=$(ls -t "$C"/logs/*.txt 2>/dev/null | head -n1)	# the last start's
+crashes=$(cat "$T/obs.crashes" 2>/dev/null)
+[ "${crashes:-0}" -gt 0 ] && echo "# OBS died of SIGSEGV at $crashes start(s) before any frame (OBS 30.2, see inner.sh) and was started again"
 ver=$(sed -n 's/.*: OBS \([^ ]*\) (linux)$/\1/p' "$log" 2>/dev/null | head -n1)
 if [ -n "$log" ] && grep -q "\[camera-portal\] Successfully accessed cameras" "$log"; then
 	ok "OBS ${ver:-?} got the cameras from the Camera portal (xdg-desktop-portal $(chroot "$root" dpkg-query -W -f='${Version}' xdg-desktop-portal 2>/dev/null))"
@@ -172,6 +188,8 @@ rc=$?
 touch "$T/done"
 wait "${pids[0]}"
 if [ $fails -ne 0 ]; then
+	echo "# OBS exit status $(cat "$T/obs.rc" 2>/dev/null), its output:"
+	sed 's/^/#   /' "$T/obs.out" 2>/dev/null | tail -20
 	echo "# OBS log:"; sed 's/^/#   /' "$log" 2>/dev/null | tail -40
 	echo "# daemon log:"; sed 's/^/#   /' "$T/streamd.log"
 fi
