@@ -161,26 +161,40 @@ max_of (const double *v, guint n)
 	return x;
 }
 
+/* The pipeline @desc, @cb probing the buffers of its element "src"; NULL
+ * (said) when it does not parse. */
+static GstElement *
+launch_probed (const gchar *desc, GstPadProbeCallback cb, gpointer data)
+{
+	GError *err = NULL;
+	GstElement *pipe = gst_parse_launch (desc, &err), *src;
+	GstPad *pad;
+
+	if (!pipe) {
+		fprintf (stderr, "bench-gst: %s: %s\n", desc, err ? err->message : "?");
+		g_clear_error (&err);
+		return NULL;
+	}
+	src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+	pad = gst_element_get_static_pad (src, "src");
+	gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, cb, data, NULL);
+	gst_object_unref (pad);
+	gst_object_unref (src);
+	return pipe;
+}
+
 /* Run one pipeline; the samples go to @p. */
 static gboolean
 run (const gchar *desc, Probe *p)
 {
 	GError *err = NULL;
-	GstElement *pipe = gst_parse_launch (desc, &err), *src;
-	GstPad *pad;
+	GstElement *pipe = launch_probed (desc, on_buffer, p);
 	GstBus *bus;
 	GstMessage *m;
 	gboolean ok;
 
-	if (!pipe) {
-		fprintf (stderr, "bench-gst: %s: %s\n", desc, err ? err->message : "?");
+	if (!pipe)
 		return FALSE;
-	}
-	src = gst_bin_get_by_name (GST_BIN (pipe), "src");
-	pad = gst_element_get_static_pad (src, "src");
-	gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_buffer, p, NULL);
-	gst_object_unref (pad);
-	gst_object_unref (src);
 	bus = gst_element_get_bus (pipe);
 	gst_element_set_state (pipe, GST_STATE_PLAYING);
 	m = gst_bus_timed_pop_filtered (bus, 300 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
@@ -227,19 +241,13 @@ idle_run (guint keepalive_ms, double *ret_cpu_us, gint *ret_buffers)
 	gchar *desc = g_strdup_printf (
 		"gvtdmabufsrc name=src device=sim:1920x1080,clock=manual,cursor=off io-mode=dmabuf "
 		"cursor=none keepalive=%u ! fakesink sync=false", keepalive_ms);
-	GstElement *pipe = gst_parse_launch (desc, NULL), *src;
-	GstPad *pad;
 	gint n = 0, n0, i;
+	GstElement *pipe = launch_probed (desc, count_buffer, &n);
 	uint64_t c0;
 
 	g_free (desc);
 	if (!pipe)
 		return FALSE;
-	src = gst_bin_get_by_name (GST_BIN (pipe), "src");
-	pad = gst_element_get_static_pad (src, "src");
-	gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &n, NULL);
-	gst_object_unref (pad);
-	gst_object_unref (src);
 	gst_element_set_state (pipe, GST_STATE_PLAYING);
 	for (i = 0; i < 500 && !g_atomic_int_get (&n); i++)
 		g_usleep (10000);

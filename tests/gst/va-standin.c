@@ -58,9 +58,11 @@ with_format (GstCaps *caps, const gchar *format, const gchar *feature)
 			gst_structure_remove_field (s, "format");
 			if (format[0] == '{') {
 				GValue v = G_VALUE_INIT;
+				gboolean parsed;
 
 				g_value_init (&v, GST_TYPE_LIST);
-				g_assert (gst_value_deserialize (&v, format));
+				parsed = gst_value_deserialize (&v, format);
+				g_assert (parsed);	/* a constant of this file */
 				gst_structure_take_value (s, "format", &v);
 			} else {
 				gst_structure_set (s, "format", G_TYPE_STRING, format, NULL);
